@@ -1,0 +1,50 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Fieldbook",
+    platforms: [.macOS(.v13)],
+    products: [
+        // The command-line tool inspectors and the office run.
+        .executable(name: "fieldbook", targets: ["fieldbook"]),
+        // The core, for anyone who builds on Fieldbook's store, bundles and tallies.
+        .library(name: "FieldbookCore", targets: ["FieldbookCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+    ],
+    targets: [
+        // The core: model, store, roster import, reports. No command-line code.
+        .target(
+            name: "FieldbookCore",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CSV", package: "CSV.swift"),
+            ]
+        ),
+        // The `fieldbook` commands, a library so tests can parse them in process.
+        .target(
+            name: "FieldbookCommands",
+            dependencies: [
+                "FieldbookCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The executable: a few lines that hand over to FieldbookCommands.
+        .executableTarget(name: "fieldbook", dependencies: ["FieldbookCommands"]),
+        // Fixtures shared by the test targets: temporary stores, a fixed clock, counting ids.
+        .target(name: "FieldbookTestSupport", dependencies: ["FieldbookCore"]),
+        // Tests of the core, folder by folder.
+        .testTarget(name: "FieldbookCoreTests", dependencies: ["FieldbookCore", "FieldbookTestSupport"]),
+        // Tests of the commands: parsing in process, and the built binary end to end.
+        .testTarget(
+            name: "FieldbookCommandsTests",
+            dependencies: ["FieldbookCommands", "FieldbookTestSupport"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,39 @@
+import ArgumentParser
+import FieldbookCore
+
+extension Fieldbook {
+    struct List: StoreCommand {
+        static let configuration = CommandConfiguration(abstract: "List field records.")
+
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "visits, forums, notices or fixes (default: all four).") var kind: String?
+        @Option(help: "Only this village: NAME or TOWNSHIP/NAME.") var village: String?
+        @Option(help: "Only this round.") var round: String?
+        @Option(help: "Only records dated on or after this day, YYYY-MM-DD.") var since: String?
+        @Flag(name: .customLong("include-deleted"), help: "Show deleted records too.") var includeDeleted = false
+        @Flag(help: "Print JSON instead of a table.") var json = false
+
+        func validate() throws {
+            if let kind, List.kinds(kind) == nil {
+                throw ValidationError("Unknown kind \(kind): use visits, forums, notices or fixes.")
+            }
+        }
+
+        static func kinds(_ text: String) -> [RecordKind]? {
+            let word = text.lowercased()
+            return RecordKind.fieldKinds.first { $0.plural == word || $0.rawValue == word || $0.chinese == text }.map { [$0] }
+        }
+
+        func run(_ context: CommandContext) throws {
+            let filter = RecordFilter(
+                kinds: kind.flatMap(List.kinds) ?? RecordKind.fieldKinds, village: village, round: round,
+                since: since, includeDeleted: includeDeleted)
+            let records = try context.open().list(filter)
+            if json {
+                print(JSONValue.array(records.map(RecordReport.json)).rendered())
+            } else {
+                print(RecordReport.table(records))
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import FieldbookCore
+
+extension Fieldbook {
+    struct RosterCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "roster", abstract: "Manage the household roster.", subcommands: [Import.self])
+
+        struct Import: StoreCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Import households from a CSV file (UTF-8, headers in English or Chinese).",
+                discussion: """
+                    Columns: township (乡镇), village (村), village_kind (类型: 村/社区), group (村民组), \
+                    household (户号), head (户主), priority (重点户: 五保户;低保户;危房改造户). \
+                    township, village and household are required. Importing the same file twice changes nothing.
+                    """)
+
+            @OptionGroup var store: StoreOptions
+            @Argument(help: "The roster CSV file.") var file: String
+
+            func run(_ context: CommandContext) throws {
+                let report = try context.open().importRoster(csvAt: file)
+                print(
+                    "Imported \(file): \(report.added) households added, \(report.updated) updated, "
+                        + "\(report.unchanged) unchanged, \(report.rejected.count) rejected "
+                        + "(\(report.townshipsAdded) townships and \(report.villagesAdded) villages added).")
+                if !report.ignoredColumns.isEmpty {
+                    print("Ignored columns: \(report.ignoredColumns.joined(separator: ", ")).")
+                }
+                guard report.rejected.isEmpty else {
+                    for rejection in report.rejected {
+                        Console.error("\(file):\(rejection.line): \(rejection.reason)")
+                    }
+                    Console.error(
+                        "fieldbook: \(report.rejected.count) rows of \(file) were rejected (listed above); the others were imported. Fix those rows and import the file again.")
+                    throw ExitCode(65)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+import ArgumentParser
+import FieldbookCore
+
+extension Fieldbook {
+    struct Show: StoreCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one record in full.")
+
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The record's id (or its first characters).") var id: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run(_ context: CommandContext) throws {
+            let record = try context.open().record(id: id)
+            print(json ? RecordReport.json(record).rendered() : RecordReport.detail(record, timeZone: context.environment.timeZone))
+        }
+    }
+}

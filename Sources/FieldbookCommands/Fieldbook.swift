@@ -1,0 +1,101 @@
+import ArgumentParser
+import FieldbookCore
+import Foundation
+
+/// The `fieldbook` command: its subcommands live one per file in `Commands/`.
+public struct Fieldbook: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "fieldbook",
+        abstract: "Record village inspection work offline, and report coverage.",
+        discussion: """
+            Exit codes: 0 done; 1 a name or id that is not there; 64 a bad argument or value; \
+            65 bad data in a file; 66 no usable store; 73 the store already exists; 74 the store \
+            could not be written.
+            """,
+        subcommands: [
+            Init.self, Round.self, RosterCommand.self, Visit.self, Forum.self, Notice.self, Fix.self,
+            FixStatusCommand.self, Edit.self, Delete.self, History.self, List.self, Show.self, Status.self,
+        ])
+
+    public init() {}
+
+    /// Runs the command line and returns the exit code; messages go to stdout and stderr.
+    public static func run(arguments: [String]) -> Int32 {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            return 0
+        } catch let error as FieldbookError {
+            Console.error("fieldbook: \(error.message)")
+            return error.exitCode
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .success {
+                if !message.isEmpty { print(message) }
+            } else if !message.isEmpty {
+                Console.error(message)
+            }
+            return code.rawValue
+        }
+    }
+}
+
+/// Options every command that opens a store shares.
+public struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: "The store file (default: $FIELDBOOK_DB, or fieldbook.sqlite here).")
+    public var db: String?
+
+    public init() {}
+
+    func path(_ environment: [String: String]) -> String {
+        db ?? environment["FIELDBOOK_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "fieldbook.sqlite"
+    }
+}
+
+/// A command that works on a store.
+protocol StoreCommand: ParsableCommand {
+    var store: StoreOptions { get }
+    func run(_ context: CommandContext) throws
+}
+
+extension StoreCommand {
+    public mutating func run() throws {
+        try run(CommandContext(options: store, environment: ProcessInfo.processInfo.environment))
+    }
+}
+
+/// What a command needs at run time: where the store is, and the clock and random source.
+struct CommandContext {
+    var path: String
+    var environment: FieldbookEnvironment
+
+    init(options: StoreOptions, environment: [String: String]) throws {
+        path = options.path(environment)
+        self.environment = try Self.fieldbookEnvironment(environment)
+    }
+
+    /// The live environment, unless FIELDBOOK_NOW fixes the clock (for tests and documentation).
+    static func fieldbookEnvironment(_ environment: [String: String]) throws -> FieldbookEnvironment {
+        var env = FieldbookEnvironment.live
+        if let tz = environment["FIELDBOOK_TZ"], let zone = TimeZone(identifier: tz) { env.timeZone = zone }
+        if let fixed = environment["FIELDBOOK_NOW"], !fixed.isEmpty {
+            let formatter = ISO8601DateFormatter()
+            guard let start = formatter.date(from: fixed) else {
+                throw ValidationError("FIELDBOOK_NOW must be an ISO 8601 time such as 2026-11-21T09:00:00+08:00, not \(fixed).")
+            }
+            // A clock that starts at FIELDBOOK_NOW and moves on as real time passes.
+            let offset = start.timeIntervalSince(Date())
+            env.now = { Date().addingTimeInterval(offset) }
+        }
+        return env
+    }
+
+    func open() throws -> Store { try Store.open(at: path, environment: environment) }
+}
+
+enum Console {
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+
+/// One field's value in a record or a change.
+///
+/// Values travel inside changes as JSON (`null`, a number, a string, an array of strings), so the
+/// same change means the same thing on every laptop and at the office.
+public enum FieldValue: Hashable, Sendable {
+    case null
+    case int(Int64)
+    case text(String)
+    case list([String])
+
+    /// The value as a string, for text and reference fields.
+    public var text: String? {
+        if case .text(let s) = self { return s }
+        return nil
+    }
+
+    /// The value as an integer, for counts.
+    public var int: Int64? {
+        if case .int(let n) = self { return n }
+        return nil
+    }
+
+    /// The value as a list of strings (inspectors, topics, priority kinds).
+    public var list: [String] {
+        if case .list(let items) = self { return items }
+        return []
+    }
+
+    public var isNull: Bool { self == .null }
+}
+
+extension FieldValue: Codable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let n = try? container.decode(Int64.self) {
+            self = .int(n)
+        } else if let s = try? container.decode(String.self) {
+            self = .text(s)
+        } else if let items = try? container.decode([String].self) {
+            self = .list(items)
+        } else {
+            throw DecodingError.dataCorruptedError(
+                in: container,
+                debugDescription: "a field value must be null, an integer, a string or a list of strings")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .int(let n): try container.encode(n)
+        case .text(let s): try container.encode(s)
+        case .list(let items): try container.encode(items)
+        }
+    }
+}
+
+/// JSON with sorted keys and no escaped slashes: the same value always gives the same bytes.
+enum CanonicalJSON {
+    static func encode<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding our own value types cannot fail: they hold only strings, integers and lists.
+        let data = try! encoder.encode(value)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
+        try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+}

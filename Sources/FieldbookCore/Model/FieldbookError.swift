@@ -1,0 +1,92 @@
+import Foundation
+
+/// Everything that can go wrong that a person can act on. Each message names the file, record or
+/// value at fault and says what to do.
+public enum FieldbookError: Error, LocalizedError, Equatable, Sendable {
+    case noStore(path: String)
+    case storeExists(path: String)
+    case notAStore(path: String, reason: String)
+    case newerSchema(path: String)
+    case storeFailure(path: String, message: String)
+    case unknownVillage(String, suggestions: [String])
+    case ambiguousVillage(String, candidates: [String])
+    case unknownHousehold(String, suggestions: [String])
+    case householdExists(code: String, village: String)
+    case unknownRecord(String)
+    case ambiguousID(String, candidates: [String])
+    case unknownRound(String, known: [String])
+    case noRound
+    case invalidValue(field: String, value: String, expected: String)
+    case unknownField(String, kind: RecordKind)
+    case notEditable(field: String, kind: RecordKind, hint: String)
+    case recordDeleted(id: String)
+    case nothingToChange(id: String)
+    case badFile(path: String, reason: String)
+
+    /// The process exit code: 64 usage, 65 bad data in a file, 66 no usable store, 73 store exists,
+    /// 1 for a name or id that is not there, 74 for an I/O failure.
+    public var exitCode: Int32 {
+        switch self {
+        case .invalidValue, .unknownField, .notEditable, .noRound: 64
+        case .badFile: 65
+        case .noStore, .notAStore, .newerSchema: 66
+        case .storeExists: 73
+        case .storeFailure: 74
+        case .unknownVillage, .ambiguousVillage, .unknownHousehold, .householdExists, .unknownRecord,
+            .ambiguousID, .unknownRound, .recordDeleted, .nothingToChange:
+            1
+        }
+    }
+
+    public var errorDescription: String? { message }
+
+    public var message: String {
+        switch self {
+        case .noStore(let path):
+            return "No Fieldbook store at \(path). Create one with `fieldbook init --device NAME`, or name another with --db."
+        case .storeExists(let path):
+            return "A file already exists at \(path); it was left untouched. Choose another path with --db."
+        case .notAStore(let path, let reason):
+            return "\(path) is not a Fieldbook store (\(reason)). Check the path given with --db or $FIELDBOOK_DB."
+        case .newerSchema(let path):
+            return "\(path) was written by a newer Fieldbook; it was left untouched. Update fieldbook to open it."
+        case .storeFailure(let path, let message):
+            return "Could not update \(path): \(message). Nothing was written; try again."
+        case .unknownVillage(let name, let suggestions):
+            return "No village or community named \(name)."
+                + (suggestions.isEmpty
+                    ? " Import the roster with `fieldbook roster import FILE.csv`."
+                    : " Did you mean: \(suggestions.joined(separator: ", "))?")
+        case .ambiguousVillage(let name, let candidates):
+            return "\(name) is the name of several villages: \(candidates.joined(separator: ", ")). Name one as TOWNSHIP/VILLAGE."
+        case .unknownHousehold(let code, let suggestions):
+            return "No household \(code) on the roster."
+                + (suggestions.isEmpty ? "" : " Closest: \(suggestions.joined(separator: ", ")).")
+                + " To record a household found in the field, add --new-household --village VILLAGE."
+        case .householdExists(let code, let village):
+            return "Household \(code) is already on the roster (\(village)); drop --new-household."
+        case .unknownRecord(let id):
+            return "No record with id \(id). `fieldbook list` shows the ids."
+        case .ambiguousID(let id, let candidates):
+            return "\(id) starts several ids: \(candidates.joined(separator: ", ")). Give more characters."
+        case .unknownRound(let name, let known):
+            return "No round named \(name)."
+                + (known.isEmpty ? "" : " Known rounds: \(known.joined(separator: ", ")).")
+        case .noRound:
+            return "No round is set on this device. Set one with `fieldbook round NAME` (e.g. 五届第五轮)."
+        case .invalidValue(let field, let value, let expected):
+            return "Invalid \(field) \"\(value)\": \(expected)."
+        case .unknownField(let field, let kind):
+            let names = kind.fields.map(\.name).joined(separator: ", ")
+            return "A \(kind.rawValue) has no field \(field). Its fields: \(names)."
+        case .notEditable(let field, let kind, let hint):
+            return "The \(field) of a \(kind.rawValue) cannot be set with edit: \(hint)."
+        case .recordDeleted(let id):
+            return "Record \(id) was deleted; `fieldbook history \(id)` shows what it held."
+        case .nothingToChange(let id):
+            return "Record \(id) already holds those values; nothing was written."
+        case .badFile(let path, let reason):
+            return "\(path): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,260 @@
+/// The kinds of record a store holds. Every one of them changes only through versioned changes.
+///
+/// Reference data (townships, villages, households, rounds, teams) travels the same way as field
+/// records, so a roster packed at the office reaches every laptop, and a household found in the
+/// field reaches the office.
+public enum RecordKind: String, CaseIterable, Sendable, Codable {
+    case township
+    case village
+    case household
+    case round
+    case team
+    case visit
+    case forum
+    case notice
+    case fix
+
+    /// The table that holds the current state of records of this kind.
+    public var table: String { rawValue }
+
+    /// The kinds an inspection team records in the field.
+    public static let fieldKinds: [RecordKind] = [.visit, .forum, .notice, .fix]
+
+    /// The English plural used by `fieldbook list`.
+    public var plural: String {
+        switch self {
+        case .township: "townships"
+        case .village: "villages"
+        case .household: "households"
+        case .round: "rounds"
+        case .team: "teams"
+        case .visit: "visits"
+        case .forum: "forums"
+        case .notice: "notices"
+        case .fix: "fixes"
+        }
+    }
+
+    /// The Chinese name shown beside the English one.
+    public var chinese: String {
+        switch self {
+        case .township: "乡镇"
+        case .village: "村/社区"
+        case .household: "户"
+        case .round: "巡察轮次"
+        case .team: "巡察组"
+        case .visit: "入户走访"
+        case .forum: "座谈"
+        case .notice: "张贴公告"
+        case .fix: "立行立改"
+        }
+    }
+
+    /// The fields of this kind, in display order.
+    public var fields: [FieldSpec] {
+        switch self {
+        case .township:
+            [FieldSpec("name", .text, required: true)]
+        case .village:
+            [
+                FieldSpec("township", .reference(.township), required: true),
+                FieldSpec("name", .text, required: true),
+                FieldSpec("village_kind", .choice(VillageKind.allCases.map(\.rawValue)), required: true),
+            ]
+        case .household:
+            [
+                FieldSpec("village", .reference(.village), required: true),
+                FieldSpec("code", .text, required: true),
+                FieldSpec("group", .text, column: "village_group"),
+                FieldSpec("head", .text),
+                FieldSpec("priority", .priorities),
+                FieldSpec("source", .choice(["roster", "field"]), required: true),
+            ]
+        case .round:
+            [FieldSpec("name", .text, required: true)]
+        case .team:
+            [
+                FieldSpec("name", .text, required: true),
+                FieldSpec("members", .list),
+            ]
+        case .visit:
+            [
+                FieldSpec("round", .reference(.round), required: true),
+                FieldSpec("household", .reference(.household), required: true),
+                FieldSpec("date", .date, required: true),
+                FieldSpec("inspectors", .list),
+                FieldSpec("met", .text),
+                FieldSpec("note", .text),
+                FieldSpec("issues", .text),
+                FieldSpec("follow_up", .text),
+            ]
+        case .forum:
+            [
+                FieldSpec("round", .reference(.round), required: true),
+                FieldSpec("village", .reference(.village), required: true),
+                FieldSpec("date", .date, required: true),
+                FieldSpec("participants", .count(minimum: 1), required: true),
+                FieldSpec("cadres", .count(minimum: 0)),
+                FieldSpec("members", .count(minimum: 0)),
+                FieldSpec("villagers", .count(minimum: 0)),
+                FieldSpec("topics", .list),
+                FieldSpec("note", .text),
+            ]
+        case .notice:
+            [
+                FieldSpec("round", .reference(.round), required: true),
+                FieldSpec("village", .reference(.village), required: true),
+                FieldSpec("date", .date, required: true),
+                FieldSpec("place", .text, required: true),
+                FieldSpec("copies", .count(minimum: 1), required: true),
+            ]
+        case .fix:
+            [
+                FieldSpec("round", .reference(.round), required: true),
+                FieldSpec("village", .reference(.village), required: true),
+                FieldSpec("household", .reference(.household)),
+                FieldSpec("problem", .text, required: true),
+                FieldSpec("category", .text),
+                FieldSpec("action", .text),
+                FieldSpec("responsible", .text),
+                FieldSpec("status", .choice(FixStatus.allCases.map(\.rawValue)), required: true),
+                FieldSpec("found_on", .date, required: true),
+                FieldSpec("fixed_on", .date),
+                FieldSpec("verified_on", .date),
+            ]
+        }
+    }
+
+    /// The field spec named `name`, if this kind has one.
+    public func field(_ name: String) -> FieldSpec? {
+        fields.first { $0.name == name }
+    }
+}
+
+/// The pseudo-field every change writes: `1` for a tombstone, `0` for a live record.
+///
+/// A create and every edit assert the record is alive; a delete asserts it is gone. A delete
+/// concurrent with an edit is therefore a conflict on this one field, resolved by the same rule as
+/// any other field and logged for review.
+public let deletedField = "_deleted"
+
+/// What a field holds, and so how input is checked and values are stored.
+public enum FieldType: Sendable, Hashable {
+    /// Free text; required text must not be blank.
+    case text
+    /// A calendar date, `YYYY-MM-DD`.
+    case date
+    /// A whole number no smaller than `minimum`.
+    case count(minimum: Int64)
+    /// A list of names or topics.
+    case list
+    /// A set of priority kinds (`wubao`, `dibao`, `weifang`).
+    case priorities
+    /// One of a fixed set of words.
+    case choice([String])
+    /// The id of a record of another kind.
+    case reference(RecordKind)
+}
+
+/// One field of a record kind: its name in changes and commands, its column, its type.
+public struct FieldSpec: Sendable, Hashable {
+    public var name: String
+    public var type: FieldType
+    public var column: String
+    public var required: Bool
+
+    init(_ name: String, _ type: FieldType, column: String? = nil, required: Bool = false) {
+        self.name = name
+        self.type = type
+        self.required = required
+        if let column {
+            self.column = column
+        } else if case .reference = type {
+            self.column = name + "_id"
+        } else {
+            self.column = name
+        }
+    }
+}
+
+/// 村 or 社区.
+public enum VillageKind: String, CaseIterable, Sendable {
+    case village
+    case community
+
+    public var chinese: String { self == .village ? "村" : "社区" }
+
+    /// Reads `village`/`村`/`行政村` or `community`/`社区`/`居委会`.
+    public init?(input: String) {
+        switch input.trimmingCharacters(in: .whitespaces).lowercased() {
+        case "village", "村", "行政村", "": self = .village
+        case "community", "社区", "居委会", "居": self = .community
+        default: return nil
+        }
+    }
+}
+
+/// The life of an on-the-spot fix: found open, fixed by the village, verified by the team.
+public enum FixStatus: String, CaseIterable, Sendable {
+    case open
+    case fixed
+    case verified
+
+    public var chinese: String {
+        switch self {
+        case .open: "未整改"
+        case .fixed: "已整改"
+        case .verified: "已核实"
+        }
+    }
+
+    /// The date field set when a fix reaches this status.
+    var dateField: String {
+        switch self {
+        case .open: "found_on"
+        case .fixed: "fixed_on"
+        case .verified: "verified_on"
+        }
+    }
+
+    public init?(input: String) {
+        switch input.trimmingCharacters(in: .whitespaces).lowercased() {
+        case "open", "未整改", "待整改": self = .open
+        case "fixed", "已整改", "整改": self = .fixed
+        case "verified", "已核实", "核实": self = .verified
+        default: return nil
+        }
+    }
+}
+
+/// The priority households a team must visit in full.
+public enum PriorityKind: String, CaseIterable, Sendable, Comparable {
+    /// 五保户: elderly, disabled or orphaned people without support.
+    case wubao
+    /// 低保户: households on the minimum subsistence allowance.
+    case dibao
+    /// 危房改造户: households in the dilapidated-housing renovation programme.
+    case weifang
+
+    public var chinese: String {
+        switch self {
+        case .wubao: "五保户"
+        case .dibao: "低保户"
+        case .weifang: "危房改造户"
+        }
+    }
+
+    /// Reads the English code or the Chinese name, with or without 户.
+    public init?(input: String) {
+        switch input.trimmingCharacters(in: .whitespaces).lowercased() {
+        case "wubao", "五保户", "五保": self = .wubao
+        case "dibao", "低保户", "低保": self = .dibao
+        case "weifang", "危房改造户", "危房改造", "危房户", "危房": self = .weifang
+        default: return nil
+        }
+    }
+
+    public static func < (a: PriorityKind, b: PriorityKind) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}

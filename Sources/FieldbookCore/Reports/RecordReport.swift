@@ -1,0 +1,149 @@
+import Foundation
+
+/// How records, histories and the store's status read on a terminal and in JSON.
+public enum RecordReport {
+    /// One line saying what a record is: kind, id, what and where.
+    public static func summary(_ record: Record) -> String {
+        "\(record.kind.rawValue) \(record.id) \(headline(record))"
+    }
+
+    /// The short description used in lists and one-line confirmations.
+    public static func headline(_ r: Record) -> String {
+        let village = r.labels["village"] ?? "?"
+        switch r.kind {
+        case .visit:
+            let by = r["inspectors"].list
+            return "\(r.labels["household"] ?? "?") (\(village)) \(r.date ?? "")" + (by.isEmpty ? "" : " by \(by.joined(separator: "、"))")
+        case .forum:
+            return "\(village) \(r.date ?? "") \(r["participants"].int ?? 0) participants"
+        case .notice:
+            return "\(village) \(r.date ?? "") \(r["copies"].int ?? 0) copies at \(r["place"].text ?? "?")"
+        case .fix:
+            return "\(village) \(r.date ?? "") [\(r["status"].text ?? "?")] \(r["problem"].text ?? "")"
+        default:
+            return r["name"].text ?? r["code"].text ?? ""
+        }
+    }
+
+    /// Every field of one record, a line each.
+    public static func detail(_ r: Record, timeZone: TimeZone = .current) -> String {
+        var lines = ["\(r.kind.rawValue) \(r.id)" + (r.deleted ? "  (deleted)" : "")]
+        var table: [(String, String)] = []
+        for spec in r.kind.fields {
+            let value = r[spec.name]
+            var text = r.labels[spec.name] ?? plain(value)
+            if spec.name == "priority" {
+                text = value.list.compactMap { PriorityKind(rawValue: $0)?.chinese }.joined(separator: "、")
+            }
+            if text.isEmpty || text == "—", !spec.required { continue }
+            table.append((spec.name, text))
+        }
+        if r.kind == .visit, let village = r.labels["village"] { table.insert(("village", village), at: 2) }
+        table.append(("recorded by", r.createdByName))
+        table.append(("recorded at", r.createdAt.formatted(in: timeZone)))
+        if r.updatedAt != r.createdAt { table.append(("last change", r.updatedAt.formatted(in: timeZone))) }
+        let width = table.map { DisplayWidth.of($0.0) }.max() ?? 0
+        lines += table.map { "  " + DisplayWidth.pad($0.0, to: width) + "  " + $0.1 }
+        return lines.joined(separator: "\n")
+    }
+
+    static func plain(_ value: FieldValue) -> String {
+        switch value {
+        case .null: "—"
+        case .int(let n): String(n)
+        case .text(let s): s
+        case .list(let items): items.joined(separator: "、")
+        }
+    }
+
+    /// Records as a table, ids first so they can be copied into `edit`, `delete` and `show`.
+    public static func table(_ records: [Record], maxWidth: Int = 80) -> String {
+        guard !records.isEmpty else { return "No records." }
+        let idLength = [13, 18, 23, 36].first { length in
+            Set(records.map { $0.id.prefix(length) }).count == records.count
+        } ?? 36
+        var table = TextTable(columns: [
+            .init("id"), .init("kind"), .init("date"), .init("village", shrinks: true), .init("what", shrinks: true),
+        ])
+        for r in records {
+            let what: String
+            switch r.kind {
+            case .visit:
+                what = [r.labels["household"], r["note"].text, r["issues"].text].compactMap { $0 }.joined(separator: " · ")
+            case .forum:
+                what = "\(r["participants"].int ?? 0)人次" + (r["topics"].list.isEmpty ? "" : " · " + r["topics"].list.joined(separator: "、"))
+            case .notice:
+                what = "\(r["copies"].int ?? 0)张 · \(r["place"].text ?? "")"
+            case .fix:
+                let status = FixStatus(rawValue: r["status"].text ?? "")?.chinese ?? "?"
+                what = "[\(status)] \(r["problem"].text ?? "")"
+            default:
+                what = headline(r)
+            }
+            let village = (r.labels["village"] ?? "?").split(separator: "/").last.map(String.init) ?? "?"
+            table.add([String(r.id.prefix(idLength)), r.kind.chinese, r.date ?? "", village, (r.deleted ? "[deleted] " : "") + what])
+        }
+        return table.render(maxWidth: maxWidth)
+    }
+
+    /// A record as a JSON object: fields by name, references as ids plus readable names.
+    public static func json(_ r: Record) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "id": .string(r.id), "kind": .string(r.kind.rawValue), "deleted": .bool(r.deleted),
+            "recorded_by": .string(r.createdByName), "recorded_by_device": .string(r.createdBy),
+            "recorded_at": .string(r.createdAt.description), "updated_at": .string(r.updatedAt.description),
+        ]
+        for spec in r.kind.fields {
+            let value = r[spec.name]
+            if case .reference = spec.type {
+                object[spec.name + "_id"] = JSONValue(value)
+                object[spec.name] = r.labels[spec.name].map(JSONValue.string) ?? .null
+            } else {
+                object[spec.name] = JSONValue(value)
+            }
+        }
+        if r.kind == .visit { object["village"] = r.labels["village"].map(JSONValue.string) ?? .null }
+        return .object(object)
+    }
+
+    /// A record's history, oldest change first.
+    public static func history(_ record: Record, _ entries: [HistoryEntry], timeZone: TimeZone = .current) -> String {
+        var lines = [summary(record)]
+        for entry in entries {
+            lines.append("\(entry.hlc.formatted(in: timeZone))  \(entry.op.rawValue) by \(entry.deviceName) (change \(entry.version.seq))")
+            for change in entry.fields {
+                let field = change.field == deletedField ? "deleted" : change.field
+                let to = change.field == deletedField ? (change.to == .int(1) ? "yes" : "no") : change.toLabel
+                if let from = change.fromLabel {
+                    let before = change.field == deletedField ? (change.from?.first == .int(1) ? "yes" : "no") : from
+                    lines.append("    \(field): \(before) → \(to)")
+                } else {
+                    lines.append("    \(field): \(to)")
+                }
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// What `fieldbook status` prints.
+    public static func status(_ s: StoreStatus, timeZone: TimeZone = .current) -> String {
+        var lines = [
+            "device     \(s.deviceName) (\(s.role), id \(s.deviceID))",
+            "team       \(s.team ?? "—")",
+            "round      \(s.round ?? "— (set one with `fieldbook round NAME`)")",
+            "inspectors \(s.inspectors.isEmpty ? "—" : s.inspectors.joined(separator: "、"))",
+            "roster     \(s.counts[.township] ?? 0) townships, \(s.counts[.village] ?? 0) villages, \(s.counts[.household] ?? 0) households",
+        ]
+        var table = TextTable(columns: [.init("record"), .init("live", alignRight: true), .init("deleted", alignRight: true)])
+        for kind in RecordKind.fieldKinds {
+            table.add(["\(kind.plural) \(kind.chinese)", String(s.counts[kind] ?? 0), String(s.deletedCounts[kind] ?? 0)])
+        }
+        lines.append("")
+        lines.append(table.render())
+        lines.append("")
+        lines.append("changes    \(s.changes) in the log, \(s.ownChanges) made here, \(s.unpacked) not yet packed")
+        if s.conflicts > 0 { lines.append("conflicts  \(s.conflicts) to review (`fieldbook conflicts`)") }
+        if let last = s.lastChange { lines.append("last       \(last.formatted(in: timeZone))") }
+        return lines.joined(separator: "\n")
+    }
+}

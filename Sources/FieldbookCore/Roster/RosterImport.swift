@@ -1,0 +1,287 @@
+import CSV
+import Foundation
+import GRDB
+
+/// What `fieldbook roster import` did.
+public struct RosterImportReport: Sendable {
+    public struct Rejection: Sendable, Hashable {
+        public var line: Int
+        public var reason: String
+    }
+
+    public var added = 0
+    public var updated = 0
+    public var unchanged = 0
+    public var townshipsAdded = 0
+    public var villagesAdded = 0
+    public var rejected: [Rejection] = []
+    /// Header columns Fieldbook does not read (a phone number column, say).
+    public var ignoredColumns: [String] = []
+}
+
+/// The household roster: one CSV row per household, with its village and township.
+///
+/// Headers may be English or Chinese; the file may carry a byte-order mark (as Excel and WPS write
+/// it). Rows that cannot be read are reported with their line number; the rest are imported in one
+/// transaction. Households are keyed by code, villages by township and name, so importing a file
+/// twice changes nothing and two laptops importing one roster make the same records.
+public enum Roster {
+    /// The columns, each with the header names it is known by.
+    public enum Column: String, CaseIterable, Sendable {
+        case township, village, villageKind = "village_kind", group, household, head, priority
+
+        public var names: [String] {
+            switch self {
+            case .township: ["township", "乡镇", "乡镇街道", "乡镇（街道）", "乡镇(街道)", "镇", "乡", "街道"]
+            case .village: ["village", "村", "村社区", "村（社区）", "村(社区)", "村/社区", "社区"]
+            case .villageKind: ["village_kind", "kind", "类型", "村类型"]
+            case .group: ["group", "village_group", "村民组", "组", "村民小组"]
+            case .household: ["household", "code", "household_code", "户号", "户编号", "户编码"]
+            case .head: ["head", "户主", "户主姓名"]
+            case .priority: ["priority", "重点户", "重点户类型", "类别"]
+            }
+        }
+
+        static let required: [Column] = [.township, .village, .household]
+
+        /// The name in a message: English and Chinese.
+        var display: String { "\(rawValue) (\(names.first { $0.unicodeScalars.first!.value > 0x2E80 } ?? rawValue))" }
+    }
+
+    /// One household row, read and checked.
+    struct Row: Hashable {
+        var line: Int
+        var township: String
+        var village: String
+        var villageKind: VillageKind
+        var group: String?
+        var code: String
+        var head: String?
+        var priority: [String]
+    }
+
+    /// Reads and checks the file: whole-file problems throw; row problems become rejections.
+    static func read(path: String) throws -> (rows: [Row], rejected: [RosterImportReport.Rejection], ignored: [String]) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw FieldbookError.badFile(path: path, reason: "cannot be read. Check the path.")
+        }
+        var bytes = [UInt8](data)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        if let offset = firstInvalidUTF8(bytes) {
+            let line = bytes[..<offset].filter { $0 == 0x0A }.count + 1
+            throw FieldbookError.badFile(
+                path: path,
+                reason: "line \(line) is not UTF-8 text (it may be saved as GBK/ANSI). Save the file as \"CSV UTF-8\" in Excel or WPS and import again.")
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        if let problem = quotingProblem(text) {
+            throw FieldbookError.badFile(path: path, reason: "line \(problem.line): \(problem.reason). Fix the quoting and import again.")
+        }
+        let reader = try CSVReader(string: text, hasHeaderRow: false)
+        guard let header = reader.next(), header.contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
+            throw FieldbookError.badFile(path: path, reason: "is empty; a roster needs a header row and one row per household.")
+        }
+        var positions: [Column: Int] = [:]
+        var ignored: [String] = []
+        for (index, raw) in header.enumerated() {
+            let name = raw.trimmingCharacters(in: .whitespaces).lowercased()
+            if let column = Column.allCases.first(where: { $0.names.contains(name) }), positions[column] == nil {
+                positions[column] = index
+            } else if !name.isEmpty {
+                ignored.append(raw)
+            }
+        }
+        let missing = Column.required.filter { positions[$0] == nil }
+        guard missing.isEmpty else {
+            throw FieldbookError.badFile(
+                path: path,
+                reason: "missing column \(missing.map(\.display).joined(separator: ", ")); the header has \(header.joined(separator: ", ")). A roster needs township, village and household columns (乡镇, 村, 户号).")
+        }
+        var rows: [Row] = []
+        var rejected: [RosterImportReport.Rejection] = []
+        var line = 2 + header.joined().filter { $0 == "\n" }.count
+        var firstLine: [String: (line: Int, row: Row)] = [:]
+        while let fields = reader.next() {
+            defer { line += 1 + fields.joined().filter { $0 == "\n" || $0 == "\r\n" }.count }
+            if fields.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
+            guard fields.count == header.count else {
+                rejected.append(.init(line: line, reason: "has \(fields.count) fields; the header has \(header.count)"))
+                continue
+            }
+            func value(_ column: Column) -> String? {
+                guard let index = positions[column] else { return nil }
+                let v = fields[index].trimmingCharacters(in: .whitespacesAndNewlines)
+                return v.isEmpty ? nil : v
+            }
+            guard let code = value(.household) else {
+                rejected.append(.init(line: line, reason: "has no household code (户号)"))
+                continue
+            }
+            guard let township = value(.township) else {
+                rejected.append(.init(line: line, reason: "household \(code) has no township (乡镇)"))
+                continue
+            }
+            guard let village = value(.village) else {
+                rejected.append(.init(line: line, reason: "household \(code) has no village (村)"))
+                continue
+            }
+            guard !township.contains("/"), !village.contains("/") else {
+                rejected.append(.init(line: line, reason: "a township or village name cannot contain /"))
+                continue
+            }
+            let kindText = value(.villageKind) ?? (village.hasSuffix("社区") ? "community" : "village")
+            guard let kind = VillageKind(input: kindText) else {
+                rejected.append(.init(line: line, reason: "village kind \"\(kindText)\" is not 村 (village) or 社区 (community)"))
+                continue
+            }
+            let priority: [String]
+            do {
+                priority = try Store.parsePriorities(value(.priority) ?? "")
+            } catch let error as FieldbookError {
+                if case .invalidValue(_, let word, _) = error {
+                    rejected.append(.init(line: line, reason: "unknown priority kind \"\(word)\"; use 五保户, 低保户, 危房改造户 (wubao, dibao, weifang) separated by ;"))
+                } else {
+                    rejected.append(.init(line: line, reason: error.message))
+                }
+                continue
+            }
+            let row = Row(
+                line: line, township: township, village: village, villageKind: kind, group: value(.group), code: code,
+                head: value(.head), priority: priority)
+            if let earlier = firstLine[code] {
+                var same = earlier.row
+                same.line = line
+                if same != row {
+                    rejected.append(.init(line: line, reason: "household \(code) is already on line \(earlier.line) with other details"))
+                }
+                continue
+            }
+            firstLine[code] = (line, row)
+            rows.append(row)
+        }
+        return (rows, rejected, ignored)
+    }
+
+    /// The byte offset of the first byte that is not valid UTF-8, if any.
+    static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let scalar): offset += scalar.count
+            case .emptyInput: return nil
+            case .error: return offset
+            }
+        }
+    }
+
+    /// Checks RFC 4180 quoting: a quoted field ends with a quote before a comma or line end, quotes
+    /// inside it are doubled, and no quoted field runs off the end of the file.
+    static func quotingProblem(_ text: String) -> (line: Int, reason: String)? {
+        var line = 1
+        var inQuotes = false
+        var quoteLine = 1
+        var atFieldStart = true
+        var scalars = text.unicodeScalars.makeIterator()
+        var pending: Unicode.Scalar? = nil
+        func next() -> Unicode.Scalar? {
+            if let p = pending { pending = nil; return p }
+            return scalars.next()
+        }
+        while let c = next() {
+            if inQuotes {
+                if c == "\"" {
+                    let after = next()
+                    if after == "\"" { continue }
+                    inQuotes = false
+                    atFieldStart = false
+                    if let after {
+                        if after == "," { atFieldStart = true } else if after == "\n" || after == "\r" {
+                            if after == "\n" { line += 1 }
+                            atFieldStart = true
+                        } else {
+                            return (line, "a quoted field is followed by \"\(after)\" instead of a comma or the end of the line")
+                        }
+                    }
+                } else if c == "\n" {
+                    line += 1
+                }
+                continue
+            }
+            switch c {
+            case "\"":
+                if atFieldStart {
+                    inQuotes = true
+                    quoteLine = line
+                } else {
+                    return (line, "a quote appears inside an unquoted field; put the whole field in quotes and double the inner quotes")
+                }
+            case ",":
+                atFieldStart = true
+            case "\n":
+                line += 1
+                atFieldStart = true
+            case "\r":
+                atFieldStart = true
+            default:
+                atFieldStart = false
+            }
+        }
+        if inQuotes { return (quoteLine, "a quoted field opened here is never closed") }
+        return nil
+    }
+}
+
+extension Store {
+    /// Imports a roster CSV: townships, villages and households, in one transaction.
+    public func importRoster(csvAt path: String) throws -> RosterImportReport {
+        let (rows, rejected, ignored) = try Roster.read(path: path)
+        var report = RosterImportReport()
+        report.rejected = rejected
+        report.ignoredColumns = ignored
+        try write { db in
+            var townships: [String: String] = [:]
+            var villages: [String: String] = [:]
+            for row in rows {
+                let townshipID: String
+                if let known = townships[row.township] {
+                    townshipID = known
+                } else {
+                    townshipID = RecordID.township(row.township)
+                    if try ensureReference(db, kind: .township, id: townshipID, fields: ["name": .text(row.township)]) == .added {
+                        report.townshipsAdded += 1
+                    }
+                    townships[row.township] = townshipID
+                }
+                let villageKey = "\(row.township)/\(row.village)"
+                let villageID: String
+                if let known = villages[villageKey] {
+                    villageID = known
+                } else {
+                    villageID = RecordID.village(township: row.township, name: row.village)
+                    let outcome = try ensureReference(
+                        db, kind: .village, id: villageID,
+                        fields: ["township": .text(townshipID), "name": .text(row.village),
+                                 "village_kind": .text(row.villageKind.rawValue)])
+                    if outcome == .added { report.villagesAdded += 1 }
+                    villages[villageKey] = villageID
+                }
+                let outcome = try ensureReference(
+                    db, kind: .household, id: RecordID.household(code: row.code),
+                    fields: [
+                        "village": .text(villageID), "code": .text(row.code),
+                        "group": row.group.map(FieldValue.text) ?? .null,
+                        "head": row.head.map(FieldValue.text) ?? .null,
+                        "priority": .list(row.priority), "source": .text("roster"),
+                    ])
+                switch outcome {
+                case .added: report.added += 1
+                case .updated: report.updated += 1
+                case .unchanged: report.unchanged += 1
+                }
+            }
+        }
+        return report
+    }
+}

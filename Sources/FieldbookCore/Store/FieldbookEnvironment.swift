@@ -1,0 +1,76 @@
+import Foundation
+
+/// Where time, randomness and the local calendar come from.
+///
+/// Built once at the entry point; tests pass a fixed clock and counting bytes, so two runs of a test
+/// make the same ids and stamps.
+public struct FieldbookEnvironment: Sendable {
+    public var now: @Sendable () -> Date
+    public var randomBytes: @Sendable (Int) -> [UInt8]
+    public var timeZone: TimeZone
+
+    public init(
+        now: @escaping @Sendable () -> Date,
+        randomBytes: @escaping @Sendable (Int) -> [UInt8],
+        timeZone: TimeZone
+    ) {
+        self.now = now
+        self.randomBytes = randomBytes
+        self.timeZone = timeZone
+    }
+
+    /// The real clock, the system's random numbers and the machine's time zone.
+    public static let live = FieldbookEnvironment(
+        now: { Date() },
+        randomBytes: { count in
+            var generator = SystemRandomNumberGenerator()
+            return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        },
+        timeZone: .current)
+
+    /// A new id for a field record.
+    public func makeRecordID() -> String {
+        RecordID.timeOrdered(at: now(), random: randomBytes(10))
+    }
+
+    /// A new random id for a device (a version 4 UUID).
+    public func makeDeviceID() -> String {
+        var bytes = randomBytes(16)
+        bytes[6] = 0x40 | (bytes[6] & 0x0F)
+        bytes[8] = 0x80 | (bytes[8] & 0x3F)
+        return RecordID.format(bytes)
+    }
+
+    /// Today's date where the inspector is, as `YYYY-MM-DD`.
+    public func today() -> String {
+        FieldDate.string(from: now(), in: timeZone)
+    }
+}
+
+/// Calendar dates as the field writes them: `YYYY-MM-DD`.
+public enum FieldDate {
+    /// Reads `2026-11-21`, `2026/11/21`, `2026.11.21` or `2026年11月21日`; nil for anything else,
+    /// or a day that does not exist.
+    public static func normalize(_ input: String) -> String? {
+        var text = input.trimmingCharacters(in: .whitespaces)
+        if text.hasSuffix("日") { text.removeLast() }
+        let parts = text.split(whereSeparator: { "-/.年月".contains($0) }).map(String.init)
+        guard parts.count == 3, parts[0].count == 4,
+            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
+            (1...12).contains(m), (1...31).contains(d), (1900...2200).contains(y)
+        else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        guard let date = calendar.date(from: DateComponents(year: y, month: m, day: d)),
+            calendar.component(.day, from: date) == d
+        else { return nil }
+        return String(format: "%04d-%02d-%02d", y, m, d)
+    }
+
+    public static func string(from date: Date, in zone: TimeZone) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let c = calendar.dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+    }
+}

@@ -1,0 +1,177 @@
+import GRDB
+
+/// The store's schema, as named migrations. Append new ones; never edit one that has shipped.
+enum Schema {
+    /// `PRAGMA application_id` of a Fieldbook store: "FBK1".
+    static let applicationID: Int32 = 0x4642_4B31
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-field-store", migrate: createFieldStore)
+        return migrator
+    }
+
+    /// Columns every record table carries besides its fields.
+    private static let meta = """
+        deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
+        created_by TEXT NOT NULL,
+        created_hlc INTEGER NOT NULL,
+        updated_hlc INTEGER NOT NULL
+        """
+
+    private static let dateCheck = "GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'"
+
+    private static func createFieldStore(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                -- This store: its device, the round it records in, its clock and counters.
+                CREATE TABLE local_state (
+                    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+                    device_id TEXT NOT NULL,
+                    round_id TEXT,
+                    inspectors TEXT NOT NULL DEFAULT '[]',
+                    last_hlc INTEGER NOT NULL DEFAULT 0 CHECK (last_hlc >= 0),
+                    last_seq INTEGER NOT NULL DEFAULT 0 CHECK (last_seq >= 0),
+                    packed_through INTEGER NOT NULL DEFAULT 0
+                );
+
+                -- Every device whose changes this store holds, this one included.
+                CREATE TABLE device (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL,
+                    team TEXT,
+                    role TEXT NOT NULL CHECK (role IN ('field', 'central'))
+                );
+
+                -- The change log: the source of truth. Record tables below are folded from it.
+                CREATE TABLE change (
+                    id INTEGER PRIMARY KEY,
+                    device_id TEXT NOT NULL,
+                    seq INTEGER NOT NULL CHECK (seq >= 1),
+                    hlc INTEGER NOT NULL CHECK (hlc >= 0),
+                    kind TEXT NOT NULL CHECK (kind IN
+                        ('township', 'village', 'household', 'round', 'team', 'visit', 'forum', 'notice', 'fix')),
+                    record_id TEXT NOT NULL,
+                    op TEXT NOT NULL CHECK (op IN ('create', 'update', 'delete')),
+                    fields TEXT NOT NULL,
+                    base TEXT NOT NULL DEFAULT '{}',
+                    UNIQUE (device_id, seq)
+                );
+                CREATE INDEX change_by_record ON change(record_id);
+
+                -- Conflicts: versions of a field that lost to a concurrent one, kept for review.
+                CREATE TABLE conflict (
+                    record_id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    field TEXT NOT NULL,
+                    winner TEXT NOT NULL,
+                    winner_value TEXT NOT NULL,
+                    winner_hlc INTEGER NOT NULL,
+                    loser TEXT NOT NULL,
+                    loser_value TEXT NOT NULL,
+                    loser_hlc INTEGER NOT NULL,
+                    PRIMARY KEY (record_id, field, loser)
+                );
+
+                CREATE TABLE township (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL,
+                    \(meta)
+                );
+                CREATE INDEX township_by_name ON township(name);
+
+                CREATE TABLE village (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    township_id TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    village_kind TEXT NOT NULL CHECK (village_kind IN ('village', 'community')),
+                    \(meta)
+                );
+                CREATE INDEX village_by_name ON village(name);
+                CREATE INDEX village_by_township ON village(township_id);
+
+                CREATE TABLE household (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    village_id TEXT NOT NULL,
+                    code TEXT NOT NULL CHECK (length(code) > 0),
+                    village_group TEXT,
+                    head TEXT,
+                    priority TEXT NOT NULL DEFAULT '[]',
+                    source TEXT NOT NULL CHECK (source IN ('roster', 'field')),
+                    \(meta)
+                );
+                CREATE INDEX household_by_code ON household(code);
+                CREATE INDEX household_by_village ON household(village_id);
+
+                CREATE TABLE round (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL,
+                    \(meta)
+                );
+
+                CREATE TABLE team (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL,
+                    members TEXT NOT NULL DEFAULT '[]',
+                    \(meta)
+                );
+
+                CREATE TABLE visit (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    round_id TEXT NOT NULL,
+                    household_id TEXT NOT NULL,
+                    date TEXT NOT NULL CHECK (date \(dateCheck)),
+                    inspectors TEXT NOT NULL DEFAULT '[]',
+                    met TEXT,
+                    note TEXT,
+                    issues TEXT,
+                    follow_up TEXT,
+                    \(meta)
+                );
+                CREATE INDEX visit_by_household ON visit(household_id);
+
+                CREATE TABLE forum (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    round_id TEXT NOT NULL,
+                    village_id TEXT NOT NULL,
+                    date TEXT NOT NULL CHECK (date \(dateCheck)),
+                    participants INTEGER NOT NULL CHECK (participants >= 1),
+                    cadres INTEGER CHECK (cadres >= 0),
+                    members INTEGER CHECK (members >= 0),
+                    villagers INTEGER CHECK (villagers >= 0),
+                    topics TEXT NOT NULL DEFAULT '[]',
+                    note TEXT,
+                    \(meta)
+                );
+                CREATE INDEX forum_by_village ON forum(village_id);
+
+                CREATE TABLE notice (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    round_id TEXT NOT NULL,
+                    village_id TEXT NOT NULL,
+                    date TEXT NOT NULL CHECK (date \(dateCheck)),
+                    place TEXT NOT NULL,
+                    copies INTEGER NOT NULL CHECK (copies >= 1),
+                    \(meta)
+                );
+                CREATE INDEX notice_by_village ON notice(village_id);
+
+                CREATE TABLE fix (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    round_id TEXT NOT NULL,
+                    village_id TEXT NOT NULL,
+                    household_id TEXT,
+                    problem TEXT NOT NULL CHECK (length(trim(problem)) > 0),
+                    category TEXT,
+                    action TEXT,
+                    responsible TEXT,
+                    status TEXT NOT NULL CHECK (status IN ('open', 'fixed', 'verified')),
+                    found_on TEXT NOT NULL CHECK (found_on \(dateCheck)),
+                    fixed_on TEXT CHECK (fixed_on \(dateCheck)),
+                    verified_on TEXT CHECK (verified_on \(dateCheck)),
+                    \(meta)
+                );
+                CREATE INDEX fix_by_village ON fix(village_id);
+                """)
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import GRDB
+
+/// This device's row of `local_state`.
+struct LocalState {
+    var deviceID: String
+    var roundID: String?
+    var inspectors: [String]
+    var lastHLC: HybridTimestamp
+    var lastSeq: Int64
+    var packedThrough: Int64
+
+    static func fetch(_ db: Database) throws -> LocalState {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM local_state WHERE singleton = 1") else {
+            throw FieldbookError.notAStore(path: db.description, reason: "it has no device")
+        }
+        return LocalState(
+            deviceID: row["device_id"],
+            roundID: row["round_id"],
+            inspectors: (try? CanonicalJSON.decode([String].self, from: row["inspectors"])) ?? [],
+            lastHLC: HybridTimestamp(rawValue: row["last_hlc"]),
+            lastSeq: row["last_seq"],
+            packedThrough: row["packed_through"])
+    }
+}
+
+/// Whether a reference write added, changed or left a record alone.
+public enum ReferenceOutcome: Sendable {
+    case added
+    case updated
+    case unchanged
+}
+
+extension Store {
+    /// Logs a change made on this device and folds it into its record, in the caller's transaction.
+    ///
+    /// A create writes every field of its kind; an edit names, per field, the version it replaces;
+    /// a delete writes the tombstone. The clock and the sequence number move in the same transaction.
+    @discardableResult
+    func appendLocalChange(
+        _ db: Database, kind: RecordKind, recordID: String, op: ChangeOp, fields: [String: FieldValue]
+    ) throws -> Change {
+        var local = try LocalState.fetch(db)
+        var written = fields
+        written[deletedField] = .int(op == .delete ? 1 : 0)
+        var base: [String: [VersionID]] = [:]
+        if op != .create {
+            let current = try Store.state(of: recordID, kind: kind, db)
+            for field in written.keys {
+                if let version = current.versions[field] { base[field] = [version] }
+            }
+        } else {
+            for spec in kind.fields where written[spec.name] == nil { written[spec.name] = .null }
+        }
+        local.lastHLC = HybridTimestamp.next(after: local.lastHLC, now: environment.now())
+        local.lastSeq += 1
+        let change = Change(
+            device: local.deviceID, seq: local.lastSeq, hlc: local.lastHLC, kind: kind,
+            recordID: recordID, op: op, fields: written, base: base)
+        try Store.insert(change, db)
+        try db.execute(
+            sql: "UPDATE local_state SET last_hlc = ?, last_seq = ? WHERE singleton = 1",
+            arguments: [local.lastHLC.rawValue, local.lastSeq])
+        try Store.refold(recordID, kind: kind, db)
+        return change
+    }
+
+    /// Writes a reference record (township, village, household, round, team) keyed by its natural
+    /// id: creates it, changes the fields that differ, or leaves it alone.
+    @discardableResult
+    func ensureReference(
+        _ db: Database, kind: RecordKind, id: String, fields: [String: FieldValue]
+    ) throws -> ReferenceOutcome {
+        let current = try Store.state(of: id, kind: kind, db)
+        guard current.exists, !current.deleted else {
+            try appendLocalChange(db, kind: kind, recordID: id, op: current.exists ? .update : .create,
+                                  fields: fields)
+            return .added
+        }
+        let differing = fields.filter { current.values[$0.key] ?? .null != $0.value }
+        guard !differing.isEmpty else { return .unchanged }
+        try appendLocalChange(db, kind: kind, recordID: id, op: .update, fields: differing)
+        return .updated
+    }
+
+    /// The id of the round named `name`, creating it if this store has not seen it.
+    func ensureRound(_ db: Database, name: String) throws -> String {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else {
+            throw FieldbookError.invalidValue(field: "round", value: name, expected: "name the round, e.g. 五届第五轮")
+        }
+        let id = RecordID.round(trimmed)
+        try ensureReference(db, kind: .round, id: id, fields: ["name": .text(trimmed)])
+        return id
+    }
+
+    /// Adds a change to the log; false when the log already holds it (same device and sequence).
+    @discardableResult
+    static func insert(_ change: Change, _ db: Database) throws -> Bool {
+        try db.execute(
+            sql: """
+                INSERT INTO change (device_id, seq, hlc, kind, record_id, op, fields, base)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, seq) DO NOTHING
+                """,
+            arguments: [
+                change.device, change.seq, change.hlc.rawValue, change.kind.rawValue, change.recordID,
+                change.op.rawValue, CanonicalJSON.encode(change.fields),
+                change.base.isEmpty ? "{}" : CanonicalJSON.encode(change.base),
+            ])
+        return db.changesCount > 0
+    }
+
+    /// Every change the log holds for one record.
+    static func changes(of recordID: String, _ db: Database) throws -> [Change] {
+        try Row.fetchAll(db, sql: "SELECT * FROM change WHERE record_id = ? ORDER BY id", arguments: [recordID])
+            .map(change(from:))
+    }
+
+    static func change(from row: Row) throws -> Change {
+        guard let kind = RecordKind(rawValue: row["kind"]), let op = ChangeOp(rawValue: row["op"]) else {
+            throw FieldbookError.storeFailure(path: "store", message: "a change has an unknown kind or operation")
+        }
+        return Change(
+            device: row["device_id"], seq: row["seq"], hlc: HybridTimestamp(rawValue: row["hlc"]),
+            kind: kind, recordID: row["record_id"], op: op,
+            fields: try CanonicalJSON.decode([String: FieldValue].self, from: row["fields"]),
+            base: try CanonicalJSON.decode([String: [VersionID]].self, from: row["base"]))
+    }
+
+    /// The record folded from its changes.
+    static func state(of recordID: String, kind: RecordKind, _ db: Database) throws -> RecordState {
+        RecordState(kind: kind, id: recordID, changes: try changes(of: recordID, db))
+    }
+
+    /// Folds a record's changes into its row and its conflicts.
+    @discardableResult
+    static func refold(_ recordID: String, kind: RecordKind, _ db: Database) throws -> RecordState {
+        let state = try state(of: recordID, kind: kind, db)
+        try db.execute(sql: "DELETE FROM conflict WHERE record_id = ?", arguments: [recordID])
+        for conflict in state.conflicts {
+            try db.execute(
+                sql: """
+                    INSERT INTO conflict (record_id, kind, field, winner, winner_value, winner_hlc,
+                                          loser, loser_value, loser_hlc)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    recordID, kind.rawValue, conflict.field, conflict.winner.description,
+                    CanonicalJSON.encode(conflict.winnerValue), conflict.winnerHLC.rawValue,
+                    conflict.loser.description, CanonicalJSON.encode(conflict.loserValue),
+                    conflict.loserHLC.rawValue,
+                ])
+        }
+        guard let created = state.created else { return state }
+        var arguments: StatementArguments = [recordID]
+        for spec in kind.fields {
+            arguments += [databaseValue(state.values[spec.name] ?? .null, spec)]
+        }
+        arguments += [state.deleted ? 1 : 0, created.device, created.hlc.rawValue, state.updatedHLC.rawValue]
+        try db.execute(sql: upsertSQL(kind), arguments: arguments)
+        return state
+    }
+
+    private static func databaseValue(_ value: FieldValue, _ spec: FieldSpec) -> DatabaseValue {
+        switch value {
+        case .null:
+            switch spec.type {
+            case .list, .priorities: return "[]".databaseValue
+            default: return .null
+            }
+        case .int(let n): return n.databaseValue
+        case .text(let s): return s.databaseValue
+        case .list(let items): return CanonicalJSON.encode(items).databaseValue
+        }
+    }
+
+    private static func upsertSQL(_ kind: RecordKind) -> String {
+        let columns = ["id"] + kind.fields.map(\.column) + ["deleted", "created_by", "created_hlc", "updated_hlc"]
+        let updates = columns.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+        return """
+            INSERT INTO \(kind.table) (\(columns.joined(separator: ", ")))
+            VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))
+            ON CONFLICT (id) DO UPDATE SET \(updates)
+            """
+    }
+}

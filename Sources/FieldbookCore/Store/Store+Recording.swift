@@ -1,0 +1,165 @@
+import Foundation
+import GRDB
+
+/// The recording commands an inspection team uses in a village all day.
+extension Store {
+    /// Records a visit, a forum, a notice or a fix from what the inspector typed.
+    ///
+    /// `inputs` maps field names to text as typed: references by name (household code, village
+    /// name), dates as `YYYY-MM-DD`, lists separated by commas. Missing dates default to today, the
+    /// round to this device's current round, a visit's inspectors to this device's inspectors, a
+    /// fix's status to open. A visit to a household missing from the roster records the household
+    /// too when `newHousehold` is given.
+    public func record(
+        _ kind: RecordKind, _ inputs: [String: String], newHousehold: NewHousehold? = nil
+    ) throws -> Record {
+        precondition(RecordKind.fieldKinds.contains(kind), "record(_:) records field records only")
+        let id = environment.makeRecordID()
+        try write { db in
+            let local = try LocalState.fetch(db)
+            var fields: [String: FieldValue] = [:]
+            if let round = inputs["round"] {
+                fields["round"] = .text(try resolveRound(db, round))
+            } else {
+                guard let round = local.roundID else { throw FieldbookError.noRound }
+                fields["round"] = .text(round)
+            }
+            for (name, text) in inputs where name != "round" && !(name == "household" && newHousehold != nil) {
+                guard let spec = kind.field(name) else { throw FieldbookError.unknownField(name, kind: kind) }
+                fields[name] = try parse(db, text, for: spec)
+            }
+            if let newHousehold, kind == .visit, let code = inputs["household"] {
+                fields["household"] = .text(try addFieldHousehold(db, code: code, newHousehold))
+            }
+            let today = environment.today()
+            switch kind {
+            case .visit:
+                if fields["inspectors"] == nil { fields["inspectors"] = .list(local.inspectors) }
+            case .fix:
+                if fields["status"] == nil { fields["status"] = .text(FixStatus.open.rawValue) }
+                if fields["found_on"] == nil { fields["found_on"] = .text(fields["date"]?.text ?? today) }
+                let status = FixStatus(rawValue: fields["status"]!.text!)!
+                if status != .open, fields[status.dateField] == nil { fields[status.dateField] = .text(today) }
+                if status == .verified, fields["fixed_on"] == nil { fields["fixed_on"] = .text(today) }
+                fields["date"] = nil
+            case .forum:
+                let split = ["cadres", "members", "villagers"].compactMap { fields[$0]?.int }
+                let sum = split.reduce(0, +)
+                if (fields["participants"] ?? .null).isNull, split.count == 3 {
+                    guard sum >= 1 else {
+                        throw FieldbookError.invalidValue(
+                            field: "participants", value: "0", expected: "a forum needs at least one participant")
+                    }
+                    fields["participants"] = .int(sum)
+                } else if let participants = fields["participants"]?.int, sum > participants {
+                    throw FieldbookError.invalidValue(
+                        field: "participants", value: String(participants),
+                        expected: "the cadres, members and villagers given add up to \(sum); give at least that many")
+                }
+            default:
+                break
+            }
+            if kind.field("date") != nil, fields["date"] == nil { fields["date"] = .text(today) }
+            for spec in kind.fields where spec.required && (fields[spec.name] ?? .null).isNull {
+                throw FieldbookError.invalidValue(field: spec.name, value: "", expected: "it is required")
+            }
+            try appendLocalChange(db, kind: kind, recordID: id, op: .create, fields: fields)
+        }
+        return try record(id: id)
+    }
+
+    private func addFieldHousehold(_ db: Database, code rawCode: String, _ new: NewHousehold) throws -> String {
+        let code = rawCode.trimmingCharacters(in: .whitespaces)
+        guard !code.isEmpty else {
+            throw FieldbookError.invalidValue(field: "household", value: rawCode, expected: "give the household's code")
+        }
+        let id = RecordID.household(code: code)
+        if let existing = try Row.fetchOne(
+            db,
+            sql: "SELECT v.name FROM household h LEFT JOIN village v ON v.id = h.village_id WHERE h.id = ? AND h.deleted = 0",
+            arguments: [id])
+        {
+            throw FieldbookError.householdExists(code: code, village: existing["name"] ?? "unknown village")
+        }
+        let village = try resolveVillage(db, new.village)
+        let fields: [String: FieldValue] = [
+            "village": .text(village), "code": .text(code),
+            "group": new.group.map { .text($0) } ?? .null,
+            "head": new.head.map { .text($0) } ?? .null,
+            "priority": .list(try Store.parsePriorities(new.priority ?? "")),
+            "source": .text("field"),
+        ]
+        try ensureReference(db, kind: .household, id: id, fields: fields)
+        return id
+    }
+
+    /// Sets fields of a record from `FIELD=VALUE` pairs; returns the record and the fields changed.
+    public func edit(_ idOrPrefix: String, set assignments: [(field: String, value: String)]) throws
+        -> (record: Record, changed: [String])
+    {
+        let (kind, id) = try locate(idOrPrefix)
+        let changed: [String] = try write { db in
+            let current = try Store.state(of: id, kind: kind, db)
+            guard !current.deleted else { throw FieldbookError.recordDeleted(id: id) }
+            var fields: [String: FieldValue] = [:]
+            for (name, text) in assignments {
+                guard let spec = kind.field(name) else { throw FieldbookError.unknownField(name, kind: kind) }
+                if name == "source" {
+                    throw FieldbookError.notEditable(field: name, kind: kind, hint: "it says where the record came from")
+                }
+                fields[name] = try parse(db, text, for: spec)
+            }
+            if kind == .fix, let status = fields["status"]?.text.flatMap(FixStatus.init(rawValue:)), status != .open,
+                (current.values[status.dateField] ?? .null).isNull, fields[status.dateField] == nil
+            {
+                fields[status.dateField] = .text(environment.today())
+            }
+            let differing = fields.filter { current.values[$0.key] ?? .null != $0.value }
+            guard !differing.isEmpty else { throw FieldbookError.nothingToChange(id: id) }
+            try appendLocalChange(db, kind: kind, recordID: id, op: .update, fields: differing)
+            return differing.keys.sorted()
+        }
+        return (try record(id: id), changed)
+    }
+
+    /// Marks a fix fixed or verified, stamping the date of that step.
+    public func setFixStatus(_ idOrPrefix: String, to status: String, date: String? = nil) throws -> Record {
+        let (kind, id) = try locate(idOrPrefix)
+        guard kind == .fix else {
+            throw FieldbookError.invalidValue(field: "id", value: idOrPrefix, expected: "name a fix (立行立改), not a \(kind.rawValue)")
+        }
+        guard let newStatus = FixStatus(input: status) else {
+            throw FieldbookError.invalidValue(field: "status", value: status, expected: "use fixed or verified")
+        }
+        var assignments: [(field: String, value: String)] = [("status", newStatus.rawValue)]
+        if let date { assignments.append((newStatus.dateField, date)) }
+        return try edit(id, set: assignments).record
+    }
+
+    /// Deletes a record by writing a tombstone; its history stays.
+    public func delete(_ idOrPrefix: String) throws -> Record {
+        let (kind, id) = try locate(idOrPrefix)
+        try write { db in
+            let current = try Store.state(of: id, kind: kind, db)
+            guard !current.deleted else { throw FieldbookError.recordDeleted(id: id) }
+            try appendLocalChange(db, kind: kind, recordID: id, op: .delete, fields: [:])
+        }
+        return try record(id: id)
+    }
+
+    /// Sets the round this device records in, creating it if it is new.
+    public func setRound(_ name: String) throws {
+        try write { db in
+            let id = try ensureRound(db, name: name)
+            try db.execute(sql: "UPDATE local_state SET round_id = ?", arguments: [id])
+        }
+    }
+
+    /// Sets the inspectors a visit names when `--by` is not given.
+    public func setInspectors(_ names: String) throws {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE local_state SET inspectors = ?", arguments: [CanonicalJSON.encode(Store.splitNames(names))])
+        }
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import GRDB
+
+/// What `fieldbook init` asks for.
+public struct DeviceSetup: Sendable {
+    public var name: String
+    public var team: String?
+    public var round: String?
+    public var inspectors: [String]
+    public var central: Bool
+
+    public init(
+        name: String, team: String? = nil, round: String? = nil, inspectors: [String] = [],
+        central: Bool = false
+    ) {
+        self.name = name
+        self.team = team
+        self.round = round
+        self.inspectors = inspectors
+        self.central = central
+    }
+}
+
+/// One Fieldbook store: a SQLite file on a laptop, or the central one at the office.
+///
+/// The store owns its database connection and runs the migrations when it opens. Every write goes
+/// through a versioned change in the same transaction as the record it folds into, so a record
+/// acknowledged on screen is durable (WAL, synchronous=FULL) and a power cut loses nothing.
+public final class Store: Sendable {
+    public let path: String
+    public let environment: FieldbookEnvironment
+    let dbQueue: DatabaseQueue
+
+    private init(path: String, dbQueue: DatabaseQueue, environment: FieldbookEnvironment) {
+        self.path = path
+        self.dbQueue = dbQueue
+        self.environment = environment
+    }
+
+    /// Creates a new store at `path` for a new device. Refuses to touch an existing file.
+    public static func create(
+        at path: String, setup: DeviceSetup, environment: FieldbookEnvironment = .live
+    ) throws -> Store {
+        if FileManager.default.fileExists(atPath: path) { throw FieldbookError.storeExists(path: path) }
+        guard !setup.name.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw FieldbookError.invalidValue(
+                field: "device", value: setup.name, expected: "name this laptop, e.g. 第一巡察组-笔记本1")
+        }
+        do {
+            let dbQueue = try DatabaseQueue(path: path, configuration: configuration())
+            try Schema.migrator.migrate(dbQueue)
+            let store = Store(path: path, dbQueue: dbQueue, environment: environment)
+            try dbQueue.write { db in
+                try db.execute(sql: "PRAGMA application_id = \(Schema.applicationID)")
+                let deviceID = environment.makeDeviceID()
+                try db.execute(
+                    sql: "INSERT INTO device (id, name, team, role) VALUES (?, ?, ?, ?)",
+                    arguments: [deviceID, setup.name, setup.team, setup.central ? "central" : "field"])
+                try db.execute(
+                    sql: "INSERT INTO local_state (singleton, device_id, inspectors) VALUES (1, ?, ?)",
+                    arguments: [deviceID, CanonicalJSON.encode(setup.inspectors)])
+                if let team = setup.team {
+                    try store.ensureReference(
+                        db, kind: .team, id: RecordID.team(team),
+                        fields: ["name": .text(team), "members": .list(setup.inspectors)])
+                }
+                if let round = setup.round {
+                    let roundID = try store.ensureRound(db, name: round)
+                    try db.execute(sql: "UPDATE local_state SET round_id = ?", arguments: [roundID])
+                }
+            }
+            return store
+        } catch {
+            try? FileManager.default.removeItem(atPath: path)
+            for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            if let error = error as? FieldbookError { throw error }
+            throw FieldbookError.storeFailure(path: path, message: Store.describe(error))
+        }
+    }
+
+    /// Opens an existing store, refusing files that are not Fieldbook stores or are too new.
+    public static func open(at path: String, environment: FieldbookEnvironment = .live) throws -> Store {
+        guard FileManager.default.fileExists(atPath: path) else { throw FieldbookError.noStore(path: path) }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw FieldbookError.notAStore(path: path, reason: "it cannot be read")
+        }
+        let header = (try? handle.read(upToCount: 16)) ?? nil
+        try? handle.close()
+        guard let header, header == Data("SQLite format 3\0".utf8) else {
+            throw FieldbookError.notAStore(path: path, reason: "it is not an SQLite database")
+        }
+        let dbQueue: DatabaseQueue
+        do {
+            dbQueue = try DatabaseQueue(path: path, configuration: configuration())
+            let (appID, superseded) = try dbQueue.read { db in
+                (try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0,
+                 try Schema.migrator.hasBeenSuperseded(db))
+            }
+            guard appID == Schema.applicationID else {
+                throw FieldbookError.notAStore(path: path, reason: "it is an SQLite database of another program")
+            }
+            if superseded { throw FieldbookError.newerSchema(path: path) }
+            try Schema.migrator.migrate(dbQueue)
+        } catch let error as FieldbookError {
+            throw error
+        } catch {
+            throw FieldbookError.notAStore(path: path, reason: describe(error))
+        }
+        return Store(path: path, dbQueue: dbQueue, environment: environment)
+    }
+
+    private static func configuration() -> Configuration {
+        var config = Configuration()
+        config.journalMode = .wal
+        config.busyMode = .timeout(10)
+        config.foreignKeysEnabled = true
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        return config
+    }
+
+    /// A short reason for a database error, without raw result codes as the only text.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? DatabaseError {
+            switch error.resultCode {
+            case .SQLITE_BUSY, .SQLITE_LOCKED: return "the store is busy in another fieldbook command"
+            case .SQLITE_FULL: return "the disk is full"
+            case .SQLITE_READONLY: return "the file is read-only"
+            case .SQLITE_CORRUPT, .SQLITE_NOTADB: return "the file is damaged or not a database"
+            case .SQLITE_CANTOPEN: return "the file cannot be opened"
+            case .SQLITE_IOERR: return "the disk reported an input/output error"
+            case .SQLITE_CONSTRAINT: return "a value broke a rule of the store (\(error.message ?? "constraint"))"
+            default: return error.message ?? "database error \(error.resultCode.rawValue)"
+            }
+        }
+        return error.localizedDescription
+    }
+
+    /// Runs `body` in one write transaction; database failures become a ``FieldbookError``.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try dbQueue.write(body)
+        } catch let error as FieldbookError {
+            throw error
+        } catch {
+            throw FieldbookError.storeFailure(path: path, message: Store.describe(error))
+        }
+    }
+
+    /// Runs `body` in a read transaction.
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try dbQueue.read(body)
+        } catch let error as FieldbookError {
+            throw error
+        } catch {
+            throw FieldbookError.storeFailure(path: path, message: Store.describe(error))
+        }
+    }
+}

@@ -1,0 +1,4 @@
+import FieldbookCommands
+import Foundation
+
+exit(Fieldbook.run(arguments: Array(CommandLine.arguments.dropFirst())))
