@@ -43,7 +43,7 @@ let package = Package(
         // Tests of the commands: parsing in process, and the built binary end to end.
         .testTarget(
             name: "FieldbookCommandsTests",
-            dependencies: ["FieldbookCommands", "FieldbookTestSupport"]
+            dependencies: ["FieldbookCommands", "FieldbookTestSupport", "fieldbook"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -111,10 +111,14 @@ public final class Store: Sendable {
 
     private static func configuration() -> Configuration {
         var config = Configuration()
-        config.journalMode = .wal
         config.busyMode = .timeout(10)
         config.foreignKeysEnabled = true
         config.prepareDatabase { db in
+            // WAL lets a report read while a merge writes; FULL makes every commit durable.
+            // (GRDB's own WAL setting would lower synchronous to NORMAL.)
+            guard try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") == "wal" else {
+                throw DatabaseError(message: "could not switch the store to WAL mode")
+            }
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         return config

@@ -1,0 +1,122 @@
+import FieldbookTestSupport
+import Foundation
+import Testing
+
+@testable import FieldbookCore
+
+@Suite struct RosterImportTests {
+    func store(_ dir: TemporaryDirectory) throws -> Store {
+        try Store.create(
+            at: dir.path("s.sqlite"), setup: DeviceSetup(name: "笔记本", round: "五届第五轮"),
+            environment: FixedEnvironment().environment)
+    }
+
+    @Test func chineseHeadersWithABOMImportEveryKindAndPriority() throws {
+        let dir = TemporaryDirectory()
+        let s = try store(dir)
+        let report = try s.importRoster(csvAt: dir.write("r.csv", "\u{FEFF}" + sampleRosterCSV))
+        #expect(report.added == 6)
+        #expect(report.townshipsAdded == 2)
+        #expect(report.villagesAdded == 4)
+        #expect(report.rejected.isEmpty)
+        let status = try s.status()
+        #expect(status.counts[.household] == 6)
+        let dg002 = try s.record(id: RecordID.household(code: "DG002"))
+        #expect(dg002["priority"] == .list(["dibao", "weifang"]))
+        #expect(dg002["head"] == .text("李秀英"))
+        #expect(dg002["group"] == .text("一组"))
+        let community = try s.record(id: RecordID.village(township: "城关镇", name: "新华社区"))
+        #expect(community["village_kind"] == .text("community"))
+    }
+
+    @Test func englishHeadersInAnyOrderAndExtraColumnsAreRead() throws {
+        let dir = TemporaryDirectory()
+        let s = try store(dir)
+        let csv = "head,household,phone,village,township,priority\n张三,A1,138,东村,一镇,wubao;dibao\n"
+        let report = try s.importRoster(csvAt: dir.write("r.csv", csv))
+        #expect(report.added == 1)
+        #expect(report.ignoredColumns == ["phone"])
+        #expect(try s.record(id: RecordID.household(code: "A1"))["priority"] == .list(["wubao", "dibao"]))
+    }
+
+    @Test func importingTwiceChangesNothingAndAnEditedRowUpdates() throws {
+        let dir = TemporaryDirectory()
+        let s = try store(dir)
+        let path = dir.write("r.csv", sampleRosterCSV)
+        _ = try s.importRoster(csvAt: path)
+        let changes = try s.status().changes
+        let again = try s.importRoster(csvAt: path)
+        #expect(again.added == 0)
+        #expect(again.updated == 0)
+        #expect(again.unchanged == 6)
+        #expect(try s.status().changes == changes)
+        let edited = dir.write("r2.csv", sampleRosterCSV.replacingOccurrences(of: "王大力,", with: "王大力,五保户"))
+        let third = try s.importRoster(csvAt: edited)
+        #expect(third.updated == 1)
+        #expect(third.unchanged == 5)
+        #expect(try s.status().changes == changes + 1)
+    }
+
+    @Test func badRowsAreRejectedByLineAndTheRestImported() throws {
+        let dir = TemporaryDirectory()
+        let s = try store(dir)
+        let csv = """
+            乡镇,村,户号,户主,重点户
+            一镇,东村,A1,张三,
+            一镇,东村,,无户号,
+            一镇,东村,A2,"李
+            四",
+            一镇,东村,A3,王五,贫困户
+            一镇,,A4,赵六,
+            一镇,东村,A5
+            一镇,东村,A1,别人,
+
+            """
+        let report = try s.importRoster(csvAt: dir.write("r.csv", csv))
+        #expect(report.added == 2)
+        #expect(report.rejected.map(\.line) == [3, 6, 7, 8, 9])
+        #expect(report.rejected[1].reason.contains("贫困户"))
+        #expect(report.rejected[4].reason.contains("line 2"))
+        #expect(try s.record(id: RecordID.household(code: "A2"))["head"] == .text("李\n四"))
+    }
+
+    @Test func wholeFileProblemsAreRefusedAndWriteNothing() throws {
+        let dir = TemporaryDirectory()
+        let s = try store(dir)
+        let before = try s.status().changes
+        let missing = dir.write("m.csv", "村,户主\n东村,张三\n")
+        #expect {
+            try s.importRoster(csvAt: missing)
+        } throws: { error in
+            guard case FieldbookError.badFile(let path, let reason) = error else { return false }
+            return path == missing && reason.contains("township") && reason.contains("household")
+        }
+        let quoting = dir.write("q.csv", "乡镇,村,户号\n一镇,东村,A1\n一镇,\"东村,A2\n一镇,东村,A3\n")
+        #expect {
+            try s.importRoster(csvAt: quoting)
+        } throws: { error in
+            guard case FieldbookError.badFile(_, let reason) = error else { return false }
+            return reason.hasPrefix("line 3:") && reason.contains("never closed")
+        }
+        let gbk = dir.path("g.csv")
+        try Data("乡镇,村,户号\n".utf8 + [0xB3, 0xC7, 0xB9, 0xD8] + Data(",东村,A1\n".utf8)).write(to: URL(fileURLWithPath: gbk))
+        #expect {
+            try s.importRoster(csvAt: gbk)
+        } throws: { error in
+            guard case FieldbookError.badFile(_, let reason) = error else { return false }
+            return reason.hasPrefix("line 2 is not UTF-8") && reason.contains("CSV UTF-8")
+        }
+        #expect(throws: FieldbookError.self) { try s.importRoster(csvAt: dir.path("absent.csv")) }
+        #expect(try s.status().changes == before)
+    }
+
+    @Test func twoLaptopsImportingOneRosterMakeTheSameRecords() throws {
+        let dir = TemporaryDirectory()
+        let a = try makeFieldStore(in: dir, name: "a.sqlite", device: "A")
+        let b = try makeFieldStore(in: dir, name: "b.sqlite", device: "B", clock: FixedEnvironment(seed: 99))
+        let idsA = try a.dbQueue.read { try String.fetchAll($0, sql: "SELECT id FROM household ORDER BY id") }
+        let idsB = try b.dbQueue.read { try String.fetchAll($0, sql: "SELECT id FROM household ORDER BY id") }
+        #expect(idsA == idsB)
+        #expect(idsA.count == 6)
+    }
+}
