@@ -17,10 +17,13 @@ let package = Package(
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
     ],
     targets: [
-        // The core: model, store, roster import, reports. No command-line code.
+        // The system zlib (zlib1g-dev), for the gzip payload of bundles.
+        .systemLibrary(name: "CZlibSys", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // The core: model, store, roster import, bundles, merge, reports. No command-line code.
         .target(
             name: "FieldbookCore",
             dependencies: [
+                "CZlibSys",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CSV", package: "CSV.swift"),

@@ -30,12 +30,13 @@ public final class FixedEnvironment: @unchecked Sendable {
     private let lock = NSLock()
     private var time: Date
     private let step: TimeInterval
-    private var counter: UInt64
+    private var counter: UInt64 = 0
+    private let seed: UInt64
 
     public init(start: Date = Date(timeIntervalSince1970: 1_795_222_800), step: TimeInterval = 1, seed: UInt64 = 0) {
         time = start
         self.step = step
-        counter = seed
+        self.seed = seed
     }
 
     /// Moves the clock by `seconds` (negative to set it back, as a laptop's clock may be).
@@ -53,13 +54,19 @@ public final class FixedEnvironment: @unchecked Sendable {
             },
             randomBytes: { [self] count in
                 lock.withLock {
+                    // SplitMix64 over (seed, counter): different seeds never share a stream.
+                    var state = seed &* 0xD1B5_4A32_D192_ED03 &+ counter &* 0x9E37_79B9_7F4A_7C15
                     counter += 1
                     var bytes: [UInt8] = []
-                    var value = counter &* 0x9E37_79B9_7F4A_7C15
                     while bytes.count < count {
-                        bytes.append(UInt8(truncatingIfNeeded: value))
-                        value = value >> 8 | value << 56
-                        if bytes.count % 8 == 0 { value = value &* 0xBF58_476D_1CE4_E5B9 &+ counter }
+                        state &+= 0x9E37_79B9_7F4A_7C15
+                        var z = state
+                        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+                        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+                        z ^= z >> 31
+                        for shift in stride(from: 0, to: 64, by: 8) where bytes.count < count {
+                            bytes.append(UInt8(truncatingIfNeeded: z >> UInt64(shift)))
+                        }
                     }
                     return bytes
                 }

@@ -9,7 +9,34 @@ extension Fieldbook {
         @OptionGroup var store: StoreOptions
 
         func run(_ context: CommandContext) throws {
-            print(RecordReport.status(try context.open().status(), timeZone: context.environment.timeZone))
+            let store = try context.open()
+            let zone = context.environment.timeZone
+            print(RecordReport.status(try store.status(), timeZone: zone))
+            let devices = try store.devices()
+            if devices.count > 1 || devices.contains(where: { !$0.gaps.isEmpty }) {
+                print("")
+                var table = TextTable(columns: [
+                    .init("device", shrinks: true), .init("team", shrinks: true), .init("changes", alignRight: true),
+                    .init("last", alignRight: true), .init("gaps / clock", shrinks: true),
+                ])
+                for d in devices {
+                    var notes: [String] = []
+                    if !d.gaps.isEmpty { notes.append("missing " + d.gaps.map(Status.describe).joined(separator: ", ")) }
+                    if let ahead = d.aheadBy { notes.append("clock \(BundleText.duration(ahead)) ahead") }
+                    table.add([d.name + (d.isThisDevice ? " (this)" : ""), d.team ?? "", String(d.changes), String(d.lastSeq),
+                               notes.isEmpty ? "ok" : notes.joined(separator: "; ")])
+                }
+                print(table.render())
+            }
+            let waiting = try store.waitingChanges()
+            if waiting > 0 { print("waiting    \(waiting) changes wait for their record's create, not yet merged") }
+            for unknown in try store.unknownReferences() {
+                print("unknown    \(unknown.count) \(unknown.kind.plural) point at a \(unknown.field) this store does not know (kept)")
+            }
+        }
+
+        static func describe(_ gap: ClosedRange<Int64>) -> String {
+            gap.lowerBound == gap.upperBound ? "\(gap.lowerBound)" : "\(gap.lowerBound)–\(gap.upperBound)"
         }
     }
 }

@@ -8,6 +8,7 @@ enum Schema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-field-store", migrate: createFieldStore)
+        migrator.registerMigration("v2-bundle-ledger", migrate: createBundleLedger)
         return migrator
     }
 
@@ -19,7 +20,35 @@ enum Schema {
         updated_hlc INTEGER NOT NULL
         """
 
+    /// A lowercase UUID: the only shape of device and record ids, so they are safe in any text.
+    private static func uuidCheck(_ column: String) -> String {
+        "length(\(column)) = 36 AND \(column) NOT GLOB '*[^0-9a-f-]*'"
+    }
+
     private static let dateCheck = "GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'"
+
+    private static func createBundleLedger(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                -- Every bundle this store wrote or merged, written in the same transaction as its
+                -- changes: a bundle seen again, under any name, is "already merged".
+                CREATE TABLE bundle (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    payload_sha256 TEXT NOT NULL,
+                    direction TEXT NOT NULL CHECK (direction IN ('packed', 'merged')),
+                    device_id TEXT NOT NULL,
+                    file_name TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    changes INTEGER NOT NULL,
+                    new_changes INTEGER NOT NULL DEFAULT 0,
+                    max_hlc INTEGER NOT NULL,
+                    -- How far the bundle's clock ran ahead of this machine's when merged (ms).
+                    ahead_ms INTEGER NOT NULL DEFAULT 0,
+                    merged_at TEXT
+                );
+                CREATE INDEX bundle_by_payload ON bundle(payload_sha256);
+                """)
+    }
 
     private static func createFieldStore(_ db: Database) throws {
         try db.execute(
@@ -46,15 +75,15 @@ enum Schema {
                 -- The change log: the source of truth. Record tables below are folded from it.
                 CREATE TABLE change (
                     id INTEGER PRIMARY KEY,
-                    device_id TEXT NOT NULL,
-                    seq INTEGER NOT NULL CHECK (seq >= 1),
-                    hlc INTEGER NOT NULL CHECK (hlc >= 0),
+                    device_id TEXT NOT NULL CHECK (\(uuidCheck("device_id"))),
+                    seq INTEGER NOT NULL CHECK (typeof(seq) = 'integer' AND seq >= 1),
+                    hlc INTEGER NOT NULL CHECK (typeof(hlc) = 'integer' AND hlc >= 0),
                     kind TEXT NOT NULL CHECK (kind IN
                         ('township', 'village', 'household', 'round', 'team', 'visit', 'forum', 'notice', 'fix')),
-                    record_id TEXT NOT NULL,
+                    record_id TEXT NOT NULL CHECK (\(uuidCheck("record_id"))),
                     op TEXT NOT NULL CHECK (op IN ('create', 'update', 'delete')),
-                    fields TEXT NOT NULL,
-                    base TEXT NOT NULL DEFAULT '{}',
+                    fields TEXT NOT NULL CHECK (json_type(fields) = 'object'),
+                    base TEXT NOT NULL DEFAULT '{}' CHECK (json_type(base) = 'object'),
                     UNIQUE (device_id, seq)
                 );
                 CREATE INDEX change_by_record ON change(record_id);
@@ -135,10 +164,10 @@ enum Schema {
                     round_id TEXT NOT NULL,
                     village_id TEXT NOT NULL,
                     date TEXT NOT NULL CHECK (date \(dateCheck)),
-                    participants INTEGER NOT NULL CHECK (participants >= 1),
-                    cadres INTEGER CHECK (cadres >= 0),
-                    members INTEGER CHECK (members >= 0),
-                    villagers INTEGER CHECK (villagers >= 0),
+                    participants INTEGER NOT NULL CHECK (typeof(participants) = 'integer' AND participants >= 1),
+                    cadres INTEGER CHECK (cadres IS NULL OR (typeof(cadres) = 'integer' AND cadres >= 0)),
+                    members INTEGER CHECK (members IS NULL OR (typeof(members) = 'integer' AND members >= 0)),
+                    villagers INTEGER CHECK (villagers IS NULL OR (typeof(villagers) = 'integer' AND villagers >= 0)),
                     topics TEXT NOT NULL DEFAULT '[]',
                     note TEXT,
                     \(meta)
@@ -151,7 +180,7 @@ enum Schema {
                     village_id TEXT NOT NULL,
                     date TEXT NOT NULL CHECK (date \(dateCheck)),
                     place TEXT NOT NULL,
-                    copies INTEGER NOT NULL CHECK (copies >= 1),
+                    copies INTEGER NOT NULL CHECK (typeof(copies) = 'integer' AND copies >= 1),
                     \(meta)
                 );
                 CREATE INDEX notice_by_village ON notice(village_id);

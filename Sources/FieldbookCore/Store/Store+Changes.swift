@@ -38,7 +38,8 @@ extension Store {
     /// a delete writes the tombstone. The clock and the sequence number move in the same transaction.
     @discardableResult
     func appendLocalChange(
-        _ db: Database, kind: RecordKind, recordID: String, op: ChangeOp, fields: [String: FieldValue]
+        _ db: Database, kind: RecordKind, recordID: String, op: ChangeOp, fields: [String: FieldValue],
+        base explicitBase: [String: [VersionID]]? = nil
     ) throws -> Change {
         var local = try LocalState.fetch(db)
         var written = fields
@@ -49,6 +50,7 @@ extension Store {
             for field in written.keys {
                 if let version = current.versions[field] { base[field] = [version] }
             }
+            for (field, versions) in explicitBase ?? [:] { base[field] = versions }
         } else {
             for spec in kind.fields where written[spec.name] == nil { written[spec.name] = .null }
         }

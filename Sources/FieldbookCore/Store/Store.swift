@@ -62,7 +62,7 @@ public final class Store: Sendable {
                 if let team = setup.team {
                     try store.ensureReference(
                         db, kind: .team, id: RecordID.team(team),
-                        fields: ["name": .text(team), "members": .list(setup.inspectors)])
+                        fields: ["name": .text(team), "members": .list([])])
                 }
                 if let round = setup.round {
                     let roundID = try store.ensureRound(db, name: round)
@@ -147,6 +147,8 @@ public final class Store: Sendable {
             return try dbQueue.write(body)
         } catch let error as FieldbookError {
             throw error
+        } catch let error as BundleError {
+            throw error
         } catch {
             throw FieldbookError.storeFailure(path: path, message: Store.describe(error))
         }
@@ -157,6 +159,8 @@ public final class Store: Sendable {
         do {
             return try dbQueue.read(body)
         } catch let error as FieldbookError {
+            throw error
+        } catch let error as BundleError {
             throw error
         } catch {
             throw FieldbookError.storeFailure(path: path, message: Store.describe(error))

@@ -1,0 +1,70 @@
+import ArgumentParser
+import FieldbookCore
+import Foundation
+
+extension Fieldbook {
+    struct Merge: StoreCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Merge bundles into this store, each whole or not at all.",
+            discussion: """
+                Bundles merged before, under any name, are reported as already merged. A bad bundle is \
+                rejected with its reason and the others still merge; the exit code is then 65.
+                """)
+
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Bundle files, or folders of them.") var bundles: [String]
+        @Option(name: .customLong("max-skew"), help: "Flag bundles whose clock runs more than this many minutes ahead.")
+        var maxSkew: Double = 60
+
+        func run(_ context: CommandContext) throws {
+            let store = try context.open()
+            let paths = BundlePaths.expand(bundles)
+            guard !paths.isEmpty else { throw ValidationError("No bundle files in \(bundles.joined(separator: ", ")).") }
+            var merged = 0, already = 0, rejected = 0
+            let showProgress = isatty(STDERR_FILENO) == 1
+            for path in paths {
+                let name = (path as NSString).lastPathComponent
+                var progress: (@Sendable (Int, Int) -> Void)? = nil
+                if showProgress {
+                    progress = { done, total in
+                        let percent = total > 0 ? done * 100 / total : 100
+                        let text = "\r  merging \(name): \(percent)% of \(total) changes   "
+                        FileHandle.standardError.write(Data(text.utf8))
+                    }
+                }
+                let outcome = store.merge(bundleAt: path, options: MergeOptions(maxSkew: maxSkew * 60, progress: progress))
+                if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+                switch outcome.status {
+                case .merged:
+                    merged += 1
+                    var line = "merged          \(name): \(outcome.changes) changes (\(outcome.newChanges) new), "
+                        + "\(outcome.newRecords) new records, \(outcome.updatedFields) updated fields"
+                    if outcome.newConflicts > 0 { line += ", \(outcome.newConflicts) conflicts" }
+                    print(line)
+                case .alreadyMerged:
+                    already += 1
+                    print("already merged  \(name)")
+                case .rejected(let reason):
+                    rejected += 1
+                    print("rejected        \(name): \(reason)")
+                }
+                if let ahead = outcome.aheadBy {
+                    print("  ! its clock ran \(BundleText.duration(ahead)) ahead of this machine's: check that laptop's clock. Its edits win only against edits that never saw them.")
+                }
+            }
+            print("\(merged) merged, \(already) already merged, \(rejected) rejected, of \(paths.count) bundles.")
+            let conflicts = try store.conflicts().count
+            if conflicts > 0 { print("\(conflicts) conflicts to review: `fieldbook conflicts`.") }
+            for device in try store.devices() where !device.gaps.isEmpty {
+                print("gap: changes \(device.gaps.map(Status.describe).joined(separator: ", ")) of \(device.name) have not arrived yet.")
+            }
+            for unknown in try store.unknownReferences() {
+                print("kept: \(unknown.count) \(unknown.kind.plural) point at a \(unknown.field) this store does not know yet.")
+            }
+            if rejected > 0 {
+                Console.error("fieldbook: \(rejected) of \(paths.count) bundles were rejected (reasons above); the others were merged.")
+                throw ExitCode(65)
+            }
+        }
+    }
+}

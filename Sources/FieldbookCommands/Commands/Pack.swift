@@ -1,0 +1,63 @@
+import ArgumentParser
+import FieldbookCore
+import Foundation
+
+extension Fieldbook {
+    struct Pack: StoreCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write every change not yet packed into one bundle file, for a USB stick.")
+
+        @OptionGroup var store: StoreOptions
+        @Option(help: "The folder to write the bundle to.") var out = "bundles"
+        @Flag(help: "Re-export every change this store holds (for a lost stick).") var all = false
+        @Flag(help: "Pack only the roster: townships, villages, households, rounds, teams (for the office to hand out).")
+        var roster = false
+
+        func validate() throws {
+            if all && roster { throw ValidationError("--all and --roster cannot be used together.") }
+        }
+
+        func run(_ context: CommandContext) throws {
+            let store = try context.open()
+            let scope: PackScope = all ? .all : roster ? .roster : .unpacked
+            let packed: (path: String, manifest: BundleManifest)?
+            do {
+                packed = try store.pack(into: out, scope: scope)
+            } catch let error as BundleError {
+                throw FieldbookError.storeFailure(path: out, message: "the bundle \(error.reason)")
+            }
+            guard let (path, manifest) = packed else {
+                print("Nothing to pack: every change in \(context.path) is already in a bundle. Use --all to re-export everything.")
+                return
+            }
+            let p = manifest.payload
+            print(
+                "Packed \(manifest.changes) changes into \(path) "
+                    + "(\(BundleText.bytes(p.compressedSize)), \(BundleText.ratio(p)) smaller than raw).")
+        }
+    }
+}
+
+/// Small helpers for how bundle figures read.
+enum BundleText {
+    static func bytes(_ n: Int64) -> String {
+        if n < 10_000 { return "\(n) bytes" }
+        if n < 10_000_000 { return String(format: "%.1f KB", Double(n) / 1000) }
+        return String(format: "%.1f MB", Double(n) / 1_000_000)
+    }
+
+    static func ratio(_ p: BundleManifest.Payload) -> String {
+        String(format: "%.1f×", Double(p.rawSize) / Double(max(1, p.compressedSize)))
+    }
+
+    static func counts(_ m: BundleManifest) -> String {
+        RecordKind.allCases.compactMap { kind in m.counts[kind.rawValue].map { "\(kind.rawValue) \($0)" } }
+            .joined(separator: ", ")
+    }
+
+    static func duration(_ seconds: TimeInterval) -> String {
+        if seconds >= 86_400 { return String(format: "%.1f days", seconds / 86_400) }
+        if seconds >= 3600 { return String(format: "%.1f hours", seconds / 3600) }
+        return String(format: "%.0f minutes", seconds / 60)
+    }
+}

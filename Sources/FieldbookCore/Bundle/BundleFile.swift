@@ -1,0 +1,185 @@
+import Crypto
+import Foundation
+
+/// Why a bundle file was refused; the message names what is wrong with it.
+public struct BundleError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { reason }
+}
+
+/// The bundle envelope, format 1.
+///
+/// ```
+/// magic      8 bytes   89 46 42 4E 44 0D 0A 1A   ("\x89FBND\r\n\x1A")
+/// version    2 bytes   big-endian, 1
+/// length     4 bytes   big-endian, manifest length in bytes (at most 1 MiB)
+/// digest    32 bytes   SHA-256 of the manifest bytes
+/// manifest   length    JSON, UTF-8 (BundleManifest)
+/// payload    manifest.payload.compressed_size bytes: gzip of JSON lines, one change per line
+/// trailer    4 bytes   big-endian signature length (0 in format 1), then that many bytes
+/// ```
+/// The file ends exactly there; anything shorter or longer is refused.
+public enum BundleFile {
+    public static let magic: [UInt8] = [0x89, 0x46, 0x42, 0x4E, 0x44, 0x0D, 0x0A, 0x1A]
+    public static let formatVersion: UInt16 = 1
+    static let headerSize = 8 + 2 + 4 + 32
+    static let maxManifestSize = 1 << 20
+    /// The longest change line a reader accepts; a longer one is refused, keeping memory bounded.
+    static let maxLineSize = 1 << 20
+    /// The largest payload a reader inflates, whatever a manifest declares.
+    static let maxRawSize: Int64 = 64 << 30
+    /// The file name extension.
+    public static let fileExtension = "fbundle"
+
+    /// An opened bundle: its manifest read and checked, its payload not yet read.
+    public struct Envelope: Sendable {
+        public var path: String
+        public var manifest: BundleManifest
+        public var fileSize: Int64
+        var payloadOffset: Int64
+    }
+
+    /// Reads and checks everything but the payload: magic, version, manifest digest, sizes.
+    public static func open(_ path: String) throws -> Envelope {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+                throw BundleError(isDirectory.boolValue ? "is a folder, not a bundle" : "cannot be read")
+            }
+            throw BundleError("does not exist")
+        }
+        defer { try? handle.close() }
+        let fileSize = Int64((try? handle.seekToEnd()) ?? 0)
+        try? handle.seek(toOffset: 0)
+        let header = [UInt8]((try? handle.read(upToCount: headerSize)) ?? Data())
+        guard header.count >= 8, Array(header[0..<8]) == magic else {
+            if header.starts(with: [0x1F, 0x8B]) {
+                throw BundleError("is a bare gzip file, not a Fieldbook bundle")
+            }
+            throw BundleError("is not a Fieldbook bundle (its first bytes are not the bundle magic number)")
+        }
+        guard header.count == headerSize else { throw BundleError("is truncated inside its header") }
+        let version = UInt16(header[8]) << 8 | UInt16(header[9])
+        guard version == formatVersion else {
+            if version > formatVersion {
+                throw BundleError("uses bundle format \(version); this fieldbook reads format \(formatVersion). Update fieldbook to merge it")
+            }
+            throw BundleError("declares bundle format \(version), which does not exist")
+        }
+        let length = header[10..<14].reduce(0) { $0 << 8 | Int($1) }
+        guard length > 0, length <= maxManifestSize else {
+            throw BundleError("declares a manifest of \(length) bytes, which no bundle has")
+        }
+        guard let manifestData = try? handle.read(upToCount: length), manifestData.count == length else {
+            throw BundleError("is truncated inside its manifest")
+        }
+        guard Array(SHA256.hash(data: manifestData)) == Array(header[14..<46]) else {
+            throw BundleError("has a damaged manifest (its SHA-256 does not match)")
+        }
+        let manifest: BundleManifest
+        do {
+            manifest = try JSONDecoder().decode(BundleManifest.self, from: manifestData)
+        } catch {
+            throw BundleError("has a manifest that is not valid bundle JSON")
+        }
+        guard manifest.format == Int(formatVersion) else {
+            throw BundleError("has manifest format \(manifest.format) inside a format \(formatVersion) envelope")
+        }
+        guard manifest.payload.encoding == "jsonl", manifest.payload.compression == "gzip" else {
+            throw BundleError("uses payload \(manifest.payload.encoding)+\(manifest.payload.compression); this fieldbook reads jsonl+gzip")
+        }
+        guard manifest.encryption == nil, manifest.signature == nil else {
+            throw BundleError("is encrypted or signed, which this fieldbook cannot read yet. Update fieldbook")
+        }
+        let p = manifest.payload
+        guard p.compressedSize > 0, p.rawSize >= 0, p.rawSize <= maxRawSize,
+            p.rawSize <= p.compressedSize * 1100 + 1024
+        else {
+            throw BundleError("declares impossible payload sizes (\(p.rawSize) bytes raw from \(p.compressedSize) compressed)")
+        }
+        let payloadOffset = Int64(headerSize + length)
+        let trailerOffset = payloadOffset + p.compressedSize
+        guard fileSize >= trailerOffset + 4 else {
+            throw BundleError("is truncated: \(fileSize) bytes where the manifest makes at least \(trailerOffset + 4). Copy it again from the laptop")
+        }
+        try? handle.seek(toOffset: UInt64(trailerOffset))
+        let trailer = [UInt8]((try? handle.read(upToCount: 4)) ?? Data())
+        let signatureLength = Int64(trailer.reduce(0) { $0 << 8 | Int($1) })
+        guard signatureLength == 0 else { throw BundleError("has a signature block, which format 1 does not allow") }
+        guard fileSize == trailerOffset + 4 else {
+            throw BundleError("has \(fileSize - trailerOffset - 4) unexpected bytes after its end")
+        }
+        return Envelope(path: path, manifest: manifest, fileSize: fileSize, payloadOffset: payloadOffset)
+    }
+
+    /// Streams the payload's change lines to `body` (1-based line number, the line's bytes), checking
+    /// the payload's digest, sizes and line count against the manifest. Memory stays bounded.
+    public static func readLines(
+        _ envelope: Envelope, _ body: (Int, UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        guard let handle = FileHandle(forReadingAtPath: envelope.path) else { throw BundleError("cannot be read") }
+        defer { try? handle.close() }
+        let p = envelope.manifest.payload
+        try handle.seek(toOffset: UInt64(envelope.payloadOffset))
+        var hasher = SHA256()
+        let inflater = try GzipInflater(limit: Int(p.rawSize))
+        var pending = [UInt8]()
+        pending.reserveCapacity(1 << 16)
+        var lineNumber = 0
+        var remaining = p.compressedSize
+        func consume(_ chunk: UnsafeRawBufferPointer) throws {
+            var start = 0
+            for i in 0..<chunk.count where chunk[i] == 0x0A {
+                lineNumber += 1
+                if pending.isEmpty {
+                    try body(lineNumber, UnsafeRawBufferPointer(rebasing: chunk[start..<i]))
+                } else {
+                    pending.append(contentsOf: chunk[start..<i])
+                    try pending.withUnsafeBytes { try body(lineNumber, $0) }
+                    pending.removeAll(keepingCapacity: true)
+                }
+                start = i + 1
+            }
+            if start < chunk.count {
+                pending.append(contentsOf: chunk[start...])
+                if pending.count > maxLineSize {
+                    throw BundleError("has a change line longer than \(maxLineSize) bytes at line \(lineNumber + 1)")
+                }
+            }
+        }
+        do {
+            while remaining > 0 {
+                let want = Int(min(remaining, 1 << 16))
+                guard let data = try handle.read(upToCount: want), !data.isEmpty else {
+                    throw BundleError("is truncated inside its payload")
+                }
+                remaining -= Int64(data.count)
+                hasher.update(data: data)
+                try data.withUnsafeBytes { try inflater.write($0, sink: consume) }
+            }
+            try inflater.finish()
+        } catch let error as GzipError {
+            // A damaged payload shows first as bad compression; name the digest when it also fails.
+            let digest = hex(Array(hasher.finalize()))
+            if remaining == 0, digest != p.sha256 {
+                throw BundleError("has a damaged payload (its SHA-256 does not match the manifest)")
+            }
+            throw BundleError("has a damaged payload: \(error.description)")
+        }
+        guard hex(Array(hasher.finalize())) == p.sha256 else {
+            throw BundleError("has a damaged payload (its SHA-256 does not match the manifest)")
+        }
+        guard pending.isEmpty else { throw BundleError("has a payload whose last line is not terminated") }
+        guard Int64(inflater.produced) == p.rawSize else {
+            throw BundleError("has a payload of \(inflater.produced) bytes where the manifest says \(p.rawSize)")
+        }
+        guard lineNumber == envelope.manifest.changes else {
+            throw BundleError("has \(lineNumber) changes where the manifest says \(envelope.manifest.changes)")
+        }
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        bytes.map { String(format: "%02x", $0) }.joined()
+    }
+}

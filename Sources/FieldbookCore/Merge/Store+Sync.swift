@@ -1,0 +1,201 @@
+import Crypto
+import Foundation
+import GRDB
+
+/// A conflict as a person reviews it: which record and field, what was kept and what was overwritten.
+public struct ConflictEntry: Sendable, Hashable {
+    /// A short id, the same on every store that holds this conflict.
+    public var id: String
+    public var kind: RecordKind
+    public var recordID: String
+    public var record: String
+    public var field: String
+    public var kept: String
+    public var keptDevice: String
+    public var keptAt: HybridTimestamp
+    public var overwritten: String
+    public var overwrittenDevice: String
+    public var overwrittenAt: HybridTimestamp
+}
+
+/// What a person decides about a conflict.
+public enum ConflictChoice: Sendable, Equatable {
+    /// Keep the value the store shows.
+    case kept
+    /// Restore the value that lost.
+    case overwritten
+    /// Write another value.
+    case value(String)
+}
+
+/// One device whose changes a store holds.
+public struct DeviceSummary: Sendable, Hashable {
+    public var id: String
+    public var name: String
+    public var team: String?
+    public var role: String
+    public var isThisDevice: Bool
+    public var changes: Int
+    public var lastSeq: Int64
+    /// Sequence numbers not yet seen, below the last one seen.
+    public var gaps: [ClosedRange<Int64>]
+    public var lastChange: HybridTimestamp?
+    /// The furthest any of its bundles' clocks ran ahead of this machine's, when flagged (seconds).
+    public var aheadBy: TimeInterval?
+}
+
+/// Records that point at something this store does not know (yet).
+public struct UnknownReference: Sendable, Hashable {
+    public var kind: RecordKind
+    public var field: String
+    public var count: Int
+}
+
+extension Store {
+    /// Every conflict in the log, oldest first.
+    public func conflicts() throws -> [ConflictEntry] {
+        try read { db in
+            let names = try deviceNames(db)
+            var labeler = Labeler()
+            return try Row.fetchAll(db, sql: "SELECT * FROM conflict ORDER BY loser_hlc, record_id, field").compactMap { row in
+                guard let kind = RecordKind(rawValue: row["kind"]) else { return nil }
+                let recordID: String = row["record_id"]
+                let field: String = row["field"]
+                let winner = VersionID(row["winner"] as String)!
+                let loser = VersionID(row["loser"] as String)!
+                let spec = kind.field(field)
+                func show(_ json: String) throws -> String {
+                    let value = (try? CanonicalJSON.decode(FieldValue.self, from: json)) ?? .null
+                    if field == deletedField { return value == .int(1) ? "deleted" : "kept alive (edited)" }
+                    return try labeler.label(value, spec, db)
+                }
+                let record = try Row.fetchOne(db, sql: "SELECT * FROM \(kind.table) WHERE id = ?", arguments: [recordID])
+                    .map { try RecordReport.headline(labeler.record(kind, $0, db)) } ?? ""
+                return ConflictEntry(
+                    id: Store.conflictID(recordID, field, loser), kind: kind, recordID: recordID, record: record,
+                    field: field == deletedField ? "deleted" : field,
+                    kept: try show(row["winner_value"]), keptDevice: names[winner.device] ?? winner.device,
+                    keptAt: HybridTimestamp(rawValue: row["winner_hlc"]),
+                    overwritten: try show(row["loser_value"]), overwrittenDevice: names[loser.device] ?? loser.device,
+                    overwrittenAt: HybridTimestamp(rawValue: row["loser_hlc"]))
+            }
+        }
+    }
+
+    static func conflictID(_ recordID: String, _ field: String, _ loser: VersionID) -> String {
+        let digest = SHA256.hash(data: Data("\(recordID)/\(field)/\(loser)".utf8))
+        return String(BundleFile.hex(Array(digest)).prefix(10))
+    }
+
+    /// Records a person's decision on a conflict as a new change that replaces every competing
+    /// version of the field; once it travels, the conflict ends on every store.
+    public func resolveConflict(_ idPrefix: String, keep choice: ConflictChoice) throws -> Record {
+        let prefix = idPrefix.lowercased()
+        let matches = try conflicts().filter { $0.id.hasPrefix(prefix) }
+        guard let conflict = matches.first, prefix.count >= 4 else { throw FieldbookError.unknownRecord(idPrefix) }
+        guard matches.count == 1 else { throw FieldbookError.ambiguousID(idPrefix, candidates: matches.map(\.id)) }
+        let field = conflict.field == "deleted" ? deletedField : conflict.field
+        try write { db in
+            let state = try Store.state(of: conflict.recordID, kind: conflict.kind, db)
+            let stored = try Row.fetchOne(
+                db, sql: "SELECT * FROM conflict WHERE record_id = ? AND field = ?",
+                arguments: [conflict.recordID, field])
+            let value: FieldValue
+            switch choice {
+            case .kept:
+                value = state.values[field] ?? .null
+            case .overwritten:
+                value = (try? CanonicalJSON.decode(FieldValue.self, from: stored?["loser_value"] ?? "null")) ?? .null
+            case .value(let text):
+                guard let spec = conflict.kind.field(field) else {
+                    throw FieldbookError.invalidValue(field: "deleted", value: text, expected: "use --keep kept or --keep overwritten")
+                }
+                value = try parse(db, text, for: spec)
+            }
+            try appendLocalChange(
+                db, kind: conflict.kind, recordID: conflict.recordID, op: .update, fields: [field: value],
+                base: [field: state.leaves[field] ?? []])
+        }
+        return try record(id: conflict.recordID)
+    }
+
+    /// Every device whose changes this store holds, with its last sequence number and any gaps.
+    public func devices() throws -> [DeviceSummary] {
+        try read { db in
+            let local = try LocalState.fetch(db)
+            var summaries: [DeviceSummary] = []
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT d.id, d.name, d.team, d.role, count(c.id) AS n, max(c.seq) AS last, max(c.hlc) AS hlc,
+                           (SELECT max(ahead_ms) FROM bundle b WHERE b.device_id = d.id AND b.ahead_ms > 0) AS ahead
+                    FROM device d LEFT JOIN change c ON c.device_id = d.id
+                    GROUP BY d.id ORDER BY d.id = ? DESC, d.name
+                    """, arguments: [local.deviceID])
+            {
+                let id: String = row["id"]
+                var gaps: [ClosedRange<Int64>] = []
+                let count: Int = row["n"]
+                let last: Int64 = row["last"] ?? 0
+                if Int64(count) < last {
+                    let first = try Int64.fetchOne(db, sql: "SELECT min(seq) FROM change WHERE device_id = ?", arguments: [id]) ?? 1
+                    if first > 1 { gaps.append(1...(first - 1)) }
+                    for gap in try Row.fetchAll(
+                        db,
+                        sql: """
+                            SELECT seq + 1 AS lo, next - 1 AS hi FROM (
+                                SELECT seq, lead(seq) OVER (ORDER BY seq) AS next FROM change WHERE device_id = ?)
+                            WHERE next > seq + 1
+                            """, arguments: [id])
+                    {
+                        gaps.append((gap["lo"] as Int64)...(gap["hi"] as Int64))
+                    }
+                }
+                let ahead: Int64? = row["ahead"]
+                summaries.append(
+                    DeviceSummary(
+                        id: id, name: row["name"], team: row["team"], role: row["role"], isThisDevice: id == local.deviceID,
+                        changes: count, lastSeq: last, gaps: gaps,
+                        lastChange: (row["hlc"] as Int64?).map(HybridTimestamp.init(rawValue:)),
+                        aheadBy: ahead.map { Double($0) / 1000 }))
+            }
+            return summaries
+        }
+    }
+
+    /// Live records that point at a household, village or round this store does not hold.
+    public func unknownReferences() throws -> [UnknownReference] {
+        try read { db in
+            var found: [UnknownReference] = []
+            for kind in RecordKind.allCases {
+                for spec in kind.fields {
+                    guard case .reference(let target) = spec.type else { continue }
+                    let n = try Int.fetchOne(
+                        db,
+                        sql: """
+                            SELECT count(*) FROM \(kind.table) r WHERE r.deleted = 0 AND r.\(spec.column) IS NOT NULL
+                            AND NOT EXISTS (SELECT 1 FROM \(target.table) t WHERE t.id = r.\(spec.column) AND t.deleted = 0)
+                            """) ?? 0
+                    if n > 0 { found.append(UnknownReference(kind: kind, field: spec.name, count: n)) }
+                }
+            }
+            return found
+        }
+    }
+
+    /// Changes that wait for their record's create, which has not arrived.
+    public func waitingChanges() throws -> Int {
+        try read { db in
+            var total = 0
+            for kind in RecordKind.allCases {
+                total += try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT count(*) FROM change c WHERE c.kind = ?
+                        AND NOT EXISTS (SELECT 1 FROM \(kind.table) r WHERE r.id = c.record_id)
+                        """, arguments: [kind.rawValue]) ?? 0
+            }
+            return total
+        }
+    }
+}
