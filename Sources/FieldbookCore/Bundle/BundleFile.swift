@@ -42,13 +42,12 @@ public enum BundleFile {
 
     /// Reads and checks everything but the payload: magic, version, manifest digest, sizes.
     public static func open(_ path: String) throws -> Envelope {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-                throw BundleError(isDirectory.boolValue ? "is a folder, not a bundle" : "cannot be read")
-            }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw BundleError("does not exist")
         }
+        if isDirectory.boolValue { throw BundleError("is a folder, not a bundle") }
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw BundleError("cannot be read") }
         defer { try? handle.close() }
         let fileSize = Int64((try? handle.seekToEnd()) ?? 0)
         try? handle.seek(toOffset: 0)
