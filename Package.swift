@@ -39,6 +39,16 @@ let package = Package(
         ),
         // The executable: a few lines that hand over to FieldbookCommands.
         .executableTarget(name: "fieldbook", dependencies: ["FieldbookCommands"]),
+        // The benchmark: builds N changes on several laptops, then times pack, verify and merge of the
+        // real binary against plain SQLite. Run it with `swift run -c release fieldbook-bench`.
+        .executableTarget(
+            name: "fieldbook-bench",
+            dependencies: [
+                "FieldbookCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         // Fixtures shared by the test targets: temporary stores, a fixed clock, counting ids.
         .target(name: "FieldbookTestSupport", dependencies: ["FieldbookCore"]),
         // Tests of the core, folder by folder.

@@ -27,7 +27,7 @@ public struct Fieldbook: ParsableCommand {
             try command.run()
             return 0
         } catch let error as FieldbookError {
-            Console.error("fieldbook: \(error.message)")
+            Console.error("fieldbook: \(error.message.oneLine)")
             return error.exitCode
         } catch {
             let code = exitCode(for: error)

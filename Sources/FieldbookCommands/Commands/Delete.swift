@@ -10,8 +10,10 @@ extension Fieldbook {
         @Argument(help: "The record's id (or its first characters).") var id: String
 
         func run(_ context: CommandContext) throws {
-            let record = try context.open().delete(id)
-            print("Deleted \(RecordReport.summary(record)). `fieldbook history \(record.shortID)` shows what it held.")
+            let store = try context.open()
+            let record = try store.delete(id)
+            let short = try store.shortIDs(for: [record.id])[record.id] ?? record.id
+            print("Deleted \(RecordReport.summary(record)). `fieldbook history \(short)` shows what it held.")
         }
     }
 }

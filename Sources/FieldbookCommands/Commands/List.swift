@@ -28,11 +28,12 @@ extension Fieldbook {
             let filter = RecordFilter(
                 kinds: kind.flatMap(List.kinds) ?? RecordKind.fieldKinds, village: village, round: round,
                 since: since, includeDeleted: includeDeleted)
-            let records = try context.open().list(filter)
+            let store = try context.open()
+            let records = try store.list(filter)
             if json {
                 print(JSONValue.array(records.map(RecordReport.json)).rendered())
             } else {
-                print(RecordReport.table(records))
+                print(RecordReport.table(records, shortIDs: try store.shortIDs(for: records.map(\.id))))
             }
         }
     }

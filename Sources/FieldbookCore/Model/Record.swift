@@ -17,9 +17,6 @@ public struct Record: Sendable, Hashable {
 
     /// The record's date: a visit's, forum's or notice's date, a fix's found-on date.
     public var date: String? { self["date"].text ?? self["found_on"].text }
-
-    /// The first 13 characters of the id: enough to name a record in commands.
-    public var shortID: String { String(id.prefix(13)) }
 }
 
 /// A household that was not on the roster, met in the field.

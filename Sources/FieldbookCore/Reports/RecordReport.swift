@@ -7,8 +7,10 @@ public enum RecordReport {
         "\(record.kind.rawValue) \(record.id) \(headline(record))"
     }
 
-    /// The short description used in lists and one-line confirmations.
-    public static func headline(_ r: Record) -> String {
+    /// The short description used in lists and one-line confirmations, on one line.
+    public static func headline(_ r: Record) -> String { rawHeadline(r).oneLine }
+
+    private static func rawHeadline(_ r: Record) -> String {
         let village = r.labels["village"] ?? "?"
         switch r.kind {
         case .visit:
@@ -57,11 +59,9 @@ public enum RecordReport {
     }
 
     /// Records as a table, ids first so they can be copied into `edit`, `delete` and `show`.
-    public static func table(_ records: [Record], maxWidth: Int = 80) -> String {
+    /// `shortIDs` maps ids to the prefixes to show (``Store/shortIDs(for:)``); full ids otherwise.
+    public static func table(_ records: [Record], shortIDs: [String: String] = [:], maxWidth: Int = 80) -> String {
         guard !records.isEmpty else { return "No records." }
-        let idLength = [13, 18, 23, 36].first { length in
-            Set(records.map { $0.id.prefix(length) }).count == records.count
-        } ?? 36
         var table = TextTable(columns: [
             .init("id"), .init("kind"), .init("date"), .init("village", shrinks: true), .init("what", shrinks: true),
         ])
@@ -81,7 +81,7 @@ public enum RecordReport {
                 what = headline(r)
             }
             let village = (r.labels["village"] ?? "?").split(separator: "/").last.map(String.init) ?? "?"
-            table.add([String(r.id.prefix(idLength)), r.kind.chinese, r.date ?? "", village, (r.deleted ? "[deleted] " : "") + what])
+            table.add([shortIDs[r.id] ?? r.id, r.kind.chinese, r.date ?? "", village, (r.deleted ? "[deleted] " : "") + what])
         }
         return table.render(maxWidth: maxWidth)
     }

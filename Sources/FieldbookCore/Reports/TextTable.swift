@@ -58,6 +58,15 @@ public enum DisplayWidth {
     }
 }
 
+extension String {
+    /// The text on one line: line breaks and tabs become spaces, so a note typed over several lines
+    /// cannot break a table row or a one-line message.
+    public var oneLine: String {
+        guard contains(where: { $0.isNewline || $0 == "\t" }) else { return self }
+        return String(map { $0.isNewline || $0 == "\t" ? " " : $0 })
+    }
+}
+
 /// A plain-text table that lines up with Chinese text, fits a width, and can end in a totals row.
 public struct TextTable: Sendable {
     public struct Column: Sendable {
@@ -79,10 +88,11 @@ public struct TextTable: Sendable {
 
     public init(columns: [Column]) { self.columns = columns }
 
-    public mutating func add(_ row: [String]) { rows.append(row) }
+    public mutating func add(_ row: [String]) { rows.append(row.map(\.oneLine)) }
 
     /// The table as lines no wider than `maxWidth` columns (when the fixed columns allow it).
     public func render(maxWidth: Int = 80) -> String {
+        let totals = self.totals?.map(\.oneLine)
         let all = rows + (totals.map { [$0] } ?? [])
         var widths = columns.indices.map { i in
             ([DisplayWidth.of(columns[i].title)] + all.map { DisplayWidth.of($0.indices.contains(i) ? $0[i] : "") }).max() ?? 0

@@ -39,7 +39,7 @@ extension Store {
     @discardableResult
     func appendLocalChange(
         _ db: Database, kind: RecordKind, recordID: String, op: ChangeOp, fields: [String: FieldValue],
-        base explicitBase: [String: [VersionID]]? = nil
+        base explicitBase: [String: [VersionID]]? = nil, fresh: Bool = false
     ) throws -> Change {
         var local = try LocalState.fetch(db)
         var written = fields
@@ -60,10 +60,10 @@ extension Store {
             device: local.deviceID, seq: local.lastSeq, hlc: local.lastHLC, kind: kind,
             recordID: recordID, op: op, fields: written, base: base)
         try Store.insert(change, db)
-        try db.execute(
-            sql: "UPDATE local_state SET last_hlc = ?, last_seq = ? WHERE singleton = 1",
-            arguments: [local.lastHLC.rawValue, local.lastSeq])
-        try Store.refold(recordID, kind: kind, db)
+        try db.cachedStatement(sql: "UPDATE local_state SET last_hlc = ?, last_seq = ? WHERE singleton = 1")
+            .execute(arguments: [local.lastHLC.rawValue, local.lastSeq])
+        // A new id has no other changes: its record is this change, no need to read the log.
+        try Store.refold(recordID, kind: kind, db, changes: fresh && op == .create ? [change] : nil)
         return change
     }
 
@@ -99,11 +99,12 @@ extension Store {
     /// Adds a change to the log; false when the log already holds it (same device and sequence).
     @discardableResult
     static func insert(_ change: Change, _ db: Database) throws -> Bool {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO change (device_id, seq, hlc, kind, record_id, op, fields, base)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, seq) DO NOTHING
-                """,
+                """
+        ).execute(
             arguments: [
                 change.device, change.seq, change.hlc.rawValue, change.kind.rawValue, change.recordID,
                 change.op.rawValue, CanonicalJSON.encode(change.fields),
@@ -136,9 +137,14 @@ extension Store {
 
     /// Folds a record's changes into its row and its conflicts.
     @discardableResult
-    static func refold(_ recordID: String, kind: RecordKind, _ db: Database) throws -> RecordState {
-        let state = try state(of: recordID, kind: kind, db)
-        try db.execute(sql: "DELETE FROM conflict WHERE record_id = ?", arguments: [recordID])
+    static func refold(
+        _ recordID: String, kind: RecordKind, _ db: Database, changes: [Change]? = nil
+    ) throws -> RecordState {
+        let state = try changes.map { RecordState(kind: kind, id: recordID, changes: $0) }
+            ?? state(of: recordID, kind: kind, db)
+        if changes == nil || !state.conflicts.isEmpty {
+            try db.cachedStatement(sql: "DELETE FROM conflict WHERE record_id = ?").execute(arguments: [recordID])
+        }
         for conflict in state.conflicts {
             try db.execute(
                 sql: """
@@ -159,8 +165,20 @@ extension Store {
             arguments += [databaseValue(state.values[spec.name] ?? .null, spec)]
         }
         arguments += [state.deleted ? 1 : 0, created.device, created.hlc.rawValue, state.updatedHLC.rawValue]
-        try db.execute(sql: upsertSQL(kind), arguments: arguments)
+        try db.cachedStatement(sql: upsertSQL(kind)).execute(arguments: arguments)
         return state
+    }
+
+    /// Records generated field records in one transaction: for the demo and the benchmark, whose
+    /// values are already ids and already checked. Each is a create on this device, like `record`.
+    public func recordBatch(_ records: [(kind: RecordKind, fields: [String: FieldValue])]) throws -> [String] {
+        try write { db in
+            try records.map { record in
+                let id = environment.makeRecordID()
+                try appendLocalChange(db, kind: record.kind, recordID: id, op: .create, fields: record.fields, fresh: true)
+                return id
+            }
+        }
     }
 
     private static func databaseValue(_ value: FieldValue, _ spec: FieldSpec) -> DatabaseValue {

@@ -81,6 +81,31 @@ extension Store {
         return matches[0]
     }
 
+    /// The shortest prefix of each id (13, 18, 23 characters, or the whole id) that names it alone
+    /// among every record of this store, so an id shown in a list always works in a command.
+    public func shortIDs(for ids: [String]) throws -> [String: String] {
+        try read { db in
+            var result: [String: String] = [:]
+            let kinds = RecordKind.fieldKinds + [.household, .village, .township, .round, .team]
+            for id in ids {
+                var shared = 0
+                for kind in kinds {
+                    let neighbours = try Row.fetchOne(
+                        db,
+                        sql: "SELECT (SELECT max(id) FROM \(kind.table) WHERE id < ?1) AS before, (SELECT min(id) FROM \(kind.table) WHERE id > ?1) AS after",
+                        arguments: [id])
+                    for neighbour in [neighbours?["before"] as String?, neighbours?["after"] as String?] {
+                        guard let neighbour else { continue }
+                        shared = max(shared, zip(id, neighbour).prefix { $0 == $1 }.count)
+                    }
+                }
+                let length = [13, 18, 23].first { $0 > shared } ?? id.count
+                result[id] = String(id.prefix(length))
+            }
+            return result
+        }
+    }
+
     /// The record with this id (or unique prefix), deleted or not.
     public func record(id input: String) throws -> Record {
         let (kind, id) = try locate(input)

@@ -63,7 +63,7 @@ extension Store {
             for spec in kind.fields where spec.required && (fields[spec.name] ?? .null).isNull {
                 throw FieldbookError.invalidValue(field: spec.name, value: "", expected: "it is required")
             }
-            try appendLocalChange(db, kind: kind, recordID: id, op: .create, fields: fields)
+            try appendLocalChange(db, kind: kind, recordID: id, op: .create, fields: fields, fresh: true)
         }
         return try record(id: id)
     }

@@ -1,0 +1,262 @@
+import FieldbookCore
+import Foundation
+import GRDB
+
+/// Wall time and the peak resident memory of one measured step.
+struct Measured {
+    var seconds: Double
+    var peakKB: Int
+}
+
+/// Runs the fieldbook binary in the work folder and measures it with wait4: the child's own peak RSS.
+struct Runner {
+    var binary: String
+    var work: String
+
+    func run(_ arguments: [String]) throws -> Measured {
+        var pid: pid_t = 0
+        let argv = ([binary] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        let log = (work as NSString).appendingPathComponent("last-stderr.txt")
+        posix_spawn_file_actions_addopen(&actions, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let cwd = FileManager.default.currentDirectoryPath
+        FileManager.default.changeCurrentDirectoryPath(work)
+        defer { FileManager.default.changeCurrentDirectoryPath(cwd) }
+        let start = Date()
+        let spawned = posix_spawn(&pid, binary, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw BenchError("could not start \(binary): \(spawned)") }
+        var status: Int32 = 0
+        var usage = rusage()
+        wait4(pid, &status, 0, &usage)
+        let seconds = Date().timeIntervalSince(start)
+        guard status == 0 else {
+            let stderr = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            throw BenchError("fieldbook \(arguments.joined(separator: " ")) failed (\(status)): \(stderr)")
+        }
+        return Measured(seconds: seconds, peakKB: Int(usage.ru_maxrss))
+    }
+
+    func ok(_ arguments: [String]) throws { _ = try run(arguments) }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The figures, as a table.
+struct Table {
+    private var rows: [[String]] = []
+
+    mutating func add(_ step: String, _ count: Int, _ m: Measured) {
+        rows.append([step, Fmt.int(count), String(format: "%.2f s", m.seconds),
+                     Fmt.int(Int(Double(count) / max(m.seconds, 1e-9))), m.peakKB > 0 ? Fmt.mb(m.peakKB) : "—"])
+    }
+
+    func render() -> String {
+        var table = TextTable(columns: [
+            .init("step"), .init("rows", alignRight: true), .init("time", alignRight: true),
+            .init("rows/s", alignRight: true), .init("peak RSS", alignRight: true),
+        ])
+        for row in rows { table.add(row) }
+        return table.render(maxWidth: 100)
+    }
+}
+
+enum Fmt {
+    static func int(_ n: Int) -> String {
+        let digits = String(n)
+        var out = ""
+        for (i, c) in digits.reversed().enumerated() {
+            if i > 0, i % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return String(out.reversed())
+    }
+
+    static func mb(_ kb: Int) -> String { String(format: "%.0f MB", Double(kb) / 1024) }
+    static func bytes(_ n: Int64) -> String { String(format: "%.1f MB", Double(n) / 1_000_000) }
+}
+
+enum Machine {
+    static func describe() -> String {
+        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("model name") }?
+            .split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+        let memory = ProcessInfo.processInfo.physicalMemory / 1_073_741_824
+        #if DEBUG
+            let build = "debug build (use -c release for real figures)"
+        #else
+            let build = "release build"
+        #endif
+        return "\(cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(memory) GiB, \(build)"
+    }
+
+    static func peakKB() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Int(usage.ru_maxrss)
+    }
+}
+
+/// Realistic generated data: Chinese names, village groups, priority households, field records.
+enum Generator {
+    static let surnames = Array("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
+    static let given = Array("建国秀英桂兰明华军红玉梅海燕志强丽娟德胜永福春花文杰金凤国庆淑珍玉兰小红立新卫东")
+
+    static func householdCode(_ i: Int) -> String { String(format: "H%07d", i) }
+
+    static func name(_ i: Int) -> String {
+        let s = surnames[i % surnames.count]
+        let g1 = given[(i / surnames.count) % given.count]
+        let g2 = given[(i / 7 + 3) % given.count]
+        return "\(s)\(g1)\(g2)"
+    }
+
+    static func writeRoster(to path: String, villages: Int) throws {
+        var text = "乡镇,村,类型,村民组,户号,户主,重点户\n"
+        let townships = max(1, villages / 30)
+        for v in 0..<villages {
+            let township = "第\(v % townships + 1)镇"
+            let village = v % 7 == 6 ? "第\(v + 1)社区" : "第\(v + 1)村"
+            for h in 0..<10 {
+                let i = v * 10 + h
+                let priority = i % 17 == 0 ? "五保户" : i % 13 == 0 ? "低保户" : i % 29 == 0 ? "危房改造户;低保户" : ""
+                text += "\(township),\(village),\(v % 7 == 6 ? "社区" : "村"),\(h / 4 + 1)组,\(householdCode(i)),\(name(i)),\(priority)\n"
+            }
+        }
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    /// Visits (90%), forums, notices and fixes, in transactions of 20,000.
+    static func recordFieldWork(_ store: Store, count: Int, seed: UInt64, villages: Int) throws {
+        var rng = seed &* 6_364_136_223_846_793_005 &+ 1
+        func next(_ n: Int) -> Int {
+            rng = rng &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((rng >> 33) % UInt64(n))
+        }
+        let round = RecordID.round("五届第五轮")
+        let townships = max(1, villages / 30)
+        var remaining = count
+        while remaining > 0 {
+            let n = min(20_000, remaining)
+            remaining -= n
+            var batch: [(kind: RecordKind, fields: [String: FieldValue])] = []
+            batch.reserveCapacity(n)
+            for _ in 0..<n {
+                let v = next(villages)
+                let village = RecordID.village(township: "第\(v % townships + 1)镇", name: v % 7 == 6 ? "第\(v + 1)社区" : "第\(v + 1)村")
+                let day = String(format: "2026-%02d-%02d", 3 + next(9), 1 + next(28))
+                switch next(100) {
+                case 0..<90:
+                    let h = v * 10 + next(10)
+                    batch.append((.visit, [
+                        "round": .text(round), "household": .text(RecordID.household(code: householdCode(h))),
+                        "date": .text(day), "inspectors": .list([name(next(500)), name(next(500))]),
+                        "met": .text(next(3) == 0 ? "户主本人" : "户主家属"),
+                        "note": .text(next(4) == 0 ? "反映低保评定不透明，要求公开评议结果" : "了解家庭收入和惠民政策落实情况"),
+                        "issues": next(5) == 0 ? .text("村道路灯损坏") : .null,
+                        "follow_up": next(10) == 0 ? .text("核实低保资格") : .null,
+                    ]))
+                case 90..<94:
+                    batch.append((.forum, [
+                        "round": .text(round), "village": .text(village), "date": .text(day),
+                        "participants": .int(Int64(6 + next(20))), "topics": .list(["村务公开", "惠民政策"]),
+                    ]))
+                case 94..<98:
+                    batch.append((.notice, [
+                        "round": .text(round), "village": .text(village), "date": .text(day),
+                        "place": .text("\(1 + next(6))组公示栏"), "copies": .int(Int64(1 + next(4))),
+                    ]))
+                default:
+                    batch.append((.fix, [
+                        "round": .text(round), "village": .text(village), "problem": .text("村务公开栏内容未及时更新"),
+                        "category": .text("村务公开"), "action": .text("当场更新公开栏"), "status": .text("fixed"),
+                        "found_on": .text(day), "fixed_on": .text(day),
+                    ]))
+                }
+            }
+            _ = try store.recordBatch(batch)
+        }
+    }
+
+    struct BundleTotals {
+        var changes = 0
+        var raw: Int64 = 0
+        var compressed: Int64 = 0
+        var rosterRelays = 0
+    }
+
+    static func bundleChanges(in folder: String) throws -> BundleTotals {
+        var totals = BundleTotals()
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder) where name.hasSuffix(".fbundle") {
+            let m = try BundleFile.open((folder as NSString).appendingPathComponent(name)).manifest
+            totals.changes += m.changes
+            totals.raw += m.payload.rawSize
+            totals.compressed += m.payload.compressedSize
+            totals.rosterRelays += m.devices.filter { $0.id != m.device.id }.reduce(0) { $0 + $1.count }
+        }
+        return totals
+    }
+}
+
+/// The yardstick: the same change rows upserted by key into a plain table, one prepared statement,
+/// one transaction, same journal and sync settings as a store. Rows are read into memory first, in
+/// chunks, and only the upserts are timed.
+enum PlainSQLite {
+    static func upsert(rowsFrom source: String, into path: String) throws -> (rows: Int, seconds: Double) {
+        try? FileManager.default.removeItem(atPath: path)
+        var config = Configuration()
+        config.prepareDatabase { db in
+            _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        let target = try DatabaseQueue(path: path, configuration: config)
+        let from = try DatabaseQueue(path: source)
+        try target.write { db in
+            try db.execute(sql: """
+                CREATE TABLE change (record_id TEXT PRIMARY KEY NOT NULL, device_id TEXT NOT NULL, seq INTEGER NOT NULL,
+                    hlc INTEGER NOT NULL, kind TEXT NOT NULL, op TEXT NOT NULL, fields TEXT NOT NULL, base TEXT NOT NULL)
+                """)
+        }
+        var rows = 0
+        var reading = 0.0
+        let started = Date()
+        try target.writeWithoutTransaction { db in
+            try db.inTransaction {
+                let upsert = try db.makeStatement(sql: """
+                    INSERT INTO change (record_id, device_id, seq, hlc, kind, op, fields, base) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (record_id) DO UPDATE SET device_id = excluded.device_id, seq = excluded.seq,
+                        hlc = excluded.hlc, kind = excluded.kind, op = excluded.op, fields = excluded.fields, base = excluded.base
+                    WHERE excluded.hlc > change.hlc
+                    """)
+                var last: Int64 = 0
+                while true {
+                    let readStart = Date()
+                    let chunk = try from.read { source in
+                        try Row.fetchAll(source, sql: """
+                            SELECT id, record_id, device_id, seq, hlc, kind, op, fields, base FROM change
+                            WHERE id > ? ORDER BY id LIMIT 100000
+                            """, arguments: [last]).map { row -> (Int64, StatementArguments) in
+                            (row["id"], [row["record_id"] as String, row["device_id"] as String, row["seq"] as Int64,
+                                         row["hlc"] as Int64, row["kind"] as String, row["op"] as String,
+                                         row["fields"] as String, row["base"] as String])
+                        }
+                    }
+                    guard let end = chunk.last?.0 else { break }
+                    last = end
+                    reading += Date().timeIntervalSince(readStart)
+                    for (_, arguments) in chunk { try upsert.execute(arguments: arguments) }
+                    rows += chunk.count
+                }
+                return .commit
+            }
+        }
+        // Everything but the reading of source rows: the upserts and the commit.
+        return (rows, Date().timeIntervalSince(started) - reading)
+    }
+}
