@@ -56,7 +56,7 @@ let package = Package(
         // Tests of the commands: parsing in process, and the built binary end to end.
         .testTarget(
             name: "FieldbookCommandsTests",
-            dependencies: ["FieldbookCommands", "FieldbookTestSupport", "fieldbook"]
+            dependencies: ["FieldbookCommands", "FieldbookCore", "FieldbookTestSupport", "fieldbook"]
         ),
     ],
     swiftLanguageModes: [.v6]
