@@ -73,10 +73,11 @@ extension Store {
     func ensureReference(
         _ db: Database, kind: RecordKind, id: String, fields: [String: FieldValue]
     ) throws -> ReferenceOutcome {
-        let current = try Store.state(of: id, kind: kind, db)
+        let changes = try Store.changes(of: id, db)
+        let current = RecordState(kind: kind, id: id, changes: changes)
         guard current.exists, !current.deleted else {
             try appendLocalChange(db, kind: kind, recordID: id, op: current.exists ? .update : .create,
-                                  fields: fields)
+                                  fields: fields, fresh: changes.isEmpty)
             return .added
         }
         let differing = fields.filter { current.values[$0.key] ?? .null != $0.value }
