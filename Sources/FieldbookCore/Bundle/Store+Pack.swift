@@ -3,7 +3,8 @@ import GRDB
 
 /// Which changes `pack` puts in a bundle.
 public enum PackScope: String, Sendable {
-    /// Every change this store holds that no earlier bundle of its carried: its own and relayed ones.
+    /// Every change this store holds that no earlier bundle of its carried: its own and the ones it
+    /// merged from teammates, but not those made by an office's central store, which has them.
     case unpacked = "changes"
     /// Every change this store holds, to replace a lost stick.
     case all
@@ -27,8 +28,11 @@ extension Store {
             var arguments: StatementArguments = []
             switch scope {
             case .unpacked:
+                // Changes made by another central store (the office's roster) are left out: the
+                // office has them already. `--all` carries them too.
                 clauses.append("id > ?")
-                arguments += [local.packedThrough]
+                clauses.append("device_id NOT IN (SELECT id FROM device WHERE role = 'central' AND id <> ?)")
+                arguments += [local.packedThrough, local.deviceID]
             case .all:
                 break
             case .roster:

@@ -39,12 +39,13 @@ import Testing
         #expect(first.manifest.counts["visit"] == 1)
         #expect(first.manifest.counts["notice"] == 1)
         #expect(first.manifest.ownRange?.firstSeq == 1)
-        #expect(first.manifest.devices.count == 2)  // its own changes and the office's roster it relays
+        // Its own changes only: the roster it merged from the office goes back only with --all.
+        #expect(first.manifest.devices.map(\.name) == ["笔记本A"])
         #expect((first.path as NSString).lastPathComponent.hasPrefix("笔记本A_s1-"))
         #expect(try t.a.pack(into: t.dir.path("s")) == nil)
         #expect(try t.a.status().unpacked == 0)
         let all = try #require(try t.a.pack(into: t.dir.path("s"), scope: .all))
-        #expect(all.manifest.changes == first.manifest.changes)
+        #expect(all.manifest.changes == first.manifest.changes + (try BundleFile.open(t.rosterBundle).manifest.changes))
         #expect(try BundleVerifier.verify(first.path) == first.manifest)
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: t.dir.path("s")).filter { $0.hasPrefix(".") }
         #expect(leftovers.isEmpty)
@@ -135,18 +136,20 @@ import Testing
 
     @Test func recordsPointingAtUnknownHouseholdsAreKeptAndCountOnceKnown() throws {
         let t = try Team()
-        let withRoster = try t.pack(t.a, "a1")  // A's first bundle relays the roster
+        let first = try t.pack(t.a, "a1")
         _ = try t.a.record(.visit, ["household": "DG001"])
         _ = try t.a.record(.visit, ["household": "XH777"], newHousehold: NewHousehold(village: "新华社区", head: "田七"))
         let visits = try t.pack(t.a, "a2")
-        // A central store without the roster gets the visits first: kept, and flagged.
+        // A central store without the roster gets the visits first: kept, and flagged until the roster comes.
         let central = try makeCentral(in: t.dir, name: "c3.sqlite")
         #expect(central.merge(bundleAt: visits).status == .merged)
         let unknown = try central.unknownReferences()
         #expect(unknown.contains { $0.kind == .visit && $0.field == "household" && $0.count == 1 })
         #expect(unknown.contains { $0.kind == .household && $0.field == "village" && $0.count == 1 })
         #expect(try central.list(RecordFilter(kinds: [.visit])).count == 2)
-        #expect(central.merge(bundleAt: withRoster).status == .merged)
+        #expect(central.merge(bundleAt: first).status == .merged)
+        #expect(!(try central.unknownReferences().isEmpty))
+        #expect(central.merge(bundleAt: t.rosterBundle).status == .merged)
         #expect(try central.unknownReferences().isEmpty)
     }
 
