@@ -70,7 +70,7 @@ extension Store {
                     return try labeler.label(value, spec, db)
                 }
                 let record = try Row.fetchOne(db, sql: "SELECT * FROM \(kind.table) WHERE id = ?", arguments: [recordID])
-                    .map { try RecordReport.headline(labeler.record(kind, $0, db)) } ?? ""
+                    .map { try RecordReport.headline(labeler.record(kind, $0, db)) } ?? "(its create has not arrived yet)"
                 return ConflictEntry(
                     id: Store.conflictID(recordID, field, loser), kind: kind, recordID: recordID, record: record,
                     field: field == deletedField ? "deleted" : field,

@@ -1,0 +1,100 @@
+import ArgumentParser
+import FieldbookCore
+import Foundation
+
+extension Fieldbook {
+    struct Demo: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the whole pipeline on a generated district: laptops, bundles, the office's merge, the tally.",
+            discussion: """
+                Generates a district like 睢阳区 (19 townships, 349 villages and communities), simulates five \
+                rounds of inspection teams recording on their laptops, swapping bundles and carrying sticks \
+                to the office (one copied twice, one truncated), merges everything into the office's store and \
+                prints the district tally. The same seed writes the same bytes.
+                """)
+
+        @Option(help: "The folder to write stores, bundles and the report into.") var dir = "fieldbook-demo"
+        @Option(help: "The seed: the same seed, the same district and the same files.") var seed: UInt64 = 2026
+        @Option(help: "district (睢阳区, 349 villages), province (≈10,000 villages, 1,000,000 visits) or sample (7 villages).")
+        var scale = "district"
+
+        func validate() throws {
+            guard ["district", "province", "sample"].contains(scale) else {
+                throw ValidationError("--scale takes district, province or sample, not \(scale).")
+            }
+        }
+
+        func run() throws {
+            let sizes: DemoDistrict.Scale = scale == "province" ? .province : scale == "sample" ? .sample : .district
+            let started = Date()
+            print("Fieldbook demo: a district's year of village inspections (seed \(seed), scale \(scale))")
+            print("")
+            let report = try FieldbookCore.Demo.run(in: dir, seed: seed, scale: sizes) { print("  " + $0) }
+            print("")
+            print("At the office: merging \(report.outcomes.count) bundle files from the sticks")
+            var merged = 0, already = 0
+            for outcome in report.outcomes {
+                let name = (outcome.path as NSString).lastPathComponent
+                switch outcome.status {
+                case .merged: merged += 1
+                case .alreadyMerged:
+                    already += 1
+                    // Bundles a teammate relayed are expected; a file copied twice is worth showing.
+                    if name.hasPrefix("副本") { print("  already merged  \(name)  (the same bundle, copied twice)") }
+                case .rejected(let reason):
+                    print("  rejected        \(name): \(reason)")
+                }
+                if let ahead = outcome.aheadBy {
+                    print("  flagged         \(name): its clock ran \(BundleText.duration(ahead)) ahead of the office's")
+                }
+            }
+            let rejected = report.outcomes.count - merged - already
+            print("  \(merged) merged; \(already) already merged (teammates' relays, and the copy); \(rejected) rejected")
+            let office = try Store.open(at: report.officePath)
+            let conflicts = try office.conflicts()
+            if !conflicts.isEmpty {
+                print("")
+                print("Conflicts kept for review (`fieldbook conflicts`):")
+                for c in conflicts {
+                    print("  \(c.kind.rawValue) \(c.record)")
+                    print("    \(c.field): kept \"\(c.kept)\" (\(c.keptDevice)); overwritten \"\(c.overwritten)\" (\(c.overwrittenDevice))")
+                }
+            }
+            print("")
+            try DemoTally.print(office: office, directory: dir)
+            print("")
+            print("Files written under \(dir)/:")
+            print("  roster.csv                  the district roster (\(Fmt.int(report.district.householdCount)) households)")
+            print("  office.sqlite               the office's central store, every bundle merged")
+            print("  laptops/*.sqlite            \(report.laptopPaths.count) laptops' stores")
+            print("  sticks/                     \(report.bundlesWritten) bundles, as carried on USB sticks")
+            print("  report.html                 the office's coverage report")
+            print("")
+            print("Try next:")
+            print("  swift run fieldbook status --db \(dir)/office.sqlite")
+            print("  swift run fieldbook conflicts --db \(dir)/office.sqlite")
+            print("  swift run fieldbook tally --db \(dir)/office.sqlite --by township")
+            print(String(format: "\nDone in %.0f s.", Date().timeIntervalSince(started)))
+        }
+    }
+}
+
+enum Fmt {
+    static func int(_ n: Int) -> String {
+        let digits = String(n)
+        var out = ""
+        for (i, c) in digits.reversed().enumerated() {
+            if i > 0, i % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return String(out.reversed())
+    }
+}
+
+/// The district tally the demo ends with.
+enum DemoTally {
+    static func print(office: Store, directory: String) throws {
+        let status = try office.status()
+        Swift.print("The office's store: \(status.counts[.visit] ?? 0) visits, \(status.counts[.forum] ?? 0) forums, \(status.counts[.notice] ?? 0) notices, \(status.counts[.fix] ?? 0) fixes")
+    }
+}

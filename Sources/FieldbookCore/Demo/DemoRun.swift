@@ -1,0 +1,261 @@
+import Foundation
+
+/// What the demo did and where it put it.
+public struct DemoReport: Sendable {
+    public var directory: String
+    public var district: DemoDistrict
+    public var officePath: String
+    public var laptopPaths: [String]
+    public var sticks: String
+    /// What the office's merge said of every file on the sticks, in merge order.
+    public var outcomes: [MergeOutcome]
+    public var bundlesWritten: Int
+}
+
+/// `fieldbook demo`: a district's year of inspection work, through the real store, pack and merge.
+///
+/// The office imports the roster and packs it for the laptops; inspection teams, each with one or
+/// two laptops, work through five rounds of villages: visits (every priority household, then
+/// others), forums, notices, on-the-spot fixes, corrections and a few wrong entries deleted.
+/// Teammates swap bundles in the field, two of them edit one visit at once, one laptop's clock runs
+/// three days ahead, one bundle is copied twice onto the stick and one is truncated (and copied again
+/// later). The office merges every stick. Same seed, same bytes.
+public enum Demo {
+    public static let marker = ".fieldbook-demo"
+
+    public static func run(
+        in directory: String, seed: UInt64, scale: DemoDistrict.Scale, log: (String) -> Void
+    ) throws -> DemoReport {
+        let fm = FileManager.default
+        try prepare(directory)
+        var rng = SeededRandom(seed: seed)
+        let district = DemoDistrict.generate(scale: scale, seed: seed)
+        let clock = SimulatedClock(start: date("2026-03-02", hour: 8))
+        func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+        let sticks = path("sticks")
+
+        // The office: the roster, packed for the laptops.
+        try district.rosterCSV().write(toFile: path("roster.csv"), atomically: true, encoding: .utf8)
+        let office = try Store.create(
+            at: path("office.sqlite"), setup: DeviceSetup(name: "\(district.name)巡察办", central: true),
+            environment: clock.environment(seed: seed &* 1000 &+ 1))
+        let roster = try office.importRoster(csvAt: path("roster.csv"))
+        log("roster: \(roster.added) households in \(district.villages.count) villages and communities of \(district.townships.count) townships, imported at the office")
+        guard let rosterBundle = try office.pack(into: (sticks as NSString).appendingPathComponent("0-roster"), scope: .roster) else {
+            throw FieldbookError.storeFailure(path: path("office.sqlite"), message: "the roster could not be packed")
+        }
+
+        // The teams and their laptops.
+        let rounds = (1...scale.rounds).map { "五届第\(chineseNumber($0))轮" }
+        struct Laptop {
+            var name: String
+            var team: Int
+            var store: Store
+            var inspectors: [String]
+        }
+        var laptops: [Laptop] = []
+        try fm.createDirectory(atPath: path("laptops"), withIntermediateDirectories: true)
+        for team in 1...scale.teams {
+            let teamName = "第\(chineseNumber(team))巡察组"
+            for n in 1...(team <= (scale.teams + 1) / 2 ? 2 : 1) {
+                let name = "\(teamName)-笔记本\(n)"
+                let inspectors = (0..<2).map { _ in
+                    "\(DemoDistrict.surnames.randomElement(using: &rng)!)\(DemoDistrict.givenNames.randomElement(using: &rng)!)"
+                }
+                // One laptop's clock runs three days ahead, as happens when a battery was flat.
+                let offset: TimeInterval = laptops.count == 3 ? 3 * 86_400 : 0
+                let store = try Store.create(
+                    at: path("laptops/\(name).sqlite"),
+                    setup: DeviceSetup(name: name, team: teamName, round: rounds[0], inspectors: inspectors),
+                    environment: clock.environment(seed: seed &* 1000 &+ UInt64(10 + laptops.count), offset: offset))
+                let outcome = store.merge(bundleAt: rosterBundle.path)
+                guard outcome.status == .merged else {
+                    throw FieldbookError.storeFailure(path: store.path, message: "the roster bundle did not merge: \(outcome.status)")
+                }
+                laptops.append(Laptop(name: name, team: team, store: store, inspectors: inspectors))
+            }
+        }
+        log("teams: \(scale.teams) inspection teams with \(laptops.count) laptops, each given the roster by bundle")
+
+        // Which villages each round inspects, and which laptop goes where.
+        let chosen = Array(district.villages.indices.shuffled(using: &rng).prefix(scale.inspected))
+        let perRound = (chosen.count + scale.rounds - 1) / scale.rounds
+        var bundlesWritten = 1
+        var concurrentEditDone = false
+        for (r, roundName) in rounds.enumerated() {
+            let roundStart = date("2026-03-02", hour: 8).addingTimeInterval(Double(r) * 63 * 86_400)
+            for laptop in laptops { try laptop.store.setRound(roundName) }
+            let villages = Array(chosen.dropFirst(r * perRound).prefix(perRound))
+            var visits = 0
+            for (i, v) in villages.enumerated() {
+                let team = i % scale.teams + 1
+                let teamLaptops = laptops.filter { $0.team == team }
+                let laptop = teamLaptops[(i / scale.teams) % teamLaptops.count]
+                let day = roundStart.addingTimeInterval(Double(i / scale.teams) * 2 * 86_400)
+                clock.set(day.addingTimeInterval(3600))
+                visits += try inspect(
+                    district.villages[v], on: day, by: laptop.store, inspectors: laptop.inspectors,
+                    visits: scale.visitsPerVillage, rng: &rng)
+            }
+            // Teammates with two laptops swap bundles in the field, both ways. Those bundles stay on
+            // the stick and reach the office too: every bundle a laptop writes must.
+            let stick = (sticks as NSString).appendingPathComponent("round-\(r + 1)")
+            for team in 1...scale.teams {
+                let pair = laptops.filter { $0.team == team }
+                guard pair.count == 2 else { continue }
+                let field = stick
+                if let b = try pair[1].store.pack(into: field) { _ = pair[0].store.merge(bundleAt: b.path); bundlesWritten += 1 }
+                if let a = try pair[0].store.pack(into: field) { _ = pair[1].store.merge(bundleAt: a.path); bundlesWritten += 1 }
+                // Once, in the second round, both correct the same visit before the next exchange.
+                if r == min(1, scale.rounds - 1), !concurrentEditDone,
+                    let visit = try pair[0].store.list(RecordFilter(kinds: [.visit], round: roundName)).last
+                {
+                    clock.set(clock.now.addingTimeInterval(600))
+                    _ = try pair[0].store.edit(visit.id, set: [("note", "户主外出务工，由其妻子接待，反映低保评定不公开")])
+                    _ = try pair[1].store.edit(visit.id, set: [("note", "户主本人在家，反映低保评定结果未张榜公示"), ("met", "户主本人")])
+                    concurrentEditDone = true
+                }
+            }
+            // End of the round: every laptop packs onto the stick for the office.
+            var packed: [String] = []
+            for laptop in laptops {
+                if let bundle = try laptop.store.pack(into: stick) { packed.append(bundle.path) }
+            }
+            bundlesWritten += packed.count
+            // Accidents on the way: a bundle copied twice, and one truncated by a yanked cable.
+            if r == min(2, scale.rounds - 1), let copied = packed.first {
+                let copy = (stick as NSString).appendingPathComponent("副本 " + (copied as NSString).lastPathComponent)
+                try fm.copyItem(atPath: copied, toPath: copy)
+            }
+            if r == min(3, scale.rounds - 1), packed.count > 1 {
+                let victim = packed[1]
+                let recopied = (sticks as NSString).appendingPathComponent("recopied")
+                try fm.createDirectory(atPath: recopied, withIntermediateDirectories: true)
+                try fm.copyItem(atPath: victim, toPath: (recopied as NSString).appendingPathComponent((victim as NSString).lastPathComponent))
+                let bytes = try Data(contentsOf: URL(fileURLWithPath: victim))
+                try bytes.prefix(bytes.count * 2 / 3).write(to: URL(fileURLWithPath: victim))
+            }
+            log("\(roundName): \(villages.count) villages, \(visits) visits; \(packed.count) bundles onto the stick")
+        }
+
+        // The office merges every stick, in the order the clerk gets them.
+        clock.set(date("2026-12-20", hour: 9))
+        var outcomes: [MergeOutcome] = []
+        let folders = try fm.contentsOfDirectory(atPath: sticks).filter { $0.hasPrefix("round-") || $0 == "recopied" }
+            .sorted { ($0 == "recopied" ? 1 : 0, $0) < ($1 == "recopied" ? 1 : 0, $1) }
+        for folder in folders {
+            let full = (sticks as NSString).appendingPathComponent(folder)
+            for name in try fm.contentsOfDirectory(atPath: full).sorted() where name.hasSuffix("." + BundleFile.fileExtension) {
+                outcomes.append(office.merge(bundleAt: (full as NSString).appendingPathComponent(name)))
+            }
+        }
+        return DemoReport(
+            directory: directory, district: district, officePath: office.path, laptopPaths: laptops.map(\.store.path),
+            sticks: sticks, outcomes: outcomes, bundlesWritten: bundlesWritten)
+    }
+
+    /// A day in one village: visits, a forum, notices, maybe a fix, a few corrections.
+    static func inspect(
+        _ village: DemoDistrict.Village, on day: Date, by store: Store, inspectors: [String], visits visitTarget: Int,
+        rng: inout SeededRandom
+    ) throws -> Int {
+        let round = try store.status().round.map(RecordID.round) ?? ""
+        let villageID = RecordID.village(township: village.township, name: village.name)
+        let dateText = FieldDate.string(from: day, in: TimeZone(identifier: "Asia/Shanghai")!)
+        let scale = Double.random(in: 0.7...1.3, using: &rng)
+        let target = min(village.households.count, Int(Double(visitTarget) * scale))
+        let priority = village.households.filter { !$0.priority.isEmpty }
+        let others = village.households.filter { $0.priority.isEmpty }.shuffled(using: &rng)
+        let visited = Array((priority + others).prefix(max(target, priority.count)))
+        var batch: [(kind: RecordKind, fields: [String: FieldValue])] = visited.map { h in
+            let noteIndex = Int.random(in: 0..<notes.count, using: &rng)
+            return (.visit, [
+                "round": .text(round), "household": .text(RecordID.household(code: h.code)), "date": .text(dateText),
+                "inspectors": .list(inspectors), "met": .text(met.randomElement(using: &rng)!),
+                "note": .text(notes[noteIndex]),
+                "issues": Int.random(in: 0..<6, using: &rng) == 0 ? .text(issues.randomElement(using: &rng)!) : .null,
+                "follow_up": Int.random(in: 0..<10, using: &rng) == 0 ? .text("核实后电话回访") : .null,
+            ])
+        }
+        let participants = Int.random(in: 6...14, using: &rng)
+        let cadres = Int.random(in: 1...2, using: &rng)
+        let members = Int.random(in: 1...3, using: &rng)
+        batch.append((.forum, [
+            "round": .text(round), "village": .text(villageID), "date": .text(dateText),
+            "participants": .int(Int64(participants)), "cadres": .int(Int64(cadres)), "members": .int(Int64(members)),
+            "villagers": .int(Int64(participants - cadres - members)), "topics": .list(["惠民政策落实", "村务公开", "村干部作风"]),
+        ]))
+        var copies = Int.random(in: 8...12, using: &rng)
+        for place in ["村委会公示栏", "一组", "村口宣传栏"] where copies > 0 {
+            let n = place == "村口宣传栏" ? copies : min(copies, Int.random(in: 3...5, using: &rng))
+            copies -= n
+            batch.append((.notice, [
+                "round": .text(round), "village": .text(villageID), "date": .text(dateText), "place": .text(place),
+                "copies": .int(Int64(n)),
+            ]))
+        }
+        if Int.random(in: 0..<1000, using: &rng) < 291 {
+            let problem = problems.randomElement(using: &rng)!
+            batch.append((.fix, [
+                "round": .text(round), "village": .text(villageID), "problem": .text(problem.0), "category": .text(problem.1),
+                "action": .text(problem.2), "responsible": .text("村党支部"), "status": .text("fixed"),
+                "found_on": .text(dateText), "fixed_on": .text(dateText),
+            ]))
+        }
+        let ids = try store.recordBatch(batch)
+        // Corrections the same evening: a note made more precise, now and then a wrong entry deleted.
+        let visitIDs = ids.prefix(visited.count)
+        for id in visitIDs where Int.random(in: 0..<60, using: &rng) == 0 {
+            _ = try store.edit(id, set: [("note", "补记：户主反映的问题已登记，待核实")])
+        }
+        if Int.random(in: 0..<15, using: &rng) == 0, let wrong = visitIDs.last {
+            _ = try store.delete(wrong)
+            return visited.count - 1
+        }
+        return visited.count
+    }
+
+    static let met = ["户主本人", "户主本人", "户主配偶", "户主子女", "户主父母"]
+    static let notes = [
+        "了解家庭收入和惠民政策落实情况", "反映低保评定不透明，要求公开评议结果", "对村干部工作表示满意",
+        "反映危房改造补助款未按时到位", "反映村道路灯损坏，夜间出行不便", "反映五保供养金发放及时",
+        "反映村务公开栏长期未更新", "反映医保缴费政策不清楚", "无意见建议",
+    ]
+    static let issues = ["村道路灯损坏", "低保评议未公示", "饮水管道漏水", "危房改造验收拖延", "村集体收支不公开"]
+    static let problems: [(String, String, String)] = [
+        ("村务公开栏内容未及时更新", "村务公开", "当场督促更新公开栏"),
+        ("低保户名单未张榜公示", "惠民政策落实", "当天张榜公示"),
+        ("村级财务票据不规范", "财务管理", "补齐票据手续"),
+        ("党员活动室制度未上墙", "基层组织建设", "当场整改上墙"),
+        ("危房改造户档案缺失", "惠民政策落实", "补建档案"),
+    ]
+
+    static func prepare(_ directory: String) throws {
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        if fm.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            let entries = (try? fm.contentsOfDirectory(atPath: directory)) ?? []
+            guard isDirectory.boolValue, entries.isEmpty || entries.contains(marker) else {
+                throw FieldbookError.badFile(
+                    path: directory, reason: "exists and is not a demo folder; choose another with --dir.")
+            }
+            for entry in entries { try fm.removeItem(atPath: (directory as NSString).appendingPathComponent(entry)) }
+        }
+        try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        fm.createFile(atPath: (directory as NSString).appendingPathComponent(marker), contents: Data("fieldbook demo\n".utf8))
+    }
+
+    static func date(_ day: String, hour: Int) -> Date {
+        let formatter = ISO8601DateFormatter()
+        return formatter.date(from: "\(day)T\(String(format: "%02d", hour)):00:00+08:00")!
+    }
+
+    /// 1 → 一, 10 → 十, 12 → 十二, 40 → 四十.
+    public static func chineseNumber(_ n: Int) -> String {
+        let digits = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"]
+        if n < 10 { return digits[n] }
+        if n < 20 { return "十" + (n % 10 == 0 ? "" : digits[n % 10]) }
+        if n < 100 { return digits[n / 10] + "十" + (n % 10 == 0 ? "" : digits[n % 10]) }
+        return String(n)
+    }
+}
