@@ -78,46 +78,70 @@ extension Store {
         _ envelope: BundleFile.Envelope, _ db: Database, options: MergeOptions, outcome: inout MergeOutcome
     ) throws {
         let manifest = envelope.manifest
-        try BundleStaging.stage(envelope, db, progress: options.progress)
-        try BundleStaging.check(manifest, db, againstStore: true)
-
+        // A bigger page cache for the length of a merge: big merges otherwise wait on the disk.
+        try db.execute(sql: "PRAGMA cache_size = -65536")
         let before = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM change") ?? 0
         let conflictsBefore = try Int.fetchOne(db, sql: "SELECT count(*) FROM conflict") ?? 0
-        do {
-            try db.execute(
-                sql: """
-                    INSERT INTO change (device_id, seq, hlc, kind, record_id, op, fields, base)
-                    SELECT device_id, seq, hlc, kind, record_id, op, fields, base FROM temp.staged WHERE true ORDER BY line
-                    ON CONFLICT (device_id, seq) DO NOTHING
-                    """)
-        } catch {
-            throw BundleError("holds a change this store refuses (\(Store.describe(error)))")
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO change (device_id, seq, hlc, kind, record_id, op, fields, base)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, seq) DO NOTHING
+                """)
+        let held = try db.cachedStatement(sql: "SELECT id, hlc, record_id, op FROM change WHERE device_id = ? AND seq = ?")
+        var fastFold: [RecordKind: Statement] = [:]
+        var touched: [String: RecordKind] = [:]
+        var touchedOrder: [String] = []
+        func touch(_ id: String, _ kind: RecordKind) {
+            if touched.updateValue(kind, forKey: id) == nil { touchedOrder.append(id) }
         }
-        outcome.newChanges = db.changesCount
-        guard outcome.newChanges > 0 else {
-            try recordInLedger(envelope, db, outcome: outcome)
-            return
-        }
-        // Creates of records nothing else touches fold to their own fields: one set-based insert per kind.
-        for kind in RecordKind.allCases {
+        var maxHLC = Int64.min
+
+        try BundleReading.forEachChange(envelope, progress: options.progress) { number, line in
+            maxHLC = max(maxHLC, line.hlc)
             do {
-                try db.execute(sql: Store.fastFoldSQL(kind), arguments: [before, kind.rawValue])
+                try insert.execute(arguments: [
+                    line.device, line.seq, line.hlc, line.kind.rawValue, line.record, line.op.rawValue, line.fields, line.base,
+                ])
             } catch {
-                throw BundleError("holds a \(kind.rawValue) this store refuses (\(Store.describe(error)))")
+                throw BundleError("has a change at line \(number) this store refuses (\(Store.describe(error)))")
             }
-            outcome.newRecords += db.changesCount
+            guard db.changesCount == 1 else {
+                // Held already: the same change, or a different one under the same number.
+                guard let row = try Row.fetchOne(held, arguments: [line.device, line.seq]) else { return }
+                if row["hlc"] != line.hlc || row["record_id"] != line.record || row["op"] != line.op.rawValue {
+                    if (row["id"] as Int64) > before {
+                        throw BundleError("holds two different changes numbered \(line.seq) from device \(line.device)")
+                    }
+                    let name = try String.fetchOne(db, sql: "SELECT name FROM device WHERE id = ?", arguments: [line.device]) ?? line.device
+                    throw BundleError(
+                        "holds change \(line.seq) of device \(name) that differs from the one this store already has: two laptops share one device id (was a store file copied?). Nothing was merged; run `fieldbook init` afresh on the copy")
+                }
+                return
+            }
+            outcome.newChanges += 1
+            if line.op == .create {
+                // A create of a record nothing else touches folds to its own fields, straight away.
+                let statement: Statement
+                if let cached = fastFold[line.kind] {
+                    statement = cached
+                } else {
+                    statement = try db.makeStatement(sql: Store.fastFoldSQL(line.kind))
+                    fastFold[line.kind] = statement
+                }
+                do {
+                    try statement.execute(arguments: [line.record, line.fields, db.lastInsertedRowID, line.device, line.hlc])
+                } catch {
+                    throw BundleError("has a \(line.kind.rawValue) at line \(number) this store refuses (\(Store.describe(error)))")
+                }
+                if db.changesCount == 1 { outcome.newRecords += 1 } else { touch(line.record, line.kind) }
+            } else {
+                touch(line.record, line.kind)
+                outcome.updatedFields += max(0, line.fieldCount - 1) + (line.op == .delete ? 1 : 0)
+            }
         }
         // Everything else is folded from all of the record's changes.
-        let touched = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT DISTINCT c.record_id, c.kind FROM change c
-                WHERE c.id > ? AND (c.op <> 'create'
-                    OR EXISTS (SELECT 1 FROM change o WHERE o.record_id = c.record_id AND o.id <> c.id))
-                """, arguments: [before])
-        for row in touched {
-            let id: String = row["record_id"]
-            guard let kind = RecordKind(rawValue: row["kind"]) else { continue }
+        for id in touchedOrder {
+            let kind = touched[id]!
             let existed = try Bool.fetchOne(db, sql: "SELECT 1 FROM \(kind.table) WHERE id = ?", arguments: [id]) ?? false
             let state: RecordState
             do {
@@ -127,14 +151,11 @@ extension Store {
             }
             if !existed && state.exists { outcome.newRecords += 1 }
         }
-        outcome.updatedFields = try Int.fetchOne(
-            db,
-            sql: """
-                SELECT coalesce(sum((SELECT count(*) FROM json_each(c.fields) WHERE json_each.key <> '_deleted')
-                                    + (c.op = 'delete')), 0)
-                FROM change c WHERE c.id > ? AND c.op <> 'create'
-                """, arguments: [before]) ?? 0
         outcome.newConflicts = (try Int.fetchOne(db, sql: "SELECT count(*) FROM conflict") ?? 0) - conflictsBefore
+        guard outcome.newChanges > 0 else {
+            try recordInLedger(envelope, db, outcome: outcome)
+            return
+        }
 
         // Devices named in the bundle, so status and history can name them.
         let local = try LocalState.fetch(db)
@@ -146,16 +167,14 @@ extension Store {
                     """, arguments: [device.id, device.name, device.team, device.role == "central" ? "central" : "field"])
         }
         // The clock: move past what was received, but never further than the skew bound.
-        let now = environment.now()
-        let nowMillis = Int64(now.timeIntervalSince1970 * 1000)
-        let maxHLC = HybridTimestamp(rawValue: try Int64.fetchOne(db, sql: "SELECT max(hlc) FROM temp.staged") ?? 0)
-        let ahead = Double(maxHLC.millis - nowMillis) / 1000
+        let nowMillis = Int64(environment.now().timeIntervalSince1970 * 1000)
+        let received = HybridTimestamp(rawValue: maxHLC)
+        let ahead = Double(received.millis - nowMillis) / 1000
         if ahead > options.maxSkew { outcome.aheadBy = ahead }
         let bound = HybridTimestamp(millis: nowMillis + Int64(options.maxSkew * 1000), counter: 0)
         try db.execute(
-            sql: "UPDATE local_state SET last_hlc = max(last_hlc, ?)", arguments: [min(maxHLC, bound).rawValue])
+            sql: "UPDATE local_state SET last_hlc = max(last_hlc, ?)", arguments: [min(received, bound).rawValue])
         try recordInLedger(envelope, db, outcome: outcome)
-        try db.execute(sql: "DELETE FROM temp.staged")
     }
 
     private func recordInLedger(_ envelope: BundleFile.Envelope, _ db: Database, outcome: MergeOutcome) throws {
@@ -173,22 +192,22 @@ extension Store {
             ])
     }
 
-    /// Inserts the records created by changes after `?1` of kind `?2` that no other change touches.
+    /// Inserts the record a create makes (?1 record id, ?2 its fields as JSON, ?3 its change's row,
+    /// ?4 its device, ?5 its clock), unless another change touches that record.
     static func fastFoldSQL(_ kind: RecordKind) -> String {
         let columns = ["id"] + kind.fields.map(\.column) + ["deleted", "created_by", "created_hlc", "updated_hlc"]
-        let values = ["c.record_id"]
+        let values = ["?1"]
             + kind.fields.map { spec -> String in
-                let extract = "json_extract(c.fields, '$.\(spec.name)')"
+                let extract = "json_extract(?2, '$.\(spec.name)')"
                 switch spec.type {
                 case .list, .priorities: return "coalesce(\(extract), '[]')"
                 default: return extract
                 }
-            } + ["coalesce(json_extract(c.fields, '$._deleted'), 0)", "c.device_id", "c.hlc", "c.hlc"]
+            } + ["coalesce(json_extract(?2, '$._deleted'), 0)", "?4", "?5", "?5"]
         return """
             INSERT INTO \(kind.table) (\(columns.joined(separator: ", ")))
-            SELECT \(values.joined(separator: ", ")) FROM change c
-            WHERE c.id > ?1 AND c.kind = ?2 AND c.op = 'create'
-              AND NOT EXISTS (SELECT 1 FROM change o WHERE o.record_id = c.record_id AND o.id <> c.id)
+            SELECT \(values.joined(separator: ", "))
+            WHERE NOT EXISTS (SELECT 1 FROM change o WHERE o.record_id = ?1 AND o.id <> ?3)
             ON CONFLICT (id) DO NOTHING
             """
     }
