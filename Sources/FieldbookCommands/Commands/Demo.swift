@@ -31,16 +31,18 @@ extension Fieldbook {
             print("")
             let report = try FieldbookCore.Demo.run(in: dir, seed: seed, scale: sizes) { print("  " + $0) }
             print("")
-            print("At the office: merging \(report.outcomes.count) bundle files from the sticks")
+            print("At the office, after each round: \(report.outcomes.count) bundle files merged from the sticks")
             var merged = 0, already = 0
+            var seen = Set<String>()
             for outcome in report.outcomes {
+                let copy = outcome.manifest.map { !seen.insert($0.bundleID).inserted } ?? false
                 let name = (outcome.path as NSString).lastPathComponent
                 switch outcome.status {
                 case .merged: merged += 1
                 case .alreadyMerged:
                     already += 1
                     // Bundles a teammate relayed are expected; a file copied twice is worth showing.
-                    if name.hasPrefix("副本") { print("  already merged  \(name)  (the same bundle, copied twice)") }
+                    if copy { print("  already merged  \(name)  (the same bundle, copied twice)") }
                 case .rejected(let reason):
                     print("  rejected        \(name): \(reason)")
                 }

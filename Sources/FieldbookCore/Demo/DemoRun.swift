@@ -18,7 +18,7 @@ public struct DemoReport: Sendable {
 /// two laptops, work through five rounds of villages: visits (every priority household, then
 /// others), forums, notices, on-the-spot fixes, corrections and a few wrong entries deleted.
 /// Teammates swap bundles in the field, two of them edit one visit at once, one laptop's clock runs
-/// three days ahead, one bundle is copied twice onto the stick and one is truncated (and copied again
+/// a month ahead, one bundle is copied twice onto the stick and one is truncated (and copied again
 /// later). The office merges every stick. Same seed, same bytes.
 public enum Demo {
     public static let marker = ".fieldbook-demo"
@@ -54,6 +54,7 @@ public enum Demo {
             var inspectors: [String]
         }
         var laptops: [Laptop] = []
+        let laptopCount = (1...scale.teams).reduce(0) { $0 + ($1 <= (scale.teams + 1) / 2 ? 2 : 1) }
         try fm.createDirectory(atPath: path("laptops"), withIntermediateDirectories: true)
         for team in 1...scale.teams {
             let teamName = "第\(chineseNumber(team))巡察组"
@@ -62,8 +63,8 @@ public enum Demo {
                 let inspectors = (0..<2).map { _ in
                     "\(DemoDistrict.surnames.randomElement(using: &rng)!)\(DemoDistrict.givenNames.randomElement(using: &rng)!)"
                 }
-                // One laptop's clock runs three days ahead, as happens when a battery was flat.
-                let offset: TimeInterval = laptops.count == 3 ? 3 * 86_400 : 0
+                // The last laptop's clock runs a month ahead: someone set the wrong month.
+                let offset: TimeInterval = laptops.count == laptopCount - 1 ? 30 * 86_400 : 0
                 let store = try Store.create(
                     at: path("laptops/\(name).sqlite"),
                     setup: DeviceSetup(name: name, team: teamName, round: rounds[0], inspectors: inspectors),
@@ -82,6 +83,7 @@ public enum Demo {
         let perRound = (chosen.count + scale.rounds - 1) / scale.rounds
         var bundlesWritten = 1
         var concurrentEditDone = false
+        var outcomes: [MergeOutcome] = []
         for (r, roundName) in rounds.enumerated() {
             let roundStart = date("2026-03-02", hour: 8).addingTimeInterval(Double(r) * 63 * 86_400)
             for laptop in laptops { try laptop.store.setRound(roundName) }
@@ -136,22 +138,24 @@ public enum Demo {
                 try bytes.prefix(bytes.count * 2 / 3).write(to: URL(fileURLWithPath: victim))
             }
             log("\(roundName): \(villages.count) villages, \(visits) visits; \(packed.count) bundles onto the stick")
+            // The stick reaches the office the day after the round, and the clerk merges it.
+            clock.set(clock.now.addingTimeInterval(86_400))
+            outcomes += try mergeFolder(stick, into: office)
         }
-
-        // The office merges every stick, in the order the clerk gets them.
-        clock.set(date("2026-12-20", hour: 9))
-        var outcomes: [MergeOutcome] = []
-        let folders = try fm.contentsOfDirectory(atPath: sticks).filter { $0.hasPrefix("round-") || $0 == "recopied" }
-            .sorted { ($0 == "recopied" ? 1 : 0, $0) < ($1 == "recopied" ? 1 : 0, $1) }
-        for folder in folders {
-            let full = (sticks as NSString).appendingPathComponent(folder)
-            for name in try fm.contentsOfDirectory(atPath: full).sorted() where name.hasSuffix("." + BundleFile.fileExtension) {
-                outcomes.append(office.merge(bundleAt: (full as NSString).appendingPathComponent(name)))
-            }
-        }
+        // The truncated bundle, copied again from its laptop, arrives last.
+        clock.set(clock.now.addingTimeInterval(7 * 86_400))
+        let recopied = (sticks as NSString).appendingPathComponent("recopied")
+        if fm.fileExists(atPath: recopied) { outcomes += try mergeFolder(recopied, into: office) }
         return DemoReport(
             directory: directory, district: district, officePath: office.path, laptopPaths: laptops.map(\.store.path),
             sticks: sticks, outcomes: outcomes, bundlesWritten: bundlesWritten)
+    }
+
+    /// Merges every bundle file in `folder`, by name, as a clerk would.
+    static func mergeFolder(_ folder: String, into office: Store) throws -> [MergeOutcome] {
+        try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+            .filter { $0.hasSuffix("." + BundleFile.fileExtension) }
+            .map { office.merge(bundleAt: (folder as NSString).appendingPathComponent($0)) }
     }
 
     /// A day in one village: visits, a forum, notices, maybe a fix, a few corrections.

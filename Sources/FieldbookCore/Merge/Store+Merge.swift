@@ -3,7 +3,7 @@ import GRDB
 
 /// How one bundle fared in a merge.
 public struct MergeOutcome: Sendable {
-    public enum Status: Sendable, Equatable {
+    public enum Status: Sendable, Hashable {
         case merged
         case alreadyMerged
         case rejected(String)
@@ -79,7 +79,7 @@ extension Store {
     ) throws {
         let manifest = envelope.manifest
         // A bigger page cache for the length of a merge: big merges otherwise wait on the disk.
-        try db.execute(sql: "PRAGMA cache_size = -65536")
+        try db.execute(sql: "PRAGMA cache_size = -32768")
         let before = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM change") ?? 0
         let conflictsBefore = try Int.fetchOne(db, sql: "SELECT count(*) FROM conflict") ?? 0
         let insert = try db.cachedStatement(
