@@ -178,7 +178,5 @@ public enum BundleFile {
         }
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
-    }
+    static func hex(_ bytes: [UInt8]) -> String { RecordID.hex(bytes) }
 }
