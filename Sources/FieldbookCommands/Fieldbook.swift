@@ -15,7 +15,7 @@ public struct Fieldbook: ParsableCommand {
         subcommands: [
             Init.self, Round.self, RosterCommand.self, Visit.self, Forum.self, Notice.self, Fix.self,
             FixStatusCommand.self, Edit.self, Delete.self, History.self, List.self, Show.self, Status.self,
-            Pack.self, Verify.self, Merge.self, Conflicts.self, Demo.self,
+            Pack.self, Verify.self, Merge.self, Conflicts.self, Demo.self, Tally.self, Pending.self,
         ])
 
     public init() {}

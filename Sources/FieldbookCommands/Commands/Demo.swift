@@ -52,7 +52,7 @@ extension Fieldbook {
             }
             let rejected = report.outcomes.count - merged - already
             print("  \(merged) merged; \(already) already merged (teammates' relays, and the copy); \(rejected) rejected")
-            let office = try Store.open(at: report.officePath)
+            let office = report.office
             let conflicts = try office.conflicts()
             if !conflicts.isEmpty {
                 print("")
@@ -93,10 +93,22 @@ enum Fmt {
     }
 }
 
-/// The district tally the demo ends with.
+/// The district tally the demo ends with, beside the real year's figures, and the HTML report.
 enum DemoTally {
     static func print(office: Store, directory: String) throws {
-        let status = try office.status()
-        Swift.print("The office's store: \(status.counts[.visit] ?? 0) visits, \(status.counts[.forum] ?? 0) forums, \(status.counts[.notice] ?? 0) notices, \(status.counts[.fix] ?? 0) fixes")
+        let report = try office.tally(TallyQuery())
+        Swift.print(TallyTable.render(report, by: .township, language: .zh))
+        let d = report.district
+        Swift.print("")
+        Swift.print("The district's year, beside the real one (睢阳区, in brackets):")
+        Swift.print("  villages and communities inspected  \(d.villagesInspected) of \(d.villages), \(d.inspectedPercent ?? 0)%   [213 of 349, 61%]")
+        Swift.print("  households visited                  \(Fmt.int(d.visited))   [14,743]")
+        Swift.print("  forum participants (人次)           \(Fmt.int(d.participants))   [2,125]")
+        Swift.print("  notices posted (张)                 \(Fmt.int(d.copies))   [2,130]")
+        Swift.print("  problems fixed on the spot (个)     \(d.fixes)   [62]")
+        let priority = PriorityKind.allCases.map { "\($0.chinese) \(d[$0].visited)/\(d[$0].households)" }.joined(separator: ", ")
+        Swift.print("  priority households visited        \(priority)")
+        let html = TallyHTML.render(report, by: .village, language: .zh)
+        try html.write(toFile: (directory as NSString).appendingPathComponent("report.html"), atomically: true, encoding: .utf8)
     }
 }

@@ -5,6 +5,8 @@ public struct DemoReport: Sendable {
     public var directory: String
     public var district: DemoDistrict
     public var officePath: String
+    /// The office's store, on the demo's clock: reports made from it carry the demo's dates.
+    public var office: Store
     public var laptopPaths: [String]
     public var sticks: String
     /// What the office's merge said of every file on the sticks, in merge order.
@@ -147,7 +149,7 @@ public enum Demo {
         let recopied = (sticks as NSString).appendingPathComponent("recopied")
         if fm.fileExists(atPath: recopied) { outcomes += try mergeFolder(recopied, into: office) }
         return DemoReport(
-            directory: directory, district: district, officePath: office.path, laptopPaths: laptops.map(\.store.path),
+            directory: directory, district: district, officePath: office.path, office: office, laptopPaths: laptops.map(\.store.path),
             sticks: sticks, outcomes: outcomes, bundlesWritten: bundlesWritten)
     }
 

@@ -9,6 +9,7 @@ enum Schema {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-field-store", migrate: createFieldStore)
         migrator.registerMigration("v2-bundle-ledger", migrate: createBundleLedger)
+        migrator.registerMigration("v3-tally-indexes", migrate: createTallyIndexes)
         return migrator
     }
 
@@ -26,6 +27,22 @@ enum Schema {
     }
 
     private static let dateCheck = "GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'"
+
+    /// Indexes the tallies read instead of the record tables: live records only (partial), and
+    /// holding every column a tally filters or counts (covering), so a province-size tally scans
+    /// indexes in key order and never visits a table row. Households and their visits are both
+    /// keyed by household id first, so walking one while seeking in the other reads both in order.
+    private static func createTallyIndexes(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE INDEX household_tally ON household(id, village_id, priority) WHERE deleted = 0;
+                CREATE INDEX visit_tally ON visit(household_id, round_id, date, created_by) WHERE deleted = 0;
+                CREATE INDEX forum_tally ON forum(village_id, round_id, date, created_by, participants)
+                    WHERE deleted = 0;
+                CREATE INDEX notice_tally ON notice(village_id, round_id, date, created_by, copies) WHERE deleted = 0;
+                CREATE INDEX fix_tally ON fix(village_id, round_id, found_on, created_by, status) WHERE deleted = 0;
+                """)
+    }
 
     private static func createBundleLedger(_ db: Database) throws {
         try db.execute(

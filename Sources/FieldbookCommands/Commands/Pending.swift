@@ -1,0 +1,51 @@
+import ArgumentParser
+import FieldbookCore
+import Foundation
+
+extension Fieldbook {
+    struct Pending: StoreCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List households not yet visited, priority households first (the evening list).",
+            discussion: """
+                A household counts as visited once a visit to it in this device's round is recorded \
+                (every round when the device has none; choose with --round or --all-rounds). Deleted \
+                visits do not count.
+                """)
+
+        enum Format: String, CaseIterable, ExpressibleByArgument {
+            case table, csv, json
+        }
+
+        @OptionGroup var store: StoreOptions
+        @Option(help: "Only this village: NAME or TOWNSHIP/NAME.") var village: String?
+        @Flag(name: .customLong("priority-only"), help: "Only 五保户, 低保户 and 危房改造户.") var priorityOnly = false
+        @Option(help: "Count visits of this round (default: this device's round).") var round: String?
+        @Flag(name: .customLong("all-rounds"), help: "Count visits of every round.") var allRounds = false
+        @Option(help: "table (default, printable), csv (UTF-8 with BOM) or json.") var format: Format = .table
+        @Option(help: "Headers and labels in zh or en (default: from the locale, else zh).") var lang: Tally.Language?
+        @Option(help: "Write to this file instead of the terminal.") var out: String?
+
+        func validate() throws {
+            if allRounds, round != nil {
+                throw ValidationError("--round and --all-rounds exclude each other: give one.")
+            }
+        }
+
+        func run(_ context: CommandContext) throws {
+            let rounds: PendingQuery.Rounds = allRounds ? .all : round.map { .named($0) } ?? .device
+            let list = try context.open().pending(PendingQuery(village: village, priorityOnly: priorityOnly, rounds: rounds))
+            let language = lang.flatMap { ReportLanguage(rawValue: $0.rawValue) }
+                ?? ReportLanguage.preferred(environment: ProcessInfo.processInfo.environment)
+            let text: String
+            switch format {
+            case .table: text = PendingTable.render(list, language: language) + "\n"
+            case .csv: text = TallyCSV.pending(list, language: language)
+            case .json: text = TallyJSON.pending(list) + "\n"
+            }
+            try ReportOutput.emit(text, to: out)
+            if let out {
+                print("Wrote \(out) (\(format.rawValue)): \(list.pending.count) households not yet visited, \(list.priorityPending) of them priority.")
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import FieldbookCore
+import Foundation
+
+extension Fieldbook {
+    struct Tally: StoreCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Count coverage per village, township and district (走访覆盖统计).",
+            discussion: """
+                Households visited (each counted once) against households on the roster, priority \
+                households (五保户, 低保户, 危房改造户), visits, forums and participants (人次), notices and \
+                copies (张), fixes by status, and villages inspected (at least one visit, forum or \
+                notice). Deleted records never count. Works on a field store or the central one. \
+                The rules and the JSON schema: docs/TALLY.md.
+                """)
+
+        enum Level: String, CaseIterable, ExpressibleByArgument {
+            case village, township, district
+        }
+
+        enum Format: String, CaseIterable, ExpressibleByArgument {
+            case table, csv, json, html
+        }
+
+        enum Language: String, CaseIterable, ExpressibleByArgument {
+            case zh, en
+        }
+
+        @OptionGroup var store: StoreOptions
+        @Option(help: "One row per village (with township subtotals), per township, or the district's totals.")
+        var by: Level = .village
+        @Option(help: "Only records of this round, e.g. 五届第五轮.") var round: String?
+        @Option(help: "Only records dated on or after this day, YYYY-MM-DD.") var from: String?
+        @Option(help: "Only records dated on or before this day, YYYY-MM-DD.") var to: String?
+        @Option(help: "Only the villages of this township.") var township: String?
+        @Option(help: "Only records made on devices of this team.") var team: String?
+        @Option(help: "table (default), csv (UTF-8 with BOM, for Excel and WPS), json, or html (one file, prints on A4).")
+        var format: Format = .table
+        @Option(help: "Headers and labels in zh or en (default: from the locale, else zh).") var lang: Language?
+        @Option(help: "Write to this file instead of the terminal.") var out: String?
+
+        func run(_ context: CommandContext) throws {
+            let query = TallyQuery(round: round, from: from, to: to, township: township, team: team)
+            let report = try context.open().tally(query)
+            let level = TallyLevel(rawValue: by.rawValue)!
+            let language = lang.flatMap { ReportLanguage(rawValue: $0.rawValue) }
+                ?? ReportLanguage.preferred(environment: ProcessInfo.processInfo.environment)
+            let text: String
+            switch format {
+            case .table: text = TallyTable.render(report, by: level, language: language) + "\n"
+            case .csv: text = TallyCSV.render(report, by: level, language: language)
+            case .json: text = TallyJSON.render(report) + "\n"
+            case .html: text = TallyHTML.render(report, by: level, language: language)
+            }
+            try ReportOutput.emit(text, to: out)
+            if let out {
+                let villages = report.villages.count
+                print("Wrote \(out) (\(format.rawValue)): \(villages) villages in \(report.townships.count) townships, \(report.district.villagesInspected) inspected.")
+            }
+        }
+    }
+}
+
+/// Where a report goes: the terminal, or a file written whole or not at all.
+enum ReportOutput {
+    static func emit(_ text: String, to path: String?) throws {
+        guard let path else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+            return
+        }
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            let reason = (error as NSError).localizedFailureReason ?? error.localizedDescription
+            Console.error("fieldbook: could not write \(path): \(reason.oneLine) Choose another path with --out.")
+            throw ExitCode(74)
+        }
+    }
+}

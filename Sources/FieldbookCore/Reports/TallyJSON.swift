@@ -1,0 +1,160 @@
+import Foundation
+
+/// The tally and the pending list as JSON for other programs. The schema (`fieldbook.tally/1`,
+/// `fieldbook.pending/1`) is documented field by field in docs/TALLY.md; keys are English and
+/// sorted, so the same data always prints the same bytes. A new field may be added within a
+/// schema version; a field is never renamed or removed without a new version.
+public enum TallyJSON {
+    public static let schema = "fieldbook.tally/1"
+    public static let pendingSchema = "fieldbook.pending/1"
+
+    /// Every level at once (villages, townships, district), whatever level a table would show.
+    public static func render(_ report: TallyReport) -> String {
+        write(value(report))
+    }
+
+    static func value(_ report: TallyReport) -> JSONValue {
+        let q = report.query
+        let optional = { (s: String?) in s.map(JSONValue.string) ?? .null }
+        var villages: [JSONValue] = []
+        var townships: [JSONValue] = []
+        for township in report.townships {
+            townships.append(.object(counts(township.counts, villages: true).merging([
+                "id": .string(township.id), "name": optional(township.name),
+            ]) { $1 }))
+            for village in township.villages {
+                villages.append(.object(counts(village.counts, villages: true).merging([
+                    "id": .string(village.id), "name": .string(village.name), "kind": .string(village.kind.rawValue),
+                    "township": optional(township.name), "township_id": .string(township.id),
+                    "inspected": .bool(village.inspected),
+                ]) { $1 }))
+            }
+        }
+        return .object([
+            "schema": .string(schema),
+            "generated_at": .string(report.generatedAt),
+            "filters": .object([
+                "round": optional(q.round), "from": optional(q.from), "to": optional(q.to),
+                "township": optional(q.township), "team": optional(q.team),
+            ]),
+            "villages": .array(villages),
+            "townships": .array(townships),
+            "district": .object(counts(report.district, villages: true)),
+            "unknown_households": .object([
+                "visits": int(report.unknownHouseholds.visits), "households": int(report.unknownHouseholds.households),
+            ]),
+            "unknown_villages": .object(counts(report.unknownVillages, villages: false)),
+        ])
+    }
+
+    /// The figures of one row. `villages` adds the village counts and the inspected percentage.
+    static func counts(_ c: TallyCounts, villages: Bool) -> [String: JSONValue] {
+        var object: [String: JSONValue] = [
+            "households": int(c.households),
+            "visited": int(c.visited),
+            "coverage_percent": c.coveragePercent.map(int) ?? .null,
+            "priority": .object(Dictionary(uniqueKeysWithValues: PriorityKind.allCases.map { kind in
+                (kind.rawValue, JSONValue.object(["households": int(c[kind].households), "visited": int(c[kind].visited)]))
+            })),
+            "visits": int(c.visits),
+            "forums": int(c.forums),
+            "participants": int(c.participants),
+            "notices": int(c.notices),
+            "copies": int(c.copies),
+            "fixes": .object(["open": int(c.fixesOpen), "fixed": int(c.fixesFixed), "verified": int(c.fixesVerified)]),
+        ]
+        if villages {
+            object["villages"] = int(c.villages)
+            object["villages_inspected"] = int(c.villagesInspected)
+            object["inspected_percent"] = c.inspectedPercent.map(int) ?? .null
+        }
+        return object
+    }
+
+    public static func pending(_ list: PendingList) -> String {
+        let optional = { (s: String?) in s.map(JSONValue.string) ?? .null }
+        return write(JSONValue.object([
+            "schema": .string(pendingSchema),
+            "generated_at": .string(list.generatedAt),
+            "round": optional(list.round),
+            "village": optional(list.village),
+            "priority_only": .bool(list.priorityOnly),
+            "households": int(list.households),
+            "visited": int(list.visited),
+            "pending": .array(list.pending.map { h in
+                .object([
+                    "id": .string(h.id), "code": .string(h.code), "head": optional(h.head), "group": optional(h.group),
+                    "priority": .array(h.priority.map { .string($0.rawValue) }),
+                    "village_id": .string(h.villageID), "village": optional(h.village), "township": optional(h.township),
+                ])
+            }),
+        ]))
+    }
+
+    private static func int(_ n: Int) -> JSONValue { .int(Int64(n)) }
+
+    /// Pretty-printed JSON with sorted keys, in the layout of `JSONValue.rendered()`, written
+    /// directly: a province's tally is ten thousand objects, which JSONEncoder takes half a second
+    /// over.
+    static func write(_ value: JSONValue) -> String {
+        var out = ""
+        out.reserveCapacity(1 << 16)
+        write(value, indent: 0, into: &out)
+        return out
+    }
+
+    private static func write(_ value: JSONValue, indent: Int, into out: inout String) {
+        switch value {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .int(let n): out += String(n)
+        case .double(let d): out += d.isFinite ? String(d) : "null"
+        case .string(let s): string(s, into: &out)
+        case .array(let items):
+            guard !items.isEmpty else {
+                out += "[]"
+                return
+            }
+            out += "[\n"
+            for (i, item) in items.enumerated() {
+                out += String(repeating: " ", count: indent + 2)
+                write(item, indent: indent + 2, into: &out)
+                out += i == items.count - 1 ? "\n" : ",\n"
+            }
+            out += String(repeating: " ", count: indent) + "]"
+        case .object(let members):
+            guard !members.isEmpty else {
+                out += "{}"
+                return
+            }
+            out += "{\n"
+            let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            for (i, key) in keys.enumerated() {
+                out += String(repeating: " ", count: indent + 2)
+                string(key, into: &out)
+                out += " : "
+                write(members[key]!, indent: indent + 2, into: &out)
+                out += i == keys.count - 1 ? "\n" : ",\n"
+            }
+            out += String(repeating: " ", count: indent) + "}"
+        }
+    }
+
+    /// A JSON string: quotes, backslashes and control characters escaped, everything else as is.
+    private static func string(_ s: String, into out: inout String) {
+        out += "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                out += "\\u" + String(format: "%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+    }
+}

@@ -1,0 +1,275 @@
+import Foundation
+import GRDB
+
+/// Coverage tallies: households visited against the roster, and the rest of the field work, per
+/// village, township and district. The rules are in docs/TALLY.md.
+///
+/// Every figure is aggregated by SQLite in a handful of set-based statements (one per record kind,
+/// never one per village), reading the partial covering indexes of the `v3-tally-indexes`
+/// migration; Swift only joins the grouped rows to the villages and adds them up per township.
+extension Store {
+    /// Tallies the store's live records under `query`.
+    public func tally(_ query: TallyQuery = TallyQuery()) throws -> TallyReport {
+        let generatedAt = Self.timestamp(environment.now(), in: environment.timeZone)
+        return try read { db in
+            let filter = try TallyFilter(query, store: self, db: db)
+            var byVillage: [String: TallyCounts] = [:]
+
+            // Households and visits, per village; the last row counts every counted visit.
+            // Columns by position (see TallySQL): a province has ten thousand rows of them.
+            let withTotal = filter.townshipID == nil
+            var allVisits = 0
+            var placedVisits = 0
+            let households = try Row.fetchCursor(
+                db, sql: TallySQL.households(filter, withTotal: withTotal),
+                arguments: filter.householdArguments(withTotal: withTotal))
+            while let row = try households.next() {
+                guard let villageID: String = row[0] else {
+                    allVisits = row[3]
+                    continue
+                }
+                var counts = TallyCounts()
+                counts.households = row[1]
+                counts.visited = row[2]
+                counts.visits = row[3]
+                counts.wubao = PriorityTally(households: row[4], visited: row[5])
+                counts.dibao = PriorityTally(households: row[6], visited: row[7])
+                counts.weifang = PriorityTally(households: row[8], visited: row[9])
+                byVillage[villageID] = counts
+                placedVisits += counts.visits
+            }
+            var unknownHouseholds = UnknownHouseholdsTally()
+            if withTotal, allVisits > placedVisits {
+                unknownHouseholds = UnknownHouseholdsTally(
+                    visits: allVisits - placedVisits,
+                    households: try Int.fetchOne(db, sql: TallySQL.unknownHouseholds(filter), arguments: filter.recordArguments) ?? 0)
+            }
+
+            // Forums, notices and fixes, per village: (village_id, figure, figure[, figure]).
+            let others: [(String, (inout TallyCounts, Row) -> Void)] = [
+                (TallySQL.forums(filter), { $0.forums = $1[1]; $0.participants = $1[2] }),
+                (TallySQL.notices(filter), { $0.notices = $1[1]; $0.copies = $1[2] }),
+                (TallySQL.fixes(filter), { $0.fixesOpen = $1[1]; $0.fixesFixed = $1[2]; $0.fixesVerified = $1[3] }),
+            ]
+            for (sql, apply) in others {
+                let rows = try Row.fetchCursor(db, sql: sql, arguments: filter.arguments)
+                while let row = try rows.next() {
+                    apply(&byVillage[row[0] as String, default: TallyCounts()], row)
+                }
+            }
+
+            // The villages, in roster order, grouped by township.
+            var townships: [TownshipTally] = []
+            var townshipIndex: [String: Int] = [:]
+            let villageRows = try Row.fetchAll(
+                db, sql: TallySQL.villages(filter), arguments: filter.townshipID.map { [$0] } ?? [])
+            for row in villageRows {
+                let id: String = row[0]
+                var counts = byVillage.removeValue(forKey: id) ?? TallyCounts()
+                counts.villages = 1
+                counts.villagesInspected = counts.hasInspectionWork ? 1 : 0
+                let village = VillageTally(
+                    id: id, name: row[1], kind: VillageKind(rawValue: row[2]) ?? .village, counts: counts)
+                let townshipID: String = row[3]
+                if let index = townshipIndex[townshipID] {
+                    townships[index].villages.append(village)
+                    townships[index].counts = townships[index].counts + counts
+                } else {
+                    townshipIndex[townshipID] = townships.count
+                    townships.append(TownshipTally(id: townshipID, name: row[4], villages: [village], counts: counts))
+                }
+            }
+            // What is left points at villages the store does not hold.
+            let unknownVillages = byVillage.values.reduce(TallyCounts(), +)
+            return TallyReport(
+                query: filter.applied, generatedAt: generatedAt, townships: townships,
+                district: townships.reduce(TallyCounts()) { $0 + $1.counts },
+                unknownHouseholds: unknownHouseholds, unknownVillages: unknownVillages)
+        }
+    }
+
+    /// `2026-11-21T09:00:00+08:00`.
+    static func timestamp(_ date: Date, in zone: TimeZone) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = zone
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+}
+
+/// A tally's filters, resolved against the store: ids for names, normalised dates, and the
+/// arguments each statement binds.
+struct TallyFilter {
+    var applied: TallyQuery
+    var roundID: String?
+    var from: String?
+    var to: String?
+    var townshipID: String?
+    /// The devices of the team asked for.
+    var teamDevices: [String]?
+
+    init(_ query: TallyQuery, store: Store, db: Database) throws {
+        applied = TallyQuery()
+        let trimmed = { (text: String?) -> String? in
+            text.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+        }
+        if let round = trimmed(query.round) {
+            roundID = try store.resolveRound(db, round)
+            applied.round = round
+        }
+        func day(_ text: String?, _ field: String) throws -> String? {
+            guard let text = trimmed(text) else { return nil }
+            guard let date = FieldDate.normalize(text) else {
+                throw FieldbookError.invalidValue(field: field, value: text, expected: "give a real date as YYYY-MM-DD, e.g. 2026-11-21")
+            }
+            return date
+        }
+        from = try day(query.from, "from")
+        to = try day(query.to, "to")
+        applied.from = from
+        applied.to = to
+        if let from, let to, from > to {
+            throw FieldbookError.invalidValue(
+                field: "to", value: to, expected: "the last day must not come before the first day, \(from)")
+        }
+        if let township = trimmed(query.township) {
+            townshipID = try store.resolveTownship(db, township)
+            applied.township = township
+        }
+        if let team = trimmed(query.team) {
+            let teams = try String.fetchAll(db, sql: "SELECT DISTINCT team FROM device WHERE team IS NOT NULL ORDER BY team")
+            guard teams.contains(team) else {
+                throw FieldbookError.invalidValue(
+                    field: "team", value: team,
+                    expected: teams.isEmpty
+                        ? "no device of this store belongs to a team"
+                        : "use a team of this store's devices: \(teams.joined(separator: ", "))")
+            }
+            teamDevices = try String.fetchAll(db, sql: "SELECT id FROM device WHERE team = ? ORDER BY id", arguments: [team])
+            applied.team = team
+        }
+    }
+
+    /// `AND …` clauses on a field record table, for its date column; `prefix` names the table's
+    /// alias where a statement needs one.
+    func recordClauses(date column: String, prefix: String = "") -> String {
+        var sql = ""
+        if roundID != nil { sql += " AND \(prefix)round_id = ?" }
+        if from != nil { sql += " AND \(column) >= ?" }
+        if to != nil { sql += " AND \(column) <= ?" }
+        if let teamDevices {
+            sql += " AND \(prefix)created_by IN (\(teamDevices.map { _ in "?" }.joined(separator: ", ")))"
+        }
+        return sql
+    }
+
+    var recordArguments: StatementArguments {
+        var arguments: StatementArguments = []
+        if let roundID { arguments += [roundID] }
+        if let from { arguments += [from] }
+        if let to { arguments += [to] }
+        for device in teamDevices ?? [] { arguments += [device] }
+        return arguments
+    }
+
+    /// `AND village_id IN (…)` when one township is asked for.
+    var townshipClause: String {
+        townshipID == nil ? "" : " AND village_id IN (SELECT id FROM village WHERE township_id = ? AND deleted = 0)"
+    }
+
+    var townshipArguments: StatementArguments { townshipID.map { [$0] } ?? [] }
+
+    /// The arguments of the forum, notice and fix statements: the record filters, then the township.
+    var arguments: StatementArguments { recordArguments + townshipArguments }
+
+    /// The arguments of the households statement: the visit filters, the township, and the visit
+    /// filters again for the total row.
+    func householdArguments(withTotal: Bool) -> StatementArguments {
+        recordArguments + townshipArguments + (withTotal ? recordArguments : [])
+    }
+}
+
+/// The statements of a tally. Each reads live rows only (`deleted = 0`, which is what lets SQLite
+/// use the partial `*_tally` indexes) and groups in SQL.
+enum TallySQL {
+    /// Per village: households on the roster, visited, visits, and each priority kind on the roster
+    /// and visited (columns read by position: village_id, households, visited, visits, then each
+    /// kind and kind_visited in `PriorityKind` order). With `withTotal`, a last row (village_id
+    /// NULL) holds every counted visit in `visits`: those the village rows do not hold point at
+    /// households the store does not have.
+    ///
+    /// Households are walked in id order through `household_tally` and each one's visits counted by
+    /// a seek into `visit_tally`, which is in household id order too: both indexes are read front to
+    /// back, and no table row is touched. `INDEXED BY` pins that plan: without statistics SQLite
+    /// may prefer `visit_by_household`, which reads a table row per visit and is five times slower
+    /// at a million visits (and a missing index is then an error, not a slow report).
+    static func households(_ filter: TallyFilter, withTotal: Bool) -> String {
+        let flags = PriorityKind.allCases.map { "instr(h.priority, '\"\($0.rawValue)\"') > 0 AS \($0.rawValue)" }
+            .joined(separator: ", ")
+        let sums = PriorityKind.allCases.map { "sum(\($0.rawValue)), sum(\($0.rawValue) AND n > 0)" }.joined(separator: ", ")
+        let zeros = PriorityKind.allCases.map { _ in "0, 0" }.joined(separator: ", ")
+        let visits = filter.recordClauses(date: "v.date", prefix: "v.")
+        return """
+            SELECT village_id, count(*), count(nullif(n, 0)), ifnull(sum(n), 0), \(sums)
+            FROM (
+                SELECT h.village_id, \(flags),
+                    (SELECT count(*) FROM visit v INDEXED BY visit_tally
+                     WHERE v.household_id = h.id AND v.deleted = 0\(visits)) AS n
+                FROM household h INDEXED BY household_tally
+                WHERE h.deleted = 0\(filter.townshipClause)
+                ORDER BY h.id LIMIT -1
+            )
+            GROUP BY village_id
+            \(withTotal ? "UNION ALL SELECT NULL, 0, 0, count(*), \(zeros) FROM visit v INDEXED BY visit_tally WHERE v.deleted = 0\(visits)" : "")
+            """
+    }
+
+    /// Distinct households the store does not have that counted visits point at. Run only when
+    /// some counted visits are not in any village row.
+    static func unknownHouseholds(_ filter: TallyFilter) -> String {
+        """
+        SELECT count(*) FROM (
+            SELECT household_id FROM visit v INDEXED BY visit_tally
+            WHERE v.deleted = 0\(filter.recordClauses(date: "v.date", prefix: "v."))
+            GROUP BY household_id
+        ) hv
+        WHERE NOT EXISTS (SELECT 1 FROM household h WHERE h.id = hv.household_id AND h.deleted = 0)
+        """
+    }
+
+    static func forums(_ filter: TallyFilter) -> String {
+        """
+        SELECT village_id, count(*) AS forums, sum(participants) AS participants FROM forum
+        WHERE deleted = 0\(filter.recordClauses(date: "date"))\(filter.townshipClause)
+        GROUP BY village_id
+        """
+    }
+
+    static func notices(_ filter: TallyFilter) -> String {
+        """
+        SELECT village_id, count(*) AS notices, sum(copies) AS copies FROM notice
+        WHERE deleted = 0\(filter.recordClauses(date: "date"))\(filter.townshipClause)
+        GROUP BY village_id
+        """
+    }
+
+    static func fixes(_ filter: TallyFilter) -> String {
+        """
+        SELECT village_id, sum(status = 'open') AS open, sum(status = 'fixed') AS fixed,
+            sum(status = 'verified') AS verified FROM fix
+        WHERE deleted = 0\(filter.recordClauses(date: "found_on"))\(filter.townshipClause)
+        GROUP BY village_id
+        """
+    }
+
+    /// Live villages in roster order (their township's, then their own), townships the store does
+    /// not hold last. Columns read by position: id, name, village_kind, township_id, township.
+    static func villages(_ filter: TallyFilter) -> String {
+        """
+        SELECT v.id, v.name, v.village_kind, v.township_id, t.name AS township
+        FROM village v LEFT JOIN township t ON t.id = v.township_id AND t.deleted = 0
+        WHERE v.deleted = 0\(filter.townshipID == nil ? "" : " AND v.township_id = ?")
+        ORDER BY t.id IS NULL, t.created_hlc, v.township_id, v.created_hlc, v.id
+        """
+    }
+}

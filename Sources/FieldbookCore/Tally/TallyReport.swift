@@ -1,0 +1,208 @@
+import Foundation
+
+/// What a tally counts: which round, which days, which township and which team's devices.
+///
+/// Every filter is optional; none given counts every live record in the store.
+public struct TallyQuery: Sendable, Hashable {
+    /// A round's name, e.g. 五届第五轮.
+    public var round: String?
+    /// The first day counted, `YYYY-MM-DD` (also 2026/11/21, 2026年11月21日).
+    public var from: String?
+    /// The last day counted, inclusive.
+    public var to: String?
+    /// A township's name: only its villages are counted.
+    public var township: String?
+    /// A team's name: only records made on devices of that team are counted.
+    public var team: String?
+
+    public init(
+        round: String? = nil, from: String? = nil, to: String? = nil, township: String? = nil, team: String? = nil
+    ) {
+        self.round = round
+        self.from = from
+        self.to = to
+        self.township = township
+        self.team = team
+    }
+}
+
+/// The level of a tally's rows: one per village, per township, or the district's totals alone.
+public enum TallyLevel: String, CaseIterable, Sendable {
+    case village
+    case township
+    case district
+}
+
+/// The language of a report's headers and labels. JSON keys are English whatever the language.
+public enum ReportLanguage: String, CaseIterable, Sendable {
+    case zh
+    case en
+
+    /// The language the locale asks for (`LC_ALL`, then `LC_MESSAGES`, then `LANG`): English for
+    /// `en…`, Chinese for anything else or nothing.
+    public static func preferred(environment: [String: String]) -> ReportLanguage {
+        for key in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+            guard let value = environment[key], !value.isEmpty else { continue }
+            return value.lowercased().hasPrefix("en") ? .en : .zh
+        }
+        return .zh
+    }
+}
+
+/// Households of one priority kind: on the roster, and visited.
+public struct PriorityTally: Sendable, Hashable {
+    public var households = 0
+    public var visited = 0
+
+    public init(households: Int = 0, visited: Int = 0) {
+        self.households = households
+        self.visited = visited
+    }
+
+    /// Households of this kind not yet visited.
+    public var notVisited: Int { households - visited }
+}
+
+/// The figures of one row of a tally: a village, a township, the district, or an unknown line.
+public struct TallyCounts: Sendable, Hashable {
+    /// Live households on the roster (imported, or added in the field).
+    public var households = 0
+    /// Households with at least one counted visit: each counts once, however many visits.
+    public var visited = 0
+    public var wubao = PriorityTally()
+    public var dibao = PriorityTally()
+    public var weifang = PriorityTally()
+    /// Counted visits.
+    public var visits = 0
+    /// Forums (座谈, sessions) and their participants (人次).
+    public var forums = 0
+    public var participants = 0
+    /// Notices posted (times) and copies (张).
+    public var notices = 0
+    public var copies = 0
+    /// On-the-spot fixes by status.
+    public var fixesOpen = 0
+    public var fixesFixed = 0
+    public var fixesVerified = 0
+    /// Village-level units (村 and 社区), and how many of them count as inspected.
+    public var villages = 0
+    public var villagesInspected = 0
+
+    public init() {}
+
+    public subscript(kind: PriorityKind) -> PriorityTally {
+        get {
+            switch kind {
+            case .wubao: wubao
+            case .dibao: dibao
+            case .weifang: weifang
+            }
+        }
+        set {
+            switch kind {
+            case .wubao: wubao = newValue
+            case .dibao: dibao = newValue
+            case .weifang: weifang = newValue
+            }
+        }
+    }
+
+    public var fixes: Int { fixesOpen + fixesFixed + fixesVerified }
+
+    /// Households visited of households on the roster, as a whole percent (nil without households).
+    public var coveragePercent: Int? { Percent.of(visited, households) }
+
+    /// Villages inspected of all villages, as a whole percent (nil without villages).
+    public var inspectedPercent: Int? { Percent.of(villagesInspected, villages) }
+
+    /// Whether any field work is counted here: a visit, forum or notice (the inspected rule).
+    public var hasInspectionWork: Bool { visits > 0 || forums > 0 || notices > 0 }
+
+    /// Whether the row holds nothing at all.
+    public var isEmpty: Bool { self == TallyCounts() }
+
+    public static func + (a: TallyCounts, b: TallyCounts) -> TallyCounts {
+        var sum = a
+        sum.households += b.households
+        sum.visited += b.visited
+        for kind in PriorityKind.allCases {
+            sum[kind].households += b[kind].households
+            sum[kind].visited += b[kind].visited
+        }
+        sum.visits += b.visits
+        sum.forums += b.forums
+        sum.participants += b.participants
+        sum.notices += b.notices
+        sum.copies += b.copies
+        sum.fixesOpen += b.fixesOpen
+        sum.fixesFixed += b.fixesFixed
+        sum.fixesVerified += b.fixesVerified
+        sum.villages += b.villages
+        sum.villagesInspected += b.villagesInspected
+        return sum
+    }
+}
+
+/// One village or community and its figures.
+public struct VillageTally: Sendable, Hashable {
+    public var id: String
+    public var name: String
+    public var kind: VillageKind
+    public var counts: TallyCounts
+
+    /// At least one counted visit, forum or notice (`counts.villagesInspected` is then 1).
+    public var inspected: Bool { counts.villagesInspected > 0 }
+}
+
+/// One township, its villages and their sum.
+public struct TownshipTally: Sendable, Hashable {
+    public var id: String
+    /// Nil when the villages point at a township this store does not hold.
+    public var name: String?
+    public var villages: [VillageTally]
+    public var counts: TallyCounts
+}
+
+/// Visits to households that have no live record in the store: not attributed to any village.
+public struct UnknownHouseholdsTally: Sendable, Hashable {
+    public var visits = 0
+    /// Distinct household ids those visits point at.
+    public var households = 0
+
+    public init(visits: Int = 0, households: Int = 0) {
+        self.visits = visits
+        self.households = households
+    }
+}
+
+/// A tally: per village, per township, the district's totals, and what could not be placed.
+public struct TallyReport: Sendable, Hashable {
+    /// The filters as applied: dates normalised, names trimmed.
+    public var query: TallyQuery
+    /// When the tally was made, ISO 8601 in the store's time zone.
+    public var generatedAt: String
+    /// Townships in roster order, each with its villages in roster order.
+    public var townships: [TownshipTally]
+    /// The sum of every township (the district's totals). Unknown lines are not in it.
+    public var district: TallyCounts
+    /// Visits to households the store does not hold.
+    public var unknownHouseholds: UnknownHouseholdsTally
+    /// Households, visits, forums, notices and fixes of villages the store does not hold.
+    public var unknownVillages: TallyCounts
+
+    public var villages: [VillageTally] { townships.flatMap(\.villages) }
+}
+
+/// Whole percentages as reports print them.
+public enum Percent {
+    /// `part` of `whole` as a whole percent, rounded half up, except that it never shows 100 while
+    /// something is missing nor 0 once something is done (999 of 1,000 is 99%, 1 of 1,000 is 1%).
+    /// Nil when `whole` is 0.
+    public static func of(_ part: Int, _ whole: Int) -> Int? {
+        guard whole > 0 else { return nil }
+        let rounded = (200 * part + whole) / (2 * whole)
+        if part < whole, rounded >= 100 { return 99 }
+        if part > 0, rounded == 0 { return 1 }
+        return rounded
+    }
+}
