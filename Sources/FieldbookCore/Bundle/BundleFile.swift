@@ -128,8 +128,11 @@ public enum BundleFile {
         var lineNumber = 0
         var remaining = p.compressedSize
         func consume(_ chunk: UnsafeRawBufferPointer) throws {
+            guard let base = chunk.baseAddress else { return }
             var start = 0
-            for i in 0..<chunk.count where chunk[i] == 0x0A {
+            // memchr finds the line ends: fast in any build.
+            while start < chunk.count, let found = memchr(base + start, 0x0A, chunk.count - start) {
+                let i = base.distance(to: UnsafeRawPointer(found))
                 lineNumber += 1
                 if pending.isEmpty {
                     try body(lineNumber, UnsafeRawBufferPointer(rebasing: chunk[start..<i]))

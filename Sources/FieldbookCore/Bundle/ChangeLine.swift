@@ -210,41 +210,48 @@ enum ChangeLineParser {
         mutating func string() throws(Failure) -> String {
             guard next() == UInt8(ascii: "\"") else { throw Failure(reason: "is not valid JSON (expected a string at byte \(i - 1))") }
             let start = i
+            let base = bytes.baseAddress!
+            let count = bytes.count
+            var j = i
             var escaped = false
+            var ascii = true
+            // One tight loop over the bytes: this is where a merge spends its parsing time.
             while true {
-                guard let c = next() else { throw Failure(reason: "ends inside a string") }
-                if c == UInt8(ascii: "\"") { break }
-                if c < 0x20 { throw Failure(reason: "has a control character inside a string") }
-                if c == UInt8(ascii: "\\") {
+                guard j < count else { throw Failure(reason: "ends inside a string") }
+                let c = base[j]
+                if c == 0x22 { break }
+                if c == 0x5C {
                     escaped = true
-                    guard let e = next() else { throw Failure(reason: "ends inside a string") }
+                    guard j + 1 < count else { throw Failure(reason: "ends inside a string") }
+                    let e = base[j + 1]
                     switch e {
-                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-                        UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
-                        break
-                    case UInt8(ascii: "u"):
-                        for _ in 0..<4 {
-                            guard let h = next(), (h >= 0x30 && h <= 0x39) || (h | 0x20 >= 0x61 && h | 0x20 <= 0x66) else {
+                    case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74:
+                        j += 2
+                    case 0x75:
+                        guard j + 5 < count else { throw Failure(reason: "ends inside a string") }
+                        for k in (j + 2)...(j + 5) {
+                            let h = base[k]
+                            guard (h >= 0x30 && h <= 0x39) || (h | 0x20 >= 0x61 && h | 0x20 <= 0x66) else {
                                 throw Failure(reason: "has a bad \\u escape")
                             }
                         }
+                        j += 6
                     default: throw Failure(reason: "has a bad escape in a string")
                     }
-                } else if c >= 0x80 {
-                    // Multi-byte UTF-8: the lead byte says how many continuation bytes follow.
-                    let extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC2 ? 1 : -1
-                    guard extra > 0, c < 0xF5 else { throw Failure(reason: "is not UTF-8 text") }
-                    for _ in 0..<extra {
-                        guard let k = next(), k & 0xC0 == 0x80 else { throw Failure(reason: "is not UTF-8 text") }
-                    }
+                    continue
                 }
+                if c < 0x20 { throw Failure(reason: "has a control character inside a string") }
+                if c >= 0x80 { ascii = false }
+                j += 1
             }
-            let raw = UnsafeBufferPointer(rebasing: bytes[start..<(i - 1)])
-            guard escaped else {
+            i = j + 1
+            let raw = UnsafeBufferPointer(start: base + start, count: j - start)
+            if !escaped {
+                if ascii { return String(decoding: raw, as: UTF8.self) }
                 guard let s = String(validating: raw, as: UTF8.self) else { throw Failure(reason: "is not UTF-8 text") }
                 return s
             }
-            // Rare in keys and ids: let Foundation-free decoding of escapes happen the slow way.
+            guard String(validating: raw, as: UTF8.self) != nil else { throw Failure(reason: "is not UTF-8 text") }
             return Self.unescape(raw)
         }
 

@@ -15,8 +15,9 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     }
 }
 
-/// The simulation's calendar: one clock every demo laptop reads, moved on by the simulation, so
-/// the same seed writes the same ids, clock readings and bundles.
+/// The simulation's calendar, moved on by the simulation. Each store reads it through a clock of
+/// its own that steps a millisecond per reading, so the same seed writes the same ids, clock readings
+/// and bundles, even when laptops are set up side by side.
 public final class SimulatedClock: @unchecked Sendable {
     private let lock = NSLock()
     private var time: Date
@@ -27,22 +28,28 @@ public final class SimulatedClock: @unchecked Sendable {
 
     public func set(_ date: Date) { lock.withLock { time = max(time, date) } }
 
-    /// Each reading moves the clock on by a millisecond, as real work would.
-    func tick() -> Date {
-        lock.withLock {
-            time += 0.001
-            return time
-        }
-    }
-
-    /// An environment for one store: this clock (shifted by `offset`, for a laptop whose clock is
-    /// wrong), random bytes from `seed`, Beijing time.
+    /// An environment for one store: this calendar (shifted by `offset`, for a laptop whose clock
+    /// is wrong), random bytes from `seed`, Beijing time.
     public func environment(seed: UInt64, offset: TimeInterval = 0) -> FieldbookEnvironment {
         let random = RandomBox(seed: seed)
+        let ticker = Ticker()
         return FieldbookEnvironment(
-            now: { [self] in tick().addingTimeInterval(offset) },
+            now: { [self] in ticker.next(after: now).addingTimeInterval(offset) },
             randomBytes: { random.bytes($0) },
             timeZone: TimeZone(identifier: "Asia/Shanghai")!)
+    }
+}
+
+/// One store's clock: the calendar's time, a millisecond on from its previous reading at least.
+private final class Ticker: @unchecked Sendable {
+    private let lock = NSLock()
+    private var last = Date.distantPast
+
+    func next(after calendar: Date) -> Date {
+        lock.withLock {
+            last = max(last.addingTimeInterval(0.001), calendar)
+            return last
+        }
     }
 }
 

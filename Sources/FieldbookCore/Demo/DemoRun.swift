@@ -33,7 +33,7 @@ public enum Demo {
         var rng = SeededRandom(seed: seed)
         let district = DemoDistrict.generate(scale: scale, seed: seed)
         let clock = SimulatedClock(start: date("2026-03-02", hour: 8))
-        func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+        @Sendable func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
         let sticks = path("sticks")
 
         // The office: the roster, packed for the laptops.
@@ -49,35 +49,44 @@ public enum Demo {
 
         // The teams and their laptops.
         let rounds = (1...scale.rounds).map { "五届第\(chineseNumber($0))轮" }
-        struct Laptop {
+        struct Laptop: Sendable {
             var name: String
             var team: Int
             var store: Store
             var inspectors: [String]
         }
-        var laptops: [Laptop] = []
-        let laptopCount = (1...scale.teams).reduce(0) { $0 + ($1 <= (scale.teams + 1) / 2 ? 2 : 1) }
-        try fm.createDirectory(atPath: path("laptops"), withIntermediateDirectories: true)
+        var planned: [(name: String, team: Int, teamName: String, inspectors: [String])] = []
         for team in 1...scale.teams {
             let teamName = "第\(chineseNumber(team))巡察组"
             for n in 1...(team <= (scale.teams + 1) / 2 ? 2 : 1) {
-                let name = "\(teamName)-笔记本\(n)"
                 let inspectors = (0..<2).map { _ in
                     "\(DemoDistrict.surnames.randomElement(using: &rng)!)\(DemoDistrict.givenNames.randomElement(using: &rng)!)"
                 }
-                // The last laptop's clock runs a month ahead: someone set the wrong month.
-                let offset: TimeInterval = laptops.count == laptopCount - 1 ? 30 * 86_400 : 0
+                planned.append(("\(teamName)-笔记本\(n)", team, teamName, inspectors))
+            }
+        }
+        try fm.createDirectory(atPath: path("laptops"), withIntermediateDirectories: true)
+        // Each laptop is set up and given the roster by bundle; two at a time, as two cores allow.
+        let plans = planned
+        let made = Locked([Int: Result<Laptop, any Error>]())
+        DispatchQueue.concurrentPerform(iterations: plans.count) { index in
+            let plan = plans[index]
+            // The last laptop's clock runs a month ahead: someone set the wrong month.
+            let offset: TimeInterval = index == plans.count - 1 ? 30 * 86_400 : 0
+            let result = Result { () throws -> Laptop in
                 let store = try Store.create(
-                    at: path("laptops/\(name).sqlite"),
-                    setup: DeviceSetup(name: name, team: teamName, round: rounds[0], inspectors: inspectors),
-                    environment: clock.environment(seed: seed &* 1000 &+ UInt64(10 + laptops.count), offset: offset))
+                    at: path("laptops/\(plan.name).sqlite"),
+                    setup: DeviceSetup(name: plan.name, team: plan.teamName, round: rounds[0], inspectors: plan.inspectors),
+                    environment: clock.environment(seed: seed &* 1000 &+ UInt64(10 + index), offset: offset))
                 let outcome = store.merge(bundleAt: rosterBundle.path)
                 guard outcome.status == .merged else {
                     throw FieldbookError.storeFailure(path: store.path, message: "the roster bundle did not merge: \(outcome.status)")
                 }
-                laptops.append(Laptop(name: name, team: team, store: store, inspectors: inspectors))
+                return Laptop(name: plan.name, team: plan.team, store: store, inspectors: plan.inspectors)
             }
+            made.withLock { $0[index] = result }
         }
+        let laptops = try made.withLock { results in try plans.indices.map { try results[$0]!.get() } }
         log("teams: \(scale.teams) inspection teams with \(laptops.count) laptops, each given the roster by bundle")
 
         // Which villages each round inspects, and which laptop goes where.
@@ -151,6 +160,20 @@ public enum Demo {
         return DemoReport(
             directory: directory, district: district, officePath: office.path, office: office, laptopPaths: laptops.map(\.store.path),
             sticks: sticks, outcomes: outcomes, bundlesWritten: bundlesWritten)
+    }
+
+    /// A value shared between threads.
+    final class Locked<Value>: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value: Value
+
+        init(_ value: Value) { self.value = value }
+
+        func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+            lock.lock()
+            defer { lock.unlock() }
+            return try body(&value)
+        }
     }
 
     /// Merges every bundle file in `folder`, by name, as a clerk would.

@@ -41,6 +41,21 @@ public struct RecordState: Sendable {
     public var exists: Bool { created != nil }
     public var deleted: Bool { values[deletedField] == .int(1) }
 
+    /// The state of a record that has one change: its create. The same as folding that one change,
+    /// without the work.
+    static func single(kind: RecordKind, id: String, _ change: Change) -> RecordState {
+        guard change.op == .create, change.base.isEmpty else { return RecordState(kind: kind, id: id, changes: [change]) }
+        var state = RecordState(kind: kind, id: id, changes: [])
+        state.values = change.fields
+        state.created = change
+        state.updatedHLC = change.hlc
+        for field in change.fields.keys {
+            state.versions[field] = change.version
+            state.leaves[field] = [change.version]
+        }
+        return state
+    }
+
     public init(kind: RecordKind, id: String, changes: [Change]) {
         self.kind = kind
         self.id = id

@@ -7,6 +7,9 @@ public enum DisplayWidth {
 
     public static func of(_ scalar: Unicode.Scalar) -> Int {
         let v = scalar.value
+        // Fast paths: printable ASCII and the common CJK block need no property lookup.
+        if v >= 0x20 && v < 0x7F { return 1 }
+        if v >= 0x4E00 && v <= 0x9FFF { return 2 }
         if v == 0 { return 0 }
         if v < 0x20 || (0x7F..<0xA0).contains(v) { return 0 }
         if v == 0x200B || v == 0x200C || v == 0x200D || (0xFE00...0xFE0F).contains(v) { return 0 }

@@ -5,19 +5,21 @@ import GRDB
 struct LocalState {
     var deviceID: String
     var roundID: String?
-    var inspectors: [String]
+    /// The default inspectors as stored (JSON), read only when needed.
+    var inspectorsJSON: String
+    var inspectors: [String] { (try? CanonicalJSON.decode([String].self, from: inspectorsJSON)) ?? [] }
     var lastHLC: HybridTimestamp
     var lastSeq: Int64
     var packedThrough: Int64
 
     static func fetch(_ db: Database) throws -> LocalState {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM local_state WHERE singleton = 1") else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM local_state WHERE singleton = 1")) else {
             throw FieldbookError.notAStore(path: db.description, reason: "it has no device")
         }
         return LocalState(
             deviceID: row["device_id"],
             roundID: row["round_id"],
-            inspectors: (try? CanonicalJSON.decode([String].self, from: row["inspectors"])) ?? [],
+            inspectorsJSON: row["inspectors"],
             lastHLC: HybridTimestamp(rawValue: row["last_hlc"]),
             lastSeq: row["last_seq"],
             packedThrough: row["packed_through"])
@@ -141,7 +143,7 @@ extension Store {
     static func refold(
         _ recordID: String, kind: RecordKind, _ db: Database, changes: [Change]? = nil
     ) throws -> RecordState {
-        let state = try changes.map { RecordState(kind: kind, id: recordID, changes: $0) }
+        let state = try changes.map { $0.count == 1 ? RecordState.single(kind: kind, id: recordID, $0[0]) : RecordState(kind: kind, id: recordID, changes: $0) }
             ?? state(of: recordID, kind: kind, db)
         if changes == nil || !state.conflicts.isEmpty {
             try db.cachedStatement(sql: "DELETE FROM conflict WHERE record_id = ?").execute(arguments: [recordID])
@@ -195,7 +197,11 @@ extension Store {
         }
     }
 
-    private static func upsertSQL(_ kind: RecordKind) -> String {
+    private static let upsertSQLByKind = Dictionary(uniqueKeysWithValues: RecordKind.allCases.map { ($0, makeUpsertSQL($0)) })
+
+    private static func upsertSQL(_ kind: RecordKind) -> String { upsertSQLByKind[kind]! }
+
+    private static func makeUpsertSQL(_ kind: RecordKind) -> String {
         let columns = ["id"] + kind.fields.map(\.column) + ["deleted", "created_by", "created_hlc", "updated_hlc"]
         let updates = columns.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
         return """
