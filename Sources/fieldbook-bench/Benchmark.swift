@@ -78,7 +78,6 @@ struct Benchmark: ParsableCommand {
         let secondHalf = Array(bundleFiles.dropFirst(devices / 2)).map { "bundles/\($0)" }
         try runner.ok(["merge", "--db", "half.sqlite"] + firstHalf)
         let secondChanges = try secondHalf.reduce(0) { $0 + (try BundleFile.open((work as NSString).appendingPathComponent($1)).manifest.changes) }
-        let secondNew = secondChanges - (bundleChanges.rosterRelays / devices) * secondHalf.count
         let mergeHalf = try runner.run(["merge", "--db", "half.sqlite"] + secondHalf)
         table.add("merge into a half-full store", secondChanges, mergeHalf)
 
@@ -95,9 +94,16 @@ struct Benchmark: ParsableCommand {
         print("bundles: \(Fmt.bytes(bundleChanges.raw)) of change lines → \(Fmt.bytes(bundleChanges.compressed)) gzip (\(String(format: "%.1f", Double(bundleChanges.raw) / Double(bundleChanges.compressed)))× smaller)")
         print(String(format: "merge ÷ plain SQLite: %.2f× into an empty store, %.2f× into a half-full one (target ≥ 0.8×)", emptyRate / plainRate, halfRate / plainRate))
         print("peak memory of a merge: \(Fmt.mb(max(mergeEmpty.peakKB, mergeHalf.peakKB))) (target < 200 MB)")
-        _ = secondNew
 
-        // 5. One recording command on a laptop's store, process start to durable commit.
+        // 5. The office's tally of the merged store, whole process, three runs.
+        let tallies = try (0..<3).map { _ in try runner.run(["tally", "--db", "central.sqlite", "--by", "township"]).seconds }.sorted()
+        let visits = try DatabaseQueue(path: (work as NSString).appendingPathComponent("central.sqlite")).read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM visit WHERE deleted = 0") ?? 0
+        }
+        print(String(format: "tally of the merged store (%@ villages, %@ households, %@ visits), fieldbook tally --by township: median %.2f s",
+                     Fmt.int(villages), Fmt.int(households), Fmt.int(visits), tallies[1]))
+
+        // 6. One recording command on a laptop's store, process start to durable commit.
         var times: [Double] = []
         let codes = (0..<31).map { Generator.householdCode(($0 * 7919) % households) }
         for code in codes {
