@@ -78,8 +78,10 @@ extension Store {
         _ envelope: BundleFile.Envelope, _ db: Database, options: MergeOptions, outcome: inout MergeOutcome
     ) throws {
         let manifest = envelope.manifest
-        // A bigger page cache for the length of a merge: big merges otherwise wait on the disk.
-        try db.execute(sql: "PRAGMA cache_size = -32768")
+        // A bigger page cache for the length of a merge (64 MiB, within the 200 MB a merge may use):
+        // visits land in indexes keyed by household, in no useful order, and a small cache makes
+        // each of them a trip to the disk.
+        try db.execute(sql: "PRAGMA cache_size = -65536")
         let before = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM change") ?? 0
         let conflictsBefore = try Int.fetchOne(db, sql: "SELECT count(*) FROM conflict") ?? 0
         let insert = try db.cachedStatement(

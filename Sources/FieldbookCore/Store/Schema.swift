@@ -174,7 +174,7 @@ enum Schema {
                     follow_up TEXT,
                     \(meta)
                 );
-                CREATE INDEX visit_by_household ON visit(household_id);
+                -- Visits by household: visit_tally (migration v3) serves live visits.
 
                 CREATE TABLE forum (
                     id TEXT PRIMARY KEY NOT NULL,
