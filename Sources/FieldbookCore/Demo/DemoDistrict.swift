@@ -39,15 +39,19 @@ public struct DemoDistrict: Sendable {
         /// Visits per inspected village, on average.
         public var visitsPerVillage: Int
         public var teams: Int
+        /// Whether a household is visited again when a village has fewer households than visits.
+        public var revisits = false
 
         /// 睢阳区's year: 349 units, 213 inspected in five rounds, ~14,700 households visited.
         public static let district = Scale(
             townships: 14, subDistricts: 5, villages: 295, communities: 54, households: 60...180,
             inspected: 213, rounds: 5, visitsPerVillage: 69, teams: 6)
         /// A province's worth for the benchmark: ~10,000 villages, ~1,000,000 visits.
+        /// Households are few per village here (the benchmark's shape: 100,000+ households), and
+        /// are visited several times each.
         public static let province = Scale(
-            townships: 300, subDistricts: 40, villages: 8_500, communities: 1_500, households: 80...140,
-            inspected: 9_600, rounds: 5, visitsPerVillage: 104, teams: 40)
+            townships: 300, subDistricts: 40, villages: 8_500, communities: 1_500, households: 8...14,
+            inspected: 9_600, rounds: 5, visitsPerVillage: 104, teams: 4, revisits: true)
         /// A few villages: the bundles kept as format fixtures, and tests.
         public static let sample = Scale(
             townships: 2, subDistricts: 1, villages: 5, communities: 2, households: 12...20,

@@ -108,7 +108,7 @@ public enum Demo {
                 clock.set(day.addingTimeInterval(3600))
                 visits += try inspect(
                     district.villages[v], on: day, by: laptop.store, inspectors: laptop.inspectors,
-                    visits: scale.visitsPerVillage, rng: &rng)
+                    visits: scale.visitsPerVillage, revisits: scale.revisits, rng: &rng)
             }
             // Teammates with two laptops swap bundles in the field, both ways. Those bundles stay on
             // the stick and reach the office too: every bundle a laptop writes must.
@@ -186,16 +186,22 @@ public enum Demo {
     /// A day in one village: visits, a forum, notices, maybe a fix, a few corrections.
     static func inspect(
         _ village: DemoDistrict.Village, on day: Date, by store: Store, inspectors: [String], visits visitTarget: Int,
-        rng: inout SeededRandom
+        revisits: Bool, rng: inout SeededRandom
     ) throws -> Int {
         let round = try store.status().round.map(RecordID.round) ?? ""
         let villageID = RecordID.village(township: village.township, name: village.name)
         let dateText = FieldDate.string(from: day, in: TimeZone(identifier: "Asia/Shanghai")!)
         let scale = Double.random(in: 0.7...1.3, using: &rng)
-        let target = min(village.households.count, Int(Double(visitTarget) * scale))
+        let wanted = Int(Double(visitTarget) * scale)
+        let target = revisits ? wanted : min(wanted, village.households.count)
         let priority = village.households.filter { !$0.priority.isEmpty }
         let others = village.households.filter { $0.priority.isEmpty }.shuffled(using: &rng)
-        let visited = Array((priority + others).prefix(max(target, priority.count)))
+        // Every priority household, then others; where the target is more than the village has
+        // (the province scale), households are visited again.
+        let order = priority + others
+        let count = max(priority.count, order.isEmpty ? 0 : target)
+        let visited = order.isEmpty ? [] : (0..<count).map { order[$0 % order.count] }
+        let distinct = min(count, order.count)
         var batch: [(kind: RecordKind, fields: [String: FieldValue])] = visited.map { h in
             let noteIndex = Int.random(in: 0..<notes.count, using: &rng)
             return (.visit, [
@@ -239,9 +245,9 @@ public enum Demo {
         }
         if Int.random(in: 0..<15, using: &rng) == 0, let wrong = visitIDs.last {
             _ = try store.delete(wrong)
-            return visited.count - 1
+            return distinct - (count > order.count ? 0 : 1)
         }
-        return visited.count
+        return distinct
     }
 
     static let met = ["户主本人", "户主本人", "户主配偶", "户主子女", "户主父母"]
