@@ -68,15 +68,7 @@ struct Table {
 }
 
 enum Fmt {
-    static func int(_ n: Int) -> String {
-        let digits = String(n)
-        var out = ""
-        for (i, c) in digits.reversed().enumerated() {
-            if i > 0, i % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return String(out.reversed())
-    }
+    static func int(_ n: Int) -> String { NumberText.grouped(n) }
 
     static func mb(_ kb: Int) -> String { String(format: "%.0f MB", Double(kb) / 1024) }
     static func bytes(_ n: Int64) -> String { String(format: "%.1f MB", Double(n) / 1_000_000) }

@@ -66,7 +66,7 @@ extension Fieldbook {
             try DemoTally.print(office: office, directory: dir)
             print("")
             print("Files written under \(dir)/:")
-            print("  roster.csv                  the district roster (\(Fmt.int(report.district.householdCount)) households)")
+            print("  roster.csv                  the district roster (\(NumberText.grouped(report.district.householdCount)) households)")
             print("  office.sqlite               the office's central store, every bundle merged")
             print("  laptops/*.sqlite            \(report.laptopPaths.count) laptops' stores")
             print("  sticks/                     \(report.bundlesWritten) bundles, as carried on USB sticks")
@@ -81,18 +81,6 @@ extension Fieldbook {
     }
 }
 
-enum Fmt {
-    static func int(_ n: Int) -> String {
-        let digits = String(n)
-        var out = ""
-        for (i, c) in digits.reversed().enumerated() {
-            if i > 0, i % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return String(out.reversed())
-    }
-}
-
 /// The district tally the demo ends with, beside the real year's figures, and the HTML report.
 enum DemoTally {
     static func print(office: Store, directory: String) throws {
@@ -102,9 +90,9 @@ enum DemoTally {
         Swift.print("")
         Swift.print("The district's year, beside the real one (睢阳区, in brackets):")
         Swift.print("  villages and communities inspected  \(d.villagesInspected) of \(d.villages), \(d.inspectedPercent ?? 0)%   [213 of 349, 61%]")
-        Swift.print("  households visited                  \(Fmt.int(d.visited))   [14,743]")
-        Swift.print("  forum participants (人次)           \(Fmt.int(d.participants))   [2,125]")
-        Swift.print("  notices posted (张)                 \(Fmt.int(d.copies))   [2,130]")
+        Swift.print("  households visited                  \(NumberText.grouped(d.visited))   [14,743]")
+        Swift.print("  forum participants (人次)           \(NumberText.grouped(d.participants))   [2,125]")
+        Swift.print("  notices posted (张)                 \(NumberText.grouped(d.copies))   [2,130]")
         Swift.print("  problems fixed on the spot (个)     \(d.fixes)   [62]")
         let priority = PriorityKind.allCases.map { "\($0.chinese) \(d[$0].visited)/\(d[$0].households)" }.joined(separator: ", ")
         Swift.print("  priority households visited        \(priority)")

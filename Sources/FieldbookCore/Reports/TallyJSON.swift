@@ -140,21 +140,8 @@ public enum TallyJSON {
         }
     }
 
-    /// A JSON string: quotes, backslashes and control characters escaped, everything else as is.
+    /// A JSON string, escaped as change lines escape theirs.
     private static func string(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += "\\u" + String(format: "%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
+        CanonicalJSON.appendString(s, to: &out)
     }
 }
