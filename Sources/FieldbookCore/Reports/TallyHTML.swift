@@ -303,7 +303,7 @@ public enum TallyHTML {
         .cards { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 3mm; margin-top: 5mm; }
         .card { min-width: 0; border: 1px solid #d9dde5; border-radius: 2mm; padding: 2.5mm 3.5mm; break-inside: avoid; background: #fbfcfd; }
         .card .label { color: #5b6478; font-size: 9pt; }
-        .card .big { font-size: 19pt; font-weight: 700; line-height: 1.25; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+        .card .big { font-size: 17pt; font-weight: 700; line-height: 1.25; }
         .card .big small { font-size: 10.5pt; font-weight: 400; color: #5b6478; }
         .card .big em { font-style: normal; font-size: 12pt; color: #b3261e; margin-left: 1.5mm; }
         .card .sub { font-size: 8.5pt; color: #5b6478; }
