@@ -42,10 +42,12 @@ public struct MergeOptions: Sendable {
 extension Store {
     /// Merges one bundle: whole or not at all, once however often it is offered.
     ///
-    /// The payload is streamed into a staging table and checked (digest, sizes, counts, every line)
-    /// before any change reaches the log; then new changes are added, records folded, the device
-    /// list, the clock and the ledger updated, all in one transaction. A bad bundle returns
-    /// `.rejected` with the reason and leaves the store as it was.
+    /// In one transaction: the payload is streamed line by line, each change checked and added to
+    /// the log if new, creates folded into their records as they come and every other touched
+    /// record folded from all its changes at the end; the payload is checked against its manifest
+    /// (digest, sizes, counts, ranges) before the device list, the clock and the ledger are updated
+    /// and the transaction commits. A bad bundle returns `.rejected` with the reason and the
+    /// transaction is rolled back: the store is as it was.
     public func merge(bundleAt path: String, options: MergeOptions = MergeOptions()) -> MergeOutcome {
         var outcome = MergeOutcome(path: path, status: .merged)
         do {
