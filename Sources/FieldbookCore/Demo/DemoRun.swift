@@ -107,7 +107,7 @@ public enum Demo {
                 let day = roundStart.addingTimeInterval(Double(i / scale.teams) * 2 * 86_400)
                 clock.set(day.addingTimeInterval(3600))
                 visits += try inspect(
-                    district.villages[v], on: day, by: laptop.store, inspectors: laptop.inspectors,
+                    district.villages[v], round: roundName, on: day, by: laptop.store, inspectors: laptop.inspectors,
                     visits: scale.visitsPerVillage, revisits: scale.revisits, rng: &rng)
             }
             // Teammates with two laptops swap bundles in the field, both ways. Those bundles stay on
@@ -185,10 +185,10 @@ public enum Demo {
 
     /// A day in one village: visits, a forum, notices, maybe a fix, a few corrections.
     static func inspect(
-        _ village: DemoDistrict.Village, on day: Date, by store: Store, inspectors: [String], visits visitTarget: Int,
-        revisits: Bool, rng: inout SeededRandom
+        _ village: DemoDistrict.Village, round roundName: String, on day: Date, by store: Store, inspectors: [String],
+        visits visitTarget: Int, revisits: Bool, rng: inout SeededRandom
     ) throws -> Int {
-        let round = try store.status().round.map(RecordID.round) ?? ""
+        let round = RecordID.round(roundName)
         let villageID = RecordID.village(township: village.township, name: village.name)
         let dateText = FieldDate.string(from: day, in: TimeZone(identifier: "Asia/Shanghai")!)
         let scale = Double.random(in: 0.7...1.3, using: &rng)
