@@ -100,15 +100,18 @@ public enum Demo {
             for laptop in laptops { try laptop.store.setRound(roundName) }
             let villages = Array(chosen.dropFirst(r * perRound).prefix(perRound))
             var visits = 0
+            var households = 0
             for (i, v) in villages.enumerated() {
                 let team = i % scale.teams + 1
                 let teamLaptops = laptops.filter { $0.team == team }
                 let laptop = teamLaptops[(i / scale.teams) % teamLaptops.count]
                 let day = roundStart.addingTimeInterval(Double(i / scale.teams) * 2 * 86_400)
                 clock.set(day.addingTimeInterval(3600))
-                visits += try inspect(
+                let done = try inspect(
                     district.villages[v], round: roundName, on: day, by: laptop.store, inspectors: laptop.inspectors,
                     visits: scale.visitsPerVillage, revisits: scale.revisits, rng: &rng)
+                visits += done.visits
+                households += done.households
             }
             // Teammates with two laptops swap bundles in the field, both ways. Those bundles stay on
             // the stick and reach the office too: every bundle a laptop writes must.
@@ -148,7 +151,8 @@ public enum Demo {
                 let bytes = try Data(contentsOf: URL(fileURLWithPath: victim))
                 try bytes.prefix(bytes.count * 2 / 3).write(to: URL(fileURLWithPath: victim))
             }
-            log("\(roundName): \(villages.count) villages, \(visits) visits; \(packed.count) bundles onto the stick")
+            let visitText = visits == households ? "\(visits) visits" : "\(visits) visits to \(households) households"
+            log("\(roundName): \(villages.count) villages, \(visitText); \(packed.count) bundles onto the stick")
             // The stick reaches the office the day after the round, and the clerk merges it.
             clock.set(clock.now.addingTimeInterval(86_400))
             outcomes += try mergeFolder(stick, into: office)
@@ -187,7 +191,7 @@ public enum Demo {
     static func inspect(
         _ village: DemoDistrict.Village, round roundName: String, on day: Date, by store: Store, inspectors: [String],
         visits visitTarget: Int, revisits: Bool, rng: inout SeededRandom
-    ) throws -> Int {
+    ) throws -> (visits: Int, households: Int) {
         let round = RecordID.round(roundName)
         let villageID = RecordID.village(township: village.township, name: village.name)
         let dateText = FieldDate.string(from: day, in: TimeZone(identifier: "Asia/Shanghai")!)
@@ -245,9 +249,9 @@ public enum Demo {
         }
         if Int.random(in: 0..<15, using: &rng) == 0, let wrong = visitIDs.last {
             _ = try store.delete(wrong)
-            return distinct - (count > order.count ? 0 : 1)
+            return (count - 1, distinct - (count > order.count ? 0 : 1))
         }
-        return distinct
+        return (count, distinct)
     }
 
     static let met = ["户主本人", "户主本人", "户主配偶", "户主子女", "户主父母"]
