@@ -85,8 +85,12 @@ struct CommandContext {
             guard let start = formatter.date(from: fixed) else {
                 throw ValidationError("FIELDBOOK_NOW must be an ISO 8601 time such as 2026-11-21T09:00:00+08:00, not \(fixed).")
             }
-            // A clock that starts at FIELDBOOK_NOW and moves on as real time passes.
-            let offset = start.timeIntervalSince(Date())
+            // A clock that starts within ten seconds after FIELDBOOK_NOW (where in those ten seconds
+            // follows the real clock, so successive commands do not all start at one millisecond
+            // and make ids that share their time part) and moves on as real time passes.
+            let real = Date()
+            let offset = start.addingTimeInterval(real.timeIntervalSince1970.truncatingRemainder(dividingBy: 10))
+                .timeIntervalSince(real)
             env.now = { Date().addingTimeInterval(offset) }
         }
         return env
