@@ -53,7 +53,7 @@ extension Fieldbook {
                 }
             }
             print("\(merged) merged, \(already) already merged, \(rejected) rejected, of \(paths.count) bundles.")
-            let conflicts = try store.conflicts().count
+            let conflicts = try store.conflictCount()
             if conflicts > 0 { print("\(conflicts) conflicts to review: `fieldbook conflicts`.") }
             for device in try store.devices() where !device.gaps.isEmpty {
                 print("gap: changes \(device.gaps.map(Status.describe).joined(separator: ", ")) of \(device.name) have not arrived yet.")

@@ -82,6 +82,11 @@ extension Store {
         }
     }
 
+    /// How many conflicts wait for review, without building their descriptions.
+    public func conflictCount() throws -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM conflict") ?? 0 }
+    }
+
     static func conflictID(_ recordID: String, _ field: String, _ loser: VersionID) -> String {
         let digest = SHA256.hash(data: Data("\(recordID)/\(field)/\(loser)".utf8))
         return String(BundleFile.hex(Array(digest)).prefix(10))
