@@ -27,9 +27,8 @@ public struct RecordState: Sendable {
     public var id: String
     /// The winning value of every field, ``deletedField`` included.
     public var values: [String: FieldValue] = [:]
-    /// The winning version of every field: what a local edit names as its base.
-    public var versions: [String: VersionID] = [:]
-    /// Every version nobody has replaced, per field: what resolving a conflict names as its base.
+    /// Every version nobody has replaced, per field: what a local edit, delete or resolution names
+    /// as its base, so it replaces all of them.
     public var leaves: [String: [VersionID]] = [:]
     /// The earliest create, by (clock, device id): who recorded the record, and when.
     public var created: Change?
@@ -50,7 +49,6 @@ public struct RecordState: Sendable {
         state.created = change
         state.updatedHLC = change.hlc
         for field in change.fields.keys {
-            state.versions[field] = change.version
             state.leaves[field] = [change.version]
         }
         return state
@@ -79,7 +77,6 @@ public struct RecordState: Sendable {
             if leafVersions.isEmpty { leafVersions = candidates }
             let winner = leafVersions.max { Change.wins($1.change, over: $0.change) }!
             values[field] = winner.value
-            self.versions[field] = winner.change.version
             leaves[field] = leafVersions.map(\.change.version).sorted()
             for leaf in leafVersions where leaf.change.version != winner.change.version {
                 guard leaf.value != winner.value else { continue }

@@ -118,8 +118,7 @@ extension Store {
                 value = try parse(db, text, for: spec)
             }
             try appendLocalChange(
-                db, kind: conflict.kind, recordID: conflict.recordID, op: .update, fields: [field: value],
-                base: [field: state.leaves[field] ?? []])
+                db, kind: conflict.kind, recordID: conflict.recordID, op: .update, fields: [field: value])
         }
         return try record(id: conflict.recordID)
     }

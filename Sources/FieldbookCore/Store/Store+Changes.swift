@@ -36,23 +36,27 @@ public enum ReferenceOutcome: Sendable {
 extension Store {
     /// Logs a change made on this device and folds it into its record, in the caller's transaction.
     ///
-    /// A create writes every field of its kind; an edit names, per field, the version it replaces;
-    /// a delete writes the tombstone. The clock and the sequence number move in the same transaction.
+    /// A create writes every field of its kind; an edit, a delete and a resolution name, per field,
+    /// every version they replace; a delete writes the tombstone. The clock and the sequence number move in the same transaction.
     @discardableResult
     func appendLocalChange(
         _ db: Database, kind: RecordKind, recordID: String, op: ChangeOp, fields: [String: FieldValue],
-        base explicitBase: [String: [VersionID]]? = nil, fresh: Bool = false
+        fresh: Bool = false
     ) throws -> Change {
         var local = try LocalState.fetch(db)
         var written = fields
-        written[deletedField] = .int(op == .delete ? 1 : 0)
+        // A delete writes the tombstone; a create or an edit asserts the record is alive, unless the
+        // change itself decides that field (a person resolving a delete-versus-edit conflict).
+        if op == .delete || written[deletedField] == nil { written[deletedField] = .int(op == .delete ? 1 : 0) }
         var base: [String: [VersionID]] = [:]
         if op != .create {
+            // Every version of each written field that this store holds unreplaced (every leaf),
+            // not only the winning one: what this change was written after seeing, it replaces,
+            // whatever the clocks of the concurrent versions say.
             let current = try Store.state(of: recordID, kind: kind, db)
             for field in written.keys {
-                if let version = current.versions[field] { base[field] = [version] }
+                if let leaves = current.leaves[field], !leaves.isEmpty { base[field] = leaves }
             }
-            for (field, versions) in explicitBase ?? [:] { base[field] = versions }
         } else {
             for spec in kind.fields where written[spec.name] == nil { written[spec.name] = .null }
         }
