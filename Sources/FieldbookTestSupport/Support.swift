@@ -96,6 +96,35 @@ public func makeFieldStore(
         at: directory.path(name),
         setup: DeviceSetup(name: device, team: "第一巡察组", round: "五届第五轮", inspectors: ["张三", "李四"]),
         environment: clock.environment)
+    try giveRoster(sampleRosterCSV, to: store, in: directory)
+    return store
+}
+
+/// A central store in `directory` with the sample roster imported, on a fixed clock: the office,
+/// which may also change the roster (delete a household, a village) as a test needs.
+public func makeOfficeStore(
+    in directory: TemporaryDirectory, name: String = "office.sqlite", clock: FixedEnvironment = FixedEnvironment()
+) throws -> Store {
+    let store = try Store.create(
+        at: directory.path(name),
+        setup: DeviceSetup(name: "巡察办", team: "第一巡察组", round: "五届第五轮", inspectors: ["张三", "李四"], central: true),
+        environment: clock.environment)
     _ = try store.importRoster(csvAt: directory.write("roster-\(name).csv", sampleRosterCSV))
     return store
+}
+
+/// Hands a field store the roster the way an office does: imported into a central store, packed
+/// with `--roster`, merged. Returns the office's import report.
+@discardableResult
+public func giveRoster(_ csv: String, to store: Store, in directory: TemporaryDirectory) throws -> RosterImportReport {
+    let label = UUID().uuidString.prefix(8)
+    let office = try Store.create(
+        at: directory.path("office-\(label).sqlite"),
+        setup: DeviceSetup(name: "巡察办", round: "五届第五轮", central: true),
+        environment: FixedEnvironment(seed: 77).environment)
+    let report = try office.importRoster(csvAt: directory.write("roster-\(label).csv", csv))
+    guard let bundle = try office.pack(into: directory.path("roster-\(label)"), scope: .roster) else { return report }
+    let outcome = store.merge(bundleAt: bundle.path)
+    if case .rejected(let reason) = outcome.status { throw BundleError(reason) }
+    return report
 }

@@ -166,7 +166,7 @@ struct BadInputTests {
     func rosterMissingColumns() throws {
         let (sandbox, _, before) = try storeWithAVisit()
         sandbox.write("缺列.csv", "乡镇,户号,户主\n城关镇,DG010,王明\n")
-        let result = try sandbox.run("roster", "import", "缺列.csv")
+        let result = try sandbox.run("roster", "import", "--db", "office.sqlite", "缺列.csv")
         expectFailure(result, code: 65, naming: ["缺列.csv", "village", "村"])
         #expect(try sandbox.snapshot() == before)
     }
@@ -176,7 +176,7 @@ struct BadInputTests {
         let (sandbox, _, before) = try storeWithAVisit()
         sandbox.write(
             "引号.csv", "乡镇,村,户号,户主\n城关镇,东关村,DG010,王明\n城关镇,\"东关村,DG011,刘芳\n城关镇,东关村,DG012,李雷\n")
-        let result = try sandbox.run("roster", "import", "引号.csv")
+        let result = try sandbox.run("roster", "import", "--db", "office.sqlite", "引号.csv")
         expectFailure(result, code: 65, naming: ["引号.csv", "line 3", "quote"])
         #expect(try sandbox.snapshot() == before)
         // Not a single row of the file was taken.
@@ -190,7 +190,7 @@ struct BadInputTests {
         let bytes = Array("township,village,household\n".utf8) + Array("城关镇,东关村,DG010\n".utf8)
             + [0xB3, 0xC7, 0xB9, 0xD8] + Array(",东关村,DG011\n".utf8)
         try sandbox.write("gbk.csv", bytes: bytes)
-        let result = try sandbox.run("roster", "import", "gbk.csv")
+        let result = try sandbox.run("roster", "import", "--db", "office.sqlite", "gbk.csv")
         expectFailure(result, code: 65, naming: ["gbk.csv", "line 3", "UTF-8", "GBK"])
         #expect(try sandbox.snapshot() == before)
     }
@@ -199,8 +199,8 @@ struct BadInputTests {
     func rosterEmpty() throws {
         let (sandbox, _, before) = try storeWithAVisit()
         sandbox.write("空.csv", "")
-        expectFailure(try sandbox.run("roster", "import", "空.csv"), code: 65, naming: ["空.csv", "empty"])
-        expectFailure(try sandbox.run("roster", "import", "没有这个文件.csv"), code: 65, naming: ["没有这个文件.csv"])
+        expectFailure(try sandbox.run("roster", "import", "--db", "office.sqlite", "空.csv"), code: 65, naming: ["空.csv", "empty"])
+        expectFailure(try sandbox.run("roster", "import", "--db", "office.sqlite", "没有这个文件.csv"), code: 65, naming: ["没有这个文件.csv"])
         #expect(try sandbox.snapshot() == before)
     }
 
@@ -223,7 +223,7 @@ struct BadInputTests {
 
             """
         sandbox.write("roster-bad.csv", csv)
-        let result = try sandbox.run("roster", "import", "roster-bad.csv")
+        let result = try sandbox.run("roster", "import", "--db", "office.sqlite", "roster-bad.csv")
         #expect(result.status == 65, "\(result)")
         expectNoCrashReport(result)
         #expect(
@@ -247,7 +247,9 @@ struct BadInputTests {
         }
         #expect(lines.last?.hasPrefix("fieldbook: 5 rows of roster-bad.csv were rejected") == true, "\(result)")
 
-        // The good rows are on the roster; the rejected ones are not.
+        // The good rows are on the roster; the rejected ones are not. The laptop gets it by bundle.
+        try sandbox.ok("pack", "--db", "office.sqlite", "--roster", "--out", "roster-bundles")
+        try sandbox.ok("merge", "roster-bundles")
         let status = try sandbox.ok("status")
         #expect(status.contains("roster     2 townships, 4 villages, 9 households"), "\(status)")
         try sandbox.record("visit", "GC003")
@@ -265,7 +267,7 @@ struct BadInputTests {
         let sandbox = Sandbox()
         try sandbox.ok("init", "--device", "笔记本1", "--round", "五届第五轮")
         sandbox.write("roster.csv", "乡镇,村,户号,户主\n城关镇,东关村,DG001,\"冯小梅\n(续)\"\n城关镇,东关村,DG002,张三\n")
-        try sandbox.ok("roster", "import", "roster.csv")
+        try sandbox.giveRoster("roster.csv")
         let visit = try sandbox.record("visit", "DG001")
         #expect(!visit.line.contains("\n"), "\(visit.line)")
         let unknown = try sandbox.run("visit", "DG003")
@@ -345,7 +347,7 @@ struct BadInputTests {
         let sandbox = Sandbox()
         try sandbox.ok("init", "--device", "笔记本1")
         sandbox.write("roster.csv", sampleRosterCSV)
-        try sandbox.ok("roster", "import", "roster.csv")
+        try sandbox.giveRoster("roster.csv")
         let before = try sandbox.snapshot()
         expectFailure(try sandbox.run("visit", "DG001"), code: 64, naming: ["fieldbook round"])
         #expect(try sandbox.snapshot() == before)

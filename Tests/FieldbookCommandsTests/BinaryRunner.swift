@@ -182,8 +182,22 @@ final class Sandbox: Sendable {
         try sandbox.ok(
             "init", "--device", "第一组-笔记本1", "--team", "第一巡察组", "--round", "五届第五轮", "--inspectors", "张三,李四")
         sandbox.write("roster.csv", roster)
-        try sandbox.ok("roster", "import", "roster.csv")
+        try sandbox.giveRoster("roster.csv")
         return sandbox
+    }
+
+    /// Gives this folder's laptop store the roster the way the office does: imports `csv` into the
+    /// office's central store `office.sqlite` (made when missing), packs it with `--roster` and
+    /// merges that bundle here. Returns what `roster import` printed at the office.
+    @discardableResult
+    func giveRoster(_ csv: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        if !FileManager.default.fileExists(atPath: path("office.sqlite")) {
+            try ok(["init", "--db", "office.sqlite", "--central", "--device", "巡察办"], sourceLocation: sourceLocation)
+        }
+        let imported = try ok(["roster", "import", "--db", "office.sqlite", csv], sourceLocation: sourceLocation)
+        try ok(["pack", "--db", "office.sqlite", "--roster", "--out", "roster-bundles"], sourceLocation: sourceLocation)
+        try ok(["merge", "roster-bundles"], sourceLocation: sourceLocation)
+        return imported
     }
 
     /// Marks a sandbox kept in a static (a template) for removal when the test process exits: a
@@ -197,7 +211,7 @@ final class Sandbox: Sendable {
     /// so that tests which only need a ready store do not each run `init` and `roster import`.
     static func copy(of other: Sandbox) throws -> Sandbox {
         let sandbox = Sandbox()
-        for name in try other.fileNames() where name.hasPrefix("fieldbook.sqlite") {
+        for name in try other.fileNames() where name.hasPrefix("fieldbook.sqlite") || name.hasPrefix("office.sqlite") {
             try FileManager.default.copyItem(atPath: other.path(name), toPath: sandbox.path(name))
         }
         return sandbox
@@ -205,9 +219,9 @@ final class Sandbox: Sendable {
 
     /// Everything a command could have written, as the tool itself shows it: `status` (counts,
     /// changes in the log, the last change) and every record with `list --json --include-deleted`.
-    func snapshot() throws -> String {
-        let status = try ok("status")
-        let records = try ok("list", "--json", "--include-deleted")
+    func snapshot(db: String = "fieldbook.sqlite") throws -> String {
+        let status = try ok("status", "--db", db)
+        let records = try ok("list", "--json", "--include-deleted", "--db", db)
         return status + "\n" + records
     }
 }

@@ -16,8 +16,12 @@ struct DayInVillageTests {
         #expect(created.hasSuffix(", team 第一巡察组, round 五届第五轮.\n"), "\(created)")
         #expect(FileManager.default.fileExists(atPath: day.path("fieldbook.sqlite")))
 
+        // The roster is the office's: it imports the township's file and packs it for the laptops.
         day.write("花名册.csv", "\u{FEFF}" + sampleRosterCSV)
-        let imported = try day.ok("roster", "import", "花名册.csv")
+        let refused = try day.run("roster", "import", "花名册.csv")
+        #expect(refused.status == 77, "\(refused)")
+        #expect(refused.stderr.contains("pack --roster"), "\(refused)")
+        let imported = try day.giveRoster("花名册.csv")
         #expect(
             imported == "Imported 花名册.csv: 6 households added, 0 updated, 0 unchanged, 0 rejected "
                 + "(2 townships and 4 villages added).\n")
@@ -165,7 +169,7 @@ struct DayInVillageTests {
     func rosterTwice() throws {
         let day = try Sandbox.withStore()
         let before = try day.snapshot()
-        let again = try day.ok("roster", "import", "roster.csv")
+        let again = try day.ok("roster", "import", "--db", "office.sqlite", "roster.csv")
         #expect(
             again == "Imported roster.csv: 0 households added, 0 updated, 6 unchanged, 0 rejected "
                 + "(0 townships and 0 villages added).\n")
@@ -181,7 +185,7 @@ struct DayInVillageTests {
             "township,village,household,head,phone,priority\r\n"
                 + "城关镇,东关村,DG001,张建国,13800000000,wubao\r\n"
                 + "城关镇,\"东关村\",DG002,\"李秀英\",13900000000,\"dibao;weifang\"\r\n")
-        let imported = try day.ok("roster", "import", "roster.csv")
+        let imported = try day.giveRoster("roster.csv")
         #expect(
             imported == "Imported roster.csv: 2 households added, 0 updated, 0 unchanged, 0 rejected "
                 + "(1 townships and 1 villages added).\nIgnored columns: phone.\n")

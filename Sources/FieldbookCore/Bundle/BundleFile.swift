@@ -91,17 +91,18 @@ public enum BundleFile {
         guard manifest.encryption == nil, manifest.signature == nil else {
             throw BundleError("is encrypted or signed, which this fieldbook cannot read yet. Update fieldbook")
         }
+        try manifest.check()
         let p = manifest.payload
-        guard p.compressedSize > 0, p.rawSize >= 0, p.rawSize <= maxRawSize,
-            p.rawSize <= p.compressedSize * 1100 + 1024
-        else {
+        let payloadOffset = Int64(headerSize + length)
+        // Sizes come from the file: compare before any arithmetic, so no value can overflow.
+        guard p.compressedSize <= fileSize - payloadOffset - 4 else {
+            let (end, overflow) = (payloadOffset + 4).addingReportingOverflow(p.compressedSize)
+            throw BundleError("is truncated: \(fileSize) bytes where the manifest makes at least \(overflow ? "more than \(Int64.max)" : String(end)). Copy it again from the laptop")
+        }
+        guard p.rawSize <= p.compressedSize * 1100 + 1024 else {
             throw BundleError("declares impossible payload sizes (\(p.rawSize) bytes raw from \(p.compressedSize) compressed)")
         }
-        let payloadOffset = Int64(headerSize + length)
         let trailerOffset = payloadOffset + p.compressedSize
-        guard fileSize >= trailerOffset + 4 else {
-            throw BundleError("is truncated: \(fileSize) bytes where the manifest makes at least \(trailerOffset + 4). Copy it again from the laptop")
-        }
         try? handle.seek(toOffset: UInt64(trailerOffset))
         let trailer = [UInt8]((try? handle.read(upToCount: 4)) ?? Data())
         let signatureLength = Int64(trailer.reduce(0) { $0 << 8 | Int($1) })

@@ -98,3 +98,55 @@ public struct BundleManifest: Codable, Sendable, Equatable {
         try c.encode(signature, forKey: .signature)
     }
 }
+
+extension BundleManifest {
+    /// What a manifest must say of itself before any of its payload is read: ids are ids, names are
+    /// bounded one-line text, roles and scopes come from their sets, each device range can hold its
+    /// count, and the counts add up. Sizes are checked against the file by ``BundleFile/open(_:)``.
+    func check() throws {
+        func refuse(_ what: String) -> BundleError { BundleError("has a manifest whose \(what)") }
+        func name(_ text: String, _ what: String, required: Bool = true) throws {
+            if let problem = ChangeRules.textProblem(text, maxLength: ChangeRules.shortText) { throw refuse("\(what) is refused: \(problem)") }
+            if required, text.allSatisfy(\.isWhitespace) { throw refuse("\(what) is empty") }
+        }
+        guard ChangeRules.isID(bundleID) else { throw refuse("bundle_id is not a lowercase UUID") }
+        guard ChangeRules.isID(device.id) else { throw refuse("device id is not a lowercase UUID") }
+        try name(device.name, "device name")
+        if let team = device.team { try name(team, "device team", required: false) }
+        guard DeviceRole(rawValue: device.role) != nil else { throw refuse("device role is neither field nor central") }
+        if let round { try name(round, "round", required: false) }
+        try name(createdAt, "created_at", required: false)
+        guard ["changes", "all", "roster"].contains(scope) else { throw refuse("scope is not changes, all or roster") }
+        guard changes >= 0, changes <= 1 << 40 else { throw refuse("change count \(changes) is impossible") }
+        guard createdHLC >= 0, changes == 0 || (minHLC >= 0 && minHLC <= maxHLC) else { throw refuse("clock range is impossible") }
+        guard payload.compressedSize > 0, payload.rawSize >= 0, payload.rawSize <= BundleFile.maxRawSize else {
+            throw BundleError("declares impossible payload sizes (\(payload.rawSize) bytes raw from \(payload.compressedSize) compressed)")
+        }
+        guard payload.sha256.utf8.count == 64, payload.sha256.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else {
+            throw refuse("payload sha256 is not 64 lowercase hex digits")
+        }
+        var ids = Set<String>()
+        var total = 0
+        for d in devices {
+            guard ChangeRules.isID(d.id) else { throw refuse("devices list an id that is not a lowercase UUID") }
+            guard ids.insert(d.id).inserted else { throw refuse("devices list \(d.id) twice") }
+            try name(d.name, "name of device \(d.id)")
+            if let team = d.team { try name(team, "team of device \(d.id)", required: false) }
+            guard DeviceRole(rawValue: d.role) != nil else { throw refuse("role of device \(d.id) is neither field nor central") }
+            guard d.firstSeq >= 1, d.lastSeq >= d.firstSeq, d.count >= 1,
+                d.lastSeq - d.firstSeq >= Int64(d.count) - 1, d.count <= changes
+            else {
+                throw refuse("range of device \(d.id) (\(d.count) changes numbered \(d.firstSeq)–\(d.lastSeq)) is impossible")
+            }
+            total += d.count
+        }
+        guard total == changes else { throw refuse("devices hold \(total) changes where it says \(changes)") }
+        var kinds = 0
+        for (kind, n) in counts {
+            guard RecordKind(rawValue: kind) != nil else { throw refuse("counts name an unknown kind") }
+            guard n >= 0, n <= changes else { throw refuse("count of \(kind) is impossible") }
+            kinds += n
+        }
+        guard kinds == changes else { throw refuse("counts per kind add up to \(kinds) where it says \(changes)") }
+    }
+}

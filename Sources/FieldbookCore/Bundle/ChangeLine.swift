@@ -11,6 +11,12 @@ struct ChangeLine {
     var base: String
     /// Top-level members of `fields`, the tombstone flag included.
     var fieldCount: Int
+    /// `fields` read into values, for the rules every change meets (ChangeRules).
+    var values: [String: FieldValue]
+    /// `base` read into versions.
+    var replaced: [String: [VersionID]]
+
+    var version: VersionID { VersionID(device: device, seq: seq) }
 }
 
 /// Reads change lines: a strict JSON (RFC 8259) reader that checks the whole line, keeps the nested
@@ -37,6 +43,7 @@ enum ChangeLineParser {
             var device: String?, record: String?, kind: RecordKind?, op: ChangeOp?
             var seq: Int64?, hlc: Int64?
             var fields: (Int, Int, Int)?, base: (Int, Int, Int)?
+            var values: [String: FieldValue] = [:], replaced: [String: [VersionID]] = [:]
             skipSpace()
             try expect(UInt8(ascii: "{"))
             skipSpace()
@@ -64,8 +71,14 @@ enum ChangeLineParser {
                         op = o
                     case "seq": seq = try integer(key)
                     case "hlc": hlc = try integer(key)
-                    case "fields": fields = try object(key)
-                    case "base": base = try object(key)
+                    case "fields":
+                        let start = i
+                        values = try fieldsObject()
+                        fields = (start, i, values.count)
+                    case "base":
+                        let start = i
+                        replaced = try baseObject()
+                        base = (start, i, replaced.count)
                     default: try value(depth: 0)
                     }
                     skipSpace()
@@ -86,7 +99,113 @@ enum ChangeLineParser {
             guard hlc >= 0 else { throw Failure(reason: "has a negative clock") }
             return ChangeLine(
                 device: device, seq: seq, hlc: hlc, kind: kind, record: record, op: op,
-                fields: text(fields.0, fields.1), base: base.map { text($0.0, $0.1) } ?? "{}", fieldCount: fields.2)
+                fields: text(fields.0, fields.1), base: base.map { text($0.0, $0.1) } ?? "{}", fieldCount: fields.2,
+                values: values, replaced: replaced)
+        }
+
+        /// `fields`: an object of field name → null, a whole number, text, or a list of text.
+        mutating func fieldsObject() throws(Failure) -> [String: FieldValue] {
+            guard next() == UInt8(ascii: "{") else { throw Failure(reason: "has fields that is not an object") }
+            var values: [String: FieldValue] = [:]
+            skipSpace()
+            if peek() == UInt8(ascii: "}") { i += 1; return values }
+            while true {
+                skipSpace()
+                let name = try string()
+                skipSpace()
+                try expect(UInt8(ascii: ":"))
+                skipSpace()
+                let value = try fieldValue(name)
+                guard values.updateValue(value, forKey: name) == nil else {
+                    throw Failure(reason: "has the field \"\(name.prefix(64))\" twice")
+                }
+                skipSpace()
+                guard let c = next() else { throw Failure(reason: "ends inside an object") }
+                if c == UInt8(ascii: "}") { return values }
+                guard c == UInt8(ascii: ",") else { throw Failure(reason: "is not valid JSON (expected , or } at byte \(i - 1))") }
+            }
+        }
+
+        mutating func fieldValue(_ name: String) throws(Failure) -> FieldValue {
+            let field = name.prefix(64)
+            switch peek() {
+            case UInt8(ascii: "\""): return .text(try string())
+            case UInt8(ascii: "n"): try literal("null"); return .null
+            case UInt8(ascii: "["):
+                i += 1
+                var items: [String] = []
+                skipSpace()
+                if peek() == UInt8(ascii: "]") { i += 1; return .list(items) }
+                while true {
+                    skipSpace()
+                    guard peek() == UInt8(ascii: "\"") else {
+                        throw Failure(reason: "has field \(field) with a list that holds something other than text")
+                    }
+                    items.append(try string())
+                    guard items.count <= ChangeRules.listItems else {
+                        throw Failure(reason: "has field \(field) with a list of more than \(ChangeRules.listItems) items")
+                    }
+                    skipSpace()
+                    guard let d = next() else { throw Failure(reason: "ends inside an array") }
+                    if d == UInt8(ascii: "]") { return .list(items) }
+                    guard d == UInt8(ascii: ",") else { throw Failure(reason: "is not valid JSON (expected , or ] at byte \(i - 1))") }
+                }
+            case UInt8(ascii: "{"), UInt8(ascii: "t"), UInt8(ascii: "f"):
+                try value(depth: 0)
+                throw Failure(reason: "has field \(field) whose value is an object or true/false; a value is null, a whole number, text or a list of text")
+            default:
+                let start = i
+                try number()
+                guard let n = Int64(text(start, i)) else {
+                    throw Failure(reason: "has field \(field) with the number \(text(start, min(i, start + 40))), which is not a whole number from \(Int64.min) to \(Int64.max)")
+                }
+                return .int(n)
+            }
+        }
+
+        /// `base`: an object of field name → list of versions `DEVICE:SEQ`.
+        mutating func baseObject() throws(Failure) -> [String: [VersionID]] {
+            guard next() == UInt8(ascii: "{") else { throw Failure(reason: "has base that is not an object") }
+            var result: [String: [VersionID]] = [:]
+            skipSpace()
+            if peek() == UInt8(ascii: "}") { i += 1; return result }
+            while true {
+                skipSpace()
+                let name = try string()
+                skipSpace()
+                try expect(UInt8(ascii: ":"))
+                skipSpace()
+                guard next() == UInt8(ascii: "[") else { throw Failure(reason: "has base.\(name.prefix(64)) that is not a list of versions") }
+                var versions: [VersionID] = []
+                skipSpace()
+                if peek() == UInt8(ascii: "]") {
+                    i += 1
+                } else {
+                    while true {
+                        skipSpace()
+                        guard peek() == UInt8(ascii: "\"") else { throw Failure(reason: "has base.\(name.prefix(64)) holding something other than a version") }
+                        let text = try string()
+                        guard let version = VersionID(text), ChangeRules.isID(version.device), version.seq >= 1 else {
+                            throw Failure(reason: "has a base version \"\(text.prefix(80))\" that is not DEVICE:SEQ")
+                        }
+                        versions.append(version)
+                        guard versions.count <= ChangeRules.baseVersions else {
+                            throw Failure(reason: "has base.\(name.prefix(64)) naming more than \(ChangeRules.baseVersions) versions")
+                        }
+                        skipSpace()
+                        guard let d = next() else { throw Failure(reason: "ends inside an array") }
+                        if d == UInt8(ascii: "]") { break }
+                        guard d == UInt8(ascii: ",") else { throw Failure(reason: "is not valid JSON (expected , or ] at byte \(i - 1))") }
+                    }
+                }
+                guard result.updateValue(versions, forKey: name) == nil else {
+                    throw Failure(reason: "has base.\(name.prefix(64)) twice")
+                }
+                skipSpace()
+                guard let c = next() else { throw Failure(reason: "ends inside an object") }
+                if c == UInt8(ascii: "}") { return result }
+                guard c == UInt8(ascii: ",") else { throw Failure(reason: "is not valid JSON (expected , or } at byte \(i - 1))") }
+            }
         }
 
         func text(_ start: Int, _ end: Int) -> String {
@@ -123,14 +242,6 @@ enum ChangeLineParser {
             try number()
             guard let n = Int64(text(start, i)) else { throw Failure(reason: "has a \(key) that is not a whole number") }
             return n
-        }
-
-        /// A nested object, checked; returns its byte range and member count.
-        mutating func object(_ key: String) throws(Failure) -> (Int, Int, Int) {
-            guard peek() == UInt8(ascii: "{") else { throw Failure(reason: "has \(key) that is not an object") }
-            let start = i
-            let members = try value(depth: 0)
-            return (start, i, members)
         }
 
         /// Checks one JSON value; for an object, returns its member count.
@@ -252,10 +363,14 @@ enum ChangeLineParser {
                 return s
             }
             guard String(validating: raw, as: UTF8.self) != nil else { throw Failure(reason: "is not UTF-8 text") }
-            return Self.unescape(raw)
+            guard let text = Self.unescape(raw) else {
+                throw Failure(reason: "has a \\u escape that is half of a surrogate pair (not a character)")
+            }
+            return text
         }
 
-        static func unescape(_ raw: UnsafeBufferPointer<UInt8>) -> String {
+        /// The text of a JSON string's body; nil when a `\u` escape is a lone surrogate.
+        static func unescape(_ raw: UnsafeBufferPointer<UInt8>) -> String? {
             var scalars = String.UnicodeScalarView()
             var utf8 = Array(raw)
             var k = 0
@@ -285,7 +400,8 @@ enum ChangeLineParser {
                         value = 0x10000 + ((value - 0xD800) << 10) + (low - 0xDC00)
                         k += 6
                     }
-                    scalars.append(Unicode.Scalar(value) ?? "\u{FFFD}")
+                    guard let scalar = Unicode.Scalar(value) else { return nil }
+                    scalars.append(scalar)
                 default: scalars.append(Unicode.Scalar(e))
                 }
             }

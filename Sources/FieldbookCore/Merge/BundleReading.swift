@@ -37,14 +37,60 @@ struct PayloadTally {
     }
 }
 
-/// Reads a bundle's payload change by change: every line parsed and checked, then the whole
-/// payload checked against the manifest. Memory stays bounded whatever the bundle's size.
+/// The rules a bundle's changes meet together, beyond each change's own: no (device, seq) twice,
+/// and a record id of one kind only, also where another change refers to it.
+struct BundleChecks {
+    private var seen: [String: Set<Int64>] = [:]
+    private var kinds: [RecordKey: RecordKind] = [:]
+
+    /// A record id as two integers: a million of them fit in a few tens of megabytes.
+    struct RecordKey: Hashable {
+        var high: UInt64
+        var low: UInt64
+
+        init(_ id: String) {
+            var high: UInt64 = 0, low: UInt64 = 0, n = 0
+            for c in id.utf8 where c != 0x2D {
+                let digit = UInt64(c <= 0x39 ? c &- 0x30 : c &- 0x57) & 0xF
+                if n < 16 { high = high << 4 | digit } else { low = low << 4 | digit }
+                n += 1
+            }
+            self.high = high
+            self.low = low
+        }
+    }
+
+    mutating func check(_ line: ChangeLine) throws(ChangeRules.Violation) {
+        guard seen[line.device, default: []].insert(line.seq).inserted else {
+            throw ChangeRules.Violation(
+                field: "seq", text: "\(line.seq)",
+                reason: "the bundle holds change \(line.seq) of device \(line.device) twice")
+        }
+        let key = RecordKey(line.record)
+        if let known = kinds.updateValue(line.kind, forKey: key), known != line.kind {
+            throw ChangeRules.Violation(
+                field: "record", text: line.record,
+                reason: "it is a \(known.rawValue) earlier in the bundle; a record id belongs to one kind")
+        }
+        for (name, value) in line.values {
+            guard case .reference(let target)? = line.kind.field(name)?.type, let id = value.text,
+                let known = kinds[RecordKey(id)], known != target
+            else { continue }
+            throw ChangeRules.Violation(field: name, value: value, reason: "it is a \(known.rawValue), not a \(target.rawValue)")
+        }
+    }
+}
+
+/// Reads a bundle's payload change by change: every line parsed and checked by the rules every
+/// change meets (ChangeRules) and those of a bundle (BundleChecks), then the whole payload checked
+/// against the manifest. Memory stays bounded whatever the bundle's size.
 enum BundleReading {
     static func forEachChange(
         _ envelope: BundleFile.Envelope, progress: (@Sendable (Int, Int) -> Void)?,
         _ body: (Int, ChangeLine) throws -> Void
     ) throws {
         var tally = PayloadTally()
+        var checks = BundleChecks()
         let total = envelope.manifest.changes
         try BundleFile.readLines(envelope) { number, bytes in
             let line: ChangeLine
@@ -53,12 +99,27 @@ enum BundleReading {
             } catch {
                 throw BundleError("has a change at line \(number) that \(error.reason)")
             }
+            do throws(ChangeRules.Violation) {
+                try ChangeRules.check(
+                    kind: line.kind, recordID: line.record, op: line.op, fields: line.values, base: line.replaced,
+                    version: line.version)
+                try checks.check(line)
+            } catch {
+                throw BundleError.refused(line: number, line.kind, error)
+            }
             tally.add(line)
             try body(number, line)
             if number % 20_000 == 0 { progress?(number, total) }
         }
         try tally.check(against: envelope.manifest)
         progress?(total, total)
+    }
+}
+
+extension BundleError {
+    /// A change the rules refuse: the line, the kind, the field, the value, and why.
+    static func refused(line: Int, _ kind: RecordKind, _ violation: ChangeRules.Violation) -> BundleError {
+        BundleError("has a \(kind.rawValue) change at line \(line) whose \(violation.field) \(violation.value) is refused: \(violation.reason)")
     }
 }
 

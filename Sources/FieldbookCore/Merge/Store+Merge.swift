@@ -32,11 +32,21 @@ public struct MergeOptions: Sendable {
     public var maxSkew: TimeInterval
     /// Called now and then with (changes read, changes in the bundle).
     public var progress: (@Sendable (Int, Int) -> Void)?
+    /// Judge the bundle by every rule a merge applies, then roll back: `verify --db`.
+    public var dryRun: Bool
 
-    public init(maxSkew: TimeInterval = 3600, progress: (@Sendable (Int, Int) -> Void)? = nil) {
+    public init(maxSkew: TimeInterval = 3600, progress: (@Sendable (Int, Int) -> Void)? = nil, dryRun: Bool = false) {
         self.maxSkew = maxSkew
         self.progress = progress
+        self.dryRun = dryRun
     }
+}
+
+/// A change to a record that the store holds as another kind.
+struct RecordKindConflict: Error {
+    var id: String
+    var kind: RecordKind
+    var held: RecordKind
 }
 
 extension Store {
@@ -64,7 +74,11 @@ extension Store {
                 outcome.status = .alreadyMerged
                 return outcome
             }
-            try write { db in try apply(envelope, db, options: options, outcome: &outcome) }
+            if options.dryRun {
+                try writeAndRollBack { db in try apply(envelope, db, options: options, outcome: &outcome) }
+            } else {
+                try write { db in try apply(envelope, db, options: options, outcome: &outcome) }
+            }
             if outcome.newChanges == 0 { outcome.status = .alreadyMerged }
         } catch let error as BundleError {
             outcome.status = .rejected(error.reason)
@@ -84,14 +98,26 @@ extension Store {
         // visits land in indexes keyed by household, in no useful order, and a small cache makes
         // each of them a trip to the disk.
         try db.execute(sql: "PRAGMA cache_size = -65536")
-        let before = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM change") ?? 0
         let conflictsBefore = try Int.fetchOne(db, sql: "SELECT count(*) FROM conflict") ?? 0
         let insert = try db.cachedStatement(
             sql: """
                 INSERT INTO change (device_id, seq, hlc, kind, record_id, op, fields, base)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, seq) DO NOTHING
                 """)
-        let held = try db.cachedStatement(sql: "SELECT id, hlc, record_id, op FROM change WHERE device_id = ? AND seq = ?")
+        let held = try db.cachedStatement(sql: "SELECT id, hlc, record_id, op, fields, base FROM change WHERE device_id = ? AND seq = ?")
+        let local = try LocalState.fetch(db)
+        let devices = try DeviceBook(db, local: local, manifest: manifest)
+        /// Whether the store already holds this very change; throws when it holds another under its number.
+        func holds(_ line: ChangeLine) throws -> Bool {
+            guard let row = try Row.fetchOne(held, arguments: [line.device, line.seq]) else { return false }
+            if row["hlc"] != line.hlc || row["record_id"] != line.record || row["op"] != line.op.rawValue
+                || row["fields"] != line.fields || row["base"] != line.base
+            {
+                throw BundleError(
+                    "holds change \(line.seq) of device \(devices.name(line.device)) that differs from the one this store already has: two laptops share one device id (was a store file copied?). Nothing was merged; run `fieldbook init` afresh on the copy")
+            }
+            return true
+        }
         var fastFold: [RecordKind: Statement] = [:]
         var touched: [String: RecordKind] = [:]
         var touchedOrder: [String] = []
@@ -102,6 +128,26 @@ extension Store {
 
         try BundleReading.forEachChange(envelope, progress: options.progress) { number, line in
             maxHLC = max(maxHLC, line.hlc)
+            // Changes under this store's own id are this store's to make: one it holds is skipped,
+            // any other means another file claims its identity, and would take its sequence numbers.
+            if line.device == local.deviceID {
+                guard try holds(line) else {
+                    throw BundleError(
+                        "holds change \(line.seq) under this store's own device id, which this store never made (was this store file copied to another laptop?). Nothing was merged")
+                }
+                return
+            }
+            guard let role = devices.role(line.device) else {
+                throw BundleError("has a change at line \(number) from device \(line.device), which its manifest does not list")
+            }
+            if let reason = ChangeRules.authority(kind: line.kind, op: line.op, fields: line.values, role: role) {
+                // One this store holds already was judged when it first came; a new one is refused.
+                guard try holds(line) else {
+                    throw BundleError(
+                        "has a \(line.kind.rawValue) \(line.op.rawValue) at line \(number) by \(devices.name(line.device)) (a \(role.rawValue) store) that this store refuses: \(reason)")
+                }
+                return
+            }
             do {
                 try insert.execute(arguments: [
                     line.device, line.seq, line.hlc, line.kind.rawValue, line.record, line.op.rawValue, line.fields, line.base,
@@ -111,15 +157,7 @@ extension Store {
             }
             guard db.changesCount == 1 else {
                 // Held already: the same change, or a different one under the same number.
-                guard let row = try Row.fetchOne(held, arguments: [line.device, line.seq]) else { return }
-                if row["hlc"] != line.hlc || row["record_id"] != line.record || row["op"] != line.op.rawValue {
-                    if (row["id"] as Int64) > before {
-                        throw BundleError("holds two different changes numbered \(line.seq) from device \(line.device)")
-                    }
-                    let name = try String.fetchOne(db, sql: "SELECT name FROM device WHERE id = ?", arguments: [line.device]) ?? line.device
-                    throw BundleError(
-                        "holds change \(line.seq) of device \(name) that differs from the one this store already has: two laptops share one device id (was a store file copied?). Nothing was merged; run `fieldbook init` afresh on the copy")
-                }
+                _ = try holds(line)
                 return
             }
             outcome.newChanges += 1
@@ -150,6 +188,9 @@ extension Store {
             let state: RecordState
             do {
                 state = try Store.refold(id, kind: kind, db)
+            } catch let conflict as RecordKindConflict {
+                throw BundleError(
+                    "has a \(conflict.kind.rawValue) change to record \(id), which this store holds as a \(conflict.held.rawValue): a record id belongs to one kind")
             } catch {
                 throw BundleError("holds a \(kind.rawValue) \(id) this store refuses (\(Store.describe(error)))")
             }
@@ -162,14 +203,7 @@ extension Store {
         }
 
         // Devices named in the bundle, so status and history can name them.
-        let local = try LocalState.fetch(db)
-        for device in manifest.devices where device.id != local.deviceID {
-            try db.execute(
-                sql: """
-                    INSERT INTO device (id, name, team, role) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (id) DO UPDATE SET name = excluded.name, team = excluded.team, role = excluded.role
-                    """, arguments: [device.id, device.name, device.team, device.role == "central" ? "central" : "field"])
-        }
+        try devices.save(db)
         // The clock: move past what was received, but never further than the skew bound.
         let nowMillis = Int64(environment.now().timeIntervalSince1970 * 1000)
         let received = HybridTimestamp(rawValue: maxHLC)

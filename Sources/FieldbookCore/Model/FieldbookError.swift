@@ -22,9 +22,12 @@ public enum FieldbookError: Error, LocalizedError, Equatable, Sendable {
     case recordDeleted(id: String)
     case nothingToChange(id: String)
     case badFile(path: String, reason: String)
+    /// This store may not make the change: the roster and reference data are the office's.
+    case notPermitted(String)
 
     /// The process exit code: 64 usage, 65 bad data in a file, 66 no usable store, 73 store exists,
-    /// 1 for a name or id that is not there, 74 for an I/O failure.
+    /// 1 for a name or id that is not there, 74 for an I/O failure, 77 for a change this store may
+    /// not make (the roster is the office's).
     public var exitCode: Int32 {
         switch self {
         case .invalidValue, .unknownField, .notEditable, .noRound: 64
@@ -32,6 +35,7 @@ public enum FieldbookError: Error, LocalizedError, Equatable, Sendable {
         case .noStore, .notAStore, .newerSchema: 66
         case .storeExists: 73
         case .storeFailure: 74
+        case .notPermitted: 77
         case .unknownVillage, .ambiguousVillage, .unknownHousehold, .householdExists, .unknownRecord,
             .ambiguousID, .unknownRound, .recordDeleted, .nothingToChange:
             1
@@ -87,6 +91,8 @@ public enum FieldbookError: Error, LocalizedError, Equatable, Sendable {
             return "Record \(id) already holds those values; nothing was written."
         case .badFile(let path, let reason):
             return "\(path): \(reason)"
+        case .notPermitted(let reason):
+            return "This store may not do that: \(reason)."
         }
     }
 }

@@ -51,30 +51,42 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable {
     }
 
     /// The fields of this kind, in display order.
-    public var fields: [FieldSpec] {
+    public var fields: [FieldSpec] { Self.specs[self]!.list }
+
+    /// The field spec named `name`, if this kind has one.
+    public func field(_ name: String) -> FieldSpec? { Self.specs[self]!.byName[name] }
+
+    /// Every kind's specs, made once: the validator looks fields up for every value of every change.
+    private static let specs: [RecordKind: (list: [FieldSpec], byName: [String: FieldSpec])] =
+        Dictionary(uniqueKeysWithValues: allCases.map { kind in
+            let list = kind.makeFields()
+            return (kind, (list, Dictionary(uniqueKeysWithValues: list.map { ($0.name, $0) })))
+        })
+
+    private func makeFields() -> [FieldSpec] {
         switch self {
         case .township:
-            [FieldSpec("name", .text, required: true)]
+            [FieldSpec("name", .shortText, required: true)]
         case .village:
             [
                 FieldSpec("township", .reference(.township), required: true),
-                FieldSpec("name", .text, required: true),
+                FieldSpec("name", .shortText, required: true),
                 FieldSpec("village_kind", .choice(VillageKind.allCases.map(\.rawValue)), required: true),
             ]
         case .household:
             [
                 FieldSpec("village", .reference(.village), required: true),
-                FieldSpec("code", .text, required: true),
-                FieldSpec("group", .text, column: "village_group"),
-                FieldSpec("head", .text),
+                FieldSpec("code", .shortText, required: true),
+                FieldSpec("group", .shortText, column: "village_group"),
+                FieldSpec("head", .shortText),
                 FieldSpec("priority", .priorities),
                 FieldSpec("source", .choice(["roster", "field"]), required: true),
             ]
         case .round:
-            [FieldSpec("name", .text, required: true)]
+            [FieldSpec("name", .shortText, required: true)]
         case .team:
             [
-                FieldSpec("name", .text, required: true),
+                FieldSpec("name", .shortText, required: true),
                 FieldSpec("members", .list),
             ]
         case .visit:
@@ -83,40 +95,40 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable {
                 FieldSpec("household", .reference(.household), required: true),
                 FieldSpec("date", .date, required: true),
                 FieldSpec("inspectors", .list),
-                FieldSpec("met", .text),
-                FieldSpec("note", .text),
-                FieldSpec("issues", .text),
-                FieldSpec("follow_up", .text),
+                FieldSpec("met", .shortText),
+                FieldSpec("note", .longText),
+                FieldSpec("issues", .longText),
+                FieldSpec("follow_up", .longText),
             ]
         case .forum:
             [
                 FieldSpec("round", .reference(.round), required: true),
                 FieldSpec("village", .reference(.village), required: true),
                 FieldSpec("date", .date, required: true),
-                FieldSpec("participants", .count(minimum: 1), required: true),
-                FieldSpec("cadres", .count(minimum: 0)),
-                FieldSpec("members", .count(minimum: 0)),
-                FieldSpec("villagers", .count(minimum: 0)),
+                FieldSpec("participants", .count(minimum: 1, maximum: 100_000), required: true),
+                FieldSpec("cadres", .count(minimum: 0, maximum: 100_000)),
+                FieldSpec("members", .count(minimum: 0, maximum: 100_000)),
+                FieldSpec("villagers", .count(minimum: 0, maximum: 100_000)),
                 FieldSpec("topics", .list),
-                FieldSpec("note", .text),
+                FieldSpec("note", .longText),
             ]
         case .notice:
             [
                 FieldSpec("round", .reference(.round), required: true),
                 FieldSpec("village", .reference(.village), required: true),
                 FieldSpec("date", .date, required: true),
-                FieldSpec("place", .text, required: true),
-                FieldSpec("copies", .count(minimum: 1), required: true),
+                FieldSpec("place", .shortText, required: true),
+                FieldSpec("copies", .count(minimum: 1, maximum: 10_000), required: true),
             ]
         case .fix:
             [
                 FieldSpec("round", .reference(.round), required: true),
                 FieldSpec("village", .reference(.village), required: true),
                 FieldSpec("household", .reference(.household)),
-                FieldSpec("problem", .text, required: true),
-                FieldSpec("category", .text),
-                FieldSpec("action", .text),
-                FieldSpec("responsible", .text),
+                FieldSpec("problem", .longText, required: true),
+                FieldSpec("category", .shortText),
+                FieldSpec("action", .longText),
+                FieldSpec("responsible", .shortText),
                 FieldSpec("status", .choice(FixStatus.allCases.map(\.rawValue)), required: true),
                 FieldSpec("found_on", .date, required: true),
                 FieldSpec("fixed_on", .date),
@@ -125,10 +137,6 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable {
         }
     }
 
-    /// The field spec named `name`, if this kind has one.
-    public func field(_ name: String) -> FieldSpec? {
-        fields.first { $0.name == name }
-    }
 }
 
 /// The pseudo-field every change writes: `1` for a tombstone, `0` for a live record.
@@ -140,12 +148,13 @@ public let deletedField = "_deleted"
 
 /// What a field holds, and so how input is checked and values are stored.
 public enum FieldType: Sendable, Hashable {
-    /// Free text; required text must not be blank.
-    case text
-    /// A calendar date, `YYYY-MM-DD`.
+    /// Free text of at most `maxLength` Unicode scalars, without control characters (a multiline
+    /// note may hold line breaks and tabs); required text must not be blank.
+    case text(maxLength: Int, multiline: Bool)
+    /// A real calendar date, `YYYY-MM-DD`.
     case date
-    /// A whole number no smaller than `minimum`.
-    case count(minimum: Int64)
+    /// A whole number from `minimum` to `maximum`.
+    case count(minimum: Int64, maximum: Int64)
     /// A list of names or topics.
     case list
     /// A set of priority kinds (`wubao`, `dibao`, `weifang`).
@@ -154,6 +163,11 @@ public enum FieldType: Sendable, Hashable {
     case choice([String])
     /// The id of a record of another kind.
     case reference(RecordKind)
+
+    /// A name, code, place: one line of at most ``ChangeRules/shortText`` characters.
+    public static let shortText = FieldType.text(maxLength: ChangeRules.shortText, multiline: false)
+    /// A note, problem or action: at most ``ChangeRules/longText`` characters, line breaks allowed.
+    public static let longText = FieldType.text(maxLength: ChangeRules.longText, multiline: true)
 }
 
 /// One field of a record kind: its name in changes and commands, its column, its type.

@@ -58,6 +58,24 @@ public enum Roster {
         var code: String
         var head: String?
         var priority: [String]
+
+        /// What the field rules refuse in this row, if anything: `its head "…" is refused: …`.
+        var problem: String? {
+            let checks: [(RecordKind, String, String?)] = [
+                (.township, "name", township), (.village, "name", village), (.household, "code", code),
+                (.household, "group", group), (.household, "head", head),
+            ]
+            for (kind, name, text) in checks {
+                guard let text, let spec = kind.field(name) else { continue }
+                do {
+                    try ChangeRules.check(.text(text), spec)
+                } catch {
+                    let column = kind == .township ? "township" : kind == .village ? "village" : name
+                    return "its \(column) \(error.value) is refused: \(error.reason)"
+                }
+            }
+            return nil
+        }
     }
 
     /// Reads and checks the file: whole-file problems throw; row problems become rejections.
@@ -110,7 +128,9 @@ public enum Roster {
             }
             func value(_ column: Column) -> String? {
                 guard let index = positions[column] else { return nil }
-                let v = fields[index].trimmingCharacters(in: .whitespacesAndNewlines)
+                // A line break inside a cell (Alt+Enter in Excel) becomes a space: names are one line.
+                let v = fields[index].split(whereSeparator: { $0.isNewline || $0 == "\t" })
+                    .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
                 return v.isEmpty ? nil : v
             }
             guard let code = value(.household) else {
@@ -148,6 +168,11 @@ public enum Roster {
             let row = Row(
                 line: line, township: township, village: village, villageKind: kind, group: value(.group), code: code,
                 head: value(.head), priority: priority)
+            // The rules every change meets (ChangeRules), so no row can fail half-way through the import.
+            if let problem = row.problem {
+                rejected.append(.init(line: line, reason: "household \(code): \(problem)"))
+                continue
+            }
             if let earlier = firstLine[code] {
                 var same = earlier.row
                 same.line = line
@@ -236,6 +261,11 @@ public enum Roster {
 extension Store {
     /// Imports a roster CSV: townships, villages and households, in one transaction.
     public func importRoster(csvAt path: String) throws -> RosterImportReport {
+        let role = try read { db in try LocalState.fetch(db).role }
+        guard role == .central else {
+            throw FieldbookError.notPermitted(
+                "the roster is the office's. Import it into the central store, `fieldbook pack --roster` there, and merge that bundle here")
+        }
         let (rows, rejected, ignored) = try Roster.read(path: path)
         var report = RosterImportReport()
         report.rejected = rejected

@@ -10,7 +10,15 @@ enum Schema {
         migrator.registerMigration("v1-field-store", migrate: createFieldStore)
         migrator.registerMigration("v2-bundle-ledger", migrate: createBundleLedger)
         migrator.registerMigration("v3-tally-indexes", migrate: createTallyIndexes)
+        migrator.registerMigration("v4-device-confirmed", migrate: addDeviceConfirmed)
         return migrator
+    }
+
+    /// Whether a device's name, team and role came from the device itself or from an office store
+    /// (1), or are a placeholder for a device a field store relayed (0), which its own bundle or
+    /// the office's later replaces.
+    private static func addDeviceConfirmed(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE device ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 1 CHECK (confirmed IN (0, 1))")
     }
 
     /// Columns every record table carries besides its fields.

@@ -11,9 +11,13 @@ struct LocalState {
     var lastHLC: HybridTimestamp
     var lastSeq: Int64
     var packedThrough: Int64
+    /// This store's role: what it may change (ChangeRules.authority).
+    var role: DeviceRole
 
     static func fetch(_ db: Database) throws -> LocalState {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM local_state WHERE singleton = 1")) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT l.*, d.role FROM local_state l LEFT JOIN device d ON d.id = l.device_id WHERE l.singleton = 1
+            """)) else {
             throw FieldbookError.notAStore(path: db.description, reason: "it has no device")
         }
         return LocalState(
@@ -22,7 +26,8 @@ struct LocalState {
             inspectorsJSON: row["inspectors"],
             lastHLC: HybridTimestamp(rawValue: row["last_hlc"]),
             lastSeq: row["last_seq"],
-            packedThrough: row["packed_through"])
+            packedThrough: row["packed_through"],
+            role: DeviceRole(rawValue: row["role"] ?? "") ?? .field)
     }
 }
 
@@ -65,7 +70,22 @@ extension Store {
         let change = Change(
             device: local.deviceID, seq: local.lastSeq, hlc: local.lastHLC, kind: kind,
             recordID: recordID, op: op, fields: written, base: base)
-        try Store.insert(change, db)
+        // The rules every bundle's changes meet, here too: one definition for typed input and merge.
+        do {
+            try ChangeRules.check(change)
+        } catch {
+            throw FieldbookError.invalidValue(field: error.field, value: error.value, expected: error.reason)
+        }
+        if let reason = ChangeRules.authority(change, role: local.role) {
+            throw FieldbookError.notPermitted(reason)
+        }
+        // A local write succeeds only with its change in the log: a sequence number already taken
+        // (by a change this store never made) is refused, never silently dropped.
+        guard try Store.insert(change, db) else {
+            throw FieldbookError.storeFailure(
+                path: db.description,
+                message: "its log already holds change \(change.seq) of this device, which this store did not make; run `fieldbook status`")
+        }
         try db.cachedStatement(sql: "UPDATE local_state SET last_hlc = ?, last_seq = ? WHERE singleton = 1")
             .execute(arguments: [local.lastHLC.rawValue, local.lastSeq])
         // A new id has no other changes: its record is this change, no need to read the log.
@@ -137,9 +157,14 @@ extension Store {
             base: try CanonicalJSON.decode([String: [VersionID]].self, from: row["base"]))
     }
 
-    /// The record folded from its changes.
+    /// The record folded from its changes, which must all be of its kind: a record id belongs to
+    /// one kind for ever.
     static func state(of recordID: String, kind: RecordKind, _ db: Database) throws -> RecordState {
-        RecordState(kind: kind, id: recordID, changes: try changes(of: recordID, db))
+        let changes = try changes(of: recordID, db)
+        if let other = changes.first(where: { $0.kind != kind }) {
+            throw RecordKindConflict(id: recordID, kind: kind == changes[0].kind ? other.kind : kind, held: changes[0].kind)
+        }
+        return RecordState(kind: kind, id: recordID, changes: changes)
     }
 
     /// Folds a record's changes into its row and its conflicts.

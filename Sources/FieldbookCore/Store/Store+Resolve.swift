@@ -81,6 +81,17 @@ extension Store {
 
     /// Reads one field's value from what a person typed, checking it as the store would.
     func parse(_ db: Database, _ input: String, for spec: FieldSpec) throws -> FieldValue {
+        let value = try parseTyped(db, input, for: spec)
+        // The same rules a bundle's values meet (ChangeRules), from the same field specs.
+        do {
+            try ChangeRules.check(value, spec)
+        } catch {
+            throw FieldbookError.invalidValue(field: spec.name, value: input, expected: error.reason)
+        }
+        return value
+    }
+
+    private func parseTyped(_ db: Database, _ input: String, for spec: FieldSpec) throws -> FieldValue {
         let text = input.trimmingCharacters(in: .whitespacesAndNewlines)
         switch spec.type {
         case .text:
@@ -98,11 +109,11 @@ extension Store {
                     field: spec.name, value: input, expected: "give a real date as YYYY-MM-DD, e.g. 2026-11-21")
             }
             return .text(date)
-        case .count(let minimum):
+        case .count(let minimum, let maximum):
             if text.isEmpty, !spec.required { return .null }
-            guard let n = Int64(text), n >= minimum, n <= 1_000_000 else {
+            guard let n = Int64(text), n >= minimum, n <= maximum else {
                 throw FieldbookError.invalidValue(
-                    field: spec.name, value: input, expected: "give a whole number, \(minimum) or more")
+                    field: spec.name, value: input, expected: "give a whole number from \(minimum) to \(maximum)")
             }
             return .int(n)
         case .list:

@@ -154,6 +154,24 @@ public final class Store: Sendable {
         }
     }
 
+    /// Runs `body` in one write transaction and rolls it back: what a merge would do, undone.
+    func writeAndRollBack(_ body: (Database) throws -> Void) throws {
+        do {
+            try dbQueue.inDatabase { db in
+                try db.inTransaction(.immediate) {
+                    try body(db)
+                    return .rollback
+                }
+            }
+        } catch let error as FieldbookError {
+            throw error
+        } catch let error as BundleError {
+            throw error
+        } catch {
+            throw FieldbookError.storeFailure(path: path, message: Store.describe(error))
+        }
+    }
+
     /// Runs `body` in a read transaction.
     func read<T>(_ body: (Database) throws -> T) throws -> T {
         do {

@@ -123,7 +123,11 @@ import Testing
         let f = try Fixture()
         let lines = try payloadLines(f.bundle)
         #expect(lines.count == (try BundleFile.open(f.bundle).manifest.changes))
-        let counts = try craft(f, name: "counts.fbundle", lines: lines) { $0.counts["visit"] = 5 }
+        // Counts that add up but put one change under the wrong kind.
+        let counts = try craft(f, name: "counts.fbundle", lines: lines) {
+            $0.counts["visit", default: 0] -= 1
+            $0.counts["forum", default: 0] += 1
+        }
         #expect(reason(counts)?.contains("counts per kind disagree") == true)
         let ranges = try craft(f, name: "ranges.fbundle", lines: lines) { $0.devices[0].lastSeq += 1 }
         #expect(reason(ranges)?.contains("sequence ranges disagree") == true)
@@ -149,7 +153,8 @@ import Testing
         let notice = try #require(lines.lastIndex { $0.contains("\"kind\":\"notice\"") && $0.contains("\"op\":\"create\"") })
         lines[notice] = lines[notice].replacingOccurrences(of: "\"copies\":2", with: "\"copies\":-2")
         let forged = try craft(f, name: "forged.fbundle", lines: lines)
-        #expect(reason(forged) == nil)  // well-formed: only a store's rules can refuse it
+        // verify and merge judge by one set of rules: both refuse it, naming the line, field and value.
+        #expect(reason(forged)?.contains("notice change at line \(notice + 1) whose copies -2 is refused") == true)
         let before = try dump(f.office)
         guard case .rejected(let why) = f.office.merge(bundleAt: forged).status else {
             Issue.record("a notice with -2 copies merged")
@@ -157,6 +162,15 @@ import Testing
         }
         #expect(why.contains("notice"))
         #expect(try dump(f.office) == before)
+    }
+
+    /// A manifest that says, consistently, that the bundle holds one visit.
+    func oneChange(_ m: inout BundleManifest) {
+        m.changes = 1
+        m.counts = ["visit": 1]
+        m.devices = [m.devices[0]]
+        m.devices[0].count = 1
+        m.devices[0].lastSeq = m.devices[0].firstSeq
     }
 
     @Test func aDecompressionBombIsRefusedWithinItsDeclaredSize() throws {
@@ -174,7 +188,7 @@ import Testing
                 m.payload.rawSize = 1024
                 m.payload.compressedSize = summary.compressedSize
                 m.payload.sha256 = summary.sha256
-                m.changes = 1
+                oneChange(&m)
                 return m
             }).path
         #expect(reason(bomb)?.contains("inflates past its declared size") == true)
@@ -189,7 +203,7 @@ import Testing
                 m.payload.rawSize = summary.rawSize
                 m.payload.compressedSize = summary.compressedSize
                 m.payload.sha256 = summary.sha256
-                m.changes = 1
+                oneChange(&m)
                 return m
             }).path
         #expect(reason(oneLine)?.contains("longer than") == true)

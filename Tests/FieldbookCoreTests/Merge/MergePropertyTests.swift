@@ -65,7 +65,7 @@ import Testing
         for trial in 0..<5 {
             var order = bundles.shuffled(using: &rng)
             if trial > 0 { order += order.prefix(2) }  // replays of a copied stick
-            let central = try makeCentral(in: dir, name: "central-\(trial).sqlite")
+            let central = try makeCentral(in: dir, name: "central-\(trial).sqlite", round: nil)
             for bundle in order {
                 let outcome = central.merge(bundleAt: bundle)
                 #expect(outcome.status != .rejected(""), "\(outcome.status)")
@@ -91,7 +91,7 @@ import Testing
     @Test func laptopsThatExchangedEverythingEndIdentical() throws {
         let dir = TemporaryDirectory("converge")
         let bundles = try fieldWork(seed: 9, in: dir)
-        let stores = try (0..<3).map { i in try makeCentral(in: dir, name: "end-\(i).sqlite") }
+        let stores = try (0..<3).map { i in try makeCentral(in: dir, name: "end-\(i).sqlite", round: nil) }
         for (i, store) in stores.enumerated() {
             for bundle in (i == 1 ? bundles.reversed() : bundles) { _ = store.merge(bundleAt: bundle) }
         }

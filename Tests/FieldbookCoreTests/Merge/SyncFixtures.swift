@@ -43,9 +43,14 @@ func dumpRecords(_ store: Store) throws -> String {
     try dump(store).split(separator: "\n").filter { !$0.hasPrefix("change ") }.joined(separator: "\n")
 }
 
-func makeCentral(in dir: TemporaryDirectory, name: String, clock: FixedEnvironment = FixedEnvironment(seed: 7)) throws -> Store {
-    try Store.create(
-        at: dir.path(name), setup: DeviceSetup(name: "巡察办", round: "五届第五轮", central: true),
+/// A central store; each name gets its own device id (two stores sharing one would be a copied file).
+func makeCentral(
+    in dir: TemporaryDirectory, name: String, clock: FixedEnvironment? = nil, round: String? = "五届第五轮"
+) throws -> Store {
+    let seed = name.utf8.reduce(UInt64(7)) { $0 &* 31 &+ UInt64($1) }
+    let clock = clock ?? FixedEnvironment(seed: seed)
+    return try Store.create(
+        at: dir.path(name), setup: DeviceSetup(name: "巡察办", round: round, central: true),
         environment: clock.environment)
 }
 

@@ -135,7 +135,7 @@ struct TallyTests {
 
     @Test("visits to a household no longer on the roster are a line of their own, outside every village")
     func unknownHouseholds() throws {
-        let store = try fieldStore()
+        let store = try makeOfficeStore(in: dir)
         _ = try store.record(.visit, ["household": "DG003"])
         _ = try store.record(.visit, ["household": "DG003"])
         _ = try store.record(.visit, ["household": "GC002"])
@@ -150,7 +150,7 @@ struct TallyTests {
 
     @Test("records of a village the store no longer holds are a line of their own")
     func unknownVillages() throws {
-        let store = try fieldStore()
+        let store = try makeOfficeStore(in: dir)
         _ = try store.record(.visit, ["household": "XH001"])
         _ = try store.record(.forum, ["village": "新华社区", "participants": "9"])
         _ = try store.record(.notice, ["village": "新华社区", "copies": "4", "place": "社区服务中心"])
@@ -221,7 +221,7 @@ struct TallyTests {
 
     @Test("--township counts that township's villages only, and leaves out the unknown lines")
     func townshipFilter() throws {
-        let store = try fieldStore()
+        let store = try makeOfficeStore(in: dir)
         _ = try store.record(.visit, ["household": "GC001"])
         _ = try store.record(.visit, ["household": "DG001"])
         _ = try store.record(.forum, ["village": "新华社区", "participants": "12"])

@@ -1,0 +1,272 @@
+/// The one definition of what a change may hold and who may make it.
+///
+/// Every change passes here: one typed at a laptop (`appendLocalChange`), and every line of a
+/// bundle (`verify` and `merge` alike). Values are checked against their kind's field specs
+/// (``RecordKind/fields``); a change's shape (operation, tombstone, `base`) against the rules of
+/// bundles/FORMAT.md; its author's role against ``ChangeRules/authority(_:role:)``.
+public enum ChangeRules {
+    /// Longest text of a name, code, place or other one-line field, in Unicode scalars.
+    public static let shortText = 200
+    /// Longest text of a note, problem or action, in Unicode scalars.
+    public static let longText = 4000
+    /// Most items in a list (inspectors, topics, members).
+    public static let listItems = 100
+    /// Most fields a change may write that its kind does not define (from a newer writer).
+    public static let unknownFields = 32
+    /// Most versions a change may name as replaced, per field.
+    public static let baseVersions = 256
+
+    /// What is wrong with one value of a change: the field, the value as given, and why.
+    public struct Violation: Error, Sendable, Equatable, CustomStringConvertible {
+        public var field: String
+        public var value: String
+        public var reason: String
+
+        public init(field: String, value: FieldValue, reason: String) {
+            self.field = field
+            self.value = Violation.show(value)
+            self.reason = reason
+        }
+
+        public init(field: String, text: String, reason: String) {
+            self.field = field
+            self.value = text
+            self.reason = reason
+        }
+
+        public var description: String { "\(field) \(value): \(reason)" }
+
+        /// A value as a person reads it in a message: short, one line, JSON-like.
+        static func show(_ value: FieldValue) -> String {
+            let text: String
+            switch value {
+            case .null: text = "null"
+            case .int(let n): text = String(n)
+            case .text(let s): text = "\"\(s)\""
+            case .list(let items): text = "[" + items.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+            }
+            return text.count > 80 ? String(text.prefix(77)) + "…" : text
+        }
+    }
+
+    // MARK: Text
+
+    /// Why `text` cannot be stored in a field (nil when it can): too long, or holding a control
+    /// character. Notes (`multiline`) may hold line breaks and tabs; nothing may hold other C0 or C1
+    /// controls, DEL or NUL.
+    public static func textProblem(_ text: String, maxLength: Int, multiline: Bool = false) -> String? {
+        var count = 0
+        for scalar in text.unicodeScalars {
+            count += 1
+            let v = scalar.value
+            if v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v) {
+                if multiline, v == 0x0A || v == 0x09 || v == 0x0D { continue }
+                return "it holds the control character U+\(hex4(v)); remove it"
+            }
+        }
+        if count > maxLength { return "it is \(count) characters long; at most \(maxLength) are allowed" }
+        return nil
+    }
+
+    static func hex4(_ v: UInt32) -> String {
+        let digits = String(v, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+
+    /// A lowercase UUID: the only shape of device and record ids.
+    public static func isID(_ text: String) -> Bool {
+        let utf8 = text.utf8
+        guard utf8.count == 36 else { return false }
+        for (i, c) in utf8.enumerated() {
+            if i == 8 || i == 13 || i == 18 || i == 23 {
+                guard c == 0x2D else { return false }
+            } else {
+                guard (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) else { return false }
+            }
+        }
+        return true
+    }
+
+    // MARK: Values
+
+    /// Checks one value against its field's spec: type, range, set, text rules.
+    public static func check(_ value: FieldValue, _ spec: FieldSpec) throws(Violation) {
+        func fail(_ reason: String) -> Violation { Violation(field: spec.name, value: value, reason: reason) }
+        if value == .null {
+            if spec.required { throw fail("it is required") }
+            return
+        }
+        switch spec.type {
+        case .text(let maxLength, let multiline):
+            guard let s = value.text else { throw fail("it must be text") }
+            if let problem = textProblem(s, maxLength: maxLength, multiline: multiline) { throw fail(problem) }
+            if spec.required, s.allSatisfy(\.isWhitespace) { throw fail("it must not be empty") }
+        case .date:
+            guard let s = value.text, FieldDate.normalize(s) == s else {
+                throw fail("it must be a real date written YYYY-MM-DD, between 1900 and 2200")
+            }
+        case .count(let minimum, let maximum):
+            guard let n = value.int else { throw fail("it must be a whole number") }
+            guard n >= minimum, n <= maximum else { throw fail("it must be between \(minimum) and \(maximum)") }
+        case .list:
+            guard case .list(let items) = value else { throw fail("it must be a list of names") }
+            try checkList(items, field: spec.name, value: value)
+            for item in items where item.allSatisfy(\.isWhitespace) { throw fail("a list item is empty") }
+        case .priorities:
+            guard case .list(let items) = value else { throw fail("it must be a list of priority kinds") }
+            guard Set(items).count == items.count else { throw fail("a priority kind is listed twice") }
+            for item in items where PriorityKind(rawValue: item) == nil {
+                throw fail("\(item) is not a priority kind (wubao, dibao, weifang)")
+            }
+        case .choice(let words):
+            guard let s = value.text, words.contains(s) else { throw fail("it must be one of \(words.joined(separator: ", "))") }
+        case .reference(let kind):
+            guard let s = value.text, isID(s) else { throw fail("it must be the id of a \(kind.rawValue) (a lowercase UUID)") }
+        }
+    }
+
+    static func checkList(_ items: [String], field: String, value: FieldValue) throws(Violation) {
+        guard items.count <= listItems else {
+            throw Violation(field: field, value: value, reason: "it has \(items.count) items; at most \(listItems) are allowed")
+        }
+        for item in items {
+            if let problem = textProblem(item, maxLength: shortText) {
+                throw Violation(field: field, value: value, reason: "an item: \(problem)")
+            }
+        }
+    }
+
+    /// A field name a newer writer may use: lowercase letters, digits and `_`, at most 64.
+    static func isFieldName(_ name: String) -> Bool {
+        let utf8 = name.utf8
+        guard let first = utf8.first, first >= 0x61 && first <= 0x7A, utf8.count <= 64 else { return false }
+        return utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }
+    }
+
+    // MARK: Changes
+
+    /// Checks a whole change: its id, operation and tombstone, every value it writes, and its base.
+    public static func check(_ change: Change) throws(Violation) {
+        try check(kind: change.kind, recordID: change.recordID, op: change.op, fields: change.fields,
+                  base: change.base, version: change.version)
+    }
+
+    public static func check(
+        kind: RecordKind, recordID: String, op: ChangeOp, fields: [String: FieldValue],
+        base: [String: [VersionID]], version: VersionID
+    ) throws(Violation) {
+        guard isID(recordID) else { throw Violation(field: "record", text: recordID, reason: "a record id is a lowercase UUID") }
+        guard let deleted = fields[deletedField] else {
+            throw Violation(field: deletedField, text: "(absent)", reason: "every change writes \(deletedField)")
+        }
+        guard deleted == .int(0) || deleted == .int(1) else {
+            throw Violation(field: deletedField, value: deleted, reason: "it must be 0 or 1")
+        }
+        switch op {
+        case .create:
+            guard deleted == .int(0) else { throw Violation(field: deletedField, value: deleted, reason: "a create makes a live record") }
+            guard base.isEmpty else { throw Violation(field: "base", text: "{…}", reason: "a create replaces nothing") }
+        case .delete:
+            guard deleted == .int(1) else { throw Violation(field: deletedField, value: deleted, reason: "a delete writes 1") }
+            guard fields.count == 1 else {
+                throw Violation(field: fields.keys.first { $0 != deletedField } ?? "fields", text: "…", reason: "a delete writes only \(deletedField)")
+            }
+        case .update:
+            break
+        }
+        var unknown = 0
+        for (name, value) in fields where name != deletedField {
+            if let spec = kind.field(name) {
+                try check(value, spec)
+            } else {
+                unknown += 1
+                guard unknown <= unknownFields else {
+                    throw Violation(field: name, value: value, reason: "a change may carry at most \(unknownFields) fields its kind does not define")
+                }
+                guard isFieldName(name) else {
+                    throw Violation(field: String(name.prefix(64)), value: value, reason: "a field name is lowercase letters, digits and _")
+                }
+                switch value {
+                case .null, .int: break
+                case .text(let s):
+                    if let problem = textProblem(s, maxLength: longText, multiline: true) {
+                        throw Violation(field: name, value: value, reason: problem)
+                    }
+                case .list(let items): try checkList(items, field: name, value: value)
+                }
+            }
+        }
+        if op == .create {
+            for spec in kind.fields where spec.required && (fields[spec.name] ?? .null) == .null {
+                throw Violation(field: spec.name, text: "(absent)", reason: "a \(kind.rawValue) needs it")
+            }
+            if let key = naturalKey(kind, fields), RecordID.derived(kind, key: key) != recordID {
+                throw Violation(field: "record", text: recordID, reason: "a \(kind.rawValue)'s id is derived from its \(kind == .household ? "code" : "name") \(key)")
+            }
+        }
+        for (name, versions) in base {
+            guard fields[name] != nil else {
+                throw Violation(field: "base", text: name, reason: "it names a field the change does not write")
+            }
+            guard !versions.isEmpty, versions.count <= baseVersions else {
+                throw Violation(field: "base", text: name, reason: "a field replaces between 1 and \(baseVersions) versions")
+            }
+            for v in versions {
+                guard isID(v.device), v.seq >= 1 else {
+                    throw Violation(field: "base", text: v.description, reason: "a version is DEVICE:SEQ, with a lowercase UUID and a number from 1")
+                }
+                guard v.device != version.device || v.seq < version.seq else {
+                    throw Violation(field: "base", text: v.description, reason: "a change can replace only earlier changes of its own device")
+                }
+            }
+            guard Set(versions).count == versions.count else {
+                throw Violation(field: "base", text: name, reason: "it names a version twice")
+            }
+        }
+    }
+
+    /// The key a reference record's id is derived from, for kinds whose key is one of their fields.
+    static func naturalKey(_ kind: RecordKind, _ fields: [String: FieldValue]) -> String? {
+        switch kind {
+        case .township, .round, .team: fields["name"]?.text
+        case .household: fields["code"]?.text
+        default: nil
+        }
+    }
+
+    // MARK: Who may change what
+
+    /// Why a device of `role` may not make `change` (nil when it may).
+    ///
+    /// Central stores (the office) change anything. A field store records visits, forums, notices
+    /// and fixes; creates the households it finds in the field (`source` `field`); and may create a
+    /// round or a team by name (its id is derived from the name, so that only asserts the name
+    /// exists). Townships, villages and roster households, and any change to an existing round,
+    /// team or household, are the office's.
+    public static func authority(_ change: Change, role: DeviceRole) -> String? {
+        authority(kind: change.kind, op: change.op, fields: change.fields, role: role)
+    }
+
+    public static func authority(kind: RecordKind, op: ChangeOp, fields: [String: FieldValue], role: DeviceRole) -> String? {
+        guard role == .field else { return nil }
+        switch kind {
+        case .visit, .forum, .notice, .fix:
+            return nil
+        case .round, .team:
+            return op == .create ? nil : "only the office changes or deletes a \(kind.rawValue)"
+        case .household:
+            if op == .create, fields["source"] == .text("field") { return nil }
+            return op == .create
+                ? "a field store creates only households found in the field (source field); the roster is the office's"
+                : "only the office changes or deletes a household; record a note, the office decides"
+        case .township, .village:
+            return "only the office changes the roster's \(kind == .township ? "townships" : "villages")"
+        }
+    }
+}
+
+/// A store's role: a laptop in the field, or the office's central store.
+public enum DeviceRole: String, Sendable, Codable, CaseIterable {
+    case field
+    case central
+}
