@@ -50,7 +50,11 @@ let package = Package(
             ]
         ),
         // Fixtures shared by the test targets: temporary stores, a fixed clock, counting ids.
-        .target(name: "FieldbookTestSupport", dependencies: ["FieldbookCore"]),
+        // Also zlib and SHA-256, to write crafted (hostile) bundles byte by byte.
+        .target(
+            name: "FieldbookTestSupport",
+            dependencies: ["FieldbookCore", "CZlibSys", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // Tests of the core, folder by folder.
         .testTarget(name: "FieldbookCoreTests", dependencies: ["FieldbookCore", "FieldbookTestSupport"]),
         // Tests of the commands: parsing in process, and the built binary end to end.
