@@ -5,19 +5,37 @@ import Foundation
 extension Fieldbook {
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check bundle files without any store, and print what each holds.",
-            discussion: "Exit code 0 when every bundle is sound, 65 when any is not.")
+            abstract: "Check bundle files, and print what each holds.",
+            discussion: """
+                Without --db, every rule a bundle can be judged by alone: envelope, manifest, every \
+                change and value. With --db STORE, also the rules only that store can know (who may \
+                change what, a copied device id, a record of another kind): the bundle is merged and \
+                rolled back, so a bundle verify calls sound merges. Exit code 0 when every bundle is \
+                sound, 65 when any is not.
+                """)
 
         @Argument(help: "Bundle files, or folders of them.") var bundles: [String]
         @Flag(help: "Print the manifests as JSON.") var json = false
+        @Option(name: .long, help: "Also judge the bundles by this store's rules (nothing is written).")
+        var db: String?
 
         func run() throws {
             var bad = 0
             var manifests: [JSONValue] = []
+            let store = try db.map { path in
+                try Store.open(at: path, environment: CommandContext.fieldbookEnvironment(ProcessInfo.processInfo.environment))
+            }
             for path in BundlePaths.expand(bundles) {
                 let name = (path as NSString).lastPathComponent
                 do {
-                    let m = try BundleVerifier.verify(path)
+                    let m: BundleManifest
+                    if let store {
+                        let outcome = store.merge(bundleAt: path, options: MergeOptions(dryRun: true))
+                        if case .rejected(let reason) = outcome.status { throw BundleError(reason) }
+                        m = try outcome.manifest ?? BundleVerifier.verify(path)
+                    } else {
+                        m = try BundleVerifier.verify(path)
+                    }
                     if json {
                         manifests.append(.object(["file": .string(path), "sound": .bool(true), "manifest": BundleText.json(m)]))
                         continue
