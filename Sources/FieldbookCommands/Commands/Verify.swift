@@ -41,26 +41,28 @@ extension Fieldbook {
                         continue
                     }
                     let p = m.payload
-                    print("\(name): sound")
-                    print("  bundle   \(m.bundleID)  (format \(m.format), \(m.scope))")
-                    print("  device   \(m.device.name)" + (m.device.team.map { ", team \($0)" } ?? "") + (m.round.map { ", round \($0)" } ?? ""))
-                    print("  created  \(m.createdAt)")
-                    print("  changes  \(m.changes): \(BundleText.counts(m))")
-                    for d in m.devices {
-                        print("  from     \(d.name): changes \(d.firstSeq)–\(d.lastSeq) (\(d.count))")
-                    }
-                    print("  size     \(p.rawSize) bytes raw, \(p.compressedSize) compressed (\(BundleText.ratio(p)))")
-                    print("  sha256   \(p.sha256)")
+                    // Every line names what the manifest holds, which came from a stick: one line each.
+                    var lines = [
+                        "\(name): sound",
+                        "  bundle   \(m.bundleID)  (format \(m.format), \(m.scope))",
+                        "  device   \(m.device.name)" + (m.device.team.map { ", team \($0)" } ?? "") + (m.round.map { ", round \($0)" } ?? ""),
+                        "  created  \(m.createdAt)",
+                        "  changes  \(m.changes): \(BundleText.counts(m))",
+                    ]
+                    lines += m.devices.map { d in "  from     \(d.name): changes \(d.firstSeq)–\(d.lastSeq) (\(d.count))" }
+                    lines.append("  size     \(p.rawSize) bytes raw, \(p.compressedSize) compressed (\(BundleText.ratio(p)))")
+                    lines.append("  sha256   \(p.sha256)")
+                    print(lines.map(\.oneLine).joined(separator: "\n"))
                 } catch let error as BundleError {
                     bad += 1
                     if json {
                         manifests.append(.object(["file": .string(path), "sound": .bool(false), "reason": .string(error.reason)]))
                     } else {
-                        Console.error("\(name): \(error.reason)")
+                        Console.error("\(name): \(error.reason)".oneLine)
                     }
                 }
             }
-            if json { print(JSONValue.array(manifests).rendered()) }
+            if json { Console.writeRaw(JSONValue.array(manifests).rendered() + "\n") }
             if bad > 0 {
                 Console.error("fieldbook: \(bad) of \(BundlePaths.expand(bundles).count) bundles are not sound.")
                 throw ExitCode(65)
