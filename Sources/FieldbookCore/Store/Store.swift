@@ -189,7 +189,7 @@ public final class Store: Sendable {
         } catch let error as BundleError {
             throw error
         } catch {
-            throw FieldbookError.storeFailure(path: path, message: Store.describe(error))
+            throw FieldbookError.storeReadFailure(path: path, message: Store.describe(error))
         }
     }
 }
