@@ -144,7 +144,7 @@ extension Store {
                 // One this store holds already was judged when it first came; a new one is refused.
                 guard try holds(line) else {
                     throw BundleError(
-                        "has a \(line.kind.rawValue) \(line.op.rawValue) at line \(number) by \(devices.name(line.device)) (a \(role.rawValue) store) that this store refuses: \(reason)")
+                        "has a \(line.kind.rawValue) \(line.op.rawValue) at line \(number) by \(devices.name(line.device)) (\(devices.standing(line.device))) that this store refuses: \(reason)")
                 }
                 return
             }

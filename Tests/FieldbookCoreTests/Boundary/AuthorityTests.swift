@@ -220,4 +220,31 @@ let hlc2026 = HybridTimestamp(millis: 1_795_222_800_000, counter: 0)
         #expect(t.office.merge(bundleAt: fromB).status == .alreadyMerged)
         #expect(try name() == "笔记本B")
     }
+
+    /// A laptop may add a household it found in the field, but a "found" household with the code of
+    /// one on the roster cannot take the roster's place, whatever its clock: its values are kept
+    /// as conflicts for the office, in whatever order the bundles arrive.
+    @Test func aFieldHouseholdCannotOverrideTheRosterWhateverItsClock() throws {
+        let t = try MergeTests.Team()
+        let laptop = try localDeviceID(t.a)
+        let farFuture = HybridTimestamp(millis: 1_795_222_800_000 + 90 * 86_400_000, counter: 0)
+        let id = RecordID.household(code: "DG001")
+        let found = Change(
+            device: laptop, seq: 60, hlc: farFuture, kind: .household, recordID: id, op: .create,
+            fields: ["village": .text(RecordID.village(township: "古城乡", name: "西河村")), "code": .text("DG001"),
+                     "group": .null, "head": .text("冒名"), "priority": .list([]), "source": .text("field"), deletedField: .int(0)])
+        let bundle = try craftBundle(
+            in: t.dir, name: "found.fbundle", packer: .init(id: laptop, name: "笔记本A", team: "第一巡察组", role: "field"),
+            changes: [found])
+        for order in [[bundle, t.rosterBundle], [t.rosterBundle, bundle]] {
+            let office = try makeCentral(in: t.dir, name: "office-\(order[0].hashValue).sqlite", round: nil)
+            for path in order { #expect(office.merge(bundleAt: path).status == .merged) }
+            let record = try office.record(id: id)
+            #expect(record["head"] == .text("张建国"))
+            #expect(record["source"] == .text("roster"))
+            #expect(record["village"] == .text(RecordID.village(township: "城关镇", name: "东关村")))
+            let conflicts = try office.conflicts().filter { $0.recordID == id }
+            #expect(Set(conflicts.map(\.field)) == ["head", "source", "village", "priority", "group"])
+        }
+    }
 }
