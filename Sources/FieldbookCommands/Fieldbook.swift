@@ -83,7 +83,7 @@ struct CommandContext {
         if let fixed = environment["FIELDBOOK_NOW"], !fixed.isEmpty {
             let formatter = ISO8601DateFormatter()
             guard let start = formatter.date(from: fixed) else {
-                throw ValidationError("FIELDBOOK_NOW must be an ISO 8601 time such as 2026-11-21T09:00:00+08:00, not \(fixed).")
+                throw ValidationError("FIELDBOOK_NOW must be an ISO 8601 time such as 2026-11-21T09:00:00+08:00, not \(fixed.oneLine).")
             }
             // A clock that starts within ten seconds after FIELDBOOK_NOW (where in those ten seconds
             // follows the real clock, so successive commands do not all start at one millisecond
@@ -97,10 +97,4 @@ struct CommandContext {
     }
 
     func open() throws -> Store { try Store.open(at: path, environment: environment) }
-}
-
-enum Console {
-    static func error(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
-    }
 }

@@ -14,14 +14,14 @@ extension Fieldbook {
             let conflicts = try context.open().conflicts()
             let zone = context.environment.timeZone
             if json {
-                print(JSONValue.array(conflicts.map { c in
+                Console.writeRaw(JSONValue.array(conflicts.map { c in
                     .object([
                         "id": .string(c.id), "kind": .string(c.kind.rawValue), "record_id": .string(c.recordID),
                         "record": .string(c.record), "field": .string(c.field),
                         "kept": .object(["value": .string(c.kept), "device": .string(c.keptDevice), "at": .string(c.keptAt.formatted(in: zone))]),
                         "overwritten": .object(["value": .string(c.overwritten), "device": .string(c.overwrittenDevice), "at": .string(c.overwrittenAt.formatted(in: zone))]),
                     ])
-                }).rendered())
+                }).rendered() + "\n")
                 return
             }
             guard !conflicts.isEmpty else {
@@ -29,9 +29,9 @@ extension Fieldbook {
                 return
             }
             for c in conflicts {
-                print("\(c.id)  \(c.kind.rawValue) \(c.recordID.prefix(13)) \(c.record)")
-                print("    \(c.field): kept \(c.kept)  (\(c.keptDevice), \(c.keptAt.formatted(in: zone)))")
-                print("    \(String(repeating: " ", count: c.field.count))  overwritten \(c.overwritten)  (\(c.overwrittenDevice), \(c.overwrittenAt.formatted(in: zone)))")
+                print("\(c.id)  \(c.kind.rawValue) \(c.recordID.prefix(13)) \(c.record)".oneLine)
+                print("    \(c.field): kept \(c.kept)  (\(c.keptDevice), \(c.keptAt.formatted(in: zone)))".oneLine)
+                print("    \(String(repeating: " ", count: c.field.oneLine.count))  overwritten \(c.overwritten)  (\(c.overwrittenDevice), \(c.overwrittenAt.formatted(in: zone)))".oneLine)
             }
             print("\(conflicts.count) conflicts. Decide one with `fieldbook conflicts resolve ID --keep kept|overwritten` or `--value VALUE`.")
         }
@@ -48,14 +48,14 @@ extension Fieldbook {
             func validate() throws {
                 guard (keep == nil) != (value == nil) else { throw ValidationError("Give either --keep kept|overwritten or --value VALUE.") }
                 if let keep, !["kept", "overwritten"].contains(keep) {
-                    throw ValidationError("--keep takes kept or overwritten, not \(keep).")
+                    throw ValidationError("--keep takes kept or overwritten, not \(keep.oneLine).")
                 }
             }
 
             func run(_ context: CommandContext) throws {
                 let choice: ConflictChoice = value.map { .value($0) } ?? (keep == "kept" ? .kept : .overwritten)
                 let record = try context.open().resolveConflict(id, keep: choice)
-                print("Resolved conflict \(id): \(RecordReport.summary(record))")
+                print("Resolved conflict \(id): \(RecordReport.summary(record))".oneLine)
             }
         }
     }

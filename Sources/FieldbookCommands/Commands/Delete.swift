@@ -13,7 +13,7 @@ extension Fieldbook {
             let store = try context.open()
             let record = try store.delete(id)
             let short = try store.shortIDs(for: [record.id])[record.id] ?? record.id
-            print("Deleted \(RecordReport.summary(record)). `fieldbook history \(short)` shows what it held.")
+            print("Deleted \(RecordReport.summary(record)). `fieldbook history \(short)` shows what it held.".oneLine)
         }
     }
 }

@@ -20,7 +20,7 @@ extension Fieldbook {
 
         func validate() throws {
             guard ["district", "province", "sample"].contains(scale) else {
-                throw ValidationError("--scale takes district, province or sample, not \(scale).")
+                throw ValidationError("--scale takes district, province or sample, not \(scale.oneLine).")
             }
         }
 
@@ -36,7 +36,7 @@ extension Fieldbook {
             var seen = Set<String>()
             for outcome in report.outcomes {
                 let copy = outcome.manifest.map { !seen.insert($0.bundleID).inserted } ?? false
-                let name = (outcome.path as NSString).lastPathComponent
+                let name = (outcome.path as NSString).lastPathComponent.oneLine
                 switch outcome.status {
                 case .merged: merged += 1
                 case .alreadyMerged:
@@ -44,7 +44,7 @@ extension Fieldbook {
                     // Bundles a teammate relayed are expected; a file copied twice is worth showing.
                     if copy { print("  already merged  \(name)  (the same bundle, copied twice)") }
                 case .rejected(let reason):
-                    print("  rejected        \(name): \(reason)")
+                    print("  rejected        \(name): \(reason.oneLine)")
                 }
                 if let ahead = outcome.aheadBy {
                     print("  flagged         \(name): its clock ran \(BundleText.duration(ahead)) ahead of the office's")
@@ -58,14 +58,14 @@ extension Fieldbook {
                 print("")
                 print("Conflicts kept for review (`fieldbook conflicts`):")
                 for c in conflicts {
-                    print("  \(c.kind.rawValue) \(c.record)")
-                    print("    \(c.field): kept \"\(c.kept)\" (\(c.keptDevice)); overwritten \"\(c.overwritten)\" (\(c.overwrittenDevice))")
+                    print("  \(c.kind.rawValue) \(c.record)".oneLine)
+                    print("    \(c.field): kept \"\(c.kept)\" (\(c.keptDevice)); overwritten \"\(c.overwritten)\" (\(c.overwrittenDevice))".oneLine)
                 }
             }
             print("")
-            try DemoTally.print(office: office, directory: dir)
+            try DemoTally.show(office: office, directory: dir)
             print("")
-            print("Files written under \(dir)/:")
+            print("Files written under \(dir.oneLine)/:")
             print("  roster.csv                  the district roster (\(NumberText.grouped(report.district.householdCount)) households)")
             print("  office.sqlite               the office's central store, every bundle merged")
             print("  laptops/*.sqlite            \(report.laptopPaths.count) laptops' stores")
@@ -73,9 +73,9 @@ extension Fieldbook {
             print("  report.html                 the office's coverage report")
             print("")
             print("Try next:")
-            print("  swift run fieldbook status --db \(dir)/office.sqlite")
-            print("  swift run fieldbook conflicts --db \(dir)/office.sqlite")
-            print("  swift run fieldbook tally --db \(dir)/office.sqlite --by township")
+            print("  swift run fieldbook status --db \(dir.oneLine)/office.sqlite")
+            print("  swift run fieldbook conflicts --db \(dir.oneLine)/office.sqlite")
+            print("  swift run fieldbook tally --db \(dir.oneLine)/office.sqlite --by township")
             print(String(format: "\nDone in %.0f s.", Date().timeIntervalSince(started)))
         }
     }
@@ -83,19 +83,19 @@ extension Fieldbook {
 
 /// The district tally the demo ends with, beside the real year's figures, and the HTML report.
 enum DemoTally {
-    static func print(office: Store, directory: String) throws {
+    static func show(office: Store, directory: String) throws {
         let report = try office.tally(TallyQuery())
-        Swift.print(TallyTable.render(report, by: .township, language: .zh))
+        print(TallyTable.render(report, by: .township, language: .zh))
         let d = report.district
-        Swift.print("")
-        Swift.print("The district's year, beside the real one (睢阳区, in brackets):")
-        Swift.print("  villages and communities inspected  \(d.villagesInspected) of \(d.villages), \(d.inspectedPercent ?? 0)%   [213 of 349, 61%]")
-        Swift.print("  households visited                  \(NumberText.grouped(d.visited))   [14,743]")
-        Swift.print("  forum participants (人次)           \(NumberText.grouped(d.participants))   [2,125]")
-        Swift.print("  notices posted (张)                 \(NumberText.grouped(d.copies))   [2,130]")
-        Swift.print("  problems fixed on the spot (个)     \(d.fixes)   [62]")
+        print("")
+        print("The district's year, beside the real one (睢阳区, in brackets):")
+        print("  villages and communities inspected  \(d.villagesInspected) of \(d.villages), \(d.inspectedPercent ?? 0)%   [213 of 349, 61%]")
+        print("  households visited                  \(NumberText.grouped(d.visited))   [14,743]")
+        print("  forum participants (人次)           \(NumberText.grouped(d.participants))   [2,125]")
+        print("  notices posted (张)                 \(NumberText.grouped(d.copies))   [2,130]")
+        print("  problems fixed on the spot (个)     \(d.fixes)   [62]")
         let priority = PriorityKind.allCases.map { "\($0.chinese) \(d[$0].visited)/\(d[$0].households)" }.joined(separator: ", ")
-        Swift.print("  priority households visited        \(priority)")
+        print("  priority households visited        \(priority)")
         let html = TallyHTML.render(report, by: .village, language: .zh)
         try html.write(toFile: (directory as NSString).appendingPathComponent("report.html"), atomically: true, encoding: .utf8)
     }

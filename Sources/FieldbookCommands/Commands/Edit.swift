@@ -14,7 +14,7 @@ extension Fieldbook {
         func validate() throws {
             guard !assignments.isEmpty else { throw ValidationError("Give at least one --set FIELD=VALUE.") }
             for assignment in assignments where !assignment.contains("=") {
-                throw ValidationError("--set \(assignment) is not FIELD=VALUE.")
+                throw ValidationError("--set \(assignment.oneLine) is not FIELD=VALUE.")
             }
         }
 
@@ -24,7 +24,7 @@ extension Fieldbook {
                 return (parts[0].trimmingCharacters(in: .whitespaces), parts.count > 1 ? String(parts[1]) : "")
             }
             let (record, changed) = try context.open().edit(id, set: pairs)
-            print("Edited \(record.kind.rawValue) \(record.id) (\(changed.joined(separator: ", "))): \(RecordReport.headline(record))")
+            print("Edited \(record.kind.rawValue) \(record.id) (\(changed.joined(separator: ", "))): \(RecordReport.headline(record))".oneLine)
         }
     }
 }

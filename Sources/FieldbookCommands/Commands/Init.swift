@@ -24,7 +24,7 @@ extension Fieldbook {
             var line = "Created \(central ? "central " : "")store \(context.path) for device \(status.deviceName) (id \(status.deviceID))"
             if let team = status.team { line += ", team \(team)" }
             if let round = status.round { line += ", round \(round)" }
-            print(line + ".")
+            print((line + ".").oneLine)
         }
     }
 }

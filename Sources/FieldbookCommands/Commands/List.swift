@@ -15,7 +15,7 @@ extension Fieldbook {
 
         func validate() throws {
             if let kind, List.kinds(kind) == nil {
-                throw ValidationError("Unknown kind \(kind): use visits, forums, notices or fixes.")
+                throw ValidationError("Unknown kind \(kind.oneLine): use visits, forums, notices or fixes.")
             }
         }
 
@@ -31,7 +31,7 @@ extension Fieldbook {
             let store = try context.open()
             let records = try store.list(filter)
             if json {
-                print(JSONValue.array(records.map(RecordReport.json)).rendered())
+                Console.writeRaw(JSONValue.array(records.map(RecordReport.json)).rendered() + "\n")
             } else {
                 print(RecordReport.table(records, shortIDs: try store.shortIDs(for: records.map(\.id))))
             }

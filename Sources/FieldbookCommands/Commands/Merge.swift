@@ -19,21 +19,21 @@ extension Fieldbook {
         func run(_ context: CommandContext) throws {
             let store = try context.open()
             let paths = BundlePaths.expand(bundles)
-            guard !paths.isEmpty else { throw ValidationError("No bundle files in \(bundles.joined(separator: ", ")).") }
+            guard !paths.isEmpty else { throw ValidationError("No bundle files in \(bundles.joined(separator: ", ").oneLine).") }
             var merged = 0, already = 0, rejected = 0
             let showProgress = isatty(STDERR_FILENO) == 1
             for path in paths {
-                let name = (path as NSString).lastPathComponent
+                // A file name from a stick is data like any other: shown on one line, escaped.
+                let name = (path as NSString).lastPathComponent.oneLine
                 var progress: (@Sendable (Int, Int) -> Void)? = nil
                 if showProgress {
                     progress = { done, total in
                         let percent = total > 0 ? done * 100 / total : 100
-                        let text = "\r  merging \(name): \(percent)% of \(total) changes   "
-                        FileHandle.standardError.write(Data(text.utf8))
+                        Console.progress("  merging \(name): \(percent)% of \(total) changes   ")
                     }
                 }
                 let outcome = store.merge(bundleAt: path, options: MergeOptions(maxSkew: maxSkew * 60, progress: progress))
-                if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+                if showProgress { Console.clearProgress() }
                 switch outcome.status {
                 case .merged:
                     merged += 1
@@ -46,7 +46,7 @@ extension Fieldbook {
                     print("already merged  \(name)")
                 case .rejected(let reason):
                     rejected += 1
-                    print("rejected        \(name): \(reason)")
+                    print("rejected        \(name): \(reason.oneLine)")
                 }
                 if let ahead = outcome.aheadBy {
                     print("  ! its clock ran \(BundleText.duration(ahead)) ahead of this machine's: check that laptop's clock. Its edits win only against edits that never saw them.")
@@ -56,10 +56,10 @@ extension Fieldbook {
             let conflicts = try store.conflictCount()
             if conflicts > 0 { print("\(conflicts) conflicts to review: `fieldbook conflicts`.") }
             for device in try store.devices() where !device.gaps.isEmpty {
-                print("gap: changes \(device.gaps.map(Status.describe).joined(separator: ", ")) of \(device.name) have not arrived yet.")
+                print("gap: changes \(device.gaps.map(Status.describe).joined(separator: ", ")) of \(device.name.oneLine) have not arrived yet.")
             }
             for unknown in try store.unknownReferences() {
-                print("kept: \(unknown.count) \(unknown.kind.plural) point at a \(unknown.field) this store does not know yet.")
+                print("kept: \(unknown.count) \(unknown.kind.plural) point at a \(unknown.field.oneLine) this store does not know yet.")
             }
             if rejected > 0 {
                 Console.error("fieldbook: \(rejected) of \(paths.count) bundles were rejected (reasons above); the others were merged.")

@@ -27,12 +27,12 @@ extension Fieldbook {
                 throw FieldbookError.storeFailure(path: out, message: "the bundle \(error.reason)")
             }
             guard let (path, manifest) = packed else {
-                print("Nothing to pack: every change in \(context.path) is already in a bundle. Use --all to re-export everything.")
+                print("Nothing to pack: every change in \(context.path.oneLine) is already in a bundle. Use --all to re-export everything.")
                 return
             }
             let p = manifest.payload
             print(
-                "Packed \(manifest.changes) changes into \(path) "
+                "Packed \(manifest.changes) changes into \(path.oneLine) "
                     + "(\(BundleText.bytes(p.compressedSize)), \(BundleText.ratio(p)) smaller than raw).")
         }
     }

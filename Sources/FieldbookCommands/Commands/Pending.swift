@@ -42,9 +42,9 @@ extension Fieldbook {
             case .csv: text = TallyCSV.pending(list, language: language)
             case .json: text = TallyJSON.pending(list) + "\n"
             }
-            try ReportOutput.emit(text, to: out)
+            try ReportOutput.emit(text, to: out, exact: format != .table)
             if let out {
-                print("Wrote \(out) (\(format.rawValue)): \(list.pending.count) households not yet visited, \(list.priorityPending) of them priority.")
+                print("Wrote \(out.oneLine) (\(format.rawValue)): \(list.pending.count) households not yet visited, \(list.priorityPending) of them priority.")
             }
         }
     }

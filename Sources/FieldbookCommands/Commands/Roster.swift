@@ -21,18 +21,18 @@ extension Fieldbook {
             func run(_ context: CommandContext) throws {
                 let report = try context.open().importRoster(csvAt: file)
                 print(
-                    "Imported \(file): \(report.added) households added, \(report.updated) updated, "
+                    "Imported \(file.oneLine): \(report.added) households added, \(report.updated) updated, "
                         + "\(report.unchanged) unchanged, \(report.rejected.count) rejected "
                         + "(\(report.townshipsAdded) townships and \(report.villagesAdded) villages added).")
                 if !report.ignoredColumns.isEmpty {
-                    print("Ignored columns: \(report.ignoredColumns.joined(separator: ", ")).")
+                    print("Ignored columns: \(report.ignoredColumns.joined(separator: ", ")).".oneLine)
                 }
                 guard report.rejected.isEmpty else {
                     for rejection in report.rejected {
-                        Console.error("\(file):\(rejection.line): \(rejection.reason)")
+                        Console.error("\(file):\(rejection.line): \(rejection.reason)".oneLine)
                     }
                     Console.error(
-                        "fieldbook: \(report.rejected.count) rows of \(file) were rejected (listed above); the others were imported. Fix those rows and import the file again.")
+                        "fieldbook: \(report.rejected.count) rows of \(file.oneLine) were rejected (listed above); the others were imported. Fix those rows and import the file again.")
                     throw ExitCode(65)
                 }
             }

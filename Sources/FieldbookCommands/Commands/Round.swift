@@ -15,7 +15,7 @@ extension Fieldbook {
             if let name { try store.setRound(name) }
             if let inspectors { try store.setInspectors(inspectors) }
             let status = try store.status()
-            print("Round: \(status.round ?? "none set")" + (status.inspectors.isEmpty ? "" : "; inspectors: \(status.inspectors.joined(separator: "、"))"))
+            print(("Round: \(status.round ?? "none set")" + (status.inspectors.isEmpty ? "" : "; inspectors: \(status.inspectors.joined(separator: "、"))")).oneLine)
         }
     }
 }

@@ -11,7 +11,11 @@ extension Fieldbook {
 
         func run(_ context: CommandContext) throws {
             let record = try context.open().record(id: id)
-            print(json ? RecordReport.json(record).rendered() : RecordReport.detail(record, timeZone: context.environment.timeZone))
+            if json {
+                Console.writeRaw(RecordReport.json(record).rendered() + "\n")
+            } else {
+                print(RecordReport.detail(record, timeZone: context.environment.timeZone))
+            }
         }
     }
 }

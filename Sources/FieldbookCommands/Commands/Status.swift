@@ -31,7 +31,7 @@ extension Fieldbook {
             let waiting = try store.waitingChanges()
             if waiting > 0 { print("waiting    \(waiting) changes wait for their record's create, not yet merged") }
             for unknown in try store.unknownReferences() {
-                print("unknown    \(unknown.count) \(unknown.kind.plural) point at a \(unknown.field) this store does not know (kept)")
+                print("unknown    \(unknown.count) \(unknown.kind.plural) point at a \(unknown.field) this store does not know (kept)".oneLine)
             }
         }
 

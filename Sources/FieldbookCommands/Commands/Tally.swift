@@ -52,10 +52,10 @@ extension Fieldbook {
             case .json: text = TallyJSON.render(report) + "\n"
             case .html: text = TallyHTML.render(report, by: level, language: language)
             }
-            try ReportOutput.emit(text, to: out)
+            try ReportOutput.emit(text, to: out, exact: format != .table)
             if let out {
                 let villages = report.villages.count
-                print("Wrote \(out) (\(format.rawValue)): \(villages) villages in \(report.townships.count) townships, \(report.district.villagesInspected) inspected.")
+                print("Wrote \(out.oneLine) (\(format.rawValue)): \(villages) villages in \(report.townships.count) townships, \(report.district.villagesInspected) inspected.")
             }
         }
     }
@@ -63,16 +63,19 @@ extension Fieldbook {
 
 /// Where a report goes: the terminal, or a file written whole or not at all.
 enum ReportOutput {
-    static func emit(_ text: String, to path: String?) throws {
+    /// Writes `text` to `path`, or to the terminal: `exact` for CSV, JSON and HTML, which must keep
+    /// the exact text, else (a table, whose values the core already shows escaped) through the
+    /// guard every line for a person goes through.
+    static func emit(_ text: String, to path: String?, exact: Bool) throws {
         guard let path else {
-            FileHandle.standardOutput.write(Data(text.utf8))
+            if exact { Console.writeRaw(text) } else { Console.out(text) }
             return
         }
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
             let reason = (error as NSError).localizedFailureReason ?? error.localizedDescription
-            Console.error("fieldbook: could not write \(path): \(reason.oneLine) Choose another path with --out.")
+            Console.error("fieldbook: could not write \(path.oneLine): \(reason.oneLine) Choose another path with --out.")
             throw ExitCode(74)
         }
     }

@@ -5,44 +5,64 @@ import Foundation
 extension Fieldbook {
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check bundle files without any store, and print what each holds.",
-            discussion: "Exit code 0 when every bundle is sound, 65 when any is not.")
+            abstract: "Check bundle files, and print what each holds.",
+            discussion: """
+                Without --db, every rule a bundle can be judged by alone: envelope, manifest, every \
+                change and value. With --db STORE, also the rules only that store can know (who may \
+                change what, a copied device id, a record of another kind): the bundle is merged and \
+                rolled back, so a bundle verify calls sound merges. Exit code 0 when every bundle is \
+                sound, 65 when any is not.
+                """)
 
         @Argument(help: "Bundle files, or folders of them.") var bundles: [String]
         @Flag(help: "Print the manifests as JSON.") var json = false
+        @Option(name: .long, help: "Also judge the bundles by this store's rules (nothing is written).")
+        var db: String?
 
         func run() throws {
             var bad = 0
             var manifests: [JSONValue] = []
+            let store = try db.map { path in
+                try Store.open(at: path, environment: CommandContext.fieldbookEnvironment(ProcessInfo.processInfo.environment))
+            }
             for path in BundlePaths.expand(bundles) {
                 let name = (path as NSString).lastPathComponent
                 do {
-                    let m = try BundleVerifier.verify(path)
+                    let m: BundleManifest
+                    if let store {
+                        let outcome = store.merge(bundleAt: path, options: MergeOptions(dryRun: true))
+                        if case .rejected(let reason) = outcome.status { throw BundleError(reason) }
+                        m = try outcome.manifest ?? BundleVerifier.verify(path)
+                    } else {
+                        m = try BundleVerifier.verify(path)
+                    }
                     if json {
                         manifests.append(.object(["file": .string(path), "sound": .bool(true), "manifest": BundleText.json(m)]))
                         continue
                     }
                     let p = m.payload
-                    print("\(name): sound")
-                    print("  bundle   \(m.bundleID)  (format \(m.format), \(m.scope))")
-                    print("  device   \(m.device.name)" + (m.device.team.map { ", team \($0)" } ?? "") + (m.round.map { ", round \($0)" } ?? ""))
-                    print("  created  \(m.createdAt)")
-                    print("  changes  \(m.changes): \(BundleText.counts(m))")
-                    for d in m.devices {
-                        print("  from     \(d.name): changes \(d.firstSeq)–\(d.lastSeq) (\(d.count))")
-                    }
-                    print("  size     \(p.rawSize) bytes raw, \(p.compressedSize) compressed (\(BundleText.ratio(p)))")
-                    print("  sha256   \(p.sha256)")
+                    // Every line names what the manifest holds, which came from a stick: one line each.
+                    var lines = [
+                        "\(name): sound",
+                        "  bundle   \(m.bundleID)  (format \(m.format), \(m.scope))",
+                        "  device   \(m.device.name)" + (m.device.team.map { ", team \($0)" } ?? "") + (m.round.map { ", round \($0)" } ?? ""),
+                        "  created  \(m.createdAt)",
+                        "  changes  \(m.changes): \(BundleText.counts(m))",
+                    ]
+                    lines += m.devices.map { d in "  from     \(d.name): changes \(d.firstSeq)–\(d.lastSeq) (\(d.count))" }
+                    lines.append("  size     \(p.rawSize) bytes raw, \(p.compressedSize) compressed (\(BundleText.ratio(p)))")
+                    lines.append("  sha256   \(p.sha256)")
+                    print(lines.map(\.oneLine).joined(separator: "\n"))
                 } catch let error as BundleError {
                     bad += 1
                     if json {
                         manifests.append(.object(["file": .string(path), "sound": .bool(false), "reason": .string(error.reason)]))
                     } else {
-                        Console.error("\(name): \(error.reason)")
+                        Console.error("\(name): \(error.reason)".oneLine)
                     }
                 }
             }
-            if json { print(JSONValue.array(manifests).rendered()) }
+            if json { Console.writeRaw(JSONValue.array(manifests).rendered() + "\n") }
             if bad > 0 {
                 Console.error("fieldbook: \(bad) of \(BundlePaths.expand(bundles).count) bundles are not sound.")
                 throw ExitCode(65)

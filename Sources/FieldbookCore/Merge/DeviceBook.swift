@@ -61,6 +61,15 @@ struct DeviceBook {
 
     func name(_ id: String) -> String { entries[id]?.name ?? id }
 
+    /// How a refusal describes the device's standing: its role, or that only a teammate vouched for it.
+    func standing(_ id: String) -> String {
+        guard let entry = entries[id] else { return "a device this store does not know" }
+        guard entry.confirmed else {
+            return "known here only from a teammate's relay; merge that device's own bundle, or the office's, first"
+        }
+        return "a \(entry.role.rawValue) store"
+    }
+
     /// Writes what changed into the device table.
     func save(_ db: Database) throws {
         for (id, entry) in entries where entry.changed {

@@ -67,6 +67,15 @@ public struct RecordState: Sendable {
                 byField[field, default: []].append((change, value))
             }
         }
+        // A household on the office's roster outranks a laptop's record of the same code found in
+        // the field: the laptop's values never win over the roster's, whatever its clock; where they
+        // differ they are kept as conflicts for the office to decide.
+        var outranked = Set<VersionID>()
+        if kind == .household, changes.contains(where: { $0.op == .create && $0.fields["source"] == .text("roster") }) {
+            for change in changes where change.op == .create && change.fields["source"] == .text("field") {
+                outranked.insert(change.version)
+            }
+        }
         for (field, candidates) in byField {
             var replaced = Set<VersionID>()
             for (change, _) in candidates {
@@ -75,7 +84,9 @@ public struct RecordState: Sendable {
             var leafVersions = candidates.filter { !replaced.contains($0.change.version) }
             // Only a forged history could make every version replace another; fall back to all.
             if leafVersions.isEmpty { leafVersions = candidates }
-            let winner = leafVersions.max { Change.wins($1.change, over: $0.change) }!
+            let contenders = leafVersions.contains { !outranked.contains($0.change.version) }
+                ? leafVersions.filter { !outranked.contains($0.change.version) } : leafVersions
+            let winner = contenders.max { Change.wins($1.change, over: $0.change) }!
             values[field] = winner.value
             leaves[field] = leafVersions.map(\.change.version).sorted()
             for leaf in leafVersions where leaf.change.version != winner.change.version {

@@ -144,7 +144,7 @@ extension Store {
                 // One this store holds already was judged when it first came; a new one is refused.
                 guard try holds(line) else {
                     throw BundleError(
-                        "has a \(line.kind.rawValue) \(line.op.rawValue) at line \(number) by \(devices.name(line.device)) (a \(role.rawValue) store) that this store refuses: \(reason)")
+                        "has a \(line.kind.rawValue) \(line.op.rawValue) at line \(number) by \(devices.name(line.device)) (\(devices.standing(line.device))) that this store refuses: \(reason)")
                 }
                 return
             }
@@ -197,13 +197,14 @@ extension Store {
             if !existed && state.exists { outcome.newRecords += 1 }
         }
         outcome.newConflicts = (try Int.fetchOne(db, sql: "SELECT count(*) FROM conflict") ?? 0) - conflictsBefore
+        // Devices named in the bundle, so status and history can name them: a device's own bundle
+        // gives its name even when a teammate's relay brought its changes first.
+        try devices.save(db)
         guard outcome.newChanges > 0 else {
             try recordInLedger(envelope, db, outcome: outcome)
             return
         }
 
-        // Devices named in the bundle, so status and history can name them.
-        try devices.save(db)
         // The clock: move past what was received, but never further than the skew bound.
         let nowMillis = Int64(environment.now().timeIntervalSince1970 * 1000)
         let received = HybridTimestamp(rawValue: maxHLC)

@@ -270,3 +270,28 @@ public enum DeviceRole: String, Sendable, Codable, CaseIterable {
     case field
     case central
 }
+
+extension ChangeRules {
+    /// The fields of every kind with their types and bounds, as the Markdown table bundles/FORMAT.md
+    /// shows: written from the specs themselves, and a test holds the page to it.
+    public static func fieldTableMarkdown() -> String {
+        var out = "| kind | field | value | required |\n|---|---|---|---|\n"
+        for kind in RecordKind.allCases {
+            for spec in kind.fields {
+                let value: String
+                switch spec.type {
+                case .text(let maxLength, let multiline):
+                    value = "text, at most \(maxLength) characters" + (multiline ? ", line breaks allowed" : ", one line")
+                case .date: value = "date `YYYY-MM-DD`, a real day, 1900–2200"
+                case .count(let minimum, let maximum): value = "whole number \(minimum)–\(maximum)"
+                case .list: value = "list of at most \(listItems) texts (one line, at most \(shortText) characters, not blank)"
+                case .priorities: value = "list of distinct `wubao`, `dibao`, `weifang`"
+                case .choice(let words): value = words.map { "`\($0)`" }.joined(separator: " / ")
+                case .reference(let target): value = "id of a \(target.rawValue)"
+                }
+                out += "| \(kind.rawValue) | `\(spec.name)` | \(value) | \(spec.required ? "yes" : "") |\n"
+            }
+        }
+        return out
+    }
+}

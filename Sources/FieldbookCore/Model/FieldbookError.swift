@@ -8,6 +8,8 @@ public enum FieldbookError: Error, LocalizedError, Equatable, Sendable {
     case notAStore(path: String, reason: String)
     case newerSchema(path: String)
     case storeFailure(path: String, message: String)
+    /// Reading the store failed (a report, a query): nothing was being written.
+    case storeReadFailure(path: String, message: String)
     case unknownVillage(String, suggestions: [String])
     case ambiguousVillage(String, candidates: [String])
     case unknownHousehold(String, suggestions: [String])
@@ -34,7 +36,7 @@ public enum FieldbookError: Error, LocalizedError, Equatable, Sendable {
         case .badFile: 65
         case .noStore, .notAStore, .newerSchema: 66
         case .storeExists: 73
-        case .storeFailure: 74
+        case .storeFailure, .storeReadFailure: 74
         case .notPermitted: 77
         case .unknownVillage, .ambiguousVillage, .unknownHousehold, .householdExists, .unknownRecord,
             .ambiguousID, .unknownRound, .recordDeleted, .nothingToChange:
@@ -56,6 +58,8 @@ public enum FieldbookError: Error, LocalizedError, Equatable, Sendable {
             return "\(path) was written by a newer Fieldbook; it was left untouched. Update fieldbook to open it."
         case .storeFailure(let path, let message):
             return "Could not update \(path): \(message). Nothing was written; try again."
+        case .storeReadFailure(let path, let message):
+            return "Could not read \(path): \(message). Nothing was changed; run `sqlite3 \(path) 'PRAGMA integrity_check'` and keep a copy of the file."
         case .unknownVillage(let name, let suggestions):
             return "No village or community named \(name)."
                 + (suggestions.isEmpty

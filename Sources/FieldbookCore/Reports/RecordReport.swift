@@ -1,10 +1,14 @@
 import Foundation
 
 /// How records, histories and the store's status read on a terminal and in JSON.
+///
+/// The terminal renderings show every value from data through `oneLine` (``TerminalText``), so a
+/// value can neither start a line of its own nor drive the terminal; only the line breaks this
+/// type composes separate lines. ``json(_:)`` keeps the exact text.
 public enum RecordReport {
     /// One line saying what a record is: kind, id, what and where.
     public static func summary(_ record: Record) -> String {
-        "\(record.kind.rawValue) \(record.id) \(headline(record))"
+        "\(record.kind.rawValue) \(record.id) \(headline(record))".oneLine
     }
 
     /// The short description used in lists and one-line confirmations, on one line.
@@ -29,7 +33,7 @@ public enum RecordReport {
 
     /// Every field of one record, a line each.
     public static func detail(_ r: Record, timeZone: TimeZone = .current) -> String {
-        var lines = ["\(r.kind.rawValue) \(r.id)" + (r.deleted ? "  (deleted)" : "")]
+        var lines = [("\(r.kind.rawValue) \(r.id)" + (r.deleted ? "  (deleted)" : "")).oneLine]
         var table: [(String, String)] = []
         for spec in r.kind.fields {
             let value = r[spec.name]
@@ -45,7 +49,7 @@ public enum RecordReport {
         table.append(("recorded at", r.createdAt.formatted(in: timeZone)))
         if r.updatedAt != r.createdAt { table.append(("last change", r.updatedAt.formatted(in: timeZone))) }
         let width = table.map { DisplayWidth.of($0.0) }.max() ?? 0
-        lines += table.map { "  " + DisplayWidth.pad($0.0, to: width) + "  " + $0.1 }
+        lines += table.map { "  " + DisplayWidth.pad($0.0, to: width) + "  " + $0.1.oneLine }
         return lines.joined(separator: "\n")
     }
 
@@ -122,7 +126,8 @@ public enum RecordReport {
                 }
             }
         }
-        return lines.joined(separator: "\n")
+        // Each line is composed as one line: what a value holds must not break it.
+        return lines.map(\.oneLine).joined(separator: "\n")
     }
 
     /// What `fieldbook status` prints.
@@ -133,7 +138,7 @@ public enum RecordReport {
             "round      \(s.round ?? "— (set one with `fieldbook round NAME`)")",
             "inspectors \(s.inspectors.isEmpty ? "—" : s.inspectors.joined(separator: "、"))",
             "roster     \(s.counts[.township] ?? 0) townships, \(s.counts[.village] ?? 0) villages, \(s.counts[.household] ?? 0) households",
-        ]
+        ].map(\.oneLine)
         var table = TextTable(columns: [.init("record"), .init("live", alignRight: true), .init("deleted", alignRight: true)])
         for kind in RecordKind.fieldKinds {
             table.add(["\(kind.plural) \(kind.chinese)", String(s.counts[kind] ?? 0), String(s.deletedCounts[kind] ?? 0)])

@@ -135,8 +135,12 @@ enum TallyRows {
 
 /// Wrapping prose to a terminal width, counting Chinese characters as two columns and keeping
 /// closing punctuation off the start of a line.
+///
+/// The text is made one line first (`oneLine`): a village, round or team name in it cannot break
+/// a line or drive the terminal, and the wrapping measures the escaped text.
 enum TextWrap {
     static func lines(_ text: String, width: Int) -> [String] {
+        let text = text.oneLine
         guard DisplayWidth.of(text) > width else { return [text] }
         var lines: [String] = []
         var line = ""

@@ -62,12 +62,11 @@ public enum DisplayWidth {
 }
 
 extension String {
-    /// The text on one line: line breaks and tabs become spaces, so a note typed over several lines
-    /// cannot break a table row or a one-line message.
-    public var oneLine: String {
-        guard contains(where: { $0.isNewline || $0 == "\t" }) else { return self }
-        return String(map { $0.isNewline || $0 == "\t" ? " " : $0 })
-    }
+    /// The text as one terminal line: line breaks, tabs, terminal controls and bidi controls are
+    /// shown escaped (``terminalSafe``, e.g. a line feed as `\u{A}`), so a value from a bundle
+    /// cannot break a table row, forge a line of a one-line message, move the cursor or reorder
+    /// the text. Widths measured on the result line up: every escape is printable ASCII.
+    public var oneLine: String { terminalSafe }
 }
 
 /// A plain-text table that lines up with Chinese text, fits a width, and can end in a totals row.
@@ -95,17 +94,20 @@ public struct TextTable: Sendable {
 
     /// The table as lines no wider than `maxWidth` columns (when the fixed columns allow it).
     public func render(maxWidth: Int = 80) -> String {
+        let titles = columns.map(\.title.oneLine)
+        // Cells set through `rows` directly, not `add`, are made one line here too (it is idempotent).
+        let rows = self.rows.map { $0.map(\.oneLine) }
         let totals = self.totals?.map(\.oneLine)
         let all = rows + (totals.map { [$0] } ?? [])
         var widths = columns.indices.map { i in
-            ([DisplayWidth.of(columns[i].title)] + all.map { DisplayWidth.of($0.indices.contains(i) ? $0[i] : "") }).max() ?? 0
+            ([DisplayWidth.of(titles[i])] + all.map { DisplayWidth.of($0.indices.contains(i) ? $0[i] : "") }).max() ?? 0
         }
         let gap = 2
         func total() -> Int { widths.reduce(0, +) + gap * max(0, widths.count - 1) }
         let shrinkable = columns.indices.filter { columns[$0].shrinks }
         while total() > maxWidth {
             guard let widest = shrinkable.max(by: { widths[$0] < widths[$1] }),
-                widths[widest] > max(6, DisplayWidth.of(columns[widest].title))
+                widths[widest] > max(6, DisplayWidth.of(titles[widest]))
             else { break }
             widths[widest] -= 1
         }
@@ -116,7 +118,7 @@ public struct TextTable: Sendable {
                     ? cell : DisplayWidth.pad(cell, to: widths[i], right: columns[i].alignRight)
             }.joined(separator: String(repeating: " ", count: gap))
         }
-        var out = [line(columns.map(\.title)), String(repeating: "-", count: total())]
+        var out = [line(titles), String(repeating: "-", count: total())]
         out += rows.map(line)
         if let totals {
             out.append(String(repeating: "-", count: total()))

@@ -46,6 +46,14 @@ public final class Store: Sendable {
             throw FieldbookError.invalidValue(
                 field: "device", value: setup.name, expected: "name this laptop, e.g. 第一巡察组-笔记本1")
         }
+        // The names every bundle's manifest carries meet the rules a manifest is checked by.
+        for (field, text) in [("device", setup.name), ("team", setup.team), ("round", setup.round)]
+            + setup.inspectors.map({ ("inspectors", $0) })
+        {
+            if let text, let problem = ChangeRules.textProblem(text, maxLength: ChangeRules.shortText) {
+                throw FieldbookError.invalidValue(field: field, value: text, expected: problem)
+            }
+        }
         do {
             let dbQueue = try DatabaseQueue(path: path, configuration: configuration())
             try Schema.migrator.migrate(dbQueue)
@@ -181,7 +189,7 @@ public final class Store: Sendable {
         } catch let error as BundleError {
             throw error
         } catch {
-            throw FieldbookError.storeFailure(path: path, message: Store.describe(error))
+            throw FieldbookError.storeReadFailure(path: path, message: Store.describe(error))
         }
     }
 }
