@@ -1230,7 +1230,7 @@ public struct HostileBundles {
         let relayer = fieldDevice()
         let unknown = CraftDevice(id: fresh(), name: "巡察办", role: "central")
         add("semantic/a laptop lists an unknown device as central, to create a township",
-            .storeRefuses(["township create", "a field store"]),
+            .storeRefuses(["township create", "line 2"]),
             spec(relayer, [create(.visit, by: relayer.id), create(.township, by: unknown.id)], describe: [unknown]))
         // (e) A record id belongs to one kind.
         field("a visit under a household's id", ["one kind"]) { g, id in
