@@ -141,6 +141,11 @@ extension BundleManifest {
             total += d.count
         }
         guard total == changes else { throw refuse("devices hold \(total) changes where it says \(changes)") }
+        // The packer's entry in `devices` is the packer: described otherwise, a store could not tell
+        // which description to believe (merge refuses it too, in DeviceBook).
+        if let own = ownRange, own.name != device.name || own.team != device.team || own.role != device.role {
+            throw BundleError("has a manifest that describes its own device in two ways")
+        }
         var kinds = 0
         for (kind, n) in counts {
             guard RecordKind(rawValue: kind) != nil else { throw refuse("counts name an unknown kind") }
