@@ -36,6 +36,10 @@ enum ChangeLineParser {
     private struct Reader {
         let bytes: UnsafeBufferPointer<UInt8>
         var i = 0
+        /// Whether the last string read held an escape.
+        var lastStringEscaped = false
+        /// Whether a name in `fields` was spelled with an escape (`"no\u0074e"`).
+        var fieldNameEscaped = false
 
         init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -97,9 +101,12 @@ enum ChangeLineParser {
             }
             guard seq >= 1 else { throw Failure(reason: "has sequence number \(seq); they start at 1") }
             guard hlc >= 0 else { throw Failure(reason: "has a negative clock") }
+            // SQLite's json_extract looks field names up as spelled: a name spelled with an escape
+            // would read as missing there, and as itself everywhere else. Such fields are stored as
+            // this reader reads them.
             return ChangeLine(
                 device: device, seq: seq, hlc: hlc, kind: kind, record: record, op: op,
-                fields: text(fields.0, fields.1), base: base.map { text($0.0, $0.1) } ?? "{}", fieldCount: fields.2,
+                fields: fieldNameEscaped ? CanonicalJSON.encode(values) : text(fields.0, fields.1), base: base.map { text($0.0, $0.1) } ?? "{}", fieldCount: fields.2,
                 values: values, replaced: replaced)
         }
 
@@ -112,6 +119,7 @@ enum ChangeLineParser {
             while true {
                 skipSpace()
                 let name = try string()
+                if lastStringEscaped { fieldNameEscaped = true }
                 skipSpace()
                 try expect(UInt8(ascii: ":"))
                 skipSpace()
@@ -356,6 +364,7 @@ enum ChangeLineParser {
                 j += 1
             }
             i = j + 1
+            lastStringEscaped = escaped
             let raw = UnsafeBufferPointer(start: base + start, count: j - start)
             if !escaped {
                 if ascii { return String(decoding: raw, as: UTF8.self) }
