@@ -104,14 +104,19 @@ extension Store {
                 INSERT INTO change (device_id, seq, hlc, kind, record_id, op, fields, base)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, seq) DO NOTHING
                 """)
-        let held = try db.cachedStatement(sql: "SELECT id, hlc, record_id, op, fields, base FROM change WHERE device_id = ? AND seq = ?")
+        let held = try db.cachedStatement(sql: "SELECT id, hlc, kind, record_id, op, fields, base FROM change WHERE device_id = ? AND seq = ?")
         let local = try LocalState.fetch(db)
         let devices = try DeviceBook(db, local: local, manifest: manifest)
         /// Whether the store already holds this very change; throws when it holds another under its number.
         func holds(_ line: ChangeLine) throws -> Bool {
             guard let row = try Row.fetchOne(held, arguments: [line.device, line.seq]) else { return false }
-            if row["hlc"] != line.hlc || row["record_id"] != line.record || row["op"] != line.op.rawValue
-                || row["fields"] != line.fields || row["base"] != line.base
+            // The same content is the same change however it is spelled (spacing, key order, escapes:
+            // another writer, or a relay through one): compared as values when the text differs.
+            let fields: String = row["fields"], base: String = row["base"]
+            if row["hlc"] != line.hlc || row["kind"] != line.kind.rawValue || row["record_id"] != line.record
+                || row["op"] != line.op.rawValue
+                || fields != line.fields && (try? CanonicalJSON.decode([String: FieldValue].self, from: fields)) != line.values
+                || base != line.base && (try? CanonicalJSON.decode([String: [VersionID]].self, from: base)) != line.replaced
             {
                 throw BundleError(
                     "holds change \(line.seq) of device \(devices.name(line.device)) that differs from the one this store already has: two laptops share one device id (was a store file copied?). Nothing was merged; run `fieldbook init` afresh on the copy")
