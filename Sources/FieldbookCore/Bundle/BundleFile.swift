@@ -47,6 +47,12 @@ public enum BundleFile {
             throw BundleError("does not exist")
         }
         if isDirectory.boolValue { throw BundleError("is a folder, not a bundle") }
+        // Only a regular file is opened: reading a named pipe or a terminal device would wait for
+        // ever for someone to write to it.
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            throw BundleError("is not a regular file (a named pipe or a device?), not a bundle")
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else { throw BundleError("cannot be read") }
         defer { try? handle.close() }
         let fileSize = Int64((try? handle.seekToEnd()) ?? 0)
