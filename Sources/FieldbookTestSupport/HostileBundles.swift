@@ -299,6 +299,8 @@ public struct HostileWorld: Sendable {
     public var office: CraftDevice
     /// A laptop the office knows and has confirmed as a field store once its bundle is merged.
     public var laptop: CraftDevice
+    /// The second laptop, also known and confirmed once its bundle is merged.
+    public var laptop2: CraftDevice
     /// The last of the laptop's changes the office holds (once its bundle is merged).
     public var laptopLastSeq: Int64
     /// A visit the laptop recorded.
@@ -342,7 +344,7 @@ public struct HostileWorld: Sendable {
             visit = try s.record(.visit, ["household": "DG001", "note": "户主在家"]).id
             _ = try s.record(.notice, ["village": "新华社区", "copies": "2", "place": "公示栏"])
         }
-        let (_, second) = try laptop("第二组-笔记本2", team: "第二巡察组", seed: 9103) { s in
+        let (two, second) = try laptop("第二组-笔记本2", team: "第二巡察组", seed: 9103) { s in
             _ = try s.record(.forum, ["village": "新华社区", "participants": "12"])
         }
         if mergeGood {
@@ -357,10 +359,12 @@ public struct HostileWorld: Sendable {
         }
         let officeStatus = try office.status()
         let oneStatus = try one.status()
+        let twoStatus = try two.status()
         return HostileWorld(
             officePath: office.path,
             office: CraftDevice(id: officeStatus.deviceID, name: officeStatus.deviceName, team: officeStatus.team, role: "central"),
             laptop: CraftDevice(id: oneStatus.deviceID, name: oneStatus.deviceName, team: oneStatus.team, role: "field"),
+            laptop2: CraftDevice(id: twoStatus.deviceID, name: twoStatus.deviceName, team: twoStatus.team, role: "field"),
             laptopLastSeq: Int64(oneStatus.ownChanges), laptopVisit: visit, laptopFirstLine: firstLine,
             goodBundles: [roster.path, first, second])
     }
@@ -1258,14 +1262,14 @@ public struct HostileBundles {
         }
         all[all.count - 1].expect = .storeKeeps(w.household)
         // A bundle that says this very office packed it (it did not), speaking for a known laptop:
-        // the office's word on names is its own, not a stick's.
-        var rename = w.laptop
+        // the office's word on names is its own, not a stick's. (The second laptop: no later
+        // bundle in a merge run speaks for it and would name it back.)
+        var rename = w.laptop2
         rename.name = "巡察办"
         rename.team = "巡察办"
         let carrier = fieldDevice()
-        add("semantic/a bundle claiming to be packed by this office renames a known laptop", .storeKeeps(w.laptop.id),
-            spec(w.office, [create(.visit, by: carrier.id), create(.visit, by: w.laptop.id, seq: w.laptopLastSeq + 200)],
-                 describe: [carrier, rename]))
+        add("semantic/a bundle claiming to be packed by this office renames a known laptop", .storeKeeps(w.laptop2.id),
+            spec(w.office, [create(.visit, by: carrier.id), create(.visit, by: w.laptop2.id, seq: 300)], describe: [carrier, rename]))
     }
 
     // MARK: Terminal text
