@@ -34,8 +34,11 @@ struct DeviceBook {
             throw BundleError("has a manifest that describes its own device in two ways")
         }
         try speak(id: packer.id, name: packer.name, team: packer.team, role: packerRole, by: packer.name)
+        // A bundle packed by this very store speaks for nobody: what it says of other devices came
+        // from this store's own device table, and a forged one must not rename them.
+        let speaksForOthers = packerRole == .central && packer.id != localID
         for d in manifest.devices where d.id != packer.id {
-            if packerRole == .central {
+            if speaksForOthers {
                 try speak(id: d.id, name: d.name, team: d.team, role: DeviceRole(rawValue: d.role) ?? .field, by: packer.name)
             } else if entries[d.id] == nil {
                 entries[d.id] = Entry(

@@ -67,8 +67,8 @@ extension Store {
             outcome.changes = manifest.changes
             let known = try read { db in
                 try Bool.fetchOne(
-                    db, sql: "SELECT 1 FROM bundle WHERE id = ? OR payload_sha256 = ?",
-                    arguments: [manifest.bundleID, manifest.payload.sha256]) ?? false
+                    db, sql: "SELECT 1 FROM bundle WHERE payload_sha256 = ?",
+                    arguments: [manifest.payload.sha256]) ?? false
             }
             if known {
                 outcome.status = .alreadyMerged

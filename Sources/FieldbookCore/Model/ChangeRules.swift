@@ -52,15 +52,15 @@ public enum ChangeRules {
     // MARK: Text
 
     /// Why `text` cannot be stored in a field (nil when it can): too long, or holding a control
-    /// character. Notes (`multiline`) may hold line breaks and tabs; nothing may hold other C0 or C1
-    /// controls, DEL or NUL.
+    /// character. Notes (`multiline`) may hold line feeds and tabs; nothing may hold a carriage
+    /// return, another C0 or C1 control, DEL or NUL.
     public static func textProblem(_ text: String, maxLength: Int, multiline: Bool = false) -> String? {
         var count = 0
         for scalar in text.unicodeScalars {
             count += 1
             let v = scalar.value
             if v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v) {
-                if multiline, v == 0x0A || v == 0x09 || v == 0x0D { continue }
+                if multiline, v == 0x0A || v == 0x09 { continue }
                 return "it holds the control character U+\(hex4(v)); remove it"
             }
         }
