@@ -60,7 +60,10 @@ let package = Package(
         // Tests of the commands: parsing in process, and the built binary end to end.
         .testTarget(
             name: "FieldbookCommandsTests",
-            dependencies: ["FieldbookCommands", "FieldbookCore", "FieldbookTestSupport", "fieldbook"]
+            dependencies: [
+                "FieldbookCommands", "FieldbookCore", "FieldbookTestSupport", "fieldbook",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -80,6 +80,12 @@ struct CommandContext {
     static func fieldbookEnvironment(_ environment: [String: String]) throws -> FieldbookEnvironment {
         var env = FieldbookEnvironment.live
         if let tz = environment["FIELDBOOK_TZ"], let zone = TimeZone(identifier: tz) { env.timeZone = zone }
+        // On a terminal, a command held up by another says what it waits for.
+        if isatty(STDERR_FILENO) == 1 {
+            env.waiting = { store, activity in
+                Console.error("fieldbook: waiting for \(activity ?? "another fieldbook command") to finish with \((store as NSString).lastPathComponent.oneLine)…")
+            }
+        }
         if let fixed = environment["FIELDBOOK_NOW"], !fixed.isEmpty {
             let formatter = ISO8601DateFormatter()
             guard let start = formatter.date(from: fixed) else {

@@ -18,6 +18,8 @@ extension Fieldbook {
 
         func run(_ context: CommandContext) throws {
             let store = try context.open()
+            let activity = store.announce("a merge")
+            defer { activity.end() }
             let paths = BundlePaths.expand(bundles)
             guard !paths.isEmpty else { throw ValidationError("No bundle files in \(bundles.joined(separator: ", ").oneLine).") }
             var merged = 0, already = 0, rejected = 0
@@ -53,12 +55,13 @@ extension Fieldbook {
                 }
             }
             print("\(merged) merged, \(already) already merged, \(rejected) rejected, of \(paths.count) bundles.")
-            let conflicts = try store.conflictCount()
+            let summary = try store.mergeSummary()
+            let conflicts = summary.conflicts
             if conflicts > 0 { print("\(conflicts) conflicts to review: `fieldbook conflicts`.") }
-            for device in try store.devices() where !device.gaps.isEmpty {
+            for device in summary.devices where !device.gaps.isEmpty {
                 print("gap: changes \(device.gaps.map(Status.describe).joined(separator: ", ")) of \(device.name.oneLine) have not arrived yet.")
             }
-            for unknown in try store.unknownReferences() {
+            for unknown in summary.unknown {
                 print("kept: \(unknown.count) \(unknown.kind.plural) point at a \(unknown.field.oneLine) this store does not know yet.")
             }
             if rejected > 0 {

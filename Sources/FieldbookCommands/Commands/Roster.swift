@@ -19,7 +19,10 @@ extension Fieldbook {
             @Argument(help: "The roster CSV file.") var file: String
 
             func run(_ context: CommandContext) throws {
-                let report = try context.open().importRoster(csvAt: file)
+                let store = try context.open()
+                let activity = store.announce("a roster import")
+                defer { activity.end() }
+                let report = try store.importRoster(csvAt: file)
                 print(
                     "Imported \(file.oneLine): \(report.added) households added, \(report.updated) updated, "
                         + "\(report.unchanged) unchanged, \(report.rejected.count) rejected "

@@ -11,8 +11,9 @@ extension Fieldbook {
         func run(_ context: CommandContext) throws {
             let store = try context.open()
             let zone = context.environment.timeZone
-            print(RecordReport.status(try store.status(), timeZone: zone))
-            let devices = try store.devices()
+            let report = try store.statusReport()
+            print(RecordReport.status(report.status, timeZone: zone))
+            let devices = report.devices
             if devices.count > 1 || devices.contains(where: { !$0.gaps.isEmpty }) {
                 print("")
                 var table = TextTable(columns: [
@@ -28,9 +29,9 @@ extension Fieldbook {
                 }
                 print(table.render())
             }
-            let waiting = try store.waitingChanges()
+            let waiting = report.waitingChanges
             if waiting > 0 { print("waiting    \(waiting) changes wait for their record's create, not yet merged") }
-            for unknown in try store.unknownReferences() {
+            for unknown in report.unknownReferences {
                 print("unknown    \(unknown.count) \(unknown.kind.plural) point at a \(unknown.field) this store does not know (kept)".oneLine)
             }
         }

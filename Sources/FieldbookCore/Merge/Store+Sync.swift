@@ -125,7 +125,11 @@ extension Store {
 
     /// Every device whose changes this store holds, with its last sequence number and any gaps.
     public func devices() throws -> [DeviceSummary] {
-        try read { db in
+        try read { db in try Store.devices(db) }
+    }
+
+    static func devices(_ db: Database) throws -> [DeviceSummary] {
+        do {
             let local = try LocalState.fetch(db)
             var summaries: [DeviceSummary] = []
             for row in try Row.fetchAll(
@@ -169,7 +173,11 @@ extension Store {
 
     /// Live records that point at a household, village or round this store does not hold.
     public func unknownReferences() throws -> [UnknownReference] {
-        try read { db in
+        try read { db in try Store.unknownReferences(db) }
+    }
+
+    static func unknownReferences(_ db: Database) throws -> [UnknownReference] {
+        do {
             var found: [UnknownReference] = []
             for kind in RecordKind.allCases {
                 for spec in kind.fields {
@@ -189,7 +197,11 @@ extension Store {
 
     /// Changes that wait for their record's create, which has not arrived.
     public func waitingChanges() throws -> Int {
-        try read { db in
+        try read { db in try Store.waitingChanges(db) }
+    }
+
+    static func waitingChanges(_ db: Database) throws -> Int {
+        do {
             var total = 0
             for kind in RecordKind.allCases {
                 total += try Int.fetchOne(

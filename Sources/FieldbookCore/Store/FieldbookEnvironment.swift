@@ -8,15 +8,21 @@ public struct FieldbookEnvironment: Sendable {
     public var now: @Sendable () -> Date
     public var randomBytes: @Sendable (Int) -> [UInt8]
     public var timeZone: TimeZone
+    /// Told, once, when a command has waited a second for another that holds the store: what it
+    /// waits for ("a merge (process 4711)", or nil when the other does not say). The command line
+    /// prints it on a terminal.
+    public var waiting: @Sendable (_ store: String, _ activity: String?) -> Void
 
     public init(
         now: @escaping @Sendable () -> Date,
         randomBytes: @escaping @Sendable (Int) -> [UInt8],
-        timeZone: TimeZone
+        timeZone: TimeZone,
+        waiting: @escaping @Sendable (_ store: String, _ activity: String?) -> Void = { _, _ in }
     ) {
         self.now = now
         self.randomBytes = randomBytes
         self.timeZone = timeZone
+        self.waiting = waiting
     }
 
     /// The real clock, the system's random numbers and the machine's time zone.

@@ -209,7 +209,29 @@ extension Store {
 
     /// Device, team, round, counts and changes not yet packed.
     public func status() throws -> StoreStatus {
+        try read { db in try Store.status(db) }
+    }
+
+    /// Everything `fieldbook status` shows, read in one transaction: one snapshot, so the figures
+    /// add up even while a merge writes.
+    public func statusReport() throws -> StatusReport {
         try read { db in
+            StatusReport(
+                status: try Store.status(db), devices: try Store.devices(db),
+                waitingChanges: try Store.waitingChanges(db), unknownReferences: try Store.unknownReferences(db))
+        }
+    }
+
+    /// What `merge` reports after its bundles, from one snapshot: conflicts to review, devices
+    /// (for gaps), and records pointing at what the store does not know.
+    public func mergeSummary() throws -> (conflicts: Int, devices: [DeviceSummary], unknown: [UnknownReference]) {
+        try read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM conflict") ?? 0, try Store.devices(db), try Store.unknownReferences(db))
+        }
+    }
+
+    static func status(_ db: Database) throws -> StoreStatus {
+        do {
             let local = try LocalState.fetch(db)
             let device = try Row.fetchOne(db, sql: "SELECT * FROM device WHERE id = ?", arguments: [local.deviceID])
             var counts: [RecordKind: Int] = [:]
@@ -233,6 +255,14 @@ extension Store {
                 lastChange: try Int64.fetchOne(db, sql: "SELECT max(hlc) FROM change").map(HybridTimestamp.init(rawValue:)))
         }
     }
+}
+
+/// What `fieldbook status` shows, from one snapshot of the store.
+public struct StatusReport: Sendable {
+    public var status: StoreStatus
+    public var devices: [DeviceSummary]
+    public var waitingChanges: Int
+    public var unknownReferences: [UnknownReference]
 }
 
 /// Turns reference ids into the names people read, remembering what it looked up.

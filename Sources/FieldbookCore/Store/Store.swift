@@ -55,7 +55,7 @@ public final class Store: Sendable {
             }
         }
         do {
-            let dbQueue = try DatabaseQueue(path: path, configuration: configuration())
+            let dbQueue = try DatabaseQueue(path: path, configuration: configuration(path: path, environment: environment))
             try Schema.migrator.migrate(dbQueue)
             let store = Store(path: path, dbQueue: dbQueue, environment: environment)
             try dbQueue.write { db in
@@ -99,7 +99,7 @@ public final class Store: Sendable {
         }
         let dbQueue: DatabaseQueue
         do {
-            dbQueue = try DatabaseQueue(path: path, configuration: configuration())
+            dbQueue = try DatabaseQueue(path: path, configuration: configuration(path: path, environment: environment))
             let (appID, superseded) = try dbQueue.read { db in
                 (try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0,
                  try Schema.migrator.hasBeenSuperseded(db))
@@ -117,9 +117,19 @@ public final class Store: Sendable {
         return Store(path: path, dbQueue: dbQueue, environment: environment)
     }
 
-    private static func configuration() -> Configuration {
+    private static func configuration(path: String, environment: FieldbookEnvironment) -> Configuration {
         var config = Configuration()
-        config.busyMode = .timeout(10)
+        // A command waits as long as another holds the store (a merge of a province's year holds
+        // it for a minute): a wait is never reported as a failure. After a second it says, once,
+        // what it waits for; a killed holder releases its lock with its process.
+        let notice = WaitNotice()
+        config.busyMode = .callback { tries in
+            if tries == 20, notice.first() {
+                environment.waiting(path, StoreActivity.current(forStore: path))
+            }
+            usleep(tries < 20 ? 50_000 : 100_000)
+            return true
+        }
         config.foreignKeysEnabled = true
         config.prepareDatabase { db in
             // WAL lets a report read while a merge writes; FULL makes every commit durable.
@@ -190,6 +200,19 @@ public final class Store: Sendable {
             throw error
         } catch {
             throw FieldbookError.storeReadFailure(path: path, message: Store.describe(error))
+        }
+    }
+}
+
+/// Whether the waiting notice has been given yet, once per store connection.
+private final class WaitNotice: @unchecked Sendable {
+    private let lock = NSLock()
+    private var given = false
+
+    func first() -> Bool {
+        lock.withLock {
+            defer { given = true }
+            return !given
         }
     }
 }

@@ -1,0 +1,66 @@
+import FieldbookTestSupport
+import Foundation
+import GRDB
+import Testing
+
+/// Two commands run at once wait for each other instead of failing: through the binary, while
+/// another process holds the store's write lock longer than any timeout would allow.
+@Suite("Commands wait for each other")
+struct WaitingTests {
+    @Test("a visit, a merge and a status while another process holds the store for 11 s all succeed")
+    func commandsWaitForTheLock() throws {
+        let sandbox = try Sandbox.withStore()
+        try sandbox.ok("init", "--db", "other.sqlite", "--device", "笔记本2", "--round", "五届第五轮")
+        try sandbox.ok("merge", "--db", "other.sqlite", "roster-bundles")
+        try sandbox.ok("visit", "--db", "other.sqlite", "DG002")
+        try sandbox.ok("pack", "--db", "other.sqlite", "--out", "stick")
+
+        // Another writer takes the store and keeps it past the 10 s the store used to give up after.
+        let holder = try DatabaseQueue(path: sandbox.path("fieldbook.sqlite"))
+        let locked = DispatchSemaphore(value: 0)
+        let released = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            try? holder.writeWithoutTransaction { db in
+                try db.execute(sql: "BEGIN IMMEDIATE")
+                locked.signal()
+                Thread.sleep(forTimeInterval: 11)
+                try db.execute(sql: "COMMIT")
+            }
+            released.signal()
+        }
+        locked.wait()
+        let started = Date()
+        let results = Results()
+        let group = DispatchGroup()
+        for arguments in [["visit", "DG001"], ["merge", "stick"]] {
+            group.enter()
+            Thread.detachNewThread {
+                results.add(arguments[0], try? sandbox.run(arguments))
+                group.leave()
+            }
+        }
+        // A report reads a snapshot and does not wait for the writer at all.
+        let status = try sandbox.run("status")
+        #expect(status.status == 0, "\(status)")
+        #expect(Date().timeIntervalSince(started) < 8, "status waited for the writer")
+        group.wait()
+        released.wait()
+        #expect(Date().timeIntervalSince(started) >= 10)
+        let visit = try #require(results.get("visit"))
+        #expect(visit.status == 0, "\(visit)")
+        #expect(visit.stdout.hasPrefix("Recorded visit"), "\(visit)")
+        let merge = try #require(results.get("merge"))
+        #expect(merge.status == 0, "\(merge)")
+        #expect(merge.stdout.hasPrefix("merged "), "\(merge)")
+        #expect(!merge.stdout.split(separator: "\n").contains { $0.hasPrefix("rejected") }, "\(merge)")
+        // Nothing is left to say what a finished merge was doing.
+        #expect(!FileManager.default.fileExists(atPath: sandbox.path("fieldbook.sqlite-activity")))
+    }
+}
+
+final class Results: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [String: RunResult] = [:]
+    func add(_ key: String, _ value: RunResult?) { lock.withLock { values[key] = value } }
+    func get(_ key: String) -> RunResult? { lock.withLock { values[key] } }
+}
