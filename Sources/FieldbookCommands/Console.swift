@@ -1,6 +1,14 @@
 import FieldbookCore
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+private let systemWrite = Glibc.write
+#elseif canImport(Darwin)
+import Darwin
+private let systemWrite = Darwin.write
+#endif
+
 /// The one way out of the commands to the terminal.
 ///
 /// What a person reads (`print`, which this module shadows, and ``error(_:)``) goes through a
@@ -13,28 +21,47 @@ import Foundation
 enum Console {
     /// Writes text for a person to stdout, with the guard applied.
     static func out(_ text: String) {
-        FileHandle.standardOutput.write(Data(TerminalText.escape(text, keepingLineFeeds: true).utf8))
+        write(STDOUT_FILENO, TerminalText.escape(text, keepingLineFeeds: true))
     }
 
     /// Writes a message for a person to stderr, with the guard applied, and ends its line.
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data((TerminalText.escape(message, keepingLineFeeds: true) + "\n").utf8))
+        write(STDERR_FILENO, TerminalText.escape(message, keepingLineFeeds: true) + "\n")
     }
 
     /// Writes a machine-readable output (CSV, JSON, HTML) to stdout exactly as given: its format's
     /// own escaping (JSON's \u001b, HTML's &lt;) keeps it safe, and its data must stay exact.
     static func writeRaw(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        write(STDOUT_FILENO, text)
     }
 
     /// Shows `line` as the progress line on stderr (a terminal), over the previous one.
     static func progress(_ line: String) {
-        FileHandle.standardError.write(Data(progressText(line).utf8))
+        write(STDERR_FILENO, progressText(line))
     }
 
     /// Clears the progress line.
     static func clearProgress() {
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        write(STDERR_FILENO, "\r\u{1B}[K")
+    }
+
+    /// Writes all of `text` to `fd`, retrying short writes and interruptions. Output that cannot
+    /// be written (stdout on a full disk, a closed pipe) is dropped: a failed message must never
+    /// crash the command that made it (Foundation's `FileHandle.write(_:)` traps on any error).
+    static func write(_ fd: Int32, _ text: String) {
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { systemWrite(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n > 0 {
+                offset += n
+            } else if n < 0, errno == EINTR {
+                continue
+            } else {
+                return
+            }
+        }
+        bytes.removeAll()
     }
 
     /// What ``progress(_:)`` writes: a carriage return, then `line` on one line, escaped.

@@ -45,6 +45,8 @@ extension Fieldbook {
                     if copy { print("  already merged  \(name)  (the same bundle, copied twice)") }
                 case .rejected(let reason):
                     print("  rejected        \(name): \(reason.oneLine)")
+                case .storeFailed(let error):
+                    throw error
                 }
                 if let ahead = outcome.aheadBy {
                     print("  flagged         \(name): its clock ran \(BundleText.duration(ahead)) ahead of the office's")

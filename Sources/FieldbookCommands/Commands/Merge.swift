@@ -24,7 +24,7 @@ extension Fieldbook {
             guard !paths.isEmpty else { throw ValidationError("No bundle files in \(bundles.joined(separator: ", ").oneLine).") }
             var merged = 0, already = 0, rejected = 0
             let showProgress = isatty(STDERR_FILENO) == 1
-            for path in paths {
+            for (index, path) in paths.enumerated() {
                 // A file name from a stick is data like any other: shown on one line, escaped.
                 let name = (path as NSString).lastPathComponent.oneLine
                 var progress: (@Sendable (Int, Int) -> Void)? = nil
@@ -49,6 +49,12 @@ extension Fieldbook {
                 case .rejected(let reason):
                     rejected += 1
                     print("rejected        \(name): \(reason.oneLine)")
+                case .storeFailed(let error):
+                    // Nothing is wrong with the bundles: the store cannot take them. Stop, and say so once.
+                    let left = Array(paths[index...])
+                    for path in left { print("not merged      \((path as NSString).lastPathComponent.oneLine)") }
+                    print("\(merged) merged, \(already) already merged, \(rejected) rejected, \(left.count) not merged, of \(paths.count) bundles.")
+                    throw StoreFault.explain(error, store: store.path, bundles: left)
                 }
                 if let ahead = outcome.aheadBy {
                     print("  ! its clock ran \(BundleText.duration(ahead)) ahead of this machine's: check that laptop's clock. Its edits win only against edits that never saw them.")
@@ -69,5 +75,27 @@ extension Fieldbook {
                 throw ExitCode(65)
             }
         }
+    }
+}
+
+/// What a command says when the store, not its input, failed.
+enum StoreFault {
+    /// The store's error, with what a person can do: for a full disk, the free space there and about
+    /// how much merging `bundles` needs (three times their inflated size: the change log, the
+    /// records and their indexes, and the WAL that holds them until the commit).
+    static func explain(_ error: FieldbookError, store: String, bundles: [String]) -> FieldbookError {
+        guard case .storeFailure(let path, let message) = error, message == "the disk is full" else { return error }
+        let raw = bundles.reduce(Int64(0)) { sum, path in sum + ((try? BundleFile.open(path).manifest.payload.rawSize) ?? 0) }
+        var stats = statvfs()
+        let folder = (store as NSString).deletingLastPathComponent
+        let free = statvfs(folder.isEmpty ? "." : folder, &stats) == 0 ? Int64(stats.f_bavail) * Int64(stats.f_frsize) : nil
+        let need = "merging the \(bundles.count) bundles left needs about \(megabytes(raw * 3)) free"
+        return .storeFailure(
+            path: path,
+            message: "the disk is full (\(free.map(megabytes) ?? "no space") free where the store is; \(need)). The bundles named \"not merged\" were left as they are; free some space and merge them again")
+    }
+
+    static func megabytes(_ bytes: Int64) -> String {
+        bytes < 1 << 20 ? "\(max(1, bytes >> 10)) KB" : String(format: "%.1f MB", Double(bytes) / 1_048_576)
     }
 }

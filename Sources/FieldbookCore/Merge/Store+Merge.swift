@@ -6,7 +6,11 @@ public struct MergeOutcome: Sendable {
     public enum Status: Sendable, Hashable {
         case merged
         case alreadyMerged
+        /// The bundle is bad: the reason names what is wrong with it.
         case rejected(String)
+        /// The store could not be written or read (a full disk, a read-only file): nothing is wrong
+        /// with the bundle, and nothing of it was merged.
+        case storeFailed(FieldbookError)
     }
 
     public var path: String
@@ -83,11 +87,27 @@ extension Store {
         } catch let error as BundleError {
             outcome.status = .rejected(error.reason)
         } catch let error as FieldbookError {
-            outcome.status = .rejected(error.message)
+            switch error {
+            case .storeFailure, .storeReadFailure, .storeReadOnly, .notAStore, .noStore: outcome.status = .storeFailed(error)
+            default: outcome.status = .rejected(error.message)
+            }
         } catch {
-            outcome.status = .rejected(Store.describe(error))
+            outcome.status = .storeFailed(.storeFailure(path: self.path, message: Store.describe(error)))
         }
         return outcome
+    }
+
+    /// A database error met while applying a bundle: the bundle's fault when a value broke a rule of
+    /// the store (then it is refused with `message`), the store's when the disk is full, the file is
+    /// read-only, or the disk fails (then it is thrown on as it is, and reported as the store's).
+    static func bundleFault(_ error: any Error, _ message: String) -> any Error {
+        guard let error = error as? DatabaseError else { return error }
+        switch error.resultCode {
+        case .SQLITE_CONSTRAINT, .SQLITE_MISMATCH, .SQLITE_TOOBIG, .SQLITE_RANGE:
+            return BundleError("\(message) (\(Store.describe(error)))")
+        default:
+            return error
+        }
     }
 
     private func apply(
@@ -158,7 +178,7 @@ extension Store {
                     line.device, line.seq, line.hlc, line.kind.rawValue, line.record, line.op.rawValue, line.fields, line.base,
                 ])
             } catch {
-                throw BundleError("has a change at line \(number) this store refuses (\(Store.describe(error)))")
+                throw Store.bundleFault(error, "has a change at line \(number) this store refuses")
             }
             guard db.changesCount == 1 else {
                 // Held already: the same change, or a different one under the same number.
@@ -178,7 +198,7 @@ extension Store {
                 do {
                     try statement.execute(arguments: [line.record, line.fields, db.lastInsertedRowID, line.device, line.hlc])
                 } catch {
-                    throw BundleError("has a \(line.kind.rawValue) at line \(number) this store refuses (\(Store.describe(error)))")
+                    throw Store.bundleFault(error, "has a \(line.kind.rawValue) at line \(number) this store refuses")
                 }
                 if db.changesCount == 1 { outcome.newRecords += 1 } else { touch(line.record, line.kind) }
             } else {
@@ -197,7 +217,7 @@ extension Store {
                 throw BundleError(
                     "has a \(conflict.kind.rawValue) change to record \(id), which this store holds as a \(conflict.held.rawValue): a record id belongs to one kind")
             } catch {
-                throw BundleError("holds a \(kind.rawValue) \(id) this store refuses (\(Store.describe(error)))")
+                throw Store.bundleFault(error, "holds a \(kind.rawValue) \(id) this store refuses")
             }
             if !existed && state.exists { outcome.newRecords += 1 }
         }

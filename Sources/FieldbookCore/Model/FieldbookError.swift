@@ -2,12 +2,14 @@ import Foundation
 
 /// Everything that can go wrong that a person can act on. Each message names the file, record or
 /// value at fault and says what to do.
-public enum FieldbookError: Error, LocalizedError, Equatable, Sendable {
+public enum FieldbookError: Error, LocalizedError, Hashable, Sendable {
     case noStore(path: String)
     case storeExists(path: String)
     case notAStore(path: String, reason: String)
     case newerSchema(path: String)
     case storeFailure(path: String, message: String)
+    /// The store can only be read: a write-protected stick, a read-only folder or file.
+    case storeReadOnly(path: String, reason: String)
     /// Reading the store failed (a report, a query): nothing was being written.
     case storeReadFailure(path: String, message: String)
     case unknownVillage(String, suggestions: [String])
@@ -36,7 +38,7 @@ public enum FieldbookError: Error, LocalizedError, Equatable, Sendable {
         case .badFile: 65
         case .noStore, .notAStore, .newerSchema: 66
         case .storeExists: 73
-        case .storeFailure, .storeReadFailure: 74
+        case .storeFailure, .storeReadFailure, .storeReadOnly: 74
         case .notPermitted: 77
         case .unknownVillage, .ambiguousVillage, .unknownHousehold, .householdExists, .unknownRecord,
             .ambiguousID, .unknownRound, .recordDeleted, .nothingToChange:
@@ -58,6 +60,8 @@ public enum FieldbookError: Error, LocalizedError, Equatable, Sendable {
             return "\(path) was written by a newer Fieldbook; it was left untouched. Update fieldbook to open it."
         case .storeFailure(let path, let message):
             return "Could not update \(path): \(message). Nothing was written; try again."
+        case .storeReadOnly(let path, let reason):
+            return "Could not update \(path): \(reason). Nothing was written; copy the store to a writable folder, or remove the stick's write protection."
         case .storeReadFailure(let path, let message):
             return "Could not read \(path): \(message). Nothing was changed; run `sqlite3 \(path) 'PRAGMA integrity_check'` and keep a copy of the file."
         case .unknownVillage(let name, let suggestions):

@@ -30,11 +30,15 @@ public final class Store: Sendable {
     public let path: String
     public let environment: FieldbookEnvironment
     let dbQueue: DatabaseQueue
+    /// Why this store can only be read (a write-protected stick, a read-only folder or file), when
+    /// it was opened read-only; every write then says so instead of trying.
+    public let readOnlyReason: String?
 
-    private init(path: String, dbQueue: DatabaseQueue, environment: FieldbookEnvironment) {
+    private init(path: String, dbQueue: DatabaseQueue, environment: FieldbookEnvironment, readOnlyReason: String? = nil) {
         self.path = path
         self.dbQueue = dbQueue
         self.environment = environment
+        self.readOnlyReason = readOnlyReason
     }
 
     /// Creates a new store at `path` for a new device. Refuses to touch an existing file.
@@ -97,24 +101,57 @@ public final class Store: Sendable {
         guard let header, header == Data("SQLite format 3\0".utf8) else {
             throw FieldbookError.notAStore(path: path, reason: "it is not an SQLite database")
         }
+        let readOnly = readOnlyReason(path)
         let dbQueue: DatabaseQueue
         do {
-            dbQueue = try DatabaseQueue(path: path, configuration: configuration(path: path, environment: environment))
-            let (appID, superseded) = try dbQueue.read { db in
+            var config = configuration(path: path, environment: environment)
+            var location = path
+            if readOnly != nil {
+                // Read without writing anything beside the store (no -wal, no -shm of this user's).
+                // With no write-ahead log to replay, the file is read as immutable, which needs no
+                // lock file at all (a write-protected stick); with one, it is read as it stands.
+                config.readonly = true
+                let wal = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+                if wal == 0 {
+                    let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+                    location = "file:" + (absolute.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? absolute) + "?immutable=1"
+                }
+            }
+            dbQueue = try DatabaseQueue(path: location, configuration: config)
+            let (appID, superseded, complete) = try dbQueue.read { db in
                 (try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0,
-                 try Schema.migrator.hasBeenSuperseded(db))
+                 try Schema.migrator.hasBeenSuperseded(db), try Schema.migrator.hasCompletedMigrations(db))
             }
             guard appID == Schema.applicationID else {
                 throw FieldbookError.notAStore(path: path, reason: "it is an SQLite database of another program")
             }
             if superseded { throw FieldbookError.newerSchema(path: path) }
-            try Schema.migrator.migrate(dbQueue)
+            if let readOnly {
+                guard complete else {
+                    throw FieldbookError.notAStore(
+                        path: path, reason: "it was written by an earlier fieldbook and must be updated, but \(readOnly); copy it to a writable folder first")
+                }
+            } else {
+                try Schema.migrator.migrate(dbQueue)
+            }
         } catch let error as FieldbookError {
             throw error
         } catch {
             throw FieldbookError.notAStore(path: path, reason: describe(error))
         }
-        return Store(path: path, dbQueue: dbQueue, environment: environment)
+        return Store(path: path, dbQueue: dbQueue, environment: environment, readOnlyReason: readOnly)
+    }
+
+    /// Why the store at `path` can only be read, or nil when it can be written: the medium is
+    /// write-protected or mounted read-only, or the folder or file is not writable by this user.
+    static func readOnlyReason(_ path: String) -> String? {
+        let folder = (path as NSString).deletingLastPathComponent
+        let dir = folder.isEmpty ? "." : folder
+        if access(path, W_OK) != 0 || access(dir, W_OK) != 0 {
+            if errno == EROFS { return "the disk it is on is read-only (a write-protected stick?)" }
+            return access(path, W_OK) != 0 ? "the file is read-only for this user" : "its folder is read-only for this user"
+        }
+        return nil
     }
 
     private static func configuration(path: String, environment: FieldbookEnvironment) -> Configuration {
@@ -132,6 +169,8 @@ public final class Store: Sendable {
         }
         config.foreignKeysEnabled = true
         config.prepareDatabase { db in
+            // A read-only store is read as it is.
+            guard !db.configuration.readonly else { return }
             // WAL lets a report read while a merge writes; FULL makes every commit durable.
             // (GRDB's own WAL setting would lower synchronous to NORMAL.)
             guard try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") == "wal" else {
@@ -161,6 +200,7 @@ public final class Store: Sendable {
 
     /// Runs `body` in one write transaction; database failures become a ``FieldbookError``.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
+        if let readOnlyReason { throw FieldbookError.storeReadOnly(path: path, reason: readOnlyReason) }
         do {
             return try dbQueue.write(body)
         } catch let error as FieldbookError {
@@ -174,6 +214,7 @@ public final class Store: Sendable {
 
     /// Runs `body` in one write transaction and rolls it back: what a merge would do, undone.
     func writeAndRollBack(_ body: (Database) throws -> Void) throws {
+        if let readOnlyReason { throw FieldbookError.storeReadOnly(path: path, reason: readOnlyReason) }
         do {
             try dbQueue.inDatabase { db in
                 try db.inTransaction(.immediate) {

@@ -108,6 +108,8 @@ final class HostileOffice {
                     for check in bundle.checks { self.check(check, fail) }
                 case .rejected(let why):
                     fail("merge refused a sound bundle: \(why.debugDescription)")
+                case .storeFailed(let error):
+                    fail("the store failed: \(error.message)")
                 }
             case .storeKeeps(let id):
                 if let verdict { fail("verify refused it (only a store can judge it): \(verdict.debugDescription)") }
