@@ -22,6 +22,7 @@ public struct Fieldbook: ParsableCommand {
 
     /// Runs the command line and returns the exit code; messages go to stdout and stderr.
     public static func run(arguments: [String]) -> Int32 {
+        FaultSignals.install()
         do {
             var command = try parseAsRoot(arguments)
             try command.run()

@@ -33,12 +33,25 @@ public final class Store: Sendable {
     /// Why this store can only be read (a write-protected stick, a read-only folder or file), when
     /// it was opened read-only; every write then says so instead of trying.
     public let readOnlyReason: String?
+    /// Why this store was opened only to read because its disk is (nearly) full.
+    let fullReason: String?
 
-    private init(path: String, dbQueue: DatabaseQueue, environment: FieldbookEnvironment, readOnlyReason: String? = nil) {
+    private init(
+        path: String, dbQueue: DatabaseQueue, environment: FieldbookEnvironment, readOnlyReason: String? = nil,
+        fullReason: String? = nil
+    ) {
         self.path = path
         self.dbQueue = dbQueue
         self.environment = environment
         self.readOnlyReason = readOnlyReason
+        self.fullReason = fullReason
+    }
+
+    /// The error a write gets before it starts, when the store can only be read.
+    private var cannotWrite: FieldbookError? {
+        if let readOnlyReason { return .storeReadOnly(path: path, reason: readOnlyReason) }
+        if let fullReason { return .storeFailure(path: path, message: fullReason) }
+        return nil
     }
 
     /// Creates a new store at `path` for a new device. Refuses to touch an existing file.
@@ -102,17 +115,22 @@ public final class Store: Sendable {
             throw FieldbookError.notAStore(path: path, reason: "it is not an SQLite database")
         }
         let readOnly = readOnlyReason(path)
+        // On a nearly full disk, a store with no log to replay is read without SQLite's memory-mapped
+        // log index, which faults (SIGBUS) when the disk cannot give it blocks; writes then say the
+        // disk is full before they start.
+        let full = readOnly == nil ? diskFullReason(path) : nil
+        let walSize = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+        let readOnlyOpen = readOnly != nil || (full != nil && walSize == 0)
         let dbQueue: DatabaseQueue
         do {
             var config = configuration(path: path, environment: environment)
             var location = path
-            if readOnly != nil {
+            if readOnlyOpen {
                 // Read without writing anything beside the store (no -wal, no -shm of this user's).
                 // With no write-ahead log to replay, the file is read as immutable, which needs no
                 // lock file at all (a write-protected stick); with one, it is read as it stands.
                 config.readonly = true
-                let wal = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
-                if wal == 0 {
+                if walSize == 0 {
                     let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
                     location = "file:" + (absolute.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? absolute) + "?immutable=1"
                 }
@@ -126,10 +144,10 @@ public final class Store: Sendable {
                 throw FieldbookError.notAStore(path: path, reason: "it is an SQLite database of another program")
             }
             if superseded { throw FieldbookError.newerSchema(path: path) }
-            if let readOnly {
+            if readOnlyOpen {
                 guard complete else {
                     throw FieldbookError.notAStore(
-                        path: path, reason: "it was written by an earlier fieldbook and must be updated, but \(readOnly); copy it to a writable folder first")
+                        path: path, reason: "it was written by an earlier fieldbook and must be updated, but \(readOnly ?? full ?? "it can only be read"); copy it to a writable folder first")
                 }
             } else {
                 try Schema.migrator.migrate(dbQueue)
@@ -139,7 +157,23 @@ public final class Store: Sendable {
         } catch {
             throw FieldbookError.notAStore(path: path, reason: describe(error))
         }
-        return Store(path: path, dbQueue: dbQueue, environment: environment, readOnlyReason: readOnly)
+        return Store(
+            path: path, dbQueue: dbQueue, environment: environment, readOnlyReason: readOnly,
+            fullReason: readOnlyOpen ? full : nil)
+    }
+
+    /// Free space below which the store is not written: a write needs a few pages of log, and the
+    /// log index a 32 KiB region it maps.
+    static let minimumFreeBytes: Int64 = 256 << 10
+
+    /// "the disk is full (40 KB free)" when the store's disk has less than ``minimumFreeBytes`` free.
+    static func diskFullReason(_ path: String) -> String? {
+        let folder = (path as NSString).deletingLastPathComponent
+        var stats = statvfs()
+        guard statvfs(folder.isEmpty ? "." : folder, &stats) == 0 else { return nil }
+        let free = Int64(stats.f_bavail) * Int64(stats.f_frsize)
+        guard free < minimumFreeBytes else { return nil }
+        return "the disk is full (\(free >> 10) KB free where the store is; fieldbook needs at least \(minimumFreeBytes >> 10) KB to write)"
     }
 
     /// Why the store at `path` can only be read, or nil when it can be written: the medium is
@@ -200,7 +234,7 @@ public final class Store: Sendable {
 
     /// Runs `body` in one write transaction; database failures become a ``FieldbookError``.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        if let readOnlyReason { throw FieldbookError.storeReadOnly(path: path, reason: readOnlyReason) }
+        if let cannotWrite { throw cannotWrite }
         do {
             return try dbQueue.write(body)
         } catch let error as FieldbookError {
@@ -212,9 +246,16 @@ public final class Store: Sendable {
         }
     }
 
+    /// Gives back the space a failed write's log took (a write that ran out of disk leaves its
+    /// log file at the size it reached). Best effort: nothing is lost if it cannot.
+    public func releaseLog() {
+        guard cannotWrite == nil else { return }
+        try? dbQueue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+    }
+
     /// Runs `body` in one write transaction and rolls it back: what a merge would do, undone.
     func writeAndRollBack(_ body: (Database) throws -> Void) throws {
-        if let readOnlyReason { throw FieldbookError.storeReadOnly(path: path, reason: readOnlyReason) }
+        if let cannotWrite { throw cannotWrite }
         do {
             try dbQueue.inDatabase { db in
                 try db.inTransaction(.immediate) {
