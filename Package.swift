@@ -49,6 +49,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The libFuzzer target for the bundle reader and validator. Without -DFUZZING it is a stub that
+        // says how to build it; Scripts/fuzz builds it with the fuzzer flags. See Fuzz/README.md.
+        .executableTarget(name: "fieldbook-fuzz", dependencies: ["FieldbookCore"]),
         // Fixtures shared by the test targets: temporary stores, a fixed clock, counting ids.
         // Also zlib and SHA-256, to write crafted (hostile) bundles byte by byte.
         .target(
