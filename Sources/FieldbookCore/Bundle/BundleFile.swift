@@ -168,6 +168,17 @@ public enum BundleFile {
                 try data.withUnsafeBytes { try inflater.write($0, sink: consume) }
             }
             try inflater.finish()
+        } catch let error as BundleError {
+            // A line is judged as it streams, before the payload's digest is known: when the rest of
+            // the payload shows it was damaged in transit, say that, not what the damage looked like.
+            while remaining > 0, let data = try? handle.read(upToCount: Int(min(remaining, 1 << 16))), !data.isEmpty {
+                remaining -= Int64(data.count)
+                hasher.update(data: data)
+            }
+            if remaining == 0, hex(Array(hasher.finalize())) != p.sha256 {
+                throw BundleError("has a damaged payload (its SHA-256 does not match the manifest)")
+            }
+            throw error
         } catch let error as GzipError {
             // A damaged payload shows first as bad compression; name the digest when it also fails.
             let digest = hex(Array(hasher.finalize()))

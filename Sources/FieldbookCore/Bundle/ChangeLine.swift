@@ -233,8 +233,12 @@ enum ChangeLineParser {
         }
 
         mutating func expect(_ c: UInt8) throws(Failure) {
+            let at = i
             guard next() == c else {
-                throw Failure(reason: "is not valid JSON (expected \(Character(Unicode.Scalar(c))) at byte \(i - 1))")
+                if at >= bytes.count {
+                    throw Failure(reason: at == 0 ? "is empty" : "ends where \(Character(Unicode.Scalar(c))) should be")
+                }
+                throw Failure(reason: "is not valid JSON (expected \(Character(Unicode.Scalar(c))) at byte \(at))")
             }
         }
 

@@ -91,3 +91,29 @@ import Testing
         }
     }
 }
+
+/// What the fuzzer found: refusals that named the wrong thing.
+@Suite struct FuzzFindingTests {
+    static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fuzz/corpus/bundle")
+
+    func reason(_ name: String) -> String? {
+        do {
+            _ = try BundleVerifier.verify(Self.corpus.appendingPathComponent(name).path)
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func anEmptyLineIsCalledEmptyNotByteMinusOne() {
+        let why = reason("empty-lines.fbundle")
+        #expect(why?.contains("line 1 that is empty") == true, "\(why ?? "sound")")
+        #expect(why?.contains("-1") == false)
+    }
+
+    @Test func aPayloadDamagedInTransitIsCalledDamagedNotABadLine() {
+        let why = reason("payload-bit-flip.fbundle")
+        #expect(why?.contains("damaged payload") == true, "\(why ?? "sound")")
+    }
+}
