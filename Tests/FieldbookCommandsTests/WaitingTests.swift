@@ -58,6 +58,53 @@ struct WaitingTests {
     }
 }
 
+@Suite("A fault under SQLite's memory map")
+struct MemoryMapFaultTests {
+    /// On a full disk with 1 KiB blocks, touching SQLite's memory-mapped log index raises SIGBUS.
+    /// The command must end with one line naming the disk and exit 74, not die of the signal; the
+    /// store stays whole (a write-ahead log commits whole or not at all).
+    @Test("SIGBUS while a command is in the middle of its work: one line, exit 74, the store intact")
+    func busErrorEndsTheCommandCleanly() throws {
+        let sandbox = try Sandbox.withStore()
+        try sandbox.record("visit", "DG001")
+        let before = try sandbox.snapshot()
+        // Hold the store so the next command is inside SQLite, waiting, when the signal comes.
+        let holder = try DatabaseQueue(path: sandbox.path("fieldbook.sqlite"))
+        let locked = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            try? holder.writeWithoutTransaction { db in
+                try db.execute(sql: "BEGIN IMMEDIATE")
+                locked.signal()
+                release.wait()
+                try db.execute(sql: "ROLLBACK")
+            }
+        }
+        locked.wait()
+        let process = Process()
+        process.executableURL = try #require(FieldbookBinary.url)
+        process.arguments = ["visit", "DG002"]
+        process.currentDirectoryURL = sandbox.url
+        var environment = ProcessInfo.processInfo.environment
+        environment["FIELDBOOK_DB"] = nil
+        process.environment = environment
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        Thread.sleep(forTimeInterval: 1.5)
+        kill(process.processIdentifier, SIGBUS)
+        process.waitUntilExit()
+        release.signal()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationReason == .exit, "died of a signal: \(stderr)")
+        #expect(process.terminationStatus == 74)
+        #expect(stderr.hasPrefix("fieldbook: the disk that holds the store is full or failed"), "\(stderr)")
+        #expect(stderr.split(separator: "\n").count == 1)
+        #expect(try sandbox.snapshot() == before)
+    }
+}
+
 final class Results: @unchecked Sendable {
     private let lock = NSLock()
     private var values: [String: RunResult] = [:]
