@@ -9,8 +9,9 @@ public struct Fieldbook: ParsableCommand {
         abstract: "Record village inspection work offline, and report coverage.",
         discussion: """
             Exit codes: 0 done; 1 a name or id that is not there; 64 a bad argument or value; \
-            65 bad data in a file; 66 no usable store; 73 the store already exists; 74 the store \
-            could not be written.
+            65 bad data in a file; 66 no usable store, or bundle files or folders that cannot be \
+            read or hold no bundle; 73 the store already exists; 74 the store could not be \
+            written, or a bundle could not be written to --out; 77 a change this store may not make.
             """,
         subcommands: [
             Init.self, Round.self, RosterCommand.self, Visit.self, Forum.self, Notice.self, Fix.self,

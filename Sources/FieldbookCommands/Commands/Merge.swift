@@ -8,7 +8,9 @@ extension Fieldbook {
             abstract: "Merge bundles into this store, each whole or not at all.",
             discussion: """
                 Bundles merged before, under any name, are reported as already merged. A bad bundle is \
-                rejected with its reason and the others still merge; the exit code is then 65.
+                rejected with its reason and the others still merge; the exit code is then 65. A file \
+                or folder named that cannot be read, or folders that hold no bundle, exit 66 before \
+                anything is merged.
                 """)
 
         @OptionGroup var store: StoreOptions
@@ -18,10 +20,9 @@ extension Fieldbook {
 
         func run(_ context: CommandContext) throws {
             let store = try context.open()
+            let paths = try BundlePaths.expand(bundles)
             let activity = store.announce("a merge")
             defer { activity.end() }
-            let paths = BundlePaths.expand(bundles)
-            guard !paths.isEmpty else { throw ValidationError("No bundle files in \(bundles.joined(separator: ", ").oneLine).") }
             var merged = 0, already = 0, rejected = 0
             let showProgress = isatty(STDERR_FILENO) == 1
             for (index, path) in paths.enumerated() {

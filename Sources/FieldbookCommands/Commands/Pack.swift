@@ -20,13 +20,15 @@ extension Fieldbook {
         func run(_ context: CommandContext) throws {
             let store = try context.open()
             let scope: PackScope = all ? .all : roster ? .roster : .unpacked
-            let packed: (path: String, manifest: BundleManifest)?
-            do {
-                packed = try store.pack(into: out, scope: scope)
-            } catch let error as BundleError {
-                throw FieldbookError.storeFailure(path: out, message: "the bundle \(error.reason)")
+            // A store that cannot record what it packed writes no bundle: say so before writing.
+            try store.checkWritable()
+            // What a killed pack left in this folder goes first: on a stick it would pile up.
+            let removed = BundleLeftovers.remove(in: out)
+            if !removed.isEmpty {
+                let size = removed.reduce(Int64(0)) { $0 + $1.size }
+                print("Removed \(removed.count) temporary files (\(BundleText.bytes(size))) that an interrupted pack left in \(out.oneLine).")
             }
-            guard let (path, manifest) = packed else {
+            guard let (path, manifest) = try store.pack(into: out, scope: scope) else {
                 print("Nothing to pack: every change in \(context.path.oneLine) is already in a bundle. Use --all to re-export everything.")
                 return
             }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FieldbookCore
+import Foundation
 
 extension Fieldbook {
     struct Status: StoreCommand {
@@ -34,6 +35,30 @@ extension Fieldbook {
             for unknown in report.unknownReferences {
                 print("unknown    \(unknown.count) \(unknown.kind.plural) point at a \(unknown.field) this store does not know (kept)".oneLine)
             }
+            for (folder, leftovers) in Self.leftovers(store: context.path) {
+                let size = leftovers.reduce(Int64(0)) { $0 + $1.size }
+                let live = leftovers.filter { !$0.isAbandoned }.count
+                var line = "leftovers  \(leftovers.count) temporary files (\(BundleText.bytes(size))) of packs that did not finish, in \(folder)"
+                line += live == 0
+                    ? "; the next `fieldbook pack` there removes them"
+                    : " (\(live) may belong to a pack running now); the next `fieldbook pack` there removes those left behind"
+                print(line.oneLine)
+            }
+        }
+
+        /// The temporary files of packs that did not finish, in the folders `pack` writes to by
+        /// default: `bundles` beside the store, and `bundles` here.
+        static func leftovers(store: String) -> [(folder: String, leftovers: [BundleLeftovers.Leftover])] {
+            let beside = ((store as NSString).deletingLastPathComponent as NSString).appendingPathComponent("bundles")
+            var seen = Set<String>()
+            var result: [(String, [BundleLeftovers.Leftover])] = []
+            for folder in [beside, "bundles"] {
+                let key = URL(fileURLWithPath: folder).standardizedFileURL.resolvingSymlinksInPath().path
+                guard seen.insert(key).inserted else { continue }
+                let found = BundleLeftovers.find(in: folder)
+                if !found.isEmpty { result.append((folder, found)) }
+            }
+            return result
         }
 
         static func describe(_ gap: ClosedRange<Int64>) -> String {

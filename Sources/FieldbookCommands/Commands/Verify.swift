@@ -11,7 +11,8 @@ extension Fieldbook {
                 change and value. With --db STORE, also the rules only that store can know (who may \
                 change what, a copied device id, a record of another kind): the bundle is merged and \
                 rolled back, so a bundle verify calls sound merges. Exit code 0 when every bundle is \
-                sound, 65 when any is not.
+                sound, 65 when any is not, 66 when a file or folder named cannot be read or the \
+                folders hold no bundle.
                 """)
 
         @Argument(help: "Bundle files, or folders of them.") var bundles: [String]
@@ -25,7 +26,8 @@ extension Fieldbook {
             let store = try db.map { path in
                 try Store.open(at: path, environment: CommandContext.fieldbookEnvironment(ProcessInfo.processInfo.environment))
             }
-            for path in BundlePaths.expand(bundles) {
+            let paths = try BundlePaths.expand(bundles)
+            for path in paths {
                 let name = (path as NSString).lastPathComponent
                 do {
                     let m: BundleManifest
@@ -64,7 +66,7 @@ extension Fieldbook {
             }
             if json { Console.writeRaw(JSONValue.array(manifests).rendered() + "\n") }
             if bad > 0 {
-                Console.error("fieldbook: \(bad) of \(BundlePaths.expand(bundles).count) bundles are not sound.")
+                Console.error("fieldbook: \(bad) of \(paths.count) bundles are not sound.")
                 throw ExitCode(65)
             }
         }
@@ -72,16 +74,82 @@ extension Fieldbook {
 }
 
 enum BundlePaths {
-    /// Files as given, and the bundle files inside any folder, by name.
-    static func expand(_ paths: [String]) -> [String] {
-        paths.flatMap { path -> [String] in
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
-                return [path]
+    /// Files as given, and the bundle files inside any folder, by name. A path that is not there,
+    /// a file named as a folder (`stick/`) or a folder that cannot be listed fails with
+    /// ``FieldbookError/unreadableInput(path:reason:)``, after every other such path is reported
+    /// on stderr; folders that hold no bundle at all, when nothing else was named, with
+    /// ``FieldbookError/noBundles(paths:)``. `list` lists a folder (a seam for tests).
+    static func expand(_ paths: [String], list: (String) throws(ListingFailure) -> [String] = listFolder) throws -> [String] {
+        var found: [String] = []
+        var problems: [FieldbookError] = []
+        var emptyFolders: [String] = []
+        for path in paths {
+            var info = stat()
+            guard stat(path, &info) == 0 else {
+                let code = errno
+                let reason = code == ENOENT ? "there is no file or folder there (is the stick plugged in?)"
+                    : code == ENOTDIR ? "\(path.hasSuffix("/") ? "it" : "part of that path") is a file, not a folder"
+                    : ListingFailure(code: code).reason
+                problems.append(.unreadableInput(path: path.oneLine, reason: reason))
+                continue
             }
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-            return names.filter { $0.hasSuffix("." + BundleFile.fileExtension) && !$0.hasPrefix(".") }.sorted()
-                .map { (path as NSString).appendingPathComponent($0) }
+            guard info.st_mode & S_IFMT == S_IFDIR else {
+                found.append(path)
+                continue
+            }
+            do {
+                let names = try list(path).filter { $0.hasSuffix("." + BundleFile.fileExtension) && !$0.hasPrefix(".") }
+                if names.isEmpty { emptyFolders.append(path.oneLine) }
+                found += names.sorted().map { (path as NSString).appendingPathComponent($0) }
+            } catch {
+                problems.append(.unreadableInput(path: path.oneLine, reason: error.reason))
+            }
+        }
+        if let last = problems.last {
+            for problem in problems.dropLast() { Console.error("fieldbook: \(problem.message.oneLine)") }
+            throw last
+        }
+        if found.isEmpty { throw FieldbookError.noBundles(paths: emptyFolders) }
+        return found
+    }
+
+    /// Why a folder could not be listed.
+    struct ListingFailure: Error {
+        var code: Int32
+
+        /// The errors of a damaged disk or file system (a bad checksum is EBADMSG on Linux).
+        #if os(Linux)
+        static let damaged: Set<Int32> = [EIO, EBADMSG, EUCLEAN]
+        #else
+        static let damaged: Set<Int32> = [EIO, EBADMSG]
+        #endif
+        var reason: String {
+            switch code {
+            case _ where Self.damaged.contains(code):
+                return "the disk reported an error while listing the folder (a damaged stick? check it on another computer)"
+            case EACCES, EPERM:
+                return "this user may not list the folder"
+            default:
+                return "listing the folder failed (\(String(cString: strerror(code)).lowercased()))"
+            }
+        }
+    }
+
+    /// The names in `folder`, with the system's error when the listing fails part way.
+    static func listFolder(_ folder: String) throws(ListingFailure) -> [String] {
+        guard let dir = opendir(folder) else { throw ListingFailure(code: errno) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(dir) else {
+                if errno != 0 { throw ListingFailure(code: errno) }
+                return names
+            }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
         }
     }
 }

@@ -13,32 +13,64 @@ enum BundleWriter {
 
     /// Writes `fileName` into `directory`. `lines` feeds change lines (without newline) to its
     /// argument; `manifest` builds the manifest once the payload's sizes and digest are known.
+    ///
+    /// A folder that cannot take the bundle (a file in its place, a full or write-protected
+    /// stick) fails with ``FieldbookError/bundleNotWritten(folder:reason:)``, and leaves nothing
+    /// behind: no temporary file, and no folder this call made.
     static func write(
         directory: String, fileName: String,
         lines: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void,
         manifest: (PayloadSummary) throws -> BundleManifest
     ) throws -> (path: String, manifest: BundleManifest) {
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let finalPath = (directory as NSString).appendingPathComponent(fileName)
-        let payloadPath = (directory as NSString).appendingPathComponent(".\(fileName).payload.tmp")
-        let envelopePath = (directory as NSString).appendingPathComponent(".\(fileName).tmp")
-        defer {
-            try? fm.removeItem(atPath: payloadPath)
-            try? fm.removeItem(atPath: envelopePath)
+        let made: [String]
+        do {
+            made = try OutputFolder.make(directory)
+        } catch let fault as FileFault {
+            throw notWritten(directory, fault)
         }
-        guard fm.createFile(atPath: payloadPath, contents: nil),
-            let payload = FileHandle(forUpdatingAtPath: payloadPath)
-        else { throw BundleError("cannot be written in \(directory)") }
-        defer { try? payload.close() }
+        var finished = false
+        defer { if !finished { OutputFolder.unmake(made) } }
+        let names = BundleLeftovers.temporaryNames(for: fileName)
+        let finalPath = (directory as NSString).appendingPathComponent(fileName)
+        let payloadPath = (directory as NSString).appendingPathComponent(names.payload)
+        let envelopePath = (directory as NSString).appendingPathComponent(names.envelope)
+        defer {
+            unlink(payloadPath)
+            unlink(envelopePath)
+        }
+        do {
+            let result = try write(
+                finalPath: finalPath, payloadPath: payloadPath, envelopePath: envelopePath, lines: lines,
+                manifest: manifest)
+            OutputFolder.sync(directory)
+            finished = true
+            return result
+        } catch let fault as FileFault {
+            throw notWritten(directory, fault)
+        }
+    }
 
+    static func notWritten(_ directory: String, _ fault: FileFault) -> FieldbookError {
+        var reason = fault.reason(folder: directory)
+        if fault.code == ENOTDIR, fault.path != directory {
+            reason = "\(fault.path) is a file, not a folder"
+        }
+        return .bundleNotWritten(folder: directory, reason: reason)
+    }
+
+    private static func write(
+        finalPath: String, payloadPath: String, envelopePath: String,
+        lines: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void,
+        manifest: (PayloadSummary) throws -> BundleManifest
+    ) throws -> (path: String, manifest: BundleManifest) {
+        let payload = try RawFile(creating: payloadPath)
         var hasher = SHA256()
         var compressedSize: Int64 = 0
         var rawSize: Int64 = 0
         let deflater = try GzipDeflater { bytes in
             hasher.update(data: bytes)
             compressedSize += Int64(bytes.count)
-            try payload.write(contentsOf: bytes)
+            try payload.write(bytes)
         }
         var batch = [UInt8]()
         batch.reserveCapacity(1 << 17)
@@ -67,26 +99,28 @@ enum BundleWriter {
         header += [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)]
         header += Array(SHA256.hash(data: manifestData))
 
-        guard fm.createFile(atPath: envelopePath, contents: nil),
-            let out = FileHandle(forWritingAtPath: envelopePath)
-        else { throw BundleError("cannot be written in \(directory)") }
-        defer { try? out.close() }
-        try out.write(contentsOf: header)
-        try out.write(contentsOf: manifestData)
-        try payload.seek(toOffset: 0)
-        while let chunk = try payload.read(upToCount: 1 << 20), !chunk.isEmpty {
-            try out.write(contentsOf: chunk)
+        let out = try RawFile(creating: envelopePath)
+        try out.write(header)
+        try out.write(manifestData)
+        try payload.rewind()
+        while true {
+            let chunk = try payload.read(upTo: 1 << 20)
+            if chunk.isEmpty { break }
+            try out.write(chunk)
         }
-        try out.write(contentsOf: [0, 0, 0, 0] as [UInt8])
-        try out.synchronize()
+        try out.write([0, 0, 0, 0] as [UInt8])
+        try out.sync()
         try out.close()
+        try payload.close()
         guard rename(envelopePath, finalPath) == 0 else {
-            throw BundleError("could not be moved into place at \(finalPath)")
-        }
-        let dirFD = open(directory, O_RDONLY)
-        if dirFD >= 0 {
-            fsync(dirFD)
-            close(dirFD)
+            let code = errno
+            if code == ENOENT, OutputFolder.isFolder((finalPath as NSString).deletingLastPathComponent) {
+                // Another pack took it for a leftover (its writer looked gone): nothing is lost.
+                throw FieldbookError.bundleNotWritten(
+                    folder: (finalPath as NSString).deletingLastPathComponent,
+                    reason: "its temporary file was removed while it was being written (by another pack that took it for a leftover?); pack again")
+            }
+            throw FileFault(code, path: finalPath)
         }
         return (finalPath, manifest)
     }

@@ -18,8 +18,12 @@ extension Store {
 
     /// Writes one bundle of the changes in `scope` into `directory`; nil when there is nothing to pack.
     ///
-    /// The "packed up to" mark moves only after the file is flushed and renamed into place.
+    /// The "packed up to" mark moves only after the file is flushed and renamed into place. A store
+    /// that cannot move it (read-only, or a write that fails) writes no bundle: it says so before
+    /// writing, and a bundle written before a failing write is removed again, so no bundle exists
+    /// whose changes the store still counts as not yet packed.
     public func pack(into directory: String, scope: PackScope = .unpacked) throws -> (path: String, manifest: BundleManifest)? {
+        try checkWritable()
         let bundleID = environment.makeRecordID()
         let now = environment.now()
         let written: (path: String, manifest: BundleManifest, lastID: Int64)? = try read { db in
@@ -102,6 +106,28 @@ extension Store {
             return (path, manifest, totals["last"])
         }
         guard let written else { return nil }
+        do {
+            try recordPacked(written, scope: scope)
+        } catch {
+            // The mark did not move: the bundle must not stay, or its changes would be packed
+            // again, and the person told nothing was written would find a bundle.
+            unlink(written.path)
+            OutputFolder.sync(directory)
+            throw error
+        }
+        return (written.path, written.manifest)
+    }
+
+    /// Says why this store cannot be written, before anything is: a store opened read-only, or one
+    /// whose write lock cannot be taken (a read-only file SQLite found, a read-only log beside it).
+    public func checkWritable() throws {
+        try writeAndRollBack { _ in }
+    }
+
+    /// Moves the "packed up to" mark and records the bundle in the ledger.
+    private func recordPacked(
+        _ written: (path: String, manifest: BundleManifest, lastID: Int64), scope: PackScope
+    ) throws {
         try write { db in
             if scope != .roster {
                 try db.execute(
@@ -120,7 +146,6 @@ extension Store {
                     written.manifest.changes, written.manifest.maxHLC,
                 ])
         }
-        return (written.path, written.manifest)
     }
 
     /// `第一组-笔记本1_s1-120_20261121-0900_01a1fb9e.fbundle`: device, its sequence range (or

@@ -12,6 +12,12 @@ public enum FieldbookError: Error, LocalizedError, Hashable, Sendable {
     case storeReadOnly(path: String, reason: String)
     /// Reading the store failed (a report, a query): nothing was being written.
     case storeReadFailure(path: String, message: String)
+    /// A bundle could not be written into the folder given with `pack --out`; nothing was left there.
+    case bundleNotWritten(folder: String, reason: String)
+    /// A file or folder of bundles named on the command line cannot be read.
+    case unreadableInput(path: String, reason: String)
+    /// The folders named on the command line hold no bundle files.
+    case noBundles(paths: [String])
     case unknownVillage(String, suggestions: [String])
     case ambiguousVillage(String, candidates: [String])
     case unknownHousehold(String, suggestions: [String])
@@ -29,16 +35,17 @@ public enum FieldbookError: Error, LocalizedError, Hashable, Sendable {
     /// This store may not make the change: the roster and reference data are the office's.
     case notPermitted(String)
 
-    /// The process exit code: 64 usage, 65 bad data in a file, 66 no usable store, 73 store exists,
-    /// 1 for a name or id that is not there, 74 for an I/O failure, 77 for a change this store may
-    /// not make (the roster is the office's).
+    /// The process exit code: 64 usage, 65 bad data in a file, 66 no usable store or no input to
+    /// read (a file or folder of bundles that cannot be read, or holds none), 73 store exists, 1 for
+    /// a name or id that is not there, 74 for an I/O failure (the store, or the folder a bundle is
+    /// written to), 77 for a change this store may not make (the roster is the office's).
     public var exitCode: Int32 {
         switch self {
         case .invalidValue, .unknownField, .notEditable, .noRound: 64
         case .badFile: 65
-        case .noStore, .notAStore, .newerSchema: 66
+        case .noStore, .notAStore, .newerSchema, .unreadableInput, .noBundles: 66
         case .storeExists: 73
-        case .storeFailure, .storeReadFailure, .storeReadOnly: 74
+        case .storeFailure, .storeReadFailure, .storeReadOnly, .bundleNotWritten: 74
         case .notPermitted: 77
         case .unknownVillage, .ambiguousVillage, .unknownHousehold, .householdExists, .unknownRecord,
             .ambiguousID, .unknownRound, .recordDeleted, .nothingToChange:
@@ -64,6 +71,14 @@ public enum FieldbookError: Error, LocalizedError, Hashable, Sendable {
             return "Could not update \(path): \(reason). Nothing was written; copy the store to a writable folder, or remove the stick's write protection."
         case .storeReadFailure(let path, let message):
             return "Could not read \(path): \(message). Nothing was changed; run `sqlite3 \(path) 'PRAGMA integrity_check'` and keep a copy of the file."
+        case .bundleNotWritten(let folder, let reason):
+            return "Could not write the bundle to --out \(folder): \(reason). Nothing was left there, and the store was not changed."
+        case .unreadableInput(let path, let reason):
+            return "Cannot read \(path): \(reason). Nothing was done; check the path, or copy the bundles again."
+        case .noBundles(let paths):
+            let names = paths.joined(separator: ", ")
+            return (paths.count == 1 ? "The folder \(names) holds" : "The folders \(names) hold")
+                + " no bundle files (NAME.\(BundleFile.fileExtension)). Nothing was done; name the folder a laptop's `fieldbook pack` wrote to."
         case .unknownVillage(let name, let suggestions):
             return "No village or community named \(name)."
                 + (suggestions.isEmpty

@@ -36,15 +36,23 @@ public final class Store: Sendable {
     /// Why this store was opened only to read because its disk is (nearly) full.
     let fullReason: String?
 
+    /// The private folder holding the copy a read-only store with a log is read from, if any.
+    private let scratch: String?
+
     private init(
         path: String, dbQueue: DatabaseQueue, environment: FieldbookEnvironment, readOnlyReason: String? = nil,
-        fullReason: String? = nil
+        fullReason: String? = nil, scratch: String? = nil
     ) {
         self.path = path
         self.dbQueue = dbQueue
         self.environment = environment
         self.readOnlyReason = readOnlyReason
         self.fullReason = fullReason
+        self.scratch = scratch
+    }
+
+    deinit {
+        if let scratch { ReadOnlyCopy.remove(scratch) }
     }
 
     /// The error a write gets before it starts, when the store can only be read.
@@ -122,24 +130,48 @@ public final class Store: Sendable {
         let walSize = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
         let readOnlyOpen = readOnly != nil || (full != nil && walSize == 0)
         let dbQueue: DatabaseQueue
+        var scratch: String?
         do {
             var config = configuration(path: path, environment: environment)
             var location = path
             if readOnlyOpen {
                 // Read without writing anything beside the store (no -wal, no -shm of this user's).
                 // With no write-ahead log to replay, the file is read as immutable, which needs no
-                // lock file at all (a write-protected stick); with one, it is read as it stands.
+                // lock file at all (a write-protected stick); with one, it is read as it stands,
+                // or from a private copy where SQLite cannot read the log in place (below).
                 config.readonly = true
                 if walSize == 0 {
                     let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
                     location = "file:" + (absolute.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? absolute) + "?immutable=1"
                 }
             }
-            dbQueue = try DatabaseQueue(path: location, configuration: config)
-            let (appID, superseded, complete) = try dbQueue.read { db in
-                (try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0,
-                 try Schema.migrator.hasBeenSuperseded(db), try Schema.migrator.hasCompletedMigrations(db))
+            func load(_ location: String) throws -> (DatabaseQueue, Int32, Bool, Bool) {
+                let queue = try DatabaseQueue(path: location, configuration: config)
+                let (appID, superseded, complete) = try queue.read { db in
+                    (try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0,
+                     try Schema.migrator.hasBeenSuperseded(db), try Schema.migrator.hasCompletedMigrations(db))
+                }
+                return (queue, appID, superseded, complete)
             }
+            var loaded: (DatabaseQueue, Int32, Bool, Bool)
+            do {
+                loaded = try load(location)
+            } catch where readOnlyOpen && walSize > 0 {
+                // SQLite reads a log only beside its index file (-shm), which a write-protected
+                // stick cannot take: the store and its log are read from a private copy, so that
+                // the changes only the log holds are seen. The copy goes when the store does.
+                let copy = try ReadOnlyCopy.make(of: path)
+                scratch = copy.folder
+                do {
+                    loaded = try load(copy.store)
+                } catch {
+                    ReadOnlyCopy.remove(copy.folder)
+                    scratch = nil
+                    throw error
+                }
+            }
+            let (queue, appID, superseded, complete) = loaded
+            dbQueue = queue
             guard appID == Schema.applicationID else {
                 throw FieldbookError.notAStore(path: path, reason: "it is an SQLite database of another program")
             }
@@ -153,13 +185,15 @@ public final class Store: Sendable {
                 try Schema.migrator.migrate(dbQueue)
             }
         } catch let error as FieldbookError {
+            if let scratch { ReadOnlyCopy.remove(scratch) }
             throw error
         } catch {
+            if let scratch { ReadOnlyCopy.remove(scratch) }
             throw FieldbookError.notAStore(path: path, reason: describe(error))
         }
         return Store(
             path: path, dbQueue: dbQueue, environment: environment, readOnlyReason: readOnly,
-            fullReason: readOnlyOpen ? full : nil)
+            fullReason: readOnlyOpen ? full : nil, scratch: scratch)
     }
 
     /// Free space below which the store is not written: a write needs a few pages of log, and the
@@ -242,7 +276,7 @@ public final class Store: Sendable {
         } catch let error as BundleError {
             throw error
         } catch {
-            throw FieldbookError.storeFailure(path: path, message: Store.describe(error))
+            throw writeFailure(error)
         }
     }
 
@@ -251,6 +285,15 @@ public final class Store: Sendable {
     public func releaseLog() {
         guard cannotWrite == nil else { return }
         try? dbQueue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+    }
+
+    /// A failed write as a ``FieldbookError``: a store SQLite finds read-only says so as one opened
+    /// read-only does.
+    private func writeFailure(_ error: any Error) -> FieldbookError {
+        if let error = error as? DatabaseError, error.resultCode == .SQLITE_READONLY {
+            return .storeReadOnly(path: path, reason: "it or the log beside it (-wal, -shm) cannot be written")
+        }
+        return .storeFailure(path: path, message: Store.describe(error))
     }
 
     /// Runs `body` in one write transaction and rolls it back: what a merge would do, undone.
@@ -268,7 +311,7 @@ public final class Store: Sendable {
         } catch let error as BundleError {
             throw error
         } catch {
-            throw FieldbookError.storeFailure(path: path, message: Store.describe(error))
+            throw writeFailure(error)
         }
     }
 
@@ -283,6 +326,30 @@ public final class Store: Sendable {
         } catch {
             throw FieldbookError.storeReadFailure(path: path, message: Store.describe(error))
         }
+    }
+}
+
+/// A copy of a read-only store and its log in a private temporary folder, to read the log from.
+enum ReadOnlyCopy {
+    static func make(of path: String) throws -> (folder: String, store: String) {
+        let fm = FileManager.default
+        let folder = fm.temporaryDirectory.appendingPathComponent("fieldbook-read-\(UUID().uuidString)").path
+        do {
+            try fm.createDirectory(atPath: folder, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+            let store = (folder as NSString).appendingPathComponent("store.sqlite")
+            try fm.copyItem(atPath: path, toPath: store)
+            try fm.copyItem(atPath: path + "-wal", toPath: store + "-wal")
+            return (folder, store)
+        } catch {
+            remove(folder)
+            throw FieldbookError.notAStore(
+                path: path,
+                reason: "it can only be read, and its log of recent changes (-wal) can be read only from a copy, which could not be made in \(fm.temporaryDirectory.path); copy the store with its -wal file to a writable folder")
+        }
+    }
+
+    static func remove(_ folder: String) {
+        try? FileManager.default.removeItem(atPath: folder)
     }
 }
 
