@@ -102,7 +102,7 @@ public enum ChangeRules {
             if let problem = textProblem(s, maxLength: maxLength, multiline: multiline) { throw fail(problem) }
             if spec.required, s.allSatisfy(\.isWhitespace) { throw fail("it must not be empty") }
         case .date:
-            guard let s = value.text, FieldDate.normalize(s) == s else {
+            guard let s = value.text, FieldDate.isCanonical(s) else {
                 throw fail("it must be a real date written YYYY-MM-DD, between 1900 and 2200")
             }
         case .count(let minimum, let maximum):

@@ -73,6 +73,29 @@ public enum FieldDate {
         return String(format: "%04d-%02d-%02d", y, m, d)
     }
 
+    /// Whether `text` is a date as stored and carried in bundles: exactly `YYYY-MM-DD`, a day that
+    /// exists, in 1900–2200 (what ``normalize(_:)`` writes). Byte by byte, without the calendar:
+    /// a merge checks a date in every visit.
+    public static func isCanonical(_ text: String) -> Bool {
+        let utf8 = text.utf8
+        guard utf8.count == 10 else { return false }
+        var value = [0, 0, 0]
+        for (i, c) in utf8.enumerated() {
+            if i == 4 || i == 7 {
+                guard c == UInt8(ascii: "-") else { return false }
+            } else {
+                guard c >= 0x30, c <= 0x39 else { return false }
+                let part = i < 4 ? 0 : i < 7 ? 1 : 2
+                value[part] = value[part] * 10 + Int(c - 0x30)
+            }
+        }
+        let (year, month, day) = (value[0], value[1], value[2])
+        guard (1900...2200).contains(year), (1...12).contains(month), day >= 1 else { return false }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        return day <= days
+    }
+
     public static func string(from date: Date, in zone: TimeZone) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone

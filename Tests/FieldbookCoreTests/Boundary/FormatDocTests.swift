@@ -29,3 +29,23 @@ import Testing
         }
     }
 }
+
+/// The date rule a bundle's values meet is the one typed dates are written by: for every day of
+/// 1899–2201 and a few impossible ones, the fast check agrees with the calendar's.
+@Suite struct DateRuleTests {
+    @Test func theCanonicalCheckAgreesWithTheCalendarEveryDay() {
+        var disagreements: [String] = []
+        for year in [1899, 1900, 1901, 1996, 2000, 2024, 2026, 2100, 2199, 2200, 2201] {
+            for month in 0...13 {
+                for day in 0...32 {
+                    let text = String(format: "%04d-%02d-%02d", year, month, day)
+                    if FieldDate.isCanonical(text) != (FieldDate.normalize(text) == text) { disagreements.append(text) }
+                }
+            }
+        }
+        for text in ["2026-1-05", "2026/11/21", " 2026-11-21", "2026-11-21 ", "２０２６-11-21", "20261121", "2026-11-2a", ""] {
+            #expect(!FieldDate.isCanonical(text), "\(text)")
+        }
+        #expect(disagreements.isEmpty, "\(disagreements.prefix(10))")
+    }
+}
