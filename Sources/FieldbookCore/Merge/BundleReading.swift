@@ -40,8 +40,10 @@ struct PayloadTally {
 /// The rules a bundle's changes meet together, beyond each change's own: no (device, seq) twice,
 /// and a record id of one kind only, also where another change refers to it.
 struct BundleChecks {
-    private var seen: [String: Set<Int64>] = [:]
+    private var seen: [RecordKey: Set<Int64>] = [:]
     private var kinds: [RecordKey: RecordKind] = [:]
+    /// The last device's key and numbers: lines of one device come in runs.
+    private var current: (device: String, key: RecordKey, seqs: Set<Int64>)?
 
     /// A record id as two integers: a million of them fit in a few tens of megabytes.
     struct RecordKey: Hashable {
@@ -61,7 +63,12 @@ struct BundleChecks {
     }
 
     mutating func check(_ line: ChangeLine) throws(ChangeRules.Violation) {
-        guard seen[line.device, default: []].insert(line.seq).inserted else {
+        if current?.device != line.device {
+            if let current { seen[current.key] = current.seqs }
+            let key = RecordKey(line.device)
+            current = (line.device, key, seen.removeValue(forKey: key) ?? [])
+        }
+        guard current!.seqs.insert(line.seq).inserted else {
             throw ChangeRules.Violation(
                 field: "seq", text: "\(line.seq)",
                 reason: "the bundle holds change \(line.seq) of device \(line.device) twice")

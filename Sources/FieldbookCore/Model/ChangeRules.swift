@@ -77,12 +77,14 @@ public enum ChangeRules {
     public static func isID(_ text: String) -> Bool {
         let utf8 = text.utf8
         guard utf8.count == 36 else { return false }
-        for (i, c) in utf8.enumerated() {
+        var i = 0
+        for c in utf8 {
             if i == 8 || i == 13 || i == 18 || i == 23 {
                 guard c == 0x2D else { return false }
             } else {
                 guard (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) else { return false }
             }
+            i += 1
         }
         return true
     }

@@ -51,17 +51,29 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable {
     }
 
     /// The fields of this kind, in display order.
-    public var fields: [FieldSpec] { Self.specs[self]!.list }
+    public var fields: [FieldSpec] { Self.specs[ordinal].list }
 
-    /// The field spec named `name`, if this kind has one.
-    public func field(_ name: String) -> FieldSpec? { Self.specs[self]!.byName[name] }
+    /// The field spec named `name`, if this kind has one: a few comparisons, no hashing (the
+    /// validator looks a field up for every value of every change).
+    public func field(_ name: String) -> FieldSpec? { Self.specs[ordinal].list.first { $0.name == name } }
 
-    /// Every kind's specs, made once: the validator looks fields up for every value of every change.
-    private static let specs: [RecordKind: (list: [FieldSpec], byName: [String: FieldSpec])] =
-        Dictionary(uniqueKeysWithValues: allCases.map { kind in
-            let list = kind.makeFields()
-            return (kind, (list, Dictionary(uniqueKeysWithValues: list.map { ($0.name, $0) })))
-        })
+    /// This kind's place in ``allCases``.
+    var ordinal: Int {
+        switch self {
+        case .township: 0
+        case .village: 1
+        case .household: 2
+        case .round: 3
+        case .team: 4
+        case .visit: 5
+        case .forum: 6
+        case .notice: 7
+        case .fix: 8
+        }
+    }
+
+    /// Every kind's specs, made once, in the order of ``allCases``.
+    private static let specs: [(list: [FieldSpec], kind: RecordKind)] = allCases.map { ($0.makeFields(), $0) }
 
     private func makeFields() -> [FieldSpec] {
         switch self {
