@@ -166,7 +166,7 @@ struct PackFaultTests {
         #expect(try s.ok("status").contains("16 not yet packed"))
 
         // With room made, the same changes are packed.
-        try FileManager.default.removeItem(atPath: stick.path("filler-large"))
+        try stick.emptyFillers()
         let packed = try s.ok("pack", "--out", out)
         #expect(packed.contains("Packed 4 changes"), "\(packed)")
     }

@@ -60,16 +60,34 @@ final class LoopMount: @unchecked Sendable {
         try mount(readOnly: true)
     }
 
-    /// Fills the file system until no block is left.
-    func fill() throws {
-        for (name, size) in [("filler-large", 1 << 16), ("filler-small", 1 << 10)] {
+    /// Fills the file system until no block is left, or until `leaving` bytes are left free.
+    /// Each call writes files of its own (`filler-N-…`); ``emptyFillers()`` removes them all.
+    func fill(leaving: Int = 0) throws {
+        fillers += 1
+        for (name, size) in [("filler-\(fillers)-large", 1 << 16), ("filler-\(fillers)-small", 1 << 10)] {
             let fd = open(path(name), O_WRONLY | O_CREAT | O_TRUNC, 0o644)
             guard fd >= 0 else { throw Failure("cannot create \(name) on the stick") }
             let block = [UInt8](repeating: 0x5A, count: size)
-            while block.withUnsafeBytes({ write(fd, $0.baseAddress!, size) }) > 0 {}
+            while free() - size >= leaving, block.withUnsafeBytes({ write(fd, $0.baseAddress!, size) }) > 0 {}
             fsync(fd)
             Glibc.close(fd)
         }
+    }
+
+    private var fillers = 0
+
+    /// Removes what ``fill(leaving:)`` wrote: space on the stick again.
+    func emptyFillers() throws {
+        for name in try FileManager.default.contentsOfDirectory(atPath: point) where name.hasPrefix("filler-") {
+            try FileManager.default.removeItem(atPath: path(name))
+        }
+    }
+
+    /// Bytes free on the stick.
+    func free() -> Int {
+        var stats = statvfs()
+        guard statvfs(point, &stats) == 0 else { return 0 }
+        return Int(stats.f_bavail) * Int(stats.f_frsize)
     }
 
     /// The names, sizes and modification times of every file on the stick, and the names of its

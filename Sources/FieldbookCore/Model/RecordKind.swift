@@ -51,11 +51,11 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable {
     }
 
     /// The fields of this kind, in display order.
-    public var fields: [FieldSpec] { Self.specs[ordinal].list }
+    public var fields: [FieldSpec] { Self.specs[ordinal] }
 
     /// The field spec named `name`, if this kind has one: a few comparisons, no hashing (the
     /// validator looks a field up for every value of every change).
-    public func field(_ name: String) -> FieldSpec? { Self.specs[ordinal].list.first { $0.name == name } }
+    public func field(_ name: String) -> FieldSpec? { Self.specs[ordinal].first { $0.name == name } }
 
     /// This kind's place in ``allCases``.
     var ordinal: Int {
@@ -73,7 +73,7 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable {
     }
 
     /// Every kind's specs, made once, in the order of ``allCases``.
-    private static let specs: [(list: [FieldSpec], kind: RecordKind)] = allCases.map { ($0.makeFields(), $0) }
+    private static let specs: [[FieldSpec]] = allCases.map { $0.makeFields() }
 
     private func makeFields() -> [FieldSpec] {
         switch self {
