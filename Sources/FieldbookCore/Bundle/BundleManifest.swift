@@ -45,6 +45,47 @@ public struct BundleManifest: Codable, Sendable, Equatable {
         }
     }
 
+    /// Format 2: how the payload is encrypted, and for whom.
+    public struct Encryption: Codable, Sendable, Equatable {
+        /// `fieldbook-stream-v1`: 64 KiB chunks of ChaCha20-Poly1305, the file key wrapped by HPKE.
+        public var scheme: String
+        public var chunkSize: Int
+        public var recipients: [Recipient]
+
+        enum CodingKeys: String, CodingKey {
+            case scheme, recipients
+            case chunkSize = "chunk_size"
+        }
+    }
+
+    /// The file key, wrapped for one recipient's X25519 key.
+    public struct Recipient: Codable, Sendable, Equatable {
+        /// The recipient's key id (``KeyID``).
+        public var keyID: String
+        /// HPKE's encapsulated key (32 bytes), base64.
+        public var enc: String
+        /// The sealed file key (48 bytes), base64.
+        public var wrapped: String
+
+        enum CodingKeys: String, CodingKey {
+            case enc, wrapped
+            case keyID = "key_id"
+        }
+    }
+
+    /// Format 2: who signed the bundle (its packer); the signature itself is in the trailer.
+    public struct Signature: Codable, Sendable, Equatable {
+        /// `ed25519`.
+        public var scheme: String
+        /// The key id of the packer's signing key.
+        public var keyID: String
+
+        enum CodingKeys: String, CodingKey {
+            case scheme
+            case keyID = "key_id"
+        }
+    }
+
     public var format: Int
     public var bundleID: String
     /// When the bundle was written, by the packing device's clock (UTC, ISO 8601).
@@ -62,13 +103,17 @@ public struct BundleManifest: Codable, Sendable, Equatable {
     public var minHLC: Int64
     public var maxHLC: Int64
     public var payload: Payload
-    /// Reserved: how the payload is encrypted. Always null in format 1.
-    public var encryption: String?
-    /// Reserved: how the bundle is signed. Always null in format 1 (the trailer is empty).
-    public var signature: String?
+    /// How the payload is encrypted: null in format 1.
+    public var encryption: Encryption?
+    /// Who signed the bundle: null in format 1 (the trailer is empty).
+    public var signature: Signature?
+    /// Format 2: the signed runs of each author's changes the payload holds (absent in format 1).
+    public var segments: [Segment]? = nil
+    /// Format 2, office bundles: the office's signed trust list (absent otherwise).
+    public var trust: TrustList.Signed? = nil
 
     enum CodingKeys: String, CodingKey {
-        case format, device, round, scope, devices, counts, changes, payload, encryption, signature
+        case format, device, round, scope, devices, counts, changes, payload, encryption, signature, segments, trust
         case bundleID = "bundle_id"
         case createdAt = "created_at"
         case createdHLC = "created_hlc"
@@ -96,6 +141,10 @@ public struct BundleManifest: Codable, Sendable, Equatable {
         try c.encode(payload, forKey: .payload)
         try c.encode(encryption, forKey: .encryption)
         try c.encode(signature, forKey: .signature)
+        if format >= 2 {
+            try c.encode(segments ?? [], forKey: .segments)
+            try c.encodeIfPresent(trust, forKey: .trust)
+        }
     }
 }
 

@@ -11,7 +11,72 @@ enum Schema {
         migrator.registerMigration("v2-bundle-ledger", migrate: createBundleLedger)
         migrator.registerMigration("v3-tally-indexes", migrate: createTallyIndexes)
         migrator.registerMigration("v4-device-confirmed", migrate: addDeviceConfirmed)
+        migrator.registerMigration("v5-trust", migrate: createTrust)
         return migrator
+    }
+
+    /// Keys and trust (bundles/FORMAT.md, format 2): this store's private keys, the office's public
+    /// keys (pinned on a laptop, its own on the office), the devices the office enrolled or revoked,
+    /// the trust list in force, the signed segments of changes this store holds, and receipts.
+    private static func createTrust(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                -- This store's private keys: Ed25519 (signing) and X25519 (receiving), raw 32 bytes.
+                CREATE TABLE store_key (
+                    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+                    sign_private BLOB NOT NULL CHECK (length(sign_private) = 32),
+                    box_private BLOB NOT NULL CHECK (length(box_private) = 32)
+                );
+
+                -- The office this store trusts: pinned from office.fbkey on a laptop; the office's own.
+                CREATE TABLE office_key (
+                    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+                    device_id TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    sign BLOB NOT NULL CHECK (length(sign) = 32),
+                    box BLOB NOT NULL CHECK (length(box) = 32)
+                );
+
+                -- Devices the office enrolled, with their public keys; revoked ones keep their changes
+                -- up to revoked_after_seq.
+                CREATE TABLE device_key (
+                    device_id TEXT PRIMARY KEY NOT NULL CHECK (\(uuidCheck("device_id"))),
+                    name TEXT NOT NULL,
+                    team TEXT,
+                    sign BLOB NOT NULL CHECK (length(sign) = 32),
+                    box BLOB NOT NULL CHECK (length(box) = 32),
+                    revoked_after_seq INTEGER CHECK (revoked_after_seq IS NULL OR revoked_after_seq >= 0),
+                    enrolled_at TEXT NOT NULL,
+                    revoked_at TEXT
+                );
+
+                -- The trust list in force: the office's last issued one (on the office), or the newest
+                -- one received (on a laptop), as the signed bytes; and the signature policy.
+                CREATE TABLE trust_state (
+                    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+                    version INTEGER NOT NULL DEFAULT 0,
+                    document BLOB,
+                    signature BLOB,
+                    policy TEXT NOT NULL DEFAULT 'auto' CHECK (policy IN ('auto', 'require', 'allow-unsigned'))
+                );
+                INSERT INTO trust_state (singleton) VALUES (1);
+
+                -- Signed runs of one device's changes, as received or made here: relays carry them on.
+                CREATE TABLE segment (
+                    device_id TEXT NOT NULL,
+                    first_seq INTEGER NOT NULL,
+                    last_seq INTEGER NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    signature TEXT NOT NULL,
+                    PRIMARY KEY (device_id, first_seq, last_seq)
+                );
+
+                -- Receipts from the office: it holds every change of device_id up to through_seq.
+                CREATE TABLE receipt (
+                    device_id TEXT PRIMARY KEY NOT NULL,
+                    through_seq INTEGER NOT NULL CHECK (through_seq >= 0)
+                );
+                """)
     }
 
     /// Whether a device's name, team and role came from the device itself or from an office store

@@ -1,0 +1,405 @@
+import Crypto
+import Foundation
+import GRDB
+
+/// Whether a store accepts bundles nobody signed (format 1).
+public enum SignaturePolicy: String, Sendable, CaseIterable {
+    /// Require signatures once any device is enrolled (on the office) or a trust list has arrived (on
+    /// a laptop); accept format 1 before.
+    case auto
+    /// Always require signed bundles.
+    case require
+    /// Accept unsigned (format 1) bundles, and changes no signature covers.
+    case allowUnsigned = "allow-unsigned"
+}
+
+/// One device as `fieldbook devices` lists it.
+public struct DeviceListing: Sendable, Equatable {
+    public enum Standing: String, Sendable { case enrolled, pending, revoked, office, this }
+    public var id: String
+    public var name: String
+    public var team: String?
+    public var role: DeviceRole
+    public var standing: Standing
+    public var fingerprint: String?
+    public var revokedAfterSeq: Int64?
+    /// The highest sequence number held, and up to which every change is held.
+    public var lastSeq: Int64
+    public var contiguousSeq: Int64
+    public var lastBundle: String?
+    public var lastBundleAt: String?
+}
+
+/// What this store trusts, read once for a pack or a merge.
+struct TrustContext {
+    var keys: StoreKeys?
+    var office: OfficeKeyFile?
+    var members: [String: TrustList.Member]
+    var policy: SignaturePolicy
+    var version: Int64
+    var localID: String
+    var isCentral: Bool
+
+    /// Whether unsigned bundles and changes are refused.
+    var requiresSignatures: Bool {
+        switch policy {
+        case .require: true
+        case .allowUnsigned: false
+        case .auto: !members.isEmpty
+        }
+    }
+
+    /// Whether this store writes format 2: it can name the office to encrypt to.
+    var writesFormat2: Bool {
+        guard keys != nil, office != nil else { return false }
+        return isCentral ? !members.isEmpty : true
+    }
+
+    /// The key an author's changes (or a packer's bundle) must be signed with, and the role it gives:
+    /// an enrolled device's own key (field), or the office's (central).
+    func signer(_ device: String) -> (keys: PublicKeys, role: DeviceRole)? {
+        if let member = members[device] { return (member.keys, .field) }
+        if let office { return (office.keys, .central) }
+        return nil
+    }
+
+    /// The key with this key id: the office's, this store's, or a member's.
+    func signer(keyID: String) -> (keys: PublicKeys, role: DeviceRole, device: String?)? {
+        if let office, office.keys.signID == keyID { return (office.keys, .central, nil) }
+        if let member = members.values.first(where: { $0.keys.signID == keyID }) { return (member.keys, .field, member.device) }
+        return nil
+    }
+
+    /// A name for a key id a bundle is addressed to.
+    func recipientName(_ keyID: String) -> String {
+        if let office, office.keys.boxID == keyID { return "the office (\(office.name))" }
+        if let member = members.values.first(where: { $0.keys.boxID == keyID }) { return member.name }
+        return "key \(keyID)"
+    }
+
+    /// Who a bundle this store packs is encrypted to: the office, and the enrolled, unrevoked members
+    /// of this device's team (a field store), or every enrolled device (the office).
+    func recipients() -> [PublicKeys] {
+        var out: [PublicKeys] = []
+        if let office { out.append(office.keys) }
+        let myTeam = members[localID]?.team
+        for member in members.values.sorted(by: { $0.device < $1.device }) where member.revokedAfterSeq == nil {
+            if isCentral || (myTeam != nil && member.team == myTeam) { out.append(member.keys) }
+        }
+        if let keys, !out.contains(keys.publicKeys) { out.append(keys.publicKeys) }
+        var seen = Set<Data>()
+        return out.filter { seen.insert($0.box).inserted }
+    }
+
+    static func load(_ db: Database) throws -> TrustContext {
+        let local = try LocalState.fetch(db)
+        var keys: StoreKeys?
+        if let row = try Row.fetchOne(db, sql: "SELECT sign_private, box_private FROM store_key") {
+            keys = try StoreKeys(signRaw: row["sign_private"], boxRaw: row["box_private"])
+        }
+        var office: OfficeKeyFile?
+        if let row = try Row.fetchOne(db, sql: "SELECT device_id, name, sign, box FROM office_key") {
+            office = OfficeKeyFile(device: row["device_id"], name: row["name"], keys: try PublicKeys(sign: row["sign"] as Data, box: row["box"] as Data))
+        }
+        var members: [String: TrustList.Member] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT device_id, name, team, sign, box, revoked_after_seq FROM device_key") {
+            let id: String = row["device_id"]
+            members[id] = TrustList.Member(
+                device: id, name: row["name"], team: row["team"], keys: try PublicKeys(sign: row["sign"] as Data, box: row["box"] as Data),
+                revokedAfterSeq: row["revoked_after_seq"])
+        }
+        let state = try Row.fetchOne(db, sql: "SELECT version, policy FROM trust_state")
+        return TrustContext(
+            keys: keys, office: office, members: members,
+            policy: SignaturePolicy(rawValue: state?["policy"] ?? "auto") ?? .auto, version: state?["version"] ?? 0,
+            localID: local.deviceID, isCentral: local.role == .central)
+    }
+}
+
+extension Store {
+    /// This store's private keys, made (from the environment's randomness) the first time they are
+    /// needed: stores made by a release before keys get theirs then.
+    func storeKeys(_ db: Database) throws -> StoreKeys {
+        if let row = try Row.fetchOne(db, sql: "SELECT sign_private, box_private FROM store_key") {
+            return try StoreKeys(signRaw: row["sign_private"], boxRaw: row["box_private"])
+        }
+        let keys = StoreKeys(random: environment.randomBytes(64))
+        try db.execute(
+            sql: "INSERT INTO store_key (singleton, sign_private, box_private) VALUES (1, ?, ?)",
+            arguments: [keys.signing.rawRepresentation, keys.agreement.rawRepresentation])
+        let local = try LocalState.fetch(db)
+        if local.role == .central {
+            let name = try String.fetchOne(db, sql: "SELECT name FROM device WHERE id = ?", arguments: [local.deviceID]) ?? "office"
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO office_key (singleton, device_id, name, sign, box) VALUES (1, ?, ?, ?, ?)",
+                arguments: [local.deviceID, name, keys.publicKeys.sign, keys.publicKeys.box])
+        }
+        return keys
+    }
+
+    /// This store's public keys (made now if it has none yet).
+    public func publicKeys() throws -> PublicKeys {
+        if let keys = try read({ db in try Row.fetchOne(db, sql: "SELECT sign_private, box_private FROM store_key") }) {
+            return try StoreKeys(signRaw: keys["sign_private"], boxRaw: keys["box_private"]).publicKeys
+        }
+        return try write { db in try storeKeys(db).publicKeys }
+    }
+
+    /// What this store trusts.
+    func trustContext() throws -> TrustContext {
+        try read { db in try TrustContext.load(db) }
+    }
+
+    /// The office's public key file: the office's own keys on the office, the pinned ones on a laptop.
+    public func officeKeyFile() throws -> OfficeKeyFile? {
+        if try read({ db in try LocalState.fetch(db).role }) == .central { _ = try publicKeys() }
+        return try trustContext().office
+    }
+
+    /// Pins the office's keys on a laptop (`init --office`, `keys pin`). A laptop that already trusts
+    /// another office refuses: the keys of an office change only by a restore of its backup.
+    public func pinOffice(_ file: OfficeKeyFile) throws {
+        try write { db in
+            let local = try LocalState.fetch(db)
+            guard local.role == .field else {
+                throw FieldbookError.notPermitted("this is an office store; it holds its own keys and pins no other office's")
+            }
+            _ = try storeKeys(db)
+            if let row = try Row.fetchOne(db, sql: "SELECT sign, box FROM office_key") {
+                let held = try PublicKeys(sign: row["sign"] as Data, box: row["box"] as Data)
+                if held == file.keys { return }
+                throw FieldbookError.notPermitted(
+                    "this laptop already trusts another office key (fingerprint \(held.fingerprint)); make a new store with `fieldbook init --office` to trust another")
+            }
+            try db.execute(
+                sql: "INSERT INTO office_key (singleton, device_id, name, sign, box) VALUES (1, ?, ?, ?, ?)",
+                arguments: [file.device, file.name, file.keys.sign, file.keys.box])
+        }
+    }
+
+    /// The request `fieldbook enroll` writes.
+    public func enrollmentRequest() throws -> (request: EnrollmentRequest, keys: StoreKeys) {
+        try write { db in
+            let local = try LocalState.fetch(db)
+            guard local.role == .field else {
+                throw FieldbookError.notPermitted("this is an office store: only laptops enroll, with the office")
+            }
+            let keys = try storeKeys(db)
+            let me = try Row.fetchOne(db, sql: "SELECT name, team FROM device WHERE id = ?", arguments: [local.deviceID])
+            let request = EnrollmentRequest(
+                device: local.deviceID, name: me?["name"] ?? "?", team: me?["team"], keys: keys.publicKeys,
+                createdAt: ISO8601DateFormatter().string(from: environment.now()))
+            return (request, keys)
+        }
+    }
+
+    /// Enrolls a laptop from its request (on the office). The same request again changes nothing; a
+    /// revoked device, or a device id enrolled with other keys, is refused.
+    @discardableResult
+    public func enroll(_ request: EnrollmentRequest) throws -> TrustList.Member {
+        try write { db in
+            try requireCentral(db, "enrolls devices")
+            _ = try storeKeys(db)
+            let local = try LocalState.fetch(db)
+            guard request.device != local.deviceID else {
+                throw FieldbookError.notPermitted("the request is this office's own device id (was the office store copied to a laptop?)")
+            }
+            if let row = try Row.fetchOne(db, sql: "SELECT sign, box, revoked_after_seq FROM device_key WHERE device_id = ?", arguments: [request.device]) {
+                if let after = row["revoked_after_seq"] as Int64? {
+                    throw FieldbookError.notPermitted(
+                        "device \(request.name) was revoked (its changes after \(after) are refused); a revoked laptop is never enrolled again: make it a new store with `fieldbook init`")
+                }
+                guard try PublicKeys(sign: row["sign"] as Data, box: row["box"] as Data) == request.keys else {
+                    throw FieldbookError.notPermitted(
+                        "device \(request.name) is enrolled already with other keys; a device's keys never change (was its store made again? enroll the new store, which has a new device id)")
+                }
+            } else {
+                if try String.fetchOne(db, sql: "SELECT role FROM device WHERE id = ?", arguments: [request.device]) == "central" {
+                    throw FieldbookError.notPermitted("device \(request.name) is an office store; only laptops are enrolled")
+                }
+                try db.execute(
+                    sql: "INSERT INTO device_key (device_id, name, team, sign, box, enrolled_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [request.device, request.name, request.team, request.keys.sign, request.keys.box,
+                                ISO8601DateFormatter().string(from: environment.now())])
+                try db.execute(
+                    sql: """
+                        INSERT INTO device (id, name, team, role, confirmed) VALUES (?, ?, ?, 'field', 1)
+                        ON CONFLICT (id) DO UPDATE SET name = excluded.name, team = excluded.team, confirmed = 1
+                        """, arguments: [request.device, request.name, request.team])
+            }
+            return TrustList.Member(device: request.device, name: request.name, team: request.team, keys: request.keys, revokedAfterSeq: nil)
+        }
+    }
+
+    /// Revokes an enrolled device from `afterSeq` on (default: what the office holds of it without a
+    /// gap): its changes up to there stay, later ones are refused wherever the trust list reaches.
+    public func revoke(device text: String, afterSeq: Int64?) throws -> (name: String, afterSeq: Int64) {
+        try write { db in
+            try requireCentral(db, "revokes devices")
+            let rows = try Row.fetchAll(db, sql: "SELECT device_id, name, revoked_after_seq FROM device_key")
+            let matches = rows.filter { ($0["device_id"] as String).hasPrefix(text.lowercased()) || ($0["name"] as String) == text }
+            guard matches.count == 1, let row = matches.first else {
+                if matches.isEmpty {
+                    throw FieldbookError.invalidValue(
+                        field: "device", value: text, expected: "an enrolled device's name or id (fieldbook devices lists them)")
+                }
+                throw FieldbookError.invalidValue(
+                    field: "device", value: text, expected: "one device; it names \(matches.count): give more of the id")
+            }
+            let id: String = row["device_id"], name: String = row["name"]
+            let held = try Store.contiguousSeq(db, device: id)
+            let after = afterSeq ?? held
+            guard after >= 0 else { throw FieldbookError.invalidValue(field: "after-seq", value: String(after), expected: "0 or more") }
+            if let before = row["revoked_after_seq"] as Int64? {
+                guard after <= before else {
+                    throw FieldbookError.notPermitted("device \(name) is revoked after change \(before) already; a revocation can only move earlier")
+                }
+            }
+            try db.execute(
+                sql: "UPDATE device_key SET revoked_after_seq = ?, revoked_at = coalesce(revoked_at, ?) WHERE device_id = ?",
+                arguments: [after, ISO8601DateFormatter().string(from: environment.now()), id])
+            return (name, after)
+        }
+    }
+
+    private func requireCentral(_ db: Database, _ what: String) throws {
+        guard try LocalState.fetch(db).role == .central else {
+            throw FieldbookError.notPermitted("only the office \(what); this is a laptop's store")
+        }
+    }
+
+    /// The highest n such that this store holds every change 1…n of `device`.
+    static func contiguousSeq(_ db: Database, device: String) throws -> Int64 {
+        guard let row = try Row.fetchOne(
+            db, sql: "SELECT count(*) AS n, max(seq) AS last FROM change WHERE device_id = ?", arguments: [device]),
+            let last = row["last"] as Int64?
+        else { return 0 }
+        if (row["n"] as Int64) == last { return last }
+        guard try Bool.fetchOne(db, sql: "SELECT 1 FROM change WHERE device_id = ? AND seq = 1", arguments: [device]) ?? false else {
+            return 0
+        }
+        // The first gap: the lowest held seq whose successor is missing.
+        return try Int64.fetchOne(
+            db,
+            sql: """
+                SELECT min(c.seq) FROM change c WHERE c.device_id = ?1
+                AND NOT EXISTS (SELECT 1 FROM change d WHERE d.device_id = ?1 AND d.seq = c.seq + 1)
+                """, arguments: [device]) ?? 0
+    }
+
+    /// The signature policy and whether it requires signatures now.
+    public func signaturePolicy() throws -> (policy: SignaturePolicy, requires: Bool) {
+        let context = try trustContext()
+        return (context.policy, context.requiresSignatures)
+    }
+
+    public func setSignaturePolicy(_ policy: SignaturePolicy) throws {
+        try write { db in try db.execute(sql: "UPDATE trust_state SET policy = ?", arguments: [policy.rawValue]) }
+    }
+
+    /// Every device this store knows: enrolled, pending (changes seen, never enrolled), revoked.
+    public func deviceListings() throws -> [DeviceListing] {
+        try read { db in
+            let context = try TrustContext.load(db)
+            var out: [DeviceListing] = []
+            var last: [String: (String, String?)] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT device_id, file_name, coalesce(merged_at, created_at) AS at FROM bundle ORDER BY rowid")
+            {
+                last[row["device_id"]] = (row["file_name"], row["at"])
+            }
+            var seqs: [String: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT device_id, max(seq) AS last FROM change GROUP BY device_id") {
+                seqs[row["device_id"]] = row["last"]
+            }
+            var ids = Set(try String.fetchAll(db, sql: "SELECT id FROM device"))
+            ids.formUnion(context.members.keys)
+            for id in ids {
+                let row = try Row.fetchOne(db, sql: "SELECT name, team, role FROM device WHERE id = ?", arguments: [id])
+                let member = context.members[id]
+                let role = DeviceRole(rawValue: row?["role"] ?? "field") ?? .field
+                let standing: DeviceListing.Standing =
+                    id == context.localID ? .this
+                    : member.map { $0.revokedAfterSeq == nil ? .enrolled : .revoked } ?? (role == .central ? .office : .pending)
+                out.append(DeviceListing(
+                    id: id, name: member?.name ?? row?["name"] ?? id, team: member?.team ?? row?["team"], role: role,
+                    standing: standing, fingerprint: member?.keys.fingerprint, revokedAfterSeq: member?.revokedAfterSeq,
+                    lastSeq: seqs[id] ?? 0, contiguousSeq: try Store.contiguousSeq(db, device: id),
+                    lastBundle: last[id]?.0, lastBundleAt: last[id]?.1))
+            }
+            return out.sorted { ($0.team ?? "", $0.name, $0.id) < ($1.team ?? "", $1.name, $1.id) }
+        }
+    }
+
+    /// On the office: the trust list its next bundle carries, issued anew (version + 1) when what it
+    /// says has changed since the last one; nil while no device is enrolled.
+    func currentTrustList(_ db: Database) throws -> TrustList.Signed? {
+        let context = try TrustContext.load(db)
+        guard context.isCentral, !context.members.isEmpty, let keys = context.keys ?? (try? storeKeys(db)) else { return nil }
+        let office = context.office ?? OfficeKeyFile(device: context.localID, name: "office", keys: keys.publicKeys)
+        var receipts: [String: Int64] = [:]
+        for id in context.members.keys.sorted() {
+            let n = try Store.contiguousSeq(db, device: id)
+            if n > 0 { receipts[id] = n }
+        }
+        var list = TrustList(
+            version: context.version, issuedAt: ISO8601DateFormatter().string(from: environment.now()), office: office,
+            members: Array(context.members.values), receipts: receipts)
+        if let row = try Row.fetchOne(db, sql: "SELECT document, signature FROM trust_state WHERE document IS NOT NULL"),
+            let held = try? TrustList.parse(row["document"]),
+            held.members.sorted(by: { $0.device < $1.device }) == list.members.sorted(by: { $0.device < $1.device }),
+            held.receipts == list.receipts, held.office == list.office
+        {
+            return TrustList.Signed(document: (row["document"] as Data).base64EncodedString(), signature: (row["signature"] as Data).base64EncodedString())
+        }
+        list.version = context.version + 1
+        let signed = list.signed(by: keys)
+        try db.execute(
+            sql: "UPDATE trust_state SET version = ?, document = ?, signature = ?",
+            arguments: [list.version, Data(base64Encoded: signed.document)!, Data(base64Encoded: signed.signature)!])
+        return signed
+    }
+
+    /// On a laptop: takes a trust list from the office's bundle, if newer than the one held.
+    func applyTrustList(_ signed: TrustList.Signed, _ db: Database) throws {
+        let context = try TrustContext.load(db)
+        guard !context.isCentral else { return }
+        guard let office = context.office else { return }
+        let list: TrustList
+        do {
+            list = try TrustList.open(signed, officeKey: office.keys)
+        } catch let error as TrustError {
+            throw BundleError(error.reason)
+        }
+        if let row = try Row.fetchOne(db, sql: "SELECT document FROM trust_state WHERE document IS NOT NULL"),
+            let held = try? TrustList.parse(row["document"])
+        {
+            if let problem = TrustList.replacementProblem(older: held, newer: list) { throw BundleError("carries a trust list that \(problem)") }
+            if list.version == held.version { return }
+        }
+        try db.execute(sql: "DELETE FROM device_key")
+        for m in list.members {
+            try db.execute(
+                sql: "INSERT INTO device_key (device_id, name, team, sign, box, revoked_after_seq, enrolled_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [m.device, m.name, m.team, m.keys.sign, m.keys.box, m.revokedAfterSeq, list.issuedAt])
+        }
+        for (device, seq) in list.receipts {
+            try db.execute(
+                sql: "INSERT INTO receipt (device_id, through_seq) VALUES (?, ?) ON CONFLICT (device_id) DO UPDATE SET through_seq = max(through_seq, excluded.through_seq)",
+                arguments: [device, seq])
+        }
+        try db.execute(
+            sql: "UPDATE trust_state SET version = ?, document = ?, signature = ?",
+            arguments: [list.version, Data(base64Encoded: signed.document)!, Data(base64Encoded: signed.signature)!])
+    }
+
+    /// On a laptop: how many of its own changes the office has confirmed holding, and how many not yet.
+    public func officeConfirmation() throws -> (confirmed: Int64, unconfirmed: Int64, receipts: Bool) {
+        try read { db in
+            let local = try LocalState.fetch(db)
+            let through = try Int64.fetchOne(db, sql: "SELECT through_seq FROM receipt WHERE device_id = ?", arguments: [local.deviceID])
+            let confirmed = min(through ?? 0, local.lastSeq)
+            return (confirmed, local.lastSeq - confirmed, through != nil)
+        }
+    }
+}
