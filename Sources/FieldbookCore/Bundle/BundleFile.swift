@@ -22,9 +22,15 @@ public struct BundleError: Error, Sendable, Equatable, CustomStringConvertible {
 /// The file ends exactly there; anything shorter or longer is refused.
 public enum BundleFile {
     public static let magic: [UInt8] = [0x89, 0x46, 0x42, 0x4E, 0x44, 0x0D, 0x0A, 0x1A]
+    /// The format a store writes without keys to encrypt with (and every reader still reads).
     public static let formatVersion: UInt16 = 1
+    /// Signed and encrypted (bundles/FORMAT.md, "Format 2").
+    public static let signedFormatVersion: UInt16 = 2
     static let headerSize = 8 + 2 + 4 + 32
     static let maxManifestSize = 1 << 20
+    /// Format 2 manifests list signed segments and may carry the trust list: room for more.
+    static let maxSignedManifestSize = 16 << 20
+    static let signatureSize = 64
     /// The longest change line a reader accepts; a longer one is refused, keeping memory bounded.
     static let maxLineSize = 1 << 20
     /// The largest payload a reader inflates, whatever a manifest declares.
@@ -38,6 +44,14 @@ public enum BundleFile {
         public var manifest: BundleManifest
         public var fileSize: Int64
         var payloadOffset: Int64
+        /// 1 or 2.
+        public var format: Int { manifest.format }
+        /// The first 46 bytes (magic, version, manifest length and digest): what a packer signs.
+        var header: [UInt8] = []
+        /// Format 2: the packer's signature from the trailer.
+        var packerSignature: Data?
+        /// Format 2: the file key, once a store has unwrapped it; the payload cannot be read before.
+        var fileKey: Data?
     }
 
     /// Reads and checks everything but the payload: magic, version, manifest digest, sizes.
@@ -66,14 +80,14 @@ public enum BundleFile {
         }
         guard header.count == headerSize else { throw BundleError("is truncated inside its header") }
         let version = UInt16(header[8]) << 8 | UInt16(header[9])
-        guard version == formatVersion else {
-            if version > formatVersion {
-                throw BundleError("uses bundle format \(version); this fieldbook reads format \(formatVersion). Update fieldbook to merge it")
+        guard version == formatVersion || version == signedFormatVersion else {
+            if version > signedFormatVersion {
+                throw BundleError("uses bundle format \(version); this fieldbook reads formats 1 and 2. Update fieldbook to merge it")
             }
             throw BundleError("declares bundle format \(version), which does not exist")
         }
         let length = header[10..<14].reduce(0) { $0 << 8 | Int($1) }
-        guard length > 0, length <= maxManifestSize else {
+        guard length > 0, length <= (version == 1 ? maxManifestSize : maxSignedManifestSize) else {
             throw BundleError("declares a manifest of \(length) bytes, which no bundle has")
         }
         guard let manifestData = try? handle.read(upToCount: length), manifestData.count == length else {
@@ -82,20 +96,27 @@ public enum BundleFile {
         guard Array(SHA256.hash(data: manifestData)) == Array(header[14..<46]) else {
             throw BundleError("has a damaged manifest (its SHA-256 does not match)")
         }
+        if version == 1, let object = try? JSONSerialization.jsonObject(with: manifestData) as? [String: Any],
+            !((object["encryption"].map { $0 is NSNull } ?? true) && (object["signature"].map { $0 is NSNull } ?? true))
+        {
+            throw BundleError("is a format 1 bundle whose manifest says it is encrypted or signed, which format 1 never is")
+        }
         let manifest: BundleManifest
         do {
             manifest = try JSONDecoder().decode(BundleManifest.self, from: manifestData)
         } catch {
             throw BundleError("has a manifest that is not valid bundle JSON")
         }
-        guard manifest.format == Int(formatVersion) else {
-            throw BundleError("has manifest format \(manifest.format) inside a format \(formatVersion) envelope")
+        guard manifest.format == Int(version) else {
+            throw BundleError("has manifest format \(manifest.format) inside a format \(version) envelope")
         }
         guard manifest.payload.encoding == "jsonl", manifest.payload.compression == "gzip" else {
             throw BundleError("uses payload \(manifest.payload.encoding)+\(manifest.payload.compression); this fieldbook reads jsonl+gzip")
         }
-        guard manifest.encryption == nil, manifest.signature == nil else {
-            throw BundleError("is encrypted or signed, which this fieldbook cannot read yet. Update fieldbook")
+        if version == 1 {
+            guard manifest.encryption == nil, manifest.signature == nil else {
+                throw BundleError("is a format 1 bundle that says it is encrypted or signed, which format 1 never is")
+            }
         }
         try manifest.check()
         let p = manifest.payload
@@ -112,11 +133,25 @@ public enum BundleFile {
         try? handle.seek(toOffset: UInt64(trailerOffset))
         let trailer = [UInt8]((try? handle.read(upToCount: 4)) ?? Data())
         let signatureLength = Int64(trailer.reduce(0) { $0 << 8 | Int($1) })
-        guard signatureLength == 0 else { throw BundleError("has a signature block, which format 1 does not allow") }
-        guard fileSize == trailerOffset + 4 else {
-            throw BundleError("has \(fileSize - trailerOffset - 4) unexpected bytes after its end")
+        let expected = version == 1 ? 0 : Int64(signatureSize)
+        guard trailer.count == 4, signatureLength == expected else {
+            throw BundleError(
+                version == 1 ? "has a signature block, which format 1 does not allow"
+                    : "has a signature block of \(signatureLength) bytes where format 2 has \(signatureSize)")
         }
-        return Envelope(path: path, manifest: manifest, fileSize: fileSize, payloadOffset: payloadOffset)
+        guard fileSize == trailerOffset + 4 + expected else {
+            if fileSize < trailerOffset + 4 + expected { throw BundleError("is truncated inside its signature. Copy it again from the laptop") }
+            throw BundleError("has \(fileSize - trailerOffset - 4 - expected) unexpected bytes after its end")
+        }
+        var envelope = Envelope(path: path, manifest: manifest, fileSize: fileSize, payloadOffset: payloadOffset)
+        envelope.header = header
+        if version == 2 {
+            guard let signature = try? handle.read(upToCount: signatureSize), signature.count == signatureSize else {
+                throw BundleError("is truncated inside its signature. Copy it again from the laptop")
+            }
+            envelope.packerSignature = signature
+        }
+        return envelope
     }
 
     /// Streams the payload's change lines to `body` (1-based line number, the line's bytes), checking
@@ -130,6 +165,11 @@ public enum BundleFile {
         try handle.seek(toOffset: UInt64(envelope.payloadOffset))
         var hasher = SHA256()
         let inflater = try GzipInflater(limit: Int(p.rawSize))
+        var opener: BundleCrypto.Opener?
+        if envelope.format == 2 {
+            guard let key = envelope.fileKey else { throw BundleError("is encrypted; only a store it is addressed to can read it") }
+            opener = BundleCrypto.Opener(key: SymmetricKey(data: key))
+        }
         var pending = [UInt8]()
         pending.reserveCapacity(1 << 16)
         var lineNumber = 0
@@ -165,7 +205,11 @@ public enum BundleFile {
                 }
                 remaining -= Int64(data.count)
                 hasher.update(data: data)
-                try data.withUnsafeBytes { try inflater.write($0, sink: consume) }
+                if let opener {
+                    try opener.write(data, remaining: remaining) { plain in try inflater.write(plain, sink: consume) }
+                } else {
+                    try data.withUnsafeBytes { try inflater.write($0, sink: consume) }
+                }
             }
             try inflater.finish()
         } catch let error as BundleError {

@@ -165,7 +165,7 @@ extension BundleManifest {
         guard DeviceRole(rawValue: device.role) != nil else { throw refuse("device role is neither field nor central") }
         if let round { try name(round, "round", required: false) }
         try name(createdAt, "created_at", required: false)
-        guard ["changes", "all", "roster"].contains(scope) else { throw refuse("scope is not changes, all or roster") }
+        guard ["changes", "all", "roster", "unconfirmed"].contains(scope) else { throw refuse("scope is not changes, all, roster or unconfirmed") }
         guard changes >= 0, changes <= 1 << 40 else { throw refuse("change count \(changes) is impossible") }
         guard createdHLC >= 0, changes == 0 || (minHLC >= 0 && minHLC <= maxHLC) else { throw refuse("clock range is impossible") }
         guard payload.compressedSize > 0, payload.rawSize >= 0, payload.rawSize <= BundleFile.maxRawSize else {
@@ -202,5 +202,45 @@ extension BundleManifest {
             kinds += n
         }
         guard kinds == changes else { throw refuse("counts per kind add up to \(kinds) where it says \(changes)") }
+        if format == 2 { try checkSigned(refuse) }
+    }
+
+    /// Format 2's members: how the payload is encrypted, who signed, the segments.
+    private func checkSigned(_ refuse: (String) -> BundleError) throws {
+        func isHex(_ text: String, _ count: Int) -> Bool {
+            text.utf8.count == count && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+        }
+        func bytes(_ text: String) -> Int { text.utf8.count > 200 ? -1 : Data(base64Encoded: text)?.count ?? -1 }
+        guard let encryption else { throw refuse("encryption is missing, which format 2 requires") }
+        guard encryption.scheme == "fieldbook-stream-v1", encryption.chunkSize == BundleCrypto.chunkSize else {
+            throw refuse("encryption scheme is not fieldbook-stream-v1 with chunks of 65536 bytes")
+        }
+        guard !encryption.recipients.isEmpty, encryption.recipients.count <= 10_000 else {
+            throw refuse("recipients list is empty or too long")
+        }
+        for r in encryption.recipients {
+            guard isHex(r.keyID, 16), bytes(r.enc) == 32, bytes(r.wrapped) == 48 else {
+                throw refuse("recipients hold an entry that is not a key id with a 32-byte key and a 48-byte wrapped key")
+            }
+        }
+        guard let signature, signature.scheme == "ed25519", isHex(signature.keyID, 16) else {
+            throw refuse("signature is not an ed25519 key id, which format 2 requires")
+        }
+        guard payload.compressedSize >= Int64(BundleCrypto.tagSize) else { throw refuse("payload is too small to be sealed") }
+        guard let segments else { throw refuse("segments are missing, which format 2 requires") }
+        guard segments.count <= 1_000_000 else { throw refuse("segments list is too long") }
+        var byDevice: [String: [(Int64, Int64)]] = [:]
+        for g in segments {
+            guard ChangeRules.isID(g.device), g.firstSeq >= 1, g.lastSeq >= g.firstSeq, isHex(g.sha256, 64), bytes(g.signature) == 64 else {
+                throw refuse("segments hold an entry that is not a device, a sequence range, a digest and a signature")
+            }
+            byDevice[g.device, default: []].append((g.firstSeq, g.lastSeq))
+        }
+        for (device, ranges) in byDevice {
+            let sorted = ranges.sorted { $0.0 < $1.0 }
+            for (a, b) in zip(sorted, sorted.dropFirst()) where b.0 <= a.1 {
+                throw refuse("segments of device \(device) overlap")
+            }
+        }
     }
 }

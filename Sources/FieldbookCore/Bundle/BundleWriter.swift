@@ -11,6 +11,13 @@ enum BundleWriter {
         var sha256: String
     }
 
+    /// Format 2: the payload is sealed under `fileKey`, and the header signed by `sign`.
+    struct Sealing {
+        var fileKey: SymmetricKey
+        /// Signs `fieldbook bundle v2\n` + the 46 header bytes (the packer's key).
+        var sign: (Data) -> Data
+    }
+
     /// Writes `fileName` into `directory`. `lines` feeds change lines (without newline) to its
     /// argument; `manifest` builds the manifest once the payload's sizes and digest are known.
     ///
@@ -20,6 +27,7 @@ enum BundleWriter {
     static func write(
         directory: String, fileName: String,
         lines: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void,
+        sealing: Sealing? = nil,
         manifest: (PayloadSummary) throws -> BundleManifest
     ) throws -> (path: String, manifest: BundleManifest) {
         let made: [String]
@@ -41,7 +49,7 @@ enum BundleWriter {
         do {
             let result = try write(
                 finalPath: finalPath, payloadPath: payloadPath, envelopePath: envelopePath, lines: lines,
-                manifest: manifest)
+                sealing: sealing, manifest: manifest)
             OutputFolder.sync(directory)
             finished = true
             return result
@@ -61,16 +69,25 @@ enum BundleWriter {
     private static func write(
         finalPath: String, payloadPath: String, envelopePath: String,
         lines: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void,
+        sealing: Sealing?,
         manifest: (PayloadSummary) throws -> BundleManifest
     ) throws -> (path: String, manifest: BundleManifest) {
         let payload = try RawFile(creating: payloadPath)
         var hasher = SHA256()
         var compressedSize: Int64 = 0
         var rawSize: Int64 = 0
-        let deflater = try GzipDeflater { bytes in
+        func store(_ bytes: [UInt8]) throws {
             hasher.update(data: bytes)
             compressedSize += Int64(bytes.count)
             try payload.write(bytes)
+        }
+        let sealer = sealing.map { BundleCrypto.Sealer(key: $0.fileKey, sink: store) }
+        let deflater = try GzipDeflater { bytes in
+            if let sealer {
+                try bytes.withUnsafeBytes { try sealer.write($0) }
+            } else {
+                try store(bytes)
+            }
         }
         var batch = [UInt8]()
         batch.reserveCapacity(1 << 17)
@@ -85,6 +102,7 @@ enum BundleWriter {
         }
         try deflater.write(batch)
         try deflater.finish()
+        try sealer?.finish()
 
         let summary = PayloadSummary(
             rawSize: rawSize, compressedSize: compressedSize, sha256: BundleFile.hex(Array(hasher.finalize())))
@@ -94,7 +112,7 @@ enum BundleWriter {
         let manifestData = try encoder.encode(manifest)
 
         var header = BundleFile.magic
-        header += [UInt8(BundleFile.formatVersion >> 8), UInt8(BundleFile.formatVersion & 0xFF)]
+        header += [UInt8(manifest.format >> 8), UInt8(manifest.format & 0xFF)]
         let length = UInt32(manifestData.count)
         header += [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)]
         header += Array(SHA256.hash(data: manifestData))
@@ -108,7 +126,13 @@ enum BundleWriter {
             if chunk.isEmpty { break }
             try out.write(chunk)
         }
-        try out.write([0, 0, 0, 0] as [UInt8])
+        if let sealing {
+            let signature = sealing.sign(BundleCrypto.bundleContext + Data(header))
+            try out.write([0, 0, 0, UInt8(signature.count)] as [UInt8])
+            try out.write([UInt8](signature))
+        } else {
+            try out.write([0, 0, 0, 0] as [UInt8])
+        }
         try out.sync()
         try out.close()
         try payload.close()

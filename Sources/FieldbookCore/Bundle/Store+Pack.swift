@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 
@@ -10,6 +11,9 @@ public enum PackScope: String, Sendable {
     case all
     /// The roster only (townships, villages, households, rounds, teams), for the office to hand out.
     case roster
+    /// Every change of a field device beyond what the office's last receipt confirms (a stick that
+    /// never arrived).
+    case unconfirmed
 }
 
 extension Store {
@@ -17,6 +21,11 @@ extension Store {
     static let rosterKinds: [RecordKind] = [.township, .village, .household, .round, .team]
 
     /// Writes one bundle of the changes in `scope` into `directory`; nil when there is nothing to pack.
+    ///
+    /// A store that can name the office to encrypt to (a laptop that pinned the office's key, or the
+    /// office once it has enrolled a device) writes format 2: signed, its own new changes sealed in a
+    /// signed segment, relayed changes with their authors' segments, the payload encrypted to the
+    /// office and the team (FORMAT.md). Other stores write format 1.
     ///
     /// The "packed up to" mark moves only after the file is flushed and renamed into place. A store
     /// that cannot move it (read-only, or a write that fails) writes no bundle: it says so before
@@ -26,7 +35,16 @@ extension Store {
         try checkWritable()
         let bundleID = environment.makeRecordID()
         let now = environment.now()
-        let written: (path: String, manifest: BundleManifest, lastID: Int64)? = try read { db in
+        // The office's trust list (issued anew when it changed), and keys made if missing, before the
+        // read: both write.
+        let (trust, trustList) = try write { db -> (TrustContext, TrustList.Signed?) in
+            var context = try TrustContext.load(db)
+            if context.office != nil || context.isCentral { context.keys = try storeKeys(db) }
+            context = try TrustContext.load(db)
+            return (context, context.writesFormat2 && context.isCentral ? try currentTrustList(db) : nil)
+        }
+        let signed = trust.writesFormat2
+        let written: (path: String, manifest: BundleManifest, lastID: Int64, own: Segment?)? = try read { db in
             let local = try LocalState.fetch(db)
             var clauses: [String] = []
             var arguments: StatementArguments = []
@@ -41,73 +59,139 @@ extension Store {
                 break
             case .roster:
                 clauses.append("kind IN (\(Store.rosterKinds.map { "'\($0.rawValue)'" }.joined(separator: ", ")))")
+                // Signed, a roster bundle carries only what offices wrote: its signature speaks for
+                // them, and no laptop's work travels to every team with it.
+                if signed { clauses.append("device_id IN (SELECT id FROM device WHERE role = 'central')") }
+            case .unconfirmed:
+                // What the office has not confirmed holding (its receipts), of every field device.
+                clauses.append("device_id NOT IN (SELECT id FROM device WHERE role = 'central' AND id <> ?)")
+                clauses.append("seq > coalesce((SELECT through_seq FROM receipt r WHERE r.device_id = change.device_id), 0)")
+                arguments += [local.deviceID]
             }
-            let whereSQL = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+            var selection = clauses.isEmpty ? "1" : clauses.joined(separator: " AND ")
+            // Format 2: this store's own changes not yet in a signed segment are sealed into one now,
+            // so every bundle of changes carries them whole (a roster bundle is signed as a whole).
+            let sealedThrough = try Int64.fetchOne(
+                db, sql: "SELECT max(last_seq) FROM segment WHERE device_id = ?", arguments: [local.deviceID]) ?? 0
+            let sealsOwn = signed && scope != .roster && local.lastSeq > sealedThrough
+            if sealsOwn {
+                selection = "(\(selection)) OR (device_id = ? AND seq > ?)"
+                arguments += [local.deviceID, sealedThrough]
+            }
             guard let totals = try Row.fetchOne(
-                db, sql: "SELECT count(*) AS n, max(id) AS last, min(hlc) AS lo, max(hlc) AS hi FROM change \(whereSQL)",
-                arguments: arguments), (totals["n"] as Int) > 0
+                db, sql: "SELECT count(*) AS n, max(id) AS last FROM change WHERE \(selection)", arguments: arguments),
+                (totals["n"] as Int) > 0
             else { return nil }
-            var counts: [String: Int] = [:]
-            for row in try Row.fetchAll(
-                db, sql: "SELECT kind, count(*) AS n FROM change \(whereSQL) GROUP BY kind", arguments: arguments)
-            {
-                counts[row["kind"]] = row["n"]
+            // Format 2: the signed segments of other devices (and this one's earlier ones) the changes
+            // fall in. A segment is carried whole, so a change it covers that the selection left out
+            // is added: its author's signature is over all of them.
+            var segments: [Segment] = []
+            if signed && scope != .roster {
+                let touched = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT s.device_id, s.first_seq, s.last_seq, s.sha256, s.signature,
+                            (SELECT count(*) FROM change c WHERE c.device_id = s.device_id
+                                AND c.seq BETWEEN s.first_seq AND s.last_seq AND (\(selection.replacingOccurrences(of: "change.", with: "c."))))
+                                AS n
+                        FROM segment s
+                        """, arguments: arguments)
+                var partial: [Segment] = []
+                for row in touched where (row["n"] as Int64) > 0 {
+                    let segment = Segment(
+                        device: row["device_id"], firstSeq: row["first_seq"], lastSeq: row["last_seq"], sha256: row["sha256"],
+                        signature: row["signature"])
+                    segments.append(segment)
+                    if (row["n"] as Int64) < segment.count { partial.append(segment) }
+                }
+                for segment in partial {
+                    selection = "(\(selection)) OR (device_id = ? AND seq BETWEEN ? AND ?)"
+                    arguments += [segment.device, segment.firstSeq, segment.lastSeq]
+                }
             }
-            let devices = try Row.fetchAll(db, sql: "SELECT * FROM device")
-            var deviceInfo: [String: Row] = [:]
-            for row in devices { deviceInfo[row["id"]] = row }
-            let ranges = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT device_id, min(seq) AS first, max(seq) AS last, count(*) AS n FROM change \(whereSQL)
-                    GROUP BY device_id ORDER BY device_id
-                    """, arguments: arguments
-            ).map { row -> BundleManifest.DeviceRange in
-                let id: String = row["device_id"]
-                let info = deviceInfo[id]
-                return BundleManifest.DeviceRange(
-                    id: id, name: info?["name"] ?? "unknown device", team: info?["team"], role: info?["role"] ?? "field",
-                    firstSeq: row["first"], lastSeq: row["last"], count: row["n"])
-            }
+            let deviceInfo = Dictionary(
+                try Row.fetchAll(db, sql: "SELECT id, name, team, role FROM device").map { ($0["id"] as String, $0) },
+                uniquingKeysWith: { a, _ in a })
             let me = deviceInfo[local.deviceID]
             let device = BundleManifest.Device(
                 id: local.deviceID, name: me?["name"] ?? "?", team: me?["team"], role: me?["role"] ?? "field")
             let round = try local.roundID.flatMap {
                 try String.fetchOne(db, sql: "SELECT name FROM round WHERE id = ?", arguments: [$0])
             }
-            let own = ranges.first { $0.id == local.deviceID }
+            let ownRow = try Row.fetchOne(
+                db, sql: "SELECT min(seq) AS first, max(seq) AS last, count(*) AS n FROM change WHERE device_id = ? AND (\(selection))",
+                arguments: [local.deviceID] + arguments)
+            let ownInBundle = (ownRow?["n"] as Int? ?? 0) > 0
+                ? BundleManifest.DeviceRange(
+                    id: local.deviceID, name: device.name, team: device.team, role: device.role, firstSeq: ownRow!["first"],
+                    lastSeq: ownRow!["last"], count: ownRow!["n"]) : nil
             let fileName = Store.bundleFileName(
-                device: device.name, own: own, scope: scope, at: now, zone: environment.timeZone, id: bundleID)
-            let createdHLC = HybridTimestamp.next(after: local.lastHLC, now: now)
+                device: device.name, own: ownInBundle, scope: scope, at: now, zone: environment.timeZone, id: bundleID)
+            var tally = PayloadTally()
+            var ownHasher = SHA256()
+            var ownRange: (first: Int64, last: Int64)?
+            let fileKey = SymmetricKey(data: environment.randomBytes(32))
+            let keys = trust.keys
             let (path, manifest) = try BundleWriter.write(
                 directory: directory, fileName: fileName,
                 lines: { emit in
+                    // Format 2 orders lines by device and sequence: a segment's lines come in order.
+                    let order = signed ? "device_id, seq" : "id"
                     let cursor = try Row.fetchCursor(
-                        db, sql: "SELECT device_id, seq, hlc, kind, record_id, op, fields, base FROM change \(whereSQL) ORDER BY id",
+                        db, sql: "SELECT device_id, seq, hlc, kind, record_id, op, fields, base FROM change WHERE \(selection) ORDER BY \(order)",
                         arguments: arguments)
                     var line = [UInt8]()
                     while let row = try cursor.next() {
                         line.removeAll(keepingCapacity: true)
                         Store.appendLine(row, to: &line)
+                        let id: String = row[0], seq: Int64 = row[1]
+                        tally.add(device: id, seq: seq, kind: row[3], hlc: row[2])
+                        if sealsOwn, id == local.deviceID, seq > sealedThrough {
+                            ownHasher.update(data: line)
+                            ownHasher.update(data: [0x0A])
+                            ownRange = (ownRange?.first ?? seq, seq)
+                        }
                         try line.withUnsafeBytes { try emit($0) }
                     }
                 },
+                sealing: signed
+                    ? BundleWriter.Sealing(fileKey: fileKey, sign: { keys!.sign($0) }) : nil,
                 manifest: { summary in
-                    BundleManifest(
-                        format: Int(BundleFile.formatVersion), bundleID: bundleID,
-                        createdAt: ISO8601DateFormatter().string(from: now), createdHLC: createdHLC.rawValue,
-                        device: device, round: round, scope: scope.rawValue, devices: ranges, counts: counts,
-                        changes: totals["n"], minHLC: totals["lo"], maxHLC: totals["hi"],
+                    let ranges = tally.ranges.keys.sorted().map { id -> BundleManifest.DeviceRange in
+                        let info = deviceInfo[id], r = tally.ranges[id]!
+                        return BundleManifest.DeviceRange(
+                            id: id, name: info?["name"] ?? "unknown device", team: info?["team"], role: info?["role"] ?? "field",
+                            firstSeq: r.first, lastSeq: r.last, count: r.count)
+                    }
+                    var manifest = BundleManifest(
+                        format: signed ? 2 : 1, bundleID: bundleID,
+                        createdAt: ISO8601DateFormatter().string(from: now), createdHLC: HybridTimestamp.next(after: local.lastHLC, now: now).rawValue,
+                        device: device, round: round, scope: scope.rawValue, devices: ranges, counts: tally.counts,
+                        changes: tally.changes, minHLC: tally.minHLC, maxHLC: tally.maxHLC,
                         payload: .init(
                             encoding: "jsonl", compression: "gzip", rawSize: summary.rawSize,
                             compressedSize: summary.compressedSize, sha256: summary.sha256),
                         encryption: nil, signature: nil)
+                    if signed, let keys {
+                        if let ownRange {
+                            segments.append(Segment.make(
+                                device: local.deviceID, first: ownRange.first, last: ownRange.last, digest: ownHasher.finalize(), keys: keys))
+                        }
+                        manifest.segments = segments.sorted { ($0.device, $0.firstSeq) < ($1.device, $1.firstSeq) }
+                        manifest.signature = .init(scheme: "ed25519", keyID: keys.publicKeys.signID)
+                        manifest.encryption = .init(
+                            scheme: "fieldbook-stream-v1", chunkSize: BundleCrypto.chunkSize,
+                            recipients: try trust.recipients().map { try BundleCrypto.wrap(fileKey, for: $0, bundleID: bundleID) })
+                        manifest.trust = trustList
+                    }
+                    return manifest
                 })
-            return (path, manifest, totals["last"])
+            let own = ownRange.flatMap { r in manifest.segments?.first { $0.device == local.deviceID && $0.firstSeq == r.first } }
+            return (path, manifest, totals["last"], own)
         }
         guard let written else { return nil }
         do {
-            try recordPacked(written, scope: scope)
+            try recordPacked((written.path, written.manifest, written.lastID), scope: scope, own: written.own)
         } catch {
             // The mark did not move: the bundle must not stay, or its changes would be packed
             // again, and the person told nothing was written would find a bundle.
@@ -126,10 +210,15 @@ extension Store {
 
     /// Moves the "packed up to" mark and records the bundle in the ledger.
     private func recordPacked(
-        _ written: (path: String, manifest: BundleManifest, lastID: Int64), scope: PackScope
+        _ written: (path: String, manifest: BundleManifest, lastID: Int64), scope: PackScope, own: Segment?
     ) throws {
         try write { db in
-            if scope != .roster {
+            if let own {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO segment (device_id, first_seq, last_seq, sha256, signature) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [own.device, own.firstSeq, own.lastSeq, own.sha256, own.signature])
+            }
+            if scope == .unpacked || scope == .all {
                 try db.execute(
                     sql: "UPDATE local_state SET packed_through = max(packed_through, ?)", arguments: [written.lastID])
             }

@@ -9,15 +9,19 @@ struct PayloadTally {
     var maxHLC = Int64.min
 
     mutating func add(_ line: ChangeLine) {
+        add(device: line.device, seq: line.seq, kind: line.kind.rawValue, hlc: line.hlc)
+    }
+
+    mutating func add(device: String, seq: Int64, kind: String, hlc: Int64) {
         changes += 1
-        counts[line.kind.rawValue, default: 0] += 1
-        if let range = ranges[line.device] {
-            ranges[line.device] = (min(range.first, line.seq), max(range.last, line.seq), range.count + 1)
+        counts[kind, default: 0] += 1
+        if let range = ranges[device] {
+            ranges[device] = (min(range.first, seq), max(range.last, seq), range.count + 1)
         } else {
-            ranges[line.device] = (line.seq, line.seq, 1)
+            ranges[device] = (seq, seq, 1)
         }
-        minHLC = min(minHLC, line.hlc)
-        maxHLC = max(maxHLC, line.hlc)
+        minHLC = min(minHLC, hlc)
+        maxHLC = max(maxHLC, hlc)
     }
 
     func check(against manifest: BundleManifest) throws {

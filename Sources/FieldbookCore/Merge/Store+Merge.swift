@@ -28,6 +28,10 @@ public struct MergeOutcome: Sendable {
     public var newConflicts = 0
     /// How far the bundle's clock ran ahead of this machine's, when beyond the bound.
     public var aheadBy: TimeInterval?
+    /// Format 2: the bundle was signed and opened here.
+    public var signed = false
+    /// Changes of a revoked device past its revocation point that were left out.
+    public var leftOutRevoked = 0
 }
 
 /// Options of a merge.
@@ -65,7 +69,7 @@ extension Store {
     public func merge(bundleAt path: String, options: MergeOptions = MergeOptions()) -> MergeOutcome {
         var outcome = MergeOutcome(path: path, status: .merged)
         do {
-            let envelope = try BundleFile.open(path)
+            var envelope = try BundleFile.open(path)
             let manifest = envelope.manifest
             outcome.manifest = manifest
             outcome.changes = manifest.changes
@@ -78,10 +82,22 @@ extension Store {
                 outcome.status = .alreadyMerged
                 return outcome
             }
-            if options.dryRun {
-                try writeAndRollBack { db in try apply(envelope, db, options: options, outcome: &outcome) }
+            let trust = try trustContext()
+            var authentication: BundleAuthentication?
+            if envelope.format == 1 {
+                if trust.requiresSignatures {
+                    throw BundleError(
+                        "is an unsigned bundle (format 1), and this store requires signed bundles \(trust.policy == .require ? "(its policy)" : "since it has enrolled devices"). Pack it again on an enrolled laptop that pinned the office key, or let unsigned bundles in with `fieldbook devices policy --allow-unsigned`")
+                }
             } else {
-                try write { db in try apply(envelope, db, options: options, outcome: &outcome) }
+                authentication = try BundleAuthentication(&envelope, trust: trust)
+                outcome.signed = true
+            }
+            let opened = envelope
+            if options.dryRun {
+                try writeAndRollBack { db in try apply(opened, db, options: options, authentication: &authentication, outcome: &outcome) }
+            } else {
+                try write { db in try apply(opened, db, options: options, authentication: &authentication, outcome: &outcome) }
             }
             if outcome.newChanges == 0 { outcome.status = .alreadyMerged }
         } catch let error as BundleError {
@@ -111,7 +127,8 @@ extension Store {
     }
 
     private func apply(
-        _ envelope: BundleFile.Envelope, _ db: Database, options: MergeOptions, outcome: inout MergeOutcome
+        _ envelope: BundleFile.Envelope, _ db: Database, options: MergeOptions,
+        authentication: inout BundleAuthentication?, outcome: inout MergeOutcome
     ) throws {
         let manifest = envelope.manifest
         // A bigger page cache for the length of a merge (64 MiB, within the 200 MB a merge may use):
@@ -152,6 +169,9 @@ extension Store {
         var maxHLC = Int64.min
 
         try BundleReading.forEachChange(envelope, progress: options.progress) { number, line in
+            if authentication != nil, try authentication!.admit(line, number: number, holds: { try holds(line) }) == .revoked {
+                return
+            }
             maxHLC = max(maxHLC, line.hlc)
             // Changes under this store's own id are this store's to make: one it holds is skipped,
             // any other means another file claims its identity, and would take its sequence numbers.
@@ -205,6 +225,16 @@ extension Store {
                 touch(line.record, line.kind)
                 outcome.updatedFields += max(0, line.fieldCount - 1) + (line.op == .delete ? 1 : 0)
             }
+        }
+        if let authentication {
+            try authentication.finish()
+            for g in authentication.verifiedSegments {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO segment (device_id, first_seq, last_seq, sha256, signature) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [g.device, g.firstSeq, g.lastSeq, g.sha256, g.signature])
+            }
+            if let carried = authentication.carriedTrust { try applyTrustList(carried, db) }
+            outcome.leftOutRevoked = authentication.leftOutRevoked
         }
         // Everything else is folded from all of the record's changes.
         for id in touchedOrder {

@@ -1,0 +1,185 @@
+import Crypto
+import Foundation
+
+/// What a store checks of a format 2 bundle before and while merging it: who signed it, that this
+/// store can open it, that every change is its author's (bundles/FORMAT.md, "Format 2").
+///
+/// Before the payload: the packer's signature over the header (and so the manifest) by a key this
+/// store trusts, the manifest's claims about roles against the keys, a revoked packer past its
+/// revocation point, the file key unwrapped with this store's key, every segment's signature by its
+/// author's key. While the lines stream: each line hashed into its segment, in order. After: every
+/// segment whole and its digest matching.
+struct BundleAuthentication {
+    /// One segment being checked.
+    final class Check {
+        let segment: Segment
+        var hasher = SHA256()
+        var next: Int64
+        init(_ segment: Segment) {
+            self.segment = segment
+            next = segment.firstSeq
+        }
+    }
+
+    /// Whether a line is merged, or left out because its author was revoked before it.
+    enum Verdict { case merge, revoked }
+
+    let packer: String
+    let packerRole: DeviceRole
+    private(set) var trust: TrustContext
+    /// The trust list the bundle carries, read and checked (the office's bundles).
+    let carriedTrust: TrustList.Signed?
+    private var checks: [String: [Check]] = [:]
+    /// Authors whose segments were signed by the office's key: central stores.
+    private(set) var roles: [String: DeviceRole] = [:]
+    private(set) var leftOutRevoked = 0
+    private var line = [UInt8]()
+
+    /// Checks everything readable before the payload, and unwraps the file key into `envelope`.
+    init(_ envelope: inout BundleFile.Envelope, trust: TrustContext) throws {
+        let manifest = envelope.manifest
+        self.trust = trust
+        packer = manifest.device.id
+        guard let signature = manifest.signature, let packerSignature = envelope.packerSignature else {
+            throw BundleError("is format 2 without a signature")
+        }
+        guard let signer = trust.signer(keyID: signature.keyID) else {
+            throw BundleError(
+                "is signed by device \(manifest.device.name) (key \(signature.keyID)), which this store does not know: "
+                    + (trust.isCentral
+                        ? "enroll it first (fieldbook devices enroll REQUEST), then merge this bundle again"
+                        : "merge the office's latest roster bundle, which lists the enrolled devices, then merge this one again"))
+        }
+        guard signer.keys.signingKey.isValidSignature(packerSignature, for: BundleCrypto.bundleContext + Data(envelope.header))
+        else {
+            throw BundleError("has a signature that does not match its contents: it was altered after it was signed. Copy it again from the laptop")
+        }
+        if let device = signer.device, device != packer {
+            throw BundleError("is signed with the key of device \(trust.members[device]?.name ?? device) but says it was packed by \(manifest.device.name)")
+        }
+        packerRole = signer.role
+        guard manifest.device.role == signer.role.rawValue else {
+            throw BundleError("says its packer \(manifest.device.name) is a \(manifest.device.role) store, but it is signed by a \(signer.role.rawValue) store's key")
+        }
+        if let member = trust.members[packer], let after = member.revokedAfterSeq, let own = manifest.ownRange, own.lastSeq > after {
+            throw BundleError(
+                "is packed by \(member.name), which the office revoked after its change \(after); this bundle holds its changes up to \(own.lastSeq). Changes after the revocation are refused")
+        }
+        // The trust list an office bundle carries: read now, so the segments of the devices it
+        // enrolls can be checked; written to the store in the merge's transaction.
+        if let carried = manifest.trust {
+            guard signer.role == .central, let office = trust.office else {
+                throw BundleError("carries a trust list, but is not signed by the office")
+            }
+            let list: TrustList
+            do { list = try TrustList.open(carried, officeKey: office.keys) } catch let error as TrustError { throw BundleError(error.reason) }
+            if !trust.isCentral, list.version >= trust.version {
+                self.trust.members = Dictionary(list.members.map { ($0.device, $0) }, uniquingKeysWith: { a, _ in a })
+            }
+            carriedTrust = carried
+        } else {
+            carriedTrust = nil
+        }
+        // The file key, wrapped for this store's key.
+        guard let keys = trust.keys else {
+            throw BundleError("is encrypted, and this store has no keys to open it (fieldbook keys show makes them); it is addressed to \(Self.addressees(manifest, trust))")
+        }
+        let myID = keys.publicKeys.boxID
+        guard let entry = manifest.encryption?.recipients.first(where: { $0.keyID == myID }) else {
+            throw BundleError("is not addressed to this store, so it cannot be opened here: it is addressed to \(Self.addressees(manifest, self.trust))")
+        }
+        let fileKey = try BundleCrypto.unwrap(entry, with: keys.agreement, bundleID: manifest.bundleID)
+        envelope.fileKey = fileKey.withUnsafeBytes { Data($0) }
+        // Every segment signed by its author.
+        for segment in manifest.segments ?? [] {
+            guard let author = self.trust.signer(segment.device) else {
+                if self.trust.requiresSignatures {
+                    throw BundleError("carries changes of device \(segment.device), which this store does not know")
+                }
+                continue
+            }
+            guard segment.isSigned(by: author.keys) else {
+                if self.trust.members[segment.device] == nil, !self.trust.requiresSignatures { continue }
+                throw BundleError(
+                    "carries changes of device \(self.trust.members[segment.device]?.name ?? segment.device) (numbers \(segment.firstSeq)–\(segment.lastSeq)) whose signature is not that device's: forged or altered on the way")
+            }
+            roles[segment.device] = author.role
+            checks[segment.device, default: []].append(Check(segment))
+        }
+        for key in checks.keys { checks[key]!.sort { $0.segment.firstSeq < $1.segment.firstSeq } }
+        roles[packer] = packerRole
+        // A device's role in the manifest must be the one its key gives it.
+        for d in manifest.devices {
+            if let role = roles[d.id], role.rawValue != d.role {
+                throw BundleError("says device \(d.name) is a \(d.role) store, but its changes are signed by a \(role.rawValue) store's key")
+            }
+        }
+    }
+
+    /// Whom a bundle is addressed to, by name where this store knows the key.
+    static func addressees(_ manifest: BundleManifest, _ trust: TrustContext) -> String {
+        let names = (manifest.encryption?.recipients ?? []).map { trust.recipientName($0.keyID) }
+        return names.prefix(6).joined(separator: ", ") + (names.count > 6 ? " and \(names.count - 6) more" : "")
+    }
+
+    /// Judges one line: hashed into its author's segment; a change no signature covers is refused
+    /// when signatures are required, unless its author packed the bundle (the bundle's signature
+    /// covers it) or this store holds that very change already.
+    mutating func admit(_ change: ChangeLine, number: Int, holds: () throws -> Bool) throws -> Verdict {
+        var covered = false
+        if let list = checks[change.device] {
+            var lo = 0, hi = list.count - 1
+            while lo <= hi {
+                let mid = (lo + hi) / 2
+                let g = list[mid].segment
+                if change.seq < g.firstSeq { hi = mid - 1 } else if change.seq > g.lastSeq { lo = mid + 1 } else {
+                    let check = list[mid]
+                    guard change.seq == check.next else {
+                        throw BundleError("has change \(change.seq) of device \(change.device) at line \(number) out of its signed order")
+                    }
+                    line.removeAll(keepingCapacity: true)
+                    Segment.canonicalLine(
+                        device: change.device, seq: change.seq, hlc: change.hlc, kind: change.kind.rawValue, record: change.record,
+                        op: change.op.rawValue, fields: change.fields, base: change.base, into: &line)
+                    line.append(0x0A)
+                    check.hasher.update(data: line)
+                    check.next += 1
+                    covered = true
+                    break
+                }
+            }
+        }
+        if let after = trust.members[change.device]?.revokedAfterSeq, change.seq > after {
+            leftOutRevoked += 1
+            return .revoked
+        }
+        if covered || change.device == packer { return .merge }
+        if !trust.requiresSignatures { return .merge }
+        if try holds() { return .merge }
+        throw BundleError(
+            "has change \(change.seq) of device \(trust.members[change.device]?.name ?? change.device) at line \(number) that its author did not sign (a relay carries its author's signed segment; this one does not)")
+    }
+
+    /// Every segment whole and matching its author's digest.
+    func finish() throws {
+        for list in checks.values {
+            for check in list {
+                let g = check.segment
+                guard check.next == g.lastSeq + 1 else {
+                    throw BundleError("carries a signed segment of device \(trust.members[g.device]?.name ?? g.device) (numbers \(g.firstSeq)–\(g.lastSeq)) without all of its changes")
+                }
+                guard RecordID.hex(Array(check.hasher.finalize())) == g.sha256 else {
+                    throw BundleError(
+                        "has changes of device \(trust.members[g.device]?.name ?? g.device) (numbers \(g.firstSeq)–\(g.lastSeq)) that differ from what their author signed: altered or forged on the way")
+                }
+            }
+        }
+    }
+
+    /// The segments checked, for the store to keep and pass on (none of a revoked device past its point).
+    var verifiedSegments: [Segment] {
+        checks.values.flatMap { $0.map(\.segment) }.filter { g in
+            trust.members[g.device]?.revokedAfterSeq.map { g.lastSeq <= $0 } ?? true
+        }
+    }
+}
