@@ -8,7 +8,8 @@ extension Fieldbook {
             abstract: "Check bundle files, and print what each holds.",
             discussion: """
                 Without --db, every rule a bundle can be judged by alone: envelope, manifest, every \
-                change and value. With --db STORE, also the rules only that store can know (who may \
+                change and value (of a signed, encrypted bundle: its envelope and manifest only, since \
+                only a store it is addressed to can open it). With --db STORE, also the rules only that store can know (who may \
                 change what, a copied device id, a record of another kind): the bundle is merged and \
                 rolled back, so a bundle verify calls sound merges. Exit code 0 when every bundle is \
                 sound, 65 when any is not, 66 when a file or folder named cannot be read or the \
@@ -44,8 +45,10 @@ extension Fieldbook {
                     }
                     let p = m.payload
                     // Every line names what the manifest holds, which came from a stick: one line each.
+                    // A sealed bundle read without a store it is addressed to: only its envelope was judged.
+                    let sealedUnread = store == nil && m.format == 2
                     var lines = [
-                        "\(name): sound",
+                        sealedUnread ? "\(name): envelope sound; its changes are encrypted (verify --db STORE, with a store it is addressed to, checks them)" : "\(name): sound",
                         "  bundle   \(m.bundleID)  (format \(m.format), \(m.scope))",
                         "  device   \(m.device.name)" + (m.device.team.map { ", team \($0)" } ?? "") + (m.round.map { ", round \($0)" } ?? ""),
                         "  created  \(m.createdAt)",
@@ -54,6 +57,9 @@ extension Fieldbook {
                     lines += m.devices.map { d in "  from     \(d.name): changes \(d.firstSeq)–\(d.lastSeq) (\(d.count))" }
                     lines.append("  size     \(p.rawSize) bytes raw, \(p.compressedSize) compressed (\(BundleText.ratio(p)))")
                     lines.append("  sha256   \(p.sha256)")
+                    if let e = m.encryption, let sig = m.signature {
+                        lines.append("  sealed   signed by key \(sig.keyID), encrypted to \(e.recipients.count) keys: \(e.recipients.map(\.keyID).joined(separator: ", "))")
+                    }
                     print(lines.map(\.oneLine).joined(separator: "\n"))
                 } catch let error as BundleError {
                     bad += 1
