@@ -61,7 +61,9 @@ let package = Package(
             dependencies: ["FieldbookCore", "CZlibSys", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // Tests of the core, folder by folder.
-        .testTarget(name: "FieldbookCoreTests", dependencies: ["FieldbookCore", "FieldbookTestSupport"]),
+        .testTarget(
+            name: "FieldbookCoreTests",
+            dependencies: ["FieldbookCore", "FieldbookTestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         // Tests of the commands: parsing in process, and the built binary end to end.
         .testTarget(
             name: "FieldbookCommandsTests",

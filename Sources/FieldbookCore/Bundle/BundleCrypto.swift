@@ -34,13 +34,48 @@ enum BundleCrypto {
         return plain + chunks * Int64(tagSize)
     }
 
-    /// Wraps `fileKey` for a recipient's X25519 key.
-    static func wrap(_ fileKey: SymmetricKey, for recipient: PublicKeys, bundleID: String) throws -> BundleManifest.Recipient {
-        var sender = try HPKE.Sender(recipientKey: recipient.agreementKey, ciphersuite: suite, info: hpkeInfo)
-        let wrapped = try fileKey.withUnsafeBytes { try sender.seal(Data($0), authenticating: Data(bundleID.utf8)) }
+    /// Wraps `fileKey` for a recipient's X25519 key: HPKE base mode sealing (RFC 9180 §5.1.1 and
+    /// §6.1) with the ephemeral key made from `ephemeral` (32 random bytes from the store's
+    /// environment, so a demo or a test with a fixed seed writes the same bytes). swift-crypto's
+    /// `HPKE.Sender` makes its ephemeral key itself; opening uses `HPKE.Recipient`, and a test holds
+    /// the two (and the Python reader in bundles/reader) to each other.
+    static func wrap(
+        _ fileKey: SymmetricKey, for recipient: PublicKeys, bundleID: String, ephemeral: [UInt8]
+    ) throws -> BundleManifest.Recipient {
+        let ephemeralKey = try Curve25519.KeyAgreement.PrivateKey(rawRepresentation: ephemeral)
+        let enc = ephemeralKey.publicKey.rawRepresentation
+        let dh = try ephemeralKey.sharedSecretFromKeyAgreement(with: recipient.agreementKey)
+        let kemSuite = Data("KEM".utf8) + [0x00, 0x20]
+        let hpkeSuite = Data("HPKE".utf8) + [0x00, 0x20, 0x00, 0x01, 0x00, 0x03]
+        func labeledExtract(_ salt: Data, _ label: String, _ ikm: Data, _ suite: Data) -> Data {
+            let prk = HKDF<SHA256>.extract(
+                inputKeyMaterial: SymmetricKey(data: Data("HPKE-v1".utf8) + suite + Data(label.utf8) + ikm), salt: salt)
+            return Data(prk)
+        }
+        func labeledExpand(_ prk: Data, _ label: String, _ info: Data, _ length: Int, _ suite: Data) -> Data {
+            let labeled = Data([UInt8(length >> 8), UInt8(length & 0xFF)]) + Data("HPKE-v1".utf8) + suite + Data(label.utf8) + info
+            return HKDF<SHA256>.expand(pseudoRandomKey: SymmetricKey(data: prk), info: labeled, outputByteCount: length)
+                .withUnsafeBytes { Data($0) }
+        }
+        // DHKEM(X25519, HKDF-SHA256): Encap.
+        let dhBytes = dh.withUnsafeBytes { Data($0) }
+        let eaePRK = labeledExtract(Data(), "eae_prk", dhBytes, kemSuite)
+        let sharedSecret = labeledExpand(eaePRK, "shared_secret", enc + recipient.box, 32, kemSuite)
+        // Key schedule, base mode (no PSK).
+        let pskIDHash = labeledExtract(Data(), "psk_id_hash", Data(), hpkeSuite)
+        let infoHash = labeledExtract(Data(), "info_hash", hpkeInfo, hpkeSuite)
+        let context = Data([0x00]) + pskIDHash + infoHash
+        let secret = labeledExtract(sharedSecret, "secret", Data(), hpkeSuite)
+        let key = labeledExpand(secret, "key", context, 32, hpkeSuite)
+        let baseNonce = labeledExpand(secret, "base_nonce", context, 12, hpkeSuite)
+        let sealed = try fileKey.withUnsafeBytes { plain in
+            try ChaChaPoly.seal(
+                Data(plain), using: SymmetricKey(data: key), nonce: try ChaChaPoly.Nonce(data: baseNonce),
+                authenticating: Data(bundleID.utf8))
+        }
         return BundleManifest.Recipient(
-            keyID: recipient.boxID, enc: sender.encapsulatedKey.base64EncodedString(),
-            wrapped: wrapped.base64EncodedString())
+            keyID: recipient.boxID, enc: enc.base64EncodedString(),
+            wrapped: (sealed.ciphertext + sealed.tag).base64EncodedString())
     }
 
     /// Unwraps the file key with this store's private key, from the recipient entry naming it.

@@ -181,7 +181,9 @@ extension Store {
                         manifest.signature = .init(scheme: "ed25519", keyID: keys.publicKeys.signID)
                         manifest.encryption = .init(
                             scheme: "fieldbook-stream-v1", chunkSize: BundleCrypto.chunkSize,
-                            recipients: try trust.recipients().map { try BundleCrypto.wrap(fileKey, for: $0, bundleID: bundleID) })
+                            recipients: try trust.recipients().map {
+                                try BundleCrypto.wrap(fileKey, for: $0, bundleID: bundleID, ephemeral: environment.randomBytes(32))
+                            })
                         manifest.trust = trustList
                     }
                     return manifest

@@ -1,4 +1,5 @@
-import FieldbookCore
+import Crypto
+@testable import FieldbookCore
 import FieldbookTestSupport
 import Foundation
 import GRDB
@@ -190,5 +191,23 @@ struct SignedBundleTests {
         let outcome = b.merge(bundleAt: first)
         // Already merged by its digest: a copy under another id still carries the old list.
         #expect(outcome.status == .alreadyMerged || reason(outcome).contains("older"))
+    }
+}
+
+@Suite("HPKE wrapping")
+struct HPKEWrapTests {
+    @Test("the file key Fieldbook wraps opens with swift-crypto's HPKE recipient, and only for its bundle id")
+    func wrapOpensWithLibrary() throws {
+        for seed in 0..<20 {
+            let env = FixedEnvironment(seed: UInt64(seed)).environment
+            let recipient = StoreKeys(random: env.randomBytes(64))
+            let fileKey = SymmetricKey(data: env.randomBytes(32))
+            let entry = try BundleCrypto.wrap(fileKey, for: recipient.publicKeys, bundleID: "b-\(seed)", ephemeral: env.randomBytes(32))
+            let opened = try BundleCrypto.unwrap(entry, with: recipient.agreement, bundleID: "b-\(seed)")
+            #expect(opened == fileKey)
+            #expect(throws: BundleError.self) { try BundleCrypto.unwrap(entry, with: recipient.agreement, bundleID: "other") }
+            let stranger = StoreKeys(random: env.randomBytes(64))
+            #expect(throws: BundleError.self) { try BundleCrypto.unwrap(entry, with: stranger.agreement, bundleID: "b-\(seed)") }
+        }
     }
 }
