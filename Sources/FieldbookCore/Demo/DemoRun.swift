@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// What the demo did and where it put it.
@@ -43,9 +44,12 @@ public enum Demo {
             environment: clock.environment(seed: seed &* 1000 &+ 1))
         let roster = try office.importRoster(csvAt: path("roster.csv"))
         log("roster: \(roster.added) households in \(district.villages.count) villages and communities of \(district.townships.count) townships, imported at the office")
-        guard let rosterBundle = try office.pack(into: (sticks as NSString).appendingPathComponent("0-roster"), scope: .roster) else {
-            throw FieldbookError.storeFailure(path: path("office.sqlite"), message: "the roster could not be packed")
+        // The office's keys, made with its store; their public half goes to the teams as office.fbkey.
+        guard let officeKey = try office.officeKeyFile() else {
+            throw FieldbookError.storeFailure(path: path("office.sqlite"), message: "the office has no keys")
         }
+        try officeKey.encoded().write(to: URL(fileURLWithPath: path("office.fbkey")))
+        log("keys: the office's fingerprint is \(officeKey.keys.fingerprint); office.fbkey goes to every team")
 
         // The teams and their laptops.
         let rounds = (1...scale.rounds).map { "五届第\(chineseNumber($0))轮" }
@@ -78,16 +82,27 @@ public enum Demo {
                     at: path("laptops/\(plan.name).sqlite"),
                     setup: DeviceSetup(name: plan.name, team: plan.teamName, round: rounds[0], inspectors: plan.inspectors),
                     environment: clock.environment(seed: seed &* 1000 &+ UInt64(10 + index), offset: offset))
-                let outcome = store.merge(bundleAt: rosterBundle.path)
-                guard outcome.status == .merged else {
-                    throw FieldbookError.storeFailure(path: store.path, message: "the roster bundle did not merge: \(outcome.status)")
-                }
+                try store.pinOffice(officeKey)
                 return Laptop(name: plan.name, team: plan.team, store: store, inspectors: plan.inspectors)
             }
             made.withLock { $0[index] = result }
         }
         let laptops = try made.withLock { results in try plans.indices.map { try results[$0]!.get() } }
-        log("teams: \(scale.teams) inspection teams with \(laptops.count) laptops, each given the roster by bundle")
+        // Each laptop's enrollment request reaches the office, whose clerk compares the fingerprint
+        // the team leader reads from the laptop's screen, and enrolls it.
+        for laptop in laptops { try office.enroll(try laptop.store.enrollmentRequest().request) }
+        // The roster, signed by the office and encrypted to every enrolled laptop, with the trust list.
+        guard let rosterBundle = try office.pack(into: (sticks as NSString).appendingPathComponent("0-roster"), scope: .roster) else {
+            throw FieldbookError.storeFailure(path: path("office.sqlite"), message: "the roster could not be packed")
+        }
+        let rosterPath = rosterBundle.path
+        DispatchQueue.concurrentPerform(iterations: laptops.count) { index in
+            let outcome = laptops[index].store.merge(bundleAt: rosterPath)
+            made.withLock { $0[index] = outcome.status == .merged ? .success(laptops[index]) : .failure(
+                FieldbookError.storeFailure(path: laptops[index].store.path, message: "the roster bundle did not merge: \(outcome.status)")) }
+        }
+        _ = try made.withLock { results in try plans.indices.map { try results[$0]!.get() } }
+        log("teams: \(scale.teams) inspection teams with \(laptops.count) laptops, each enrolled at the office and given the signed, encrypted roster")
 
         // Which villages each round inspects, and which laptop goes where.
         let chosen = Array(district.villages.indices.shuffled(using: &rng).prefix(scale.inspected))
@@ -138,6 +153,28 @@ public enum Demo {
                 if let bundle = try laptop.store.pack(into: stick) { packed.append(bundle.path) }
             }
             bundlesWritten += packed.count
+            // Someone else's stick in round 2: a bundle from a laptop the office never enrolled, under
+            // a real laptop's name, and a real bundle with one byte changed after it was written.
+            if r == min(1, scale.rounds - 1), let real = packed.first {
+                let impostor = try Store.create(
+                    at: path("impostor.sqlite"),
+                    setup: DeviceSetup(name: laptops[0].name, team: "第一巡察组", round: roundName, inspectors: ["冒名者"]),
+                    environment: clock.environment(seed: seed &* 1000 &+ 999))
+                try impostor.pinOffice(officeKey)
+                if let forged = try impostor.pack(into: stick) {
+                    try fm.moveItem(atPath: forged.path, toPath: (stick as NSString).appendingPathComponent("伪造 " + (forged.path as NSString).lastPathComponent))
+                }
+                try? fm.removeItem(atPath: path("impostor.sqlite"))
+                // The manifest edited (its date), and its digest in the header made to match again:
+                // only the signature tells.
+                var bytes = try Data(contentsOf: URL(fileURLWithPath: real))
+                let length = Int(bytes[10]) << 24 | Int(bytes[11]) << 16 | Int(bytes[12]) << 8 | Int(bytes[13])
+                if let at = bytes[46..<(46 + length)].range(of: Data("\"created_at\":\"2026".utf8)) {
+                    bytes[at.upperBound - 1] = UInt8(ascii: "5")
+                }
+                bytes.replaceSubrange(14..<46, with: Array(SHA256.hash(data: bytes[46..<(46 + length)])))
+                try bytes.write(to: URL(fileURLWithPath: (stick as NSString).appendingPathComponent("改动 " + (real as NSString).lastPathComponent)))
+            }
             // Accidents on the way: a bundle copied twice, and one truncated by a yanked cable.
             if r == min(2, scale.rounds - 1), let copied = packed.first {
                 let copy = (stick as NSString).appendingPathComponent("副本 " + (copied as NSString).lastPathComponent)
@@ -161,6 +198,39 @@ public enum Demo {
         clock.set(clock.now.addingTimeInterval(7 * 86_400))
         let recopied = (sticks as NSString).appendingPathComponent("recopied")
         if fm.fileExists(atPath: recopied) { outcomes += try mergeFolder(recopied, into: office) }
+
+        // A laptop is stolen after the last round. The office revokes it from what it holds of it;
+        // the thief's bundle is refused. (The thief works on a copy here, so the demo keeps the
+        // laptop's honest store to compare with the office's.)
+        let stolen = laptops[laptops.count - 1]
+        let revocation = try office.revoke(device: stolen.name, afterSeq: nil)
+        log("revoked: \(stolen.name) was stolen; the office keeps its changes up to \(revocation.afterSeq) and refuses any later one")
+        for suffix in ["", "-wal"] where fm.fileExists(atPath: stolen.store.path + suffix) {
+            try fm.copyItem(atPath: stolen.store.path + suffix, toPath: path("stolen.sqlite") + suffix)
+        }
+        let thief = try Store.open(at: path("stolen.sqlite"), environment: clock.environment(seed: seed &* 1000 &+ 998))
+        _ = try thief.record(.visit, [
+            "household": district.villages[chosen[0]].households[0].code, "note": "盗用笔记本录入的虚假走访",
+        ])
+        let stolenStick = (sticks as NSString).appendingPathComponent("stolen")
+        if let forged = try thief.pack(into: stolenStick) { bundlesWritten += 1; _ = forged }
+        for suffix in ["", "-wal", "-shm"] { try? fm.removeItem(atPath: path("stolen.sqlite") + suffix) }
+        outcomes += try mergeFolder(stolenStick, into: office)
+
+        // Receipts: the office's next roster bundle carries the revocation and, for every laptop, how
+        // far it holds all of its changes; each laptop merges it and knows what is safe.
+        guard let receipts = try office.pack(into: (sticks as NSString).appendingPathComponent("9-receipts"), scope: .roster) else {
+            throw FieldbookError.storeFailure(path: path("office.sqlite"), message: "the receipts could not be packed")
+        }
+        bundlesWritten += 1
+        var confirmed: Int64 = 0, unconfirmed: Int64 = 0
+        for laptop in laptops.dropLast() {
+            _ = laptop.store.merge(bundleAt: receipts.path)
+            let c = try laptop.store.officeConfirmation()
+            confirmed += c.confirmed
+            unconfirmed += c.unconfirmed
+        }
+        log("receipts: the office's signed receipts reach \(laptops.count - 1) laptops: \(confirmed) of their changes confirmed at the office, \(unconfirmed) not yet")
         return DemoReport(
             directory: directory, district: district, officePath: office.path, office: office, laptopPaths: laptops.map(\.store.path),
             sticks: sticks, outcomes: outcomes, bundlesWritten: bundlesWritten)

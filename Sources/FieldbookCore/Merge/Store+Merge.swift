@@ -73,18 +73,20 @@ extension Store {
             let manifest = envelope.manifest
             outcome.manifest = manifest
             outcome.changes = manifest.changes
-            let known = try read { db in
-                try Bool.fetchOne(
-                    db, sql: "SELECT 1 FROM bundle WHERE payload_sha256 = ?",
-                    arguments: [manifest.payload.sha256]) ?? false
-            }
-            if known {
-                outcome.status = .alreadyMerged
-                return outcome
+            func alreadyMerged() throws -> Bool {
+                try read { db in
+                    try Bool.fetchOne(
+                        db, sql: "SELECT 1 FROM bundle WHERE payload_sha256 = ?",
+                        arguments: [manifest.payload.sha256]) ?? false
+                }
             }
             let trust = try trustContext()
             var authentication: BundleAuthentication?
             if envelope.format == 1 {
+                if try alreadyMerged() {
+                    outcome.status = .alreadyMerged
+                    return outcome
+                }
                 if trust.requiresSignatures {
                     throw BundleError(
                         "is an unsigned bundle (format 1), and this store requires signed bundles \(trust.policy == .require ? "(its policy)" : "since it has enrolled devices"). Pack it again on an enrolled laptop that pinned the office key, or let unsigned bundles in with `fieldbook devices policy --allow-unsigned`")
@@ -92,6 +94,12 @@ extension Store {
             } else {
                 authentication = try BundleAuthentication(&envelope, trust: trust)
                 outcome.signed = true
+            }
+            // A signed bundle is checked first: an altered copy of a merged one shares its payload
+            // digest, and is not "already merged" but refused.
+            if try alreadyMerged() {
+                outcome.status = .alreadyMerged
+                return outcome
             }
             let opened = envelope
             if options.dryRun {

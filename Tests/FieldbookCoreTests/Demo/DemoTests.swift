@@ -39,9 +39,21 @@ import Testing
         let dir = TemporaryDirectory("demo")
         let report = try Demo.run(in: dir.path("d"), seed: 3, scale: .sample) { _ in }
         let statuses = report.outcomes.map(\.status)
-        #expect(statuses.filter { if case .rejected = $0 { return true } else { return false } }.count == 1)
+        // Refused: the truncated bundle, a bundle from a laptop never enrolled, a bundle altered on
+        // the stick, and the stolen laptop's bundle after its revocation.
+        let reasons = statuses.compactMap { status -> String? in if case .rejected(let r) = status { return r } else { return nil } }
+        #expect(reasons.count == 4, "\(reasons)")
+        #expect(reasons.contains { $0.contains("truncated") })
+        #expect(reasons.contains { $0.contains("does not know") })
+        #expect(reasons.contains { $0.contains("revoked") })
+        #expect(reasons.contains { $0.contains("altered after it was signed") })
         // The bundle copied twice onto the stick: one copy merges, the other is already merged.
-        let copies = Dictionary(grouping: report.outcomes.filter { $0.manifest != nil }, by: { $0.manifest!.bundleID })
+        // (The altered copy of a bundle, refused, is left out: it is not that bundle.)
+        let copies = Dictionary(
+            grouping: report.outcomes.filter { o in
+                if case .rejected = o.status { return false }
+                return o.manifest != nil
+            }, by: { $0.manifest!.bundleID })
             .values.filter { $0.count == 2 }
         #expect(copies.count == 1)
         #expect(Set(copies.first?.map(\.status) ?? []) == [.merged, .alreadyMerged])
