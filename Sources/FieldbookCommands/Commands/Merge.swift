@@ -43,7 +43,11 @@ extension Fieldbook {
                     var line = "merged          \(name): \(outcome.changes) changes (\(outcome.newChanges) new), "
                         + "\(outcome.newRecords) new records, \(outcome.updatedFields) updated fields"
                     if outcome.newConflicts > 0 { line += ", \(outcome.newConflicts) conflicts" }
-                    print(line)
+                    if outcome.signed { line += "; signed by \(outcome.manifest?.device.name ?? "?"), opened with this store's key" }
+                    print(line.oneLine)
+                    if let version = outcome.trustListVersion {
+                        print("  the office's trust list, version \(version), taken: enrolled and revoked devices, and receipts (fieldbook status)")
+                    }
                 case .alreadyMerged:
                     already += 1
                     print("already merged  \(name)")
@@ -57,6 +61,9 @@ extension Fieldbook {
                     print("\(merged) merged, \(already) already merged, \(rejected) rejected, \(left.count) not merged, of \(paths.count) bundles.")
                     store.releaseLog()
                     throw StoreFault.explain(error, store: store.path, bundles: left)
+                }
+                if outcome.leftOutRevoked > 0 {
+                    print("  ! \(outcome.leftOutRevoked) changes of a revoked device, made after its revocation point, were left out")
                 }
                 if let ahead = outcome.aheadBy {
                     print("  ! its clock ran \(BundleText.duration(ahead)) ahead of this machine's: check that laptop's clock. Its edits win only against edits that never saw them.")

@@ -12,14 +12,18 @@ extension Fieldbook {
         @Flag(help: "Re-export every change this store holds (for a lost stick).") var all = false
         @Flag(help: "Pack only the roster: townships, villages, households, rounds, teams (for the office to hand out).")
         var roster = false
+        @Flag(help: "Re-pack every change the office has not confirmed holding (its receipts), for a stick that never arrived.")
+        var unconfirmed = false
 
         func validate() throws {
-            if all && roster { throw ValidationError("--all and --roster cannot be used together.") }
+            if [all, roster, unconfirmed].filter({ $0 }).count > 1 {
+                throw ValidationError("--all, --roster and --unconfirmed cannot be used together.")
+            }
         }
 
         func run(_ context: CommandContext) throws {
             let store = try context.open()
-            let scope: PackScope = all ? .all : roster ? .roster : .unpacked
+            let scope: PackScope = all ? .all : roster ? .roster : unconfirmed ? .unconfirmed : .unpacked
             // A store that cannot record what it packed writes no bundle: say so before writing.
             try store.checkWritable()
             // What a killed pack left in this folder goes first: on a stick it would pile up.
@@ -33,9 +37,15 @@ extension Fieldbook {
                 return
             }
             let p = manifest.payload
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? p.compressedSize
             print(
                 "Packed \(manifest.changes) changes into \(path.oneLine) "
-                    + "(\(BundleText.bytes(p.compressedSize)), \(BundleText.ratio(p)) smaller than raw).")
+                    + "(\(BundleText.bytes(size)), \(BundleText.ratio(p)) smaller than raw).")
+            if let recipients = manifest.encryption?.recipients {
+                print("Signed by this store's key and encrypted to \(recipients.count) keys (the office\(recipients.count > 2 ? " and this team's enrolled laptops" : "")): a lost stick shows no field text.")
+            } else if !roster {
+                print("Not signed or encrypted (format 1): a laptop signs and encrypts once it has pinned the office's key, the office once it has enrolled a laptop (fieldbook keys show).")
+            }
         }
     }
 }

@@ -32,6 +32,8 @@ public struct MergeOutcome: Sendable {
     public var signed = false
     /// Changes of a revoked device past its revocation point that were left out.
     public var leftOutRevoked = 0
+    /// The version of the office's trust list this store took from the bundle (a laptop).
+    public var trustListVersion: Int64?
 }
 
 /// Options of a merge.
@@ -107,7 +109,7 @@ extension Store {
             } else {
                 try write { db in try apply(opened, db, options: options, authentication: &authentication, outcome: &outcome) }
             }
-            if outcome.newChanges == 0 { outcome.status = .alreadyMerged }
+            if outcome.newChanges == 0 && outcome.trustListVersion == nil { outcome.status = .alreadyMerged }
         } catch let error as BundleError {
             outcome.status = .rejected(error.reason)
         } catch let error as FieldbookError {
@@ -241,7 +243,7 @@ extension Store {
                     sql: "INSERT OR IGNORE INTO segment (device_id, first_seq, last_seq, sha256, signature) VALUES (?, ?, ?, ?, ?)",
                     arguments: [g.device, g.firstSeq, g.lastSeq, g.sha256, g.signature])
             }
-            if let carried = authentication.carriedTrust { try applyTrustList(carried, db) }
+            if let carried = authentication.carriedTrust { outcome.trustListVersion = try applyTrustList(carried, db) }
             outcome.leftOutRevoked = authentication.leftOutRevoked
         }
         // Everything else is folded from all of the record's changes.

@@ -360,11 +360,13 @@ extension Store {
         return signed
     }
 
-    /// On a laptop: takes a trust list from the office's bundle, if newer than the one held.
-    func applyTrustList(_ signed: TrustList.Signed, _ db: Database) throws {
+    /// On a laptop: takes a trust list from the office's bundle, if newer than the one held; the
+    /// version taken, or nil.
+    @discardableResult
+    func applyTrustList(_ signed: TrustList.Signed, _ db: Database) throws -> Int64? {
         let context = try TrustContext.load(db)
-        guard !context.isCentral else { return }
-        guard let office = context.office else { return }
+        guard !context.isCentral else { return nil }
+        guard let office = context.office else { return nil }
         let list: TrustList
         do {
             list = try TrustList.open(signed, officeKey: office.keys)
@@ -375,7 +377,7 @@ extension Store {
             let held = try? TrustList.parse(row["document"])
         {
             if let problem = TrustList.replacementProblem(older: held, newer: list) { throw BundleError("carries a trust list that \(problem)") }
-            if list.version == held.version { return }
+            if list.version == held.version { return nil }
         }
         try db.execute(sql: "DELETE FROM device_key")
         for m in list.members {
@@ -391,6 +393,7 @@ extension Store {
         try db.execute(
             sql: "UPDATE trust_state SET version = ?, document = ?, signature = ?",
             arguments: [list.version, Data(base64Encoded: signed.document)!, Data(base64Encoded: signed.signature)!])
+        return list.version
     }
 
     /// On a laptop: how many of its own changes the office has confirmed holding, and how many not yet.
