@@ -231,7 +231,9 @@ extension BundleManifest {
         guard segments.count <= 1_000_000 else { throw refuse("segments list is too long") }
         var byDevice: [String: [(Int64, Int64)]] = [:]
         for g in segments {
-            guard ChangeRules.isID(g.device), g.firstSeq >= 1, g.lastSeq >= g.firstSeq, isHex(g.sha256, 64), bytes(g.signature) == 64 else {
+            guard ChangeRules.isID(g.device), g.firstSeq >= 1, g.lastSeq >= g.firstSeq, g.lastSeq <= 1 << 53, isHex(g.sha256, 64),
+                bytes(g.signature) == 64
+            else {
                 throw refuse("segments hold an entry that is not a device, a sequence range, a digest and a signature")
             }
             byDevice[g.device, default: []].append((g.firstSeq, g.lastSeq))

@@ -57,6 +57,18 @@ struct BundleAuthentication {
         if let device = signer.device, device != packer {
             throw BundleError("is signed with the key of device \(trust.members[device]?.name ?? device) but says it was packed by \(manifest.device.name)")
         }
+        if signer.role == .central, trust.isCentral, packer != trust.localID {
+            throw BundleError(
+                "is signed with this office's own key by another store (\(manifest.device.name)): a copy of the office store, or one restored from its key backup, packs for the laptops, not for this office. Merge the laptops' bundles here instead")
+        }
+        // An enrolled device is who the office enrolled: its name and team come from the trust list.
+        for d in [(manifest.device.id, manifest.device.name, manifest.device.team)] + manifest.devices.map({ ($0.id, $0.name, $0.team) }) {
+            guard let member = trust.members[d.0] else { continue }
+            guard member.name == d.1, member.team == d.2 else {
+                throw BundleError(
+                    "names device \(member.name) (team \(member.team ?? "none")) as \(d.1) (team \(d.2 ?? "none")); an enrolled laptop's name and team are the ones the office enrolled")
+            }
+        }
         packerRole = signer.role
         guard manifest.device.role == signer.role.rawValue else {
             throw BundleError("says its packer \(manifest.device.name) is a \(manifest.device.role) store, but it is signed by a \(signer.role.rawValue) store's key")
@@ -94,14 +106,14 @@ struct BundleAuthentication {
         for segment in manifest.segments ?? [] {
             guard let author = self.trust.signer(segment.device) else {
                 if self.trust.requiresSignatures {
-                    throw BundleError("carries changes of device \(segment.device), which this store does not know")
+                    throw BundleError("carries changes of device \(segment.device), which this store does not know (not enrolled)")
                 }
                 continue
             }
             guard segment.isSigned(by: author.keys) else {
                 if self.trust.members[segment.device] == nil, !self.trust.requiresSignatures { continue }
                 throw BundleError(
-                    "carries changes of device \(self.trust.members[segment.device]?.name ?? segment.device) (numbers \(segment.firstSeq)–\(segment.lastSeq)) whose signature is not that device's: forged or altered on the way")
+                    "carries changes of device \(self.trust.members[segment.device]?.name ?? "\(segment.device) (not enrolled)") (numbers \(segment.firstSeq)–\(segment.lastSeq)) whose signature is not that device's: forged or altered on the way")
             }
             roles[segment.device] = author.role
             checks[segment.device, default: []].append(Check(segment))
@@ -149,28 +161,33 @@ struct BundleAuthentication {
                 }
             }
         }
+        // The office's signature vouches for every change its bundle carries (it speaks for every
+        // device); a laptop's covers only its own.
+        if !(covered || change.device == packer || packerRole == .central || !trust.requiresSignatures), try !holds() {
+            throw BundleError(
+                "has change \(change.seq) of device \(name(change.device)) at line \(number) that its author did not sign (a relay carries its author's signed segment; this one does not)")
+        }
         if let after = trust.members[change.device]?.revokedAfterSeq, change.seq > after {
             leftOutRevoked += 1
             return .revoked
         }
-        if covered || change.device == packer { return .merge }
-        if !trust.requiresSignatures { return .merge }
-        if try holds() { return .merge }
-        throw BundleError(
-            "has change \(change.seq) of device \(trust.members[change.device]?.name ?? change.device) at line \(number) that its author did not sign (a relay carries its author's signed segment; this one does not)")
+        return .merge
     }
+
+    /// A device as messages name it.
+    private func name(_ device: String) -> String { trust.members[device]?.name ?? "\(device) (not enrolled)" }
 
     /// Every segment whole and matching its author's digest.
     func finish() throws {
         for list in checks.values {
             for check in list {
                 let g = check.segment
-                guard check.next == g.lastSeq + 1 else {
-                    throw BundleError("carries a signed segment of device \(trust.members[g.device]?.name ?? g.device) (numbers \(g.firstSeq)–\(g.lastSeq)) without all of its changes")
+                guard check.next - 1 == g.lastSeq else {
+                    throw BundleError("carries a signed segment of device \(name(g.device)) (numbers \(g.firstSeq)–\(g.lastSeq)) without all of its changes")
                 }
                 guard RecordID.hex(Array(check.hasher.finalize())) == g.sha256 else {
                     throw BundleError(
-                        "has changes of device \(trust.members[g.device]?.name ?? g.device) (numbers \(g.firstSeq)–\(g.lastSeq)) that differ from what their author signed: altered or forged on the way")
+                        "has changes of device \(name(g.device)) (numbers \(g.firstSeq)–\(g.lastSeq)) that differ from what their author signed: altered or forged on the way")
                 }
             }
         }

@@ -214,6 +214,15 @@ extension Store {
                         "device \(request.name) is enrolled already with other keys; a device's keys never change (was its store made again? enroll the new store, which has a new device id)")
                 }
             } else {
+                let sign = request.keys.sign, box = request.keys.box
+                let reused = try Bool.fetchOne(
+                    db, sql: "SELECT 1 FROM device_key WHERE sign IN (?, ?) OR box IN (?, ?) UNION SELECT 1 FROM office_key WHERE sign IN (?, ?) OR box IN (?, ?)",
+                    arguments: [sign, box, sign, box, sign, box, sign, box]) ?? false
+                let own = try storeKeys(db).publicKeys
+                if reused || request.keys.sign == own.sign || request.keys.box == own.box {
+                    throw FieldbookError.notPermitted(
+                        "the request for \(request.name) carries keys another device (or this office) already has; every store makes its own keys. Was the store file copied? Make the laptop a new store with `fieldbook init`")
+                }
                 if try String.fetchOne(db, sql: "SELECT role FROM device WHERE id = ?", arguments: [request.device]) == "central" {
                     throw FieldbookError.notPermitted("device \(request.name) is an office store; only laptops are enrolled")
                 }
@@ -376,7 +385,16 @@ extension Store {
         if let row = try Row.fetchOne(db, sql: "SELECT document FROM trust_state WHERE document IS NOT NULL"),
             let held = try? TrustList.parse(row["document"])
         {
-            if let problem = TrustList.replacementProblem(older: held, newer: list) { throw BundleError("carries a trust list that \(problem)") }
+            if let problem = TrustList.replacementProblem(older: held, newer: list) {
+                // An older list that changes nothing held is simply not taken (an old roster bundle
+                // merged again); one that would undo a revocation is refused.
+                if list.version < held.version, TrustList.replacementProblem(older: held, newer: TrustList(
+                    version: held.version, issuedAt: list.issuedAt, office: list.office, members: list.members, receipts: [:])) == nil
+                {
+                    return nil
+                }
+                throw BundleError("carries a trust list that \(problem)")
+            }
             if list.version == held.version { return nil }
         }
         try db.execute(sql: "DELETE FROM device_key")

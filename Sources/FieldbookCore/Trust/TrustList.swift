@@ -81,7 +81,17 @@ public struct TrustList: Sendable, Equatable {
         guard officeKey.signingKey.isValidSignature(signature, for: signingContext + document) else {
             throw TrustError("carries a trust list not signed by the office this store trusts (its signature does not match the office's key)")
         }
-        return try parse(document)
+        let list = try parse(document)
+        for m in list.members where m.device == list.office.device || m.keys.sign == officeKey.sign || m.keys.box == officeKey.box
+            || m.keys.sign == list.office.keys.sign || m.keys.box == list.office.keys.box
+        {
+            throw TrustError("carries a trust list that enrolls the office itself (\(m.name.terminalSafe)) as a laptop")
+        }
+        var keys = Set<Data>()
+        for m in list.members where !keys.insert(m.keys.sign).inserted || !keys.insert(m.keys.box).inserted {
+            throw TrustError("carries a trust list in which two devices share keys")
+        }
+        return list
     }
 
     static func parse(_ document: Data) throws -> TrustList {
