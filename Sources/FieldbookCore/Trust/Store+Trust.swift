@@ -350,9 +350,13 @@ extension Store {
                 let standing: DeviceListing.Standing =
                     id == context.localID ? .this
                     : member.map { $0.revokedAfterSeq == nil ? .enrolled : .revoked } ?? (role == .central ? .office : .pending)
+                // This store's own keys, and on a laptop the pinned office's, have fingerprints too.
+                var fingerprint = member?.keys.fingerprint
+                if id == context.localID { fingerprint = context.keys?.publicKeys.fingerprint }
+                if let office = context.office, id == office.device, member == nil { fingerprint = office.keys.fingerprint }
                 out.append(DeviceListing(
                     id: id, name: member?.name ?? row?["name"] ?? id, team: member?.team ?? row?["team"], role: role,
-                    standing: standing, fingerprint: member?.keys.fingerprint, revokedAfterSeq: member?.revokedAfterSeq,
+                    standing: standing, fingerprint: fingerprint, revokedAfterSeq: member?.revokedAfterSeq,
                     lastSeq: seqs[id] ?? 0, contiguousSeq: try Store.contiguousSeq(db, device: id),
                     lastBundle: last[id]?.0, lastBundleAt: last[id]?.1))
             }
