@@ -247,7 +247,7 @@ extension Fieldbook {
                     let devices = summary.enrolled + summary.revoked
                     if requires {
                         return summary.isCentral
-                            ? "Signatures are required now: \(devices) devices are enrolled, so unsigned (format 1) bundles are refused."
+                            ? "Signatures are required now: the trust list names \(devices) devices, so unsigned (format 1) bundles are refused."
                             : "Signatures are required now: the office's trust list has arrived, so unsigned (format 1) bundles are refused."
                     }
                     return summary.isCentral
