@@ -66,10 +66,9 @@ extension Fieldbook {
                 print("Pinned the office's keys from \(office ?? ""): \(officeFile.name), fingerprint \(officeFile.keys.fingerprint)".oneLine)
                 print("Compare these digits with the office's screen (`fieldbook keys show` there); if they differ, this is not your office's file: delete \(context.path) and ask for the file again.".oneLine)
                 print("This laptop's fingerprint: \(keys.fingerprint). Enroll it at the office with `fieldbook enroll --out DIR`.")
-            } else {
-                print("This laptop's fingerprint: \(keys.fingerprint).")
-                print("No office keys are pinned yet: `fieldbook keys pin office.fbkey`, then `fieldbook enroll --out DIR`.")
             }
+            // A laptop made without --office says no more than before keys existed: `keys show`
+            // and `status` tell it has no office pinned.
         }
     }
 }

@@ -150,7 +150,7 @@ extension Fieldbook {
                     throw KeyFiles.bad(file, error)
                 }
                 print("Restored the office's keys from \(file) (made \(restored.madeAt)): fingerprint \(restored.keys.fingerprint).".oneLine)
-                print("Trust list version \(restored.trustListVersion): \(restored.enrolled) devices enrolled, \(restored.revoked) revoked. Laptops that pinned this office go on trusting it.")
+                print("Devices: \(restored.enrolled) enrolled, \(restored.revoked) revoked (trust list version \(restored.trustListVersion)). Laptops that pinned this office go on trusting it.")
                 if let replaced = restored.replaced {
                     print("They replace the keys this store was made with (fingerprint \(replaced.fingerprint)); no laptop should pin those.")
                 }
