@@ -8,15 +8,20 @@ public struct Fieldbook: ParsableCommand {
         commandName: "fieldbook",
         abstract: "Record village inspection work offline, and report coverage.",
         discussion: """
-            Exit codes: 0 done; 1 a name or id that is not there; 64 a bad argument or value; \
-            65 bad data in a file; 66 no usable store, or bundle files or folders that cannot be \
-            read or hold no bundle; 73 the store already exists; 74 the store could not be \
-            written, or a bundle could not be written to --out; 77 a change this store may not make.
+            Exit codes: 0 done; 1 a name or id that is not there; 64 a bad argument or value (also: \
+            no passphrase given, or an enrollment request whose fingerprint was not given); 65 bad \
+            data in a file (a damaged key file or request, a key backup with a wrong passphrase); \
+            66 no usable store, or bundle, key or request files or folders that cannot be read or \
+            hold no bundle; 73 the store, or a file given with --out, already exists; 74 the store \
+            could not be written, or a bundle or key file could not be written to --out; 77 a \
+            change this store may not make (also: a fingerprint that does not match or is not \
+            confirmed, a key command on the wrong kind of store).
             """,
         subcommands: [
             Init.self, Round.self, RosterCommand.self, Visit.self, Forum.self, Notice.self, Fix.self,
             FixStatusCommand.self, Edit.self, Delete.self, History.self, List.self, Show.self, Status.self,
             Pack.self, Verify.self, Merge.self, Conflicts.self, Demo.self, Tally.self, Pending.self,
+            Keys.self, Enroll.self, Devices.self,
         ])
 
     public init() {}

@@ -1,10 +1,17 @@
 import ArgumentParser
 import FieldbookCore
+import Foundation
 
 extension Fieldbook {
     struct Init: StoreCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a store for this laptop (or, with --central, for the office).")
+            abstract: "Create a store for this laptop (or, with --central, for the office).",
+            discussion: """
+                Every store gets its own keys. The office's fingerprint is printed at --central; a \
+                laptop made with --office pins the office's keys from office.fbkey (which the office \
+                writes with `fieldbook keys export`) and prints the office's fingerprint, to compare \
+                with the office's screen.
+                """)
 
         @OptionGroup var store: StoreOptions
         @Option(help: "A name for this laptop, e.g. 第一巡察组-笔记本1.") var device: String
@@ -12,19 +19,56 @@ extension Fieldbook {
         @Option(help: "The round to record in, e.g. 五届第五轮.") var round: String?
         @Option(help: "Inspectors named on visits when --by is not given, e.g. 张三,李四.") var inspectors: String?
         @Flag(help: "Make the office's central store, which merges every team's bundles.") var central = false
+        @Option(help: "The office's key file (office.fbkey) to pin on this laptop.") var office: String?
+
+        func validate() throws {
+            if central && office != nil {
+                throw ValidationError("--office names the office a laptop trusts; an office store (--central) makes its own keys.")
+            }
+        }
 
         func run(_ context: CommandContext) throws {
+            // The office's file is read before the store is made: a bad file leaves no store behind.
+            var officeFile: OfficeKeyFile?
+            if let office {
+                let data = try KeyFiles.read(office, what: "the office key file")
+                do {
+                    officeFile = try OfficeKeyFile.decode(data)
+                } catch let error as TrustError {
+                    throw KeyFiles.bad(office, error)
+                }
+            }
             let created = try Store.create(
                 at: context.path,
                 setup: DeviceSetup(
                     name: device, team: team, round: round,
                     inspectors: inspectors.map(Store.splitNames) ?? [], central: central),
                 environment: context.environment)
-            let status = try created.status()
+            let keys: PublicKeys
+            let status: StoreStatus
+            do {
+                keys = try created.publicKeys()
+                if let officeFile { try created.pinOffice(officeFile) }
+                status = try created.status()
+            } catch {
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: context.path + suffix) }
+                throw error
+            }
             var line = "Created \(central ? "central " : "")store \(context.path) for device \(status.deviceName) (id \(status.deviceID))"
             if let team = status.team { line += ", team \(team)" }
             if let round = status.round { line += ", round \(round)" }
             print((line + ".").oneLine)
+            if central {
+                print("The office's keys were made; its fingerprint: \(keys.fingerprint)")
+                print("Back them up now and keep the copy off this machine: `fieldbook keys backup --out FILE`.")
+                print("`fieldbook keys export --out office.fbkey` writes the file each laptop pins at `fieldbook init --office`.")
+            } else if let officeFile {
+                print("Pinned the office's keys from \(office ?? ""): \(officeFile.name), fingerprint \(officeFile.keys.fingerprint)".oneLine)
+                print("Compare these digits with the office's screen (`fieldbook keys show` there); if they differ, this is not your office's file: delete \(context.path) and ask for the file again.".oneLine)
+                print("This laptop's fingerprint: \(keys.fingerprint). Enroll it at the office with `fieldbook enroll --out DIR`.")
+            }
+            // A laptop made without --office says no more than before keys existed: `keys show`
+            // and `status` tell it has no office pinned.
         }
     }
 }

@@ -14,6 +14,7 @@ extension Fieldbook {
             let zone = context.environment.timeZone
             let report = try store.statusReport()
             print(RecordReport.status(report.status, timeZone: zone))
+            for line in try Self.trustLines(store) { print(line) }
             let devices = report.devices
             if devices.count > 1 || devices.contains(where: { !$0.gaps.isEmpty }) {
                 print("")
@@ -44,6 +45,41 @@ extension Fieldbook {
                     : " (\(live) may belong to a pack running now); the next `fieldbook pack` there removes those left behind"
                 print(line.oneLine)
             }
+        }
+
+        /// Whether this store has keys, pins an office, is enrolled; on a laptop, how many of its
+        /// changes the office has confirmed. Reads only.
+        static func trustLines(_ store: Store) throws -> [String] {
+            let s = try store.trustSummary()
+            var lines: [String] = []
+            if s.isCentral {
+                guard let keys = s.keys else {
+                    return ["trust      no keys yet (`fieldbook keys show` makes them)"]
+                }
+                let required = try store.signaturePolicy().requires ? "signatures required" : "unsigned bundles accepted"
+                lines.append("trust      keys made (fingerprint \(keys.fingerprint)); \(s.enrolled) devices enrolled, \(s.revoked) revoked; \(required)")
+                return lines
+            }
+            var trust = s.keys == nil ? "no keys yet" : "keys made"
+            if let office = s.office {
+                trust += "; office \(office.name) pinned; "
+                switch s.standing {
+                case .enrolled: trust += "enrolled (trust list version \(s.trustListVersion))"
+                case .revoked: trust += "revoked: the office refuses its changes after \(s.revokedAfterSeq ?? 0)"
+                default: trust += "not enrolled yet (`fieldbook enroll --out DIR`)"
+                }
+            } else {
+                trust += "; no office keys pinned (`fieldbook keys pin office.fbkey`)"
+            }
+            lines.append(("trust      " + trust).oneLine)
+            let confirmation = try store.officeConfirmation()
+            if confirmation.receipts {
+                let total = confirmation.confirmed + confirmation.unconfirmed
+                var line = "confirmed  \(confirmation.confirmed) of your \(total) changes are confirmed at the office"
+                line += confirmation.unconfirmed == 0 ? "" : "; \(confirmation.unconfirmed) not yet (pack --unconfirmed re-packs them)"
+                lines.append(line)
+            }
+            return lines
         }
 
         /// The temporary files of packs that did not finish, in the folders `pack` writes to by

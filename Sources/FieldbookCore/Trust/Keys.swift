@@ -103,8 +103,14 @@ public struct TrustError: Error, Sendable, Equatable, CustomStringConvertible {
 /// `office.fbkey`: the public keys an office hands to its teams, pinned by `init --office`.
 ///
 /// ```json
-/// {"box":"…","device":"…","fieldbook":"office-key","format":1,"name":"某某区巡察办","sign":"…"}
+/// {"box":"…","check":"…","device":"…","fieldbook":"office-key","format":1,"name":"某某区巡察办","sign":"…"}
 /// ```
+///
+/// `check` is the first 16 bytes, as hex, of the SHA-256 of `fieldbook office key v1\n` followed by
+/// the sorted-key JSON of the other members: a damaged file (a flipped byte in a key) is refused
+/// rather than pinned. It is no defence against a file swapped on purpose (anyone can write a
+/// matching check): the fingerprint, read aloud and compared with the office's screen, is. Files
+/// without `check` (written before it existed) are still read.
 public struct OfficeKeyFile: Sendable, Equatable {
     public var device: String
     public var name: String
@@ -117,13 +123,24 @@ public struct OfficeKeyFile: Sendable, Equatable {
     }
 
     public func encoded() -> Data {
-        let object: [String: Any] = [
-            "fieldbook": "office-key", "format": 1, "device": device, "name": name,
-            "sign": keys.sign.base64EncodedString(), "box": keys.box.base64EncodedString(),
-        ]
+        var object = members()
+        object["check"] = Self.check(object)
         var data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         data.append(0x0A)
         return data
+    }
+
+    private func members() -> [String: Any] {
+        [
+            "fieldbook": "office-key", "format": 1, "device": device, "name": name,
+            "sign": keys.sign.base64EncodedString(), "box": keys.box.base64EncodedString(),
+        ]
+    }
+
+    /// The damage check over every member but `check` itself.
+    private static func check(_ object: [String: Any]) -> String {
+        let body = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        return RecordID.hex(Array(SHA256.hash(data: Data("fieldbook office key v1\n".utf8) + body).prefix(16)))
     }
 
     public static func decode(_ data: Data) throws -> OfficeKeyFile {
@@ -135,6 +152,13 @@ public struct OfficeKeyFile: Sendable, Equatable {
             ChangeRules.textProblem(name, maxLength: ChangeRules.shortText) == nil,
             let sign = object["sign"] as? String, let box = object["box"] as? String
         else { throw TrustError("is an office key file with a missing or damaged member") }
+        if let check = object["check"] {
+            var rest = object
+            rest["check"] = nil
+            guard let check = check as? String, check == Self.check(rest) else {
+                throw TrustError("is an office key file that was damaged or altered after it was written (its check does not match); ask the office for the file again")
+            }
+        }
         return OfficeKeyFile(device: device, name: name, keys: try PublicKeys(sign: sign, box: box))
     }
 }

@@ -30,6 +30,27 @@ public struct DeviceListing: Sendable, Equatable {
     public var lastBundleAt: String?
 }
 
+/// What `status` and `keys show` say about a store's keys and trust.
+public struct TrustSummary: Sendable, Equatable {
+    public var isCentral: Bool
+    public var deviceID: String
+    /// This store's public keys; nil until they are made (`init` makes them; older stores get them
+    /// from `keys show`, `enroll`, a pack).
+    public var keys: PublicKeys?
+    /// The office's keys: pinned (a laptop), or its own (the office, once it has keys).
+    public var office: OfficeKeyFile?
+    /// Devices in the trust list: enrolled and not revoked, and revoked.
+    public var enrolled: Int
+    public var revoked: Int
+    /// On a laptop: its standing in the trust list it holds (nil while the list does not name it).
+    public var standing: DeviceListing.Standing?
+    public var revokedAfterSeq: Int64?
+    /// The version of the trust list held (0: none).
+    public var trustListVersion: Int64
+    public var policy: SignaturePolicy
+    public var requiresSignatures: Bool
+}
+
 /// What this store trusts, read once for a pack or a merge.
 struct TrustContext {
     var keys: StoreKeys?
@@ -199,7 +220,7 @@ extension Store {
     public func enroll(_ request: EnrollmentRequest) throws -> TrustList.Member {
         try write { db in
             try requireCentral(db, "enrolls devices")
-            _ = try storeKeys(db)
+            let own = try storeKeys(db).publicKeys
             let local = try LocalState.fetch(db)
             guard request.device != local.deviceID else {
                 throw FieldbookError.notPermitted("the request is this office's own device id (was the office store copied to a laptop?)")
@@ -225,6 +246,14 @@ extension Store {
                 }
                 if try String.fetchOne(db, sql: "SELECT role FROM device WHERE id = ?", arguments: [request.device]) == "central" {
                     throw FieldbookError.notPermitted("device \(request.name) is an office store; only laptops are enrolled")
+                }
+                // A key names one device: a second device with the same keys is a copied store.
+                if try String.fetchOne(db, sql: "SELECT device_id FROM device_key WHERE sign = ? OR box = ?",
+                                       arguments: [request.keys.sign, request.keys.box]) != nil
+                    || [own.sign, own.box].contains(request.keys.sign) || [own.sign, own.box].contains(request.keys.box)
+                {
+                    throw FieldbookError.notPermitted(
+                        "device \(request.name) has the keys of another device (was a store copied from one laptop to another?); make the laptop a new store with `fieldbook init`")
                 }
                 try db.execute(
                     sql: "INSERT INTO device_key (device_id, name, team, sign, box, enrolled_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -330,9 +359,13 @@ extension Store {
                 let standing: DeviceListing.Standing =
                     id == context.localID ? .this
                     : member.map { $0.revokedAfterSeq == nil ? .enrolled : .revoked } ?? (role == .central ? .office : .pending)
+                // This store's own keys, and on a laptop the pinned office's, have fingerprints too.
+                var fingerprint = member?.keys.fingerprint
+                if id == context.localID { fingerprint = context.keys?.publicKeys.fingerprint }
+                if let office = context.office, id == office.device, member == nil { fingerprint = office.keys.fingerprint }
                 out.append(DeviceListing(
                     id: id, name: member?.name ?? row?["name"] ?? id, team: member?.team ?? row?["team"], role: role,
-                    standing: standing, fingerprint: member?.keys.fingerprint, revokedAfterSeq: member?.revokedAfterSeq,
+                    standing: standing, fingerprint: fingerprint, revokedAfterSeq: member?.revokedAfterSeq,
                     lastSeq: seqs[id] ?? 0, contiguousSeq: try Store.contiguousSeq(db, device: id),
                     lastBundle: last[id]?.0, lastBundleAt: last[id]?.1))
             }
@@ -412,6 +445,24 @@ extension Store {
             sql: "UPDATE trust_state SET version = ?, document = ?, signature = ?",
             arguments: [list.version, Data(base64Encoded: signed.document)!, Data(base64Encoded: signed.signature)!])
         return list.version
+    }
+
+    /// What this store trusts, for `status` and `keys show`; reads only (a store without keys yet
+    /// is not given any).
+    public func trustSummary() throws -> TrustSummary {
+        try read { db in
+            let context = try TrustContext.load(db)
+            let me = context.members[context.localID]
+            return TrustSummary(
+                isCentral: context.isCentral, deviceID: context.localID, keys: context.keys?.publicKeys,
+                office: context.office,
+                enrolled: context.members.values.filter { $0.revokedAfterSeq == nil }.count,
+                revoked: context.members.values.filter { $0.revokedAfterSeq != nil }.count,
+                standing: me.map { $0.revokedAfterSeq == nil ? .enrolled : .revoked },
+                revokedAfterSeq: me?.revokedAfterSeq,
+                trustListVersion: context.version, policy: context.policy,
+                requiresSignatures: context.requiresSignatures)
+        }
     }
 
     /// On a laptop: how many of its own changes the office has confirmed holding, and how many not yet.

@@ -1,0 +1,260 @@
+import ArgumentParser
+import FieldbookCore
+import Foundation
+
+extension Fieldbook {
+    struct Devices: StoreCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List every device: enrolled, pending, revoked; what this store holds of each.",
+            discussion: """
+                standing: enrolled (in the office's trust list), pending (its changes were seen, it \
+                was never enrolled), revoked (its changes after N are refused), office, this (this \
+                store). seq: the highest sequence number held; held: up to which every change is \
+                held without a gap. `devices enroll`, `devices revoke` and `devices policy` change them.
+                """,
+            subcommands: [EnrollRequest.self, Revoke.self, Policy.self])
+
+        enum Format: String, CaseIterable, ExpressibleByArgument {
+            case table, csv, json
+        }
+
+        @OptionGroup var store: StoreOptions
+        @Option(help: "table (default), csv (UTF-8 with BOM, for Excel and WPS) or json.") var format: Format = .table
+
+        func run(_ context: CommandContext) throws {
+            let listings = try context.open().deviceListings()
+            let zone = context.environment.timeZone
+            switch format {
+            case .table: print(Self.table(listings, zone: zone))
+            case .csv: Console.writeRaw(Self.csv(listings, zone: zone))
+            case .json: Console.writeRaw(Self.json(listings).rendered() + "\n")
+            }
+        }
+
+        static func standing(_ d: DeviceListing) -> String {
+            switch d.standing {
+            case .revoked: "revoked after \(d.revokedAfterSeq ?? 0)"
+            case .this: d.role == .central ? "this (office)" : "this"
+            default: d.standing.rawValue
+            }
+        }
+
+        /// An ISO 8601 time as the local `2026-11-21 09:00`.
+        static func when(_ iso: String?, zone: TimeZone) -> String {
+            guard let iso, let date = ISO8601DateFormatter().date(from: iso) else { return iso ?? "" }
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = zone
+            formatter.dateFormat = "yyyy-MM-dd HH:mm"
+            return formatter.string(from: date)
+        }
+
+        static func table(_ listings: [DeviceListing], zone: TimeZone) -> String {
+            guard !listings.isEmpty else { return "No devices." }
+            var table = TextTable(columns: [
+                .init("device", shrinks: true), .init("team", shrinks: true), .init("standing"), .init("fingerprint"),
+                .init("seq", alignRight: true), .init("held", alignRight: true), .init("last bundle", shrinks: true),
+                .init("when"),
+            ])
+            for d in listings {
+                table.add([
+                    d.name, d.team ?? "", standing(d), d.fingerprint ?? "", String(d.lastSeq), String(d.contiguousSeq),
+                    d.lastBundle ?? "", when(d.lastBundleAt, zone: zone),
+                ])
+            }
+            let counts = Dictionary(grouping: listings, by: \.standing).mapValues(\.count)
+            let summary = [DeviceListing.Standing.enrolled, .pending, .revoked].map { "\(counts[$0] ?? 0) \($0.rawValue)" }
+            return table.render(maxWidth: 160) + "\n" + summary.joined(separator: ", ") + "."
+        }
+
+        static func csv(_ listings: [DeviceListing], zone: TimeZone) -> String {
+            func field(_ value: String) -> String {
+                var text = value
+                if let first = text.first, "=+-@\t\r".contains(first) { text = "'" + text }
+                guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }) else { return text }
+                return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            }
+            var lines = [["id", "device", "team", "role", "standing", "revoked_after_seq", "fingerprint", "seq", "held",
+                          "last_bundle", "last_bundle_at"]]
+            for d in listings {
+                lines.append([
+                    d.id, d.name, d.team ?? "", d.role.rawValue, d.standing.rawValue, d.revokedAfterSeq.map(String.init) ?? "",
+                    d.fingerprint ?? "", String(d.lastSeq), String(d.contiguousSeq), d.lastBundle ?? "", when(d.lastBundleAt, zone: zone),
+                ])
+            }
+            return "\u{FEFF}" + lines.map { $0.map(field).joined(separator: ",") + "\r\n" }.joined()
+        }
+
+        static func json(_ listings: [DeviceListing]) -> JSONValue {
+            .array(listings.map { d in
+                .object([
+                    "id": .string(d.id), "name": .string(d.name), "team": d.team.map(JSONValue.string) ?? .null,
+                    "role": .string(d.role.rawValue), "standing": .string(d.standing.rawValue),
+                    "revoked_after_seq": d.revokedAfterSeq.map(JSONValue.int) ?? .null,
+                    "fingerprint": d.fingerprint.map(JSONValue.string) ?? .null,
+                    "last_seq": .int(d.lastSeq), "held_through_seq": .int(d.contiguousSeq),
+                    "last_bundle": d.lastBundle.map(JSONValue.string) ?? .null,
+                    "last_bundle_at": d.lastBundleAt.map(JSONValue.string) ?? .null,
+                ])
+            })
+        }
+
+        struct EnrollRequest: StoreCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "enroll",
+                abstract: "Enroll a laptop from the request `fieldbook enroll` wrote on it.",
+                discussion: """
+                    Shows the request's device, team and fingerprint. At a terminal it asks whether the \
+                    laptop shows the same fingerprint (the team leader reads it from the laptop's \
+                    screen); otherwise give --fingerprint with the digits the laptop shows (spaces do \
+                    not matter), or --yes once compared. A fingerprint that does not match, or is not \
+                    confirmed, exits 77 and enrolls nothing. Enrolling the same request again changes \
+                    nothing; a revoked laptop is never enrolled again.
+                    """)
+
+            @OptionGroup var store: StoreOptions
+            @Argument(help: "The request file (NAME_ID.fbenroll).") var request: String
+            @Option(help: "The fingerprint the laptop shows, e.g. \"12345 67890 …\".") var fingerprint: String?
+            @Flag(help: "Enroll without asking: the fingerprints were compared already.") var yes = false
+
+            func run(_ context: CommandContext) throws {
+                let store = try context.open()
+                guard try store.trustSummary().isCentral else {
+                    throw FieldbookError.notPermitted(
+                        "only the office enrolls devices; on a laptop, `fieldbook enroll --out DIR` writes the request to carry there")
+                }
+                let data = try KeyFiles.read(request, what: "the enrollment request")
+                let parsed: EnrollmentRequest
+                do {
+                    parsed = try EnrollmentRequest.decode(data)
+                } catch let error as TrustError {
+                    throw KeyFiles.bad(request, error)
+                }
+                let shown = parsed.keys.fingerprint
+                let known = try store.deviceListings().first { $0.id == parsed.device }
+                if known?.standing == .enrolled, known?.fingerprint == shown {
+                    print("\(parsed.name) (id \(parsed.device)) is enrolled already with these keys; nothing changed.".oneLine)
+                    return
+                }
+                let describe = "\(parsed.name) (id \(parsed.device))\(parsed.team.map { ", team \($0)" } ?? ", no team"), request written \(parsed.createdAt)"
+                if let fingerprint {
+                    let digits = fingerprint.filter { $0 != " " }
+                    guard digits.count == 30, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                        throw FieldbookError.invalidValue(
+                            field: "fingerprint", value: fingerprint, expected: "30 digits as the laptop shows them, e.g. \"12345 67890 12345 67890 12345 67890\"")
+                    }
+                    guard digits == shown.filter({ $0 != " " }) else {
+                        throw FieldbookError.notPermitted(
+                            "the fingerprint given (\(fingerprint)) is not the request's (\(shown)): the request may not come from that laptop. Nothing was enrolled")
+                    }
+                } else if !yes {
+                    guard Prompt.canAsk else {
+                        throw KeyFiles.refuse(
+                            "the fingerprint of \(request) must be compared with the laptop's: give --fingerprint \"…\" as the laptop shows it (or --yes once compared). Nothing was enrolled.",
+                            code: 64)
+                    }
+                    print("Request: \(describe)".oneLine)
+                    print("Fingerprint: \(shown)")
+                    guard Prompt.confirm("Does the laptop show this fingerprint?") else {
+                        throw FieldbookError.notPermitted("the fingerprint was not confirmed. Nothing was enrolled")
+                    }
+                }
+                try store.enroll(parsed)
+                print("Enrolled \(describe).".oneLine)
+                print("Fingerprint \(shown).")
+                print("The next `fieldbook pack --roster` carries the trust list to the laptops.")
+            }
+        }
+
+        struct Revoke: StoreCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Revoke a lost or stolen laptop: its changes up to N stay, later ones are refused.",
+                discussion: """
+                    N is --after-seq, by default what this office holds of the laptop without a gap. A \
+                    revocation can only move earlier, and is never undone. The next `fieldbook pack \
+                    --roster` carries it to the laptops, which then refuse the revoked laptop's later \
+                    changes too.
+                    """)
+
+            @OptionGroup var store: StoreOptions
+            @Argument(help: "The device's name, or the start of its id (`fieldbook devices` lists them).") var device: String
+            @Option(help: "Keep its changes up to this sequence number; refuse the later ones.") var afterSeq: Int64?
+
+            func run(_ context: CommandContext) throws {
+                let store = try context.open()
+                let revoked = try store.revoke(device: device, afterSeq: afterSeq)
+                let n = revoked.afterSeq
+                let listing = try store.deviceListings().first { $0.name == revoked.name && $0.revokedAfterSeq == n }
+                let held = listing?.contiguousSeq ?? 0
+                let last = listing?.lastSeq ?? 0
+                print("Revoked \(revoked.name)\(listing.map { " (id \($0.id))" } ?? "") after change \(n).".oneLine)
+                print(n == 0 ? "Kept: none of its changes." : "Kept: its changes 1–\(n); this office holds \(held == 0 ? "none" : "1–\(held)") of them without a gap.")
+                if n > held {
+                    print("Its changes \(held + 1)–\(n) that are not here yet are still merged when they arrive.")
+                }
+                if last > n {
+                    print("This office holds changes after \(n) already (up to \(last)); the revocation does not remove them.")
+                }
+                print("Refused: every change of it after \(n), by this office and by every laptop the revocation reaches.")
+                print("The next `fieldbook pack --roster` carries the revocation to the laptops.")
+            }
+        }
+
+        struct Policy: StoreCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Show or change whether unsigned (format 1) bundles are merged.",
+                discussion: """
+                    auto (the default): signatures are required once a device is enrolled (the office) \
+                    or the office's trust list has arrived (a laptop). --require: always. \
+                    --allow-unsigned: never, to merge old sticks; go back with --auto.
+                    """)
+
+            enum Choice: String, EnumerableFlag {
+                case auto, require, allowUnsigned
+
+                var policy: SignaturePolicy {
+                    switch self {
+                    case .auto: .auto
+                    case .require: .require
+                    case .allowUnsigned: .allowUnsigned
+                    }
+                }
+            }
+
+            @OptionGroup var store: StoreOptions
+            @Flag(help: "Set the policy.") var choice: Choice?
+
+            func run(_ context: CommandContext) throws {
+                let store = try context.open()
+                let before = try store.signaturePolicy().policy
+                if let choice, choice.policy != before {
+                    try store.setSignaturePolicy(choice.policy)
+                    print("Signature policy changed from \(before.rawValue) to \(choice.policy.rawValue).")
+                }
+                let (policy, requires) = try store.signaturePolicy()
+                let summary = try store.trustSummary()
+                print("Signature policy: \(policy.rawValue).")
+                print(Self.explain(policy, requires: requires, summary: summary))
+            }
+
+            static func explain(_ policy: SignaturePolicy, requires: Bool, summary: TrustSummary) -> String {
+                switch policy {
+                case .require:
+                    return "Signatures are required now, always: unsigned (format 1) bundles are refused."
+                case .allowUnsigned:
+                    return "Signatures are not required: unsigned (format 1) bundles are merged. Go back with `fieldbook devices policy --auto` once the old sticks are in."
+                case .auto:
+                    let devices = summary.enrolled + summary.revoked
+                    if requires {
+                        return summary.isCentral
+                            ? "Signatures are required now: the trust list names \(devices) devices, so unsigned (format 1) bundles are refused."
+                            : "Signatures are required now: the office's trust list has arrived, so unsigned (format 1) bundles are refused."
+                    }
+                    return summary.isCentral
+                        ? "Signatures are not required yet: no device is enrolled, so unsigned (format 1) bundles are merged until the first one is."
+                        : "Signatures are not required yet: no trust list from the office has arrived, so unsigned (format 1) bundles are merged until one does."
+                }
+            }
+        }
+    }
+}

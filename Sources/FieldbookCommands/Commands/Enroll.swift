@@ -1,0 +1,50 @@
+import ArgumentParser
+import FieldbookCore
+import Foundation
+
+extension Fieldbook {
+    struct Enroll: StoreCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write this laptop's enrollment request, for the office to enroll.",
+            discussion: """
+                Writes NAME_ID8.fbenroll into the folder: this laptop's name, team and public keys, \
+                signed with its own key. Carry it to the office, where `fieldbook devices enroll FILE` \
+                enrolls it after the team leader reads out the fingerprint printed here. Only \
+                laptops enroll (exit 77 on an office store).
+                """)
+
+        static let fileExtension = "fbenroll"
+
+        @OptionGroup var store: StoreOptions
+        @Option(help: "The folder to write the request to (a USB stick).") var out: String
+
+        func run(_ context: CommandContext) throws {
+            let store = try context.open()
+            let (request, keys) = try store.enrollmentRequest()
+            let path = (out as NSString).appendingPathComponent(Self.fileName(request))
+            try KeyFiles.makeFolder(out)
+            if let held = FileManager.default.contents(atPath: path), let existing = try? EnrollmentRequest.decode(held),
+                existing.device == request.device, existing.keys == request.keys
+            {
+                print("\(path) already holds this laptop's request; it was left as it is.".oneLine)
+            } else {
+                try KeyFiles.writeNew(request.encoded(signedBy: keys), to: path)
+                print("Wrote \(path): the enrollment request of \(request.name)\(request.team.map { ", team \($0)" } ?? "").".oneLine)
+            }
+            print("This laptop's fingerprint, to read to the office when it enrolls the request:")
+            print("    \(request.keys.fingerprint)")
+            if try store.trustSummary().office == nil {
+                print("No office keys are pinned here yet: pin them with `fieldbook keys pin office.fbkey`, so this laptop can check what the office sends.")
+            }
+        }
+
+        /// `第一组-笔记本1_2f1c9a0b.fbenroll`: the device's name made safe for a file name, and the
+        /// start of its id.
+        static func fileName(_ request: EnrollmentRequest) -> String {
+            var safe = String(request.name.map { "/\\:*?\"<>| \t".contains($0) || $0.isNewline ? "_" : $0 }.prefix(40))
+                .terminalSafe.replacingOccurrences(of: "\\", with: "_")
+            if safe.hasPrefix(".") { safe = "_" + safe.dropFirst() }
+            return "\(safe)_\(request.device.prefix(8)).\(fileExtension)"
+        }
+    }
+}

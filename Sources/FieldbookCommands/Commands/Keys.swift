@@ -1,0 +1,203 @@
+import ArgumentParser
+import FieldbookCore
+import Foundation
+
+extension Fieldbook {
+    struct Keys: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "keys",
+            abstract: "Show, export, back up, restore or pin keys.",
+            discussion: """
+                Every store has its own keys: Ed25519 to sign what it packs, X25519 to receive bundles \
+                encrypted to it. A fingerprint (six groups of five digits) is what two people read \
+                aloud to check that two screens name the same keys.
+                """,
+            subcommands: [Show.self, Export.self, Backup.self, Restore.self, Pin.self],
+            defaultSubcommand: Show.self)
+
+        struct Show: StoreCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Print this store's fingerprint and key ids, and on a laptop the office's it pinned.")
+
+            @OptionGroup var store: StoreOptions
+
+            func run(_ context: CommandContext) throws {
+                let store = try context.open()
+                var summary = try store.trustSummary()
+                if summary.keys == nil {
+                    // A store made before keys existed gets them now.
+                    _ = try store.publicKeys()
+                    summary = try store.trustSummary()
+                }
+                let status = try store.status()
+                print(Self.render(summary, name: status.deviceName))
+            }
+
+            static func render(_ s: TrustSummary, name: String) -> String {
+                func row(_ label: String, _ value: String) -> String {
+                    (label.padding(toLength: 12, withPad: " ", startingAt: 0) + value).oneLine
+                }
+                var lines = [row(s.isCentral ? "office" : "laptop", "\(name) (\(s.isCentral ? "central" : "field"), id \(s.deviceID))")]
+                if let keys = s.keys {
+                    lines.append(row("fingerprint", keys.fingerprint))
+                    lines.append(row("sign key", "\(keys.signID) (Ed25519)"))
+                    lines.append(row("box key", "\(keys.boxID) (X25519)"))
+                }
+                if s.isCentral {
+                    lines.append(row("devices", "\(s.enrolled) enrolled, \(s.revoked) revoked (`fieldbook devices` lists them)"))
+                    return lines.joined(separator: "\n")
+                }
+                if let office = s.office {
+                    lines.append(row("office", "\(office.name) (id \(office.device)), pinned"))
+                    lines.append(row("", "fingerprint \(office.keys.fingerprint)"))
+                } else {
+                    lines.append(row("office", "none pinned: `fieldbook keys pin office.fbkey`"))
+                }
+                lines.append(row("enrolled", TrustText.standing(s)))
+                return lines.joined(separator: "\n")
+            }
+        }
+
+        struct Export: StoreCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Write the office's public keys to office.fbkey, for the teams' laptops.",
+                discussion: """
+                    Each laptop pins the file with `fieldbook init --office office.fbkey` (or `fieldbook \
+                    keys pin`). The file holds no secret; what makes it trustworthy is the fingerprint, \
+                    which the laptop prints and a person compares with this office's screen. An existing \
+                    file is not replaced (exit 73).
+                    """)
+
+            @OptionGroup var store: StoreOptions
+            @Option(help: "The file to write.") var out = "office.fbkey"
+
+            func run(_ context: CommandContext) throws {
+                let store = try context.open()
+                guard try store.trustSummary().isCentral else {
+                    throw FieldbookError.notPermitted(
+                        "office.fbkey is the office's to export; a laptop's keys go to the office in an enrollment request: `fieldbook enroll --out DIR`")
+                }
+                guard let file = try store.officeKeyFile() else {
+                    throw FieldbookError.notPermitted("this office store has no keys")
+                }
+                try KeyFiles.writeNew(file.encoded(), to: out)
+                print("Wrote \(out): the public keys of the office \(file.name), fingerprint \(file.keys.fingerprint).".oneLine)
+                print("Each laptop pins it with `fieldbook init --office \(out)` and shows that fingerprint: compare the digits.".oneLine)
+            }
+        }
+
+        struct Backup: StoreCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Write the office's private keys and trust list to a file, under a passphrase.",
+                discussion: """
+                    The passphrase (at least 8 characters) is the first line of --passphrase-file, or \
+                    $FIELDBOOK_PASSPHRASE, or typed twice at the terminal. The key is derived with \
+                    scrypt (N=32768, r=8, p=1) and the file sealed with ChaCha20-Poly1305. Keep the file \
+                    off the office machine, and make it again after enrolling or revoking devices. An \
+                    existing file is not replaced (exit 73).
+                    """)
+
+            @OptionGroup var store: StoreOptions
+            @Option(help: "The backup file to write.") var out: String
+            @Option(help: "A file whose first line is the passphrase.") var passphraseFile: String?
+
+            func run(_ context: CommandContext) throws {
+                let store = try context.open()
+                guard try store.trustSummary().isCentral else {
+                    throw FieldbookError.notPermitted(
+                        "only the office's keys are backed up; a laptop's keys never leave it (a lost laptop is revoked, and a new store is enrolled)")
+                }
+                if FileManager.default.fileExists(atPath: out) {
+                    throw KeyFiles.refuse("\(out) already exists; it was left untouched. Remove it first, or choose another path with --out.", code: 73)
+                }
+                let passphrase = try Passphrase.obtain(
+                    file: passphraseFile, confirm: true, environment: ProcessInfo.processInfo.environment)
+                let data = try store.backupKeys(passphrase: passphrase)
+                try KeyFiles.writeNew(data, to: out, mode: 0o600)
+                let summary = try store.trustSummary()
+                print("Wrote \(out): the office's private keys (fingerprint \(summary.keys?.fingerprint ?? "?")) and its trust list (\(summary.enrolled) devices enrolled, \(summary.revoked) revoked), under the passphrase.".oneLine)
+                print("Keep it off this machine, with the passphrase kept apart; `fieldbook keys restore \(out)` brings the keys back on a new office store.".oneLine)
+            }
+        }
+
+        struct Restore: StoreCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Bring the office's keys and trust list back from a backup, into an office store.",
+                discussion: """
+                    Into a new office store (`fieldbook init --central` on the new machine), whose own \
+                    new keys the backup's replace; or into the same office, where restoring changes \
+                    nothing it should not. Refused over an office store that has enrolled devices \
+                    under other keys (exit 77). A wrong passphrase or a damaged file exits 65.
+                    """)
+
+            @OptionGroup var store: StoreOptions
+            @Argument(help: "The backup file (from `fieldbook keys backup`).") var file: String
+            @Option(help: "A file whose first line is the passphrase.") var passphraseFile: String?
+
+            func run(_ context: CommandContext) throws {
+                let store = try context.open()
+                guard try store.trustSummary().isCentral else {
+                    throw FieldbookError.notPermitted(
+                        "keys are restored only into an office store (make one with `fieldbook init --central`); a laptop keeps its own keys")
+                }
+                let data = try KeyFiles.read(file, what: "the key backup")
+                let passphrase = try Passphrase.obtain(
+                    file: passphraseFile, confirm: false, environment: ProcessInfo.processInfo.environment)
+                let restored: KeyRestore
+                do {
+                    restored = try store.restoreKeys(from: data, passphrase: passphrase)
+                } catch let error as TrustError {
+                    throw KeyFiles.bad(file, error)
+                }
+                print("Restored the office's keys from \(file) (made \(restored.madeAt)): fingerprint \(restored.keys.fingerprint).".oneLine)
+                print("Devices: \(restored.enrolled) enrolled, \(restored.revoked) revoked (trust list version \(restored.trustListVersion)). Laptops that pinned this office go on trusting it.")
+                if let replaced = restored.replaced {
+                    print("They replace the keys this store was made with (fingerprint \(replaced.fingerprint)); no laptop should pin those.")
+                }
+            }
+        }
+
+        struct Pin: StoreCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Pin the office's keys from office.fbkey on a laptop made without --office.",
+                discussion: "A laptop that already trusts another office's keys refuses (exit 77).")
+
+            @OptionGroup var store: StoreOptions
+            @Argument(help: "The office's key file (from `fieldbook keys export` at the office).") var file: String
+
+            func run(_ context: CommandContext) throws {
+                let store = try context.open()
+                let data = try KeyFiles.read(file, what: "the office key file")
+                let office: OfficeKeyFile
+                do {
+                    office = try OfficeKeyFile.decode(data)
+                } catch let error as TrustError {
+                    throw KeyFiles.bad(file, error)
+                }
+                let before = try store.trustSummary().office
+                try store.pinOffice(office)
+                if before?.keys == office.keys {
+                    print("This laptop already trusts these keys: \(office.name), fingerprint \(office.keys.fingerprint). Nothing changed.".oneLine)
+                    return
+                }
+                print("Pinned the office's keys from \(file): \(office.name), fingerprint \(office.keys.fingerprint)".oneLine)
+                print("Compare these digits with the office's screen (`fieldbook keys show` there). Then `fieldbook enroll --out DIR`.")
+            }
+        }
+    }
+}
+
+/// How the commands word a store's trust.
+enum TrustText {
+    /// A laptop's standing at the office, as far as the trust list it holds says.
+    static func standing(_ s: TrustSummary) -> String {
+        switch s.standing {
+        case .enrolled: "yes (trust list version \(s.trustListVersion) names this laptop)"
+        case .revoked: "revoked: the office refuses this laptop's changes after \(s.revokedAfterSeq ?? 0)"
+        default:
+            s.office == nil
+                ? "not yet: pin the office's keys, then `fieldbook enroll --out DIR`"
+                : "not yet, as far as this laptop knows: `fieldbook enroll --out DIR` writes the request; the office's next roster bundle confirms it"
+        }
+    }
+}
