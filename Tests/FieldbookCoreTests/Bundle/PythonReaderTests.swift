@@ -226,6 +226,45 @@ struct PythonReaderTests {
         }
     }
 
+    @Test("a change altered in a relay (the relaying laptop's signature is good, its author's is not) is refused")
+    func forgedRelay() throws {
+        let dir = TemporaryDirectory()
+        try Self.requirePython(dir)
+        let d = try TrustedDistrict(dir)
+        let a = try d.makeLaptop("笔记本1")
+        let b = try d.makeLaptop("笔记本2")
+        let roster = try d.handOutRoster()
+        let visit = try a.record(.visit, ["household": "DG001", "note": "甲"])
+        #expect(b.merge(bundleAt: try d.pack(a)).status == .merged)
+        // B's owner edits A's change in B's store file, then packs: B signs the bundle, A's segment
+        // no longer matches its lines.
+        let db = try DatabaseQueue(path: dir.path("笔记本2.sqlite"))
+        try db.write { db in
+            try db.execute(sql: "UPDATE change SET fields = replace(fields, '甲', '乙') WHERE record_id = ?", arguments: [visit.id])
+        }
+        try db.close()
+        let forged = try d.pack(b, scope: .all)
+        let officeKey = dir.path("office.fbkey")
+        try d.office.officeKeyFile()!.encoded().write(to: URL(fileURLWithPath: officeKey))
+        let boxPrivate = try DatabaseQueue(path: dir.path("office.sqlite")).read { db in
+            try #require(try Data.fetchOne(db, sql: "SELECT box_private FROM store_key"))
+        }
+        let arguments = [Self.reader, forged, "--key", boxPrivate.base64EncodedString(), "--office", officeKey, "--trust", roster]
+        // An `--all` bundle also carries the office's roster changes, which no segment covers (a
+        // roster bundle is signed as a whole): a reader that does not hold them refuses them first.
+        let strict = try Self.python(arguments, in: dir)
+        #expect(strict.status == 1 && strict.out.isEmpty && strict.err.contains("did not sign"), "\(strict.err)")
+        // Let those in, and A's segment is what gives the forgery away.
+        let run = try Self.python(arguments + ["--allow-unsigned"], in: dir)
+        #expect(run.status == 1 && run.out.isEmpty, "\(run.err)")
+        #expect(run.err.contains("differ from what their author signed"), "\(run.err)")
+        if case .rejected(let reason) = d.office.merge(bundleAt: forged).status {
+            #expect(reason.contains("differ from what their author signed"))
+        } else {
+            Issue.record("the office merged a forged relay")
+        }
+    }
+
     @Test("format 1: the reader prints the lines Fieldbook wrote, and refuses it when signatures are required")
     func formatOne() throws {
         let dir = TemporaryDirectory()
