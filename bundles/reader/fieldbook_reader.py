@@ -811,13 +811,16 @@ class Keys:
                 return raw, None, None
         return None
 
-    def author_key(self, device):
+    def author_key(self, device, packer=None, packer_key=None):
         """(raw key, role) an author's segments must be signed with: an enrolled device's own key, one
-        given with --author, or else the office's (the office's own devices)."""
+        given with --author, the packer's when it is the author and its key was given with --signer,
+        or else the office's (the office's own devices)."""
         if device in self.members:
             return self.members[device]["sign"], "field"
         if device in self.authors:
             return self.authors[device], None
+        if device == packer and packer_key is not None:
+            return packer_key, None
         if self.office:
             return self.office["sign"], "central"
         return None, None
@@ -882,7 +885,7 @@ def read_bundle(path, keys, out, notes):
     # Every segment signed by its author.
     segments, roles = {}, {packer: role}
     for g in m["segments"]:
-        author, author_role = keys.author_key(g["device"])
+        author, author_role = keys.author_key(g["device"], packer, sign_key if role is None else None)
         if author is None:
             if keys.allow_unsigned:
                 continue

@@ -265,6 +265,34 @@ struct PythonReaderTests {
         }
     }
 
+    @Test("FORMAT.md's worked example: the files in bundles/reader/example read, and add up as the page says")
+    func workedExample() throws {
+        let dir = TemporaryDirectory()
+        try Self.requirePython(dir)
+        let example = Self.root.appendingPathComponent("bundles/reader/example").path
+        func file(_ name: String) -> String { (example as NSString).appendingPathComponent(name) }
+        let keys = ["--key", file("office-box.key"), "--office", file("office.fbkey"), "--trust", file("roster.fbundle")]
+        for (name, changes) in [("laptop.fbundle", 3), ("relay.fbundle", 6)] {
+            let run = try Self.python([Self.reader, file(name)] + keys, in: dir)
+            #expect(run.status == 0, "\(name): \(run.err)")
+            #expect(run.lines.count == changes, "\(name)")
+            // Fieldbook reads the same file's envelope and manifest.
+            #expect(try BundleVerifier.verify(file(name)).format == 2)
+        }
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: file("laptop.fbundle")))
+        let m = bytes[10..<14].reduce(0) { $0 << 8 | Int($1) }
+        let c = Int(try Self.manifest(file("laptop.fbundle")).payload.compressedSize)
+        func grouped(_ n: Int) -> String {
+            let formatter = NumberFormatter()
+            formatter.numberStyle = .decimal
+            formatter.locale = Locale(identifier: "en_US")
+            return formatter.string(from: NSNumber(value: n))!
+        }
+        let sum = "46 + \(grouped(m)) + \(grouped(c)) + 4 + 64 = \(grouped(bytes.count))"
+        let page = (try? String(contentsOf: Self.root.appendingPathComponent("bundles/FORMAT.md"), encoding: .utf8)) ?? ""
+        #expect(page.contains(sum), "FORMAT.md's worked example should say \(sum)")
+    }
+
     @Test("format 1: the reader prints the lines Fieldbook wrote, and refuses it when signatures are required")
     func formatOne() throws {
         let dir = TemporaryDirectory()
