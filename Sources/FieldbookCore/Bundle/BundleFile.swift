@@ -243,5 +243,25 @@ public enum BundleFile {
         }
     }
 
+    /// Format 2 without a key: the sealed payload's SHA-256 against the manifest, which needs no key
+    /// (the payload's contents are checked by a store it is addressed to).
+    static func checkSealedDigest(_ envelope: Envelope) throws {
+        guard let handle = FileHandle(forReadingAtPath: envelope.path) else { throw BundleError("cannot be read") }
+        defer { try? handle.close() }
+        try handle.seek(toOffset: UInt64(envelope.payloadOffset))
+        var hasher = SHA256()
+        var remaining = envelope.manifest.payload.compressedSize
+        while remaining > 0 {
+            guard let data = try handle.read(upToCount: Int(min(remaining, 1 << 20))), !data.isEmpty else {
+                throw BundleError("is truncated inside its payload")
+            }
+            remaining -= Int64(data.count)
+            hasher.update(data: data)
+        }
+        guard hex(Array(hasher.finalize())) == envelope.manifest.payload.sha256 else {
+            throw BundleError("has a damaged payload (its SHA-256 does not match the manifest)")
+        }
+    }
+
     static func hex(_ bytes: [UInt8]) -> String { RecordID.hex(bytes) }
 }

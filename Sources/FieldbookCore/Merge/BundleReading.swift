@@ -141,7 +141,10 @@ public enum BundleVerifier {
     /// and manifest are judged (``BundleManifest/format`` says which); `verify --db` opens them.
     public static func verify(_ path: String, progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> BundleManifest {
         let envelope = try BundleFile.open(path)
-        if envelope.format == 2 { return envelope.manifest }
+        if envelope.format == 2 {
+            try BundleFile.checkSealedDigest(envelope)
+            return envelope.manifest
+        }
         try BundleReading.forEachChange(envelope, progress: progress) { _, _ in }
         return envelope.manifest
     }

@@ -61,13 +61,11 @@ struct BundleAuthentication {
             throw BundleError(
                 "is signed with this office's own key by another store (\(manifest.device.name)): a copy of the office store, or one restored from its key backup, packs for the laptops, not for this office. Merge the laptops' bundles here instead")
         }
-        // An enrolled device is who the office enrolled: its name and team come from the trust list.
-        for d in [(manifest.device.id, manifest.device.name, manifest.device.team)] + manifest.devices.map({ ($0.id, $0.name, $0.team) }) {
-            guard let member = trust.members[d.0] else { continue }
-            guard member.name == d.1, member.team == d.2 else {
-                throw BundleError(
-                    "names device \(member.name) (team \(member.team ?? "none")) as \(d.1) (team \(d.2 ?? "none")); an enrolled laptop's name and team are the ones the office enrolled")
-            }
+        // An enrolled laptop is who the office enrolled: it cannot rename itself or change team.
+        // (What a laptop's manifest says of relayed devices is not taken at all: DeviceBook.)
+        if let member = trust.members[packer], member.name != manifest.device.name || member.team != manifest.device.team {
+            throw BundleError(
+                "says its laptop is \(manifest.device.name) (team \(manifest.device.team ?? "none")), but the office enrolled it as \(member.name) (team \(member.team ?? "none")); a laptop's name and team are the ones it was enrolled with")
         }
         packerRole = signer.role
         guard manifest.device.role == signer.role.rawValue else {
@@ -147,7 +145,7 @@ struct BundleAuthentication {
                 if change.seq < g.firstSeq { hi = mid - 1 } else if change.seq > g.lastSeq { lo = mid + 1 } else {
                     let check = list[mid]
                     guard change.seq == check.next else {
-                        throw BundleError("has change \(change.seq) of device \(change.device) at line \(number) out of its signed order")
+                        throw BundleError("has change \(change.seq) of device \(name(change.device)) at line \(number) out of its signed order (a segment's changes come in order, whole)")
                     }
                     line.removeAll(keepingCapacity: true)
                     Segment.canonicalLine(

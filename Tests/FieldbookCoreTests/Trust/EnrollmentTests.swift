@@ -76,8 +76,9 @@ import Testing
         let first = try t.packVisits(a, 3, folder: "s1")
         let held = try lastSeq(a)
         _ = try t.packVisits(a, 2, folder: "s2")
-        #expect(t.office.merge(bundleAt: first).status == .merged)
+        // Enrolled first: the office merges signed bundles only from laptops it enrolled.
         try t.office.enroll(try t.request(of: a))
+        #expect(t.office.merge(bundleAt: first).status == .merged)
         let listing = try #require(try t.office.deviceListings().first { $0.name == "笔记本A" })
         #expect(listing.contiguousSeq == held && listing.lastSeq == held)
         let revoked = try t.office.revoke(device: "笔记本A", afterSeq: nil)
@@ -93,9 +94,9 @@ import Testing
         _ = try t.packVisits(a, 2, folder: "s2")
         let third = try t.packVisits(a, 2, folder: "s3")
         // The office got the first and the third stick; the second was lost.
+        try t.office.enroll(try t.request(of: a))
         #expect(t.office.merge(bundleAt: first).status == .merged)
         #expect(t.office.merge(bundleAt: third).status == .merged)
-        try t.office.enroll(try t.request(of: a))
         let listing = try #require(try t.office.deviceListings().first { $0.name == "笔记本A" })
         let last = try lastSeq(a)
         #expect(listing.contiguousSeq == held && listing.lastSeq == last && held < last - 2)
