@@ -160,10 +160,18 @@ extension Fieldbook {
         struct Pin: StoreCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Pin the office's keys from office.fbkey on a laptop made without --office.",
-                discussion: "A laptop that already trusts another office's keys refuses (exit 77).")
+                discussion: """
+                    A laptop that already trusts another office's keys refuses (exit 77), unless \
+                    --replace is given: for an office whose disk died without a key backup, which made \
+                    new keys. The laptop then forgets the old office's trust list and receipts, enrolls \
+                    with the new office (`fieldbook enroll`), and `fieldbook pack --all` gives the new \
+                    office everything it holds.
+                    """)
 
             @OptionGroup var store: StoreOptions
             @Argument(help: "The office's key file (from `fieldbook keys export` at the office).") var file: String
+            @Flag(help: "Trust this office instead of the one pinned before (compare the fingerprint first).")
+            var replace = false
 
             func run(_ context: CommandContext) throws {
                 let store = try context.open()
@@ -175,7 +183,12 @@ extension Fieldbook {
                     throw KeyFiles.bad(file, error)
                 }
                 let before = try store.trustSummary().office
-                try store.pinOffice(office)
+                try store.pinOffice(office, replace: replace)
+                if replace, let before, before.keys != office.keys {
+                    print("Replaced the office this laptop trusted (fingerprint \(before.keys.fingerprint)) with \(office.name), fingerprint \(office.keys.fingerprint).".oneLine)
+                    print("Compare these digits with the new office's screen. Then `fieldbook enroll --out DIR`, and once enrolled, `fieldbook pack --all` for the new office.")
+                    return
+                }
                 if before?.keys == office.keys {
                     print("This laptop already trusts these keys: \(office.name), fingerprint \(office.keys.fingerprint). Nothing changed.".oneLine)
                     return

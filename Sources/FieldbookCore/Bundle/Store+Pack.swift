@@ -68,6 +68,18 @@ extension Store {
                 clauses.append("seq > coalesce((SELECT through_seq FROM receipt r WHERE r.device_id = change.device_id), 0)")
                 arguments += [local.deviceID]
             }
+            if signed && !trust.isCentral && scope != .roster {
+                // A laptop's signed bundle carries another device's change only with its author's
+                // signed segment (a receiver requiring signatures would refuse the whole bundle
+                // for one without), and no change of a revoked device past its point.
+                clauses.append("""
+                    (device_id = ? OR (SELECT g.last_seq FROM segment g WHERE g.device_id = change.device_id
+                        AND g.first_seq <= change.seq ORDER BY g.first_seq DESC LIMIT 1) >= change.seq)
+                    """)
+                clauses.append(
+                    "change.seq <= coalesce((SELECT k.revoked_after_seq FROM device_key k WHERE k.device_id = change.device_id), 9223372036854775807)")
+                arguments += [local.deviceID]
+            }
             var selection = clauses.isEmpty ? "1" : clauses.joined(separator: " AND ")
             // Format 2: this store's own changes not yet in a signed segment are sealed into one now,
             // so every bundle of changes carries them whole (a roster bundle is signed as a whole).

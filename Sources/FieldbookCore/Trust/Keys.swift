@@ -210,6 +210,9 @@ public struct EnrollmentRequest: Sendable, Equatable {
             let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
             object["fieldbook"] as? String == "enrollment-request"
         else { throw TrustError("is not an enrollment request (fieldbook enroll writes one)") }
+        guard (object["format"] as? Int) == 1 else {
+            throw TrustError("is an enrollment request of a format this fieldbook does not read; update fieldbook")
+        }
         guard let device = object["device"] as? String, ChangeRules.isID(device), let name = object["name"] as? String,
             ChangeRules.textProblem(name, maxLength: ChangeRules.shortText) == nil, !name.allSatisfy(\.isWhitespace),
             let sign = object["sign"] as? String, let box = object["box"] as? String,

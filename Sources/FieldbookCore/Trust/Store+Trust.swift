@@ -179,8 +179,19 @@ extension Store {
 
     /// Pins the office's keys on a laptop (`init --office`, `keys pin`). A laptop that already trusts
     /// another office refuses: the keys of an office change only by a restore of its backup.
-    public func pinOffice(_ file: OfficeKeyFile) throws {
+    ///
+    /// With `replace`, a laptop gives up the office it trusted for a new one (an office whose disk
+    /// died without a key backup made new keys): the old office's trust list, enrollments and
+    /// receipts are forgotten, and the laptop enrolls with the new office, which `pack --all` then
+    /// gives everything the laptop holds.
+    public func pinOffice(_ file: OfficeKeyFile, replace: Bool = false) throws {
         try write { db in
+            if replace, try LocalState.fetch(db).role == .field {
+                try db.execute(sql: "DELETE FROM office_key")
+                try db.execute(sql: "DELETE FROM device_key")
+                try db.execute(sql: "DELETE FROM receipt")
+                try db.execute(sql: "UPDATE trust_state SET version = 0, document = NULL, signature = NULL")
+            }
             let local = try LocalState.fetch(db)
             guard local.role == .field else {
                 throw FieldbookError.notPermitted("this is an office store; it holds its own keys and pins no other office's")
@@ -394,7 +405,9 @@ extension Store {
         {
             return TrustList.Signed(document: (row["document"] as Data).base64EncodedString(), signature: (row["signature"] as Data).base64EncodedString())
         }
-        list.version = context.version + 1
+        // The version goes up by one at least, and to the issuing time in seconds when that is more:
+        // an office restored from an older key backup still issues a list newer than the laptops hold.
+        list.version = max(context.version + 1, Int64(environment.now().timeIntervalSince1970))
         let signed = list.signed(by: keys)
         try db.execute(
             sql: "UPDATE trust_state SET version = ?, document = ?, signature = ?",

@@ -82,6 +82,9 @@ public struct TrustList: Sendable, Equatable {
             throw TrustError("carries a trust list not signed by the office this store trusts (its signature does not match the office's key)")
         }
         let list = try parse(document)
+        guard list.office.keys == officeKey else {
+            throw TrustError("carries a trust list that names another office's keys than the one that signed it")
+        }
         for m in list.members where m.device == list.office.device || m.keys.sign == officeKey.sign || m.keys.box == officeKey.box
             || m.keys.sign == list.office.keys.sign || m.keys.box == list.office.keys.box
         {

@@ -178,6 +178,53 @@ struct SignedBundleTests {
         #expect(outcome.newChanges == 1)
     }
 
+    @Test("a revocation inside a relayed segment: the kept changes stay, and later relays still merge everywhere")
+    func revocationInsideSegment() throws {
+        let dir = TemporaryDirectory()
+        let d = try TrustedDistrict(dir)
+        let a = try d.makeLaptop("笔记本1")
+        let b = try d.makeLaptop("笔记本2")
+        let c = try d.makeLaptop("笔记本3")
+        try d.handOutRoster()
+        _ = try a.record(.visit, ["household": "DG001"])
+        _ = try a.record(.visit, ["household": "DG002"])
+        let fromA = try d.pack(a)  // A's 1–4, one segment
+        #expect(merged(b.merge(bundleAt: fromA)))
+        _ = try d.office.revoke(device: "笔记本1", afterSeq: 3)
+        try d.handOutRoster(to: ["笔记本3"])
+        // C learns of the revocation first, then gets A's work through B: 1–3 kept, 4 left out.
+        let relayB = try d.pack(b)
+        let atC = c.merge(bundleAt: relayB)
+        #expect(merged(atC), "\(reason(atC))")
+        #expect(atC.leftOutRevoked == 1)
+        // C's own relay carries only what it can prove; the office and B take it.
+        _ = try c.record(.visit, ["household": "DG003"])
+        let relayC = try d.pack(c)
+        let atOffice = d.office.merge(bundleAt: relayC)
+        #expect(merged(atOffice), "\(reason(atOffice))")
+        try d.handOutRoster(to: ["笔记本2"])
+        let atB = b.merge(bundleAt: relayC)
+        #expect(merged(atB), "\(reason(atB))")
+    }
+
+    @Test("an office whose disk died without a key backup: laptops pin the new office, enroll, and give it everything")
+    func deadOfficeWithoutBackup() throws {
+        let dir = TemporaryDirectory()
+        let d = try TrustedDistrict(dir)
+        let a = try d.makeLaptop("笔记本1")
+        try d.handOutRoster()
+        let visit = try a.record(.visit, ["household": "DG001", "note": "甲"])
+        _ = try d.pack(a)  // reached the old office, which is lost
+        let office = try makeOfficeStore(in: dir, name: "new-office.sqlite", clock: FixedEnvironment(seed: 9))
+        let newKey = try #require(try office.officeKeyFile())
+        #expect(throws: FieldbookError.self) { try a.pinOffice(newKey) }
+        try a.pinOffice(newKey, replace: true)
+        try office.enroll(try a.enrollmentRequest().request)
+        let everything = office.merge(bundleAt: try d.pack(a, scope: .all))
+        #expect(merged(everything), "\(reason(everything))")
+        #expect(try office.list().contains { $0.id == visit.id })
+    }
+
     @Test("an older trust list, or one that un-revokes a device, is refused")
     func rollback() throws {
         let dir = TemporaryDirectory()
