@@ -32,6 +32,40 @@ struct SignedBundleTests {
         #expect(try d.office.status().changes > 0)
     }
 
+    @Test("a lost stick: strings and zcat show no note, name or household code of a laptop's or the office's bundle")
+    func lostStick() throws {
+        let dir = TemporaryDirectory()
+        let d = try TrustedDistrict(dir)
+        let a = try d.makeLaptop("笔记本1")
+        let roster = try d.handOutRoster()
+        let note = "举报人王某某反映村支书优亲厚友"
+        _ = try a.record(.visit, ["household": "DG002", "note": note, "met": "李秀英本人"])
+        let field = try d.pack(a)
+        func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, out: String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: tool)
+            process.arguments = arguments
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let out = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: out, as: UTF8.self))
+        }
+        // Every text of the sample roster and the visit, in the clear anywhere else.
+        let secrets = [note, "李秀英", "张建国", "DG001", "DG002", "东关村", "一组", "五保户", "wubao"]
+        for path in [field, roster] {
+            let strings = try run("/usr/bin/strings", ["-a", "-n", "3", "-e", "S", path])
+            #expect(strings.status == 0)
+            for secret in secrets { #expect(!strings.out.contains(secret), "strings shows \(secret) in \(path)") }
+            let zcat = try run("/usr/bin/zcat", ["-f", path])
+            for secret in secrets { #expect(!zcat.out.contains(secret), "zcat shows \(secret) in \(path)") }
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            #expect(bytes.range(of: Data([0x1F, 0x8B, 0x08])) == nil, "a gzip stream in the clear in \(path)")
+        }
+    }
+
     @Test("a teammate relays a laptop's changes; the office checks them against their author's signature")
     func relay() throws {
         let dir = TemporaryDirectory()
