@@ -76,9 +76,11 @@ extension Store {
                     (device_id = ? OR (SELECT g.last_seq FROM segment g WHERE g.device_id = change.device_id
                         AND g.first_seq <= change.seq ORDER BY g.first_seq DESC LIMIT 1) >= change.seq)
                     """)
-                clauses.append(
-                    "change.seq <= coalesce((SELECT k.revoked_after_seq FROM device_key k WHERE k.device_id = change.device_id), 9223372036854775807)")
                 arguments += [local.deviceID]
+                if trust.members.values.contains(where: { $0.revokedAfterSeq != nil }) {
+                    clauses.append(
+                        "change.seq <= coalesce((SELECT k.revoked_after_seq FROM device_key k WHERE k.device_id = change.device_id), 9223372036854775807)")
+                }
             }
             var selection = clauses.isEmpty ? "1" : clauses.joined(separator: " AND ")
             // Format 2: this store's own changes not yet in a signed segment are sealed into one now,
@@ -99,15 +101,23 @@ extension Store {
             // is added: its author's signature is over all of them.
             var segments: [Segment] = []
             if signed && scope != .roster {
-                let touched = try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT s.device_id, s.first_seq, s.last_seq, s.sha256, s.signature,
-                            (SELECT count(*) FROM change c WHERE c.device_id = s.device_id
-                                AND c.seq BETWEEN s.first_seq AND s.last_seq AND (\(selection.replacingOccurrences(of: "change.", with: "c."))))
-                                AS n
-                        FROM segment s
-                        """, arguments: arguments)
+                // Only the segments that can hold a selected change: per device, those overlapping
+                // the span of its selected numbers (a few, for the usual pack of what is new).
+                var touched: [Row] = []
+                let inner = selection.replacingOccurrences(of: "change.", with: "c.")
+                for span in try Row.fetchAll(
+                    db, sql: "SELECT device_id, min(seq) AS lo, max(seq) AS hi FROM change WHERE \(selection) GROUP BY device_id",
+                    arguments: arguments)
+                {
+                    touched += try Row.fetchAll(
+                        db,
+                        sql: """
+                            SELECT s.device_id, s.first_seq, s.last_seq, s.sha256, s.signature,
+                                (SELECT count(*) FROM change c WHERE c.device_id = s.device_id
+                                    AND c.seq BETWEEN s.first_seq AND s.last_seq AND (\(inner))) AS n
+                            FROM segment s WHERE s.device_id = ? AND s.last_seq >= ? AND s.first_seq <= ?
+                            """, arguments: arguments + [span["device_id"], span["lo"], span["hi"]])
+                }
                 var partial: [Segment] = []
                 for row in touched where (row["n"] as Int64) > 0 {
                     let segment = Segment(
