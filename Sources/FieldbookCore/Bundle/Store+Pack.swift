@@ -100,6 +100,10 @@ extension Store {
             // fall in. A segment is carried whole, so a change it covers that the selection left out
             // is added: its author's signature is over all of them.
             var segments: [Segment] = []
+            // Whether the bundle holds other devices' changes: then its lines go in (device, seq)
+            // order, so each segment's lines come in its order whatever order they arrived in here.
+            // This store's own changes alone are in that order by row already (the faster scan).
+            var othersInside = false
             if signed && scope != .roster {
                 // Only the segments that can hold a selected change: per device, those overlapping
                 // the span of its selected numbers (a few, for the usual pack of what is new).
@@ -109,6 +113,7 @@ extension Store {
                     db, sql: "SELECT device_id, min(seq) AS lo, max(seq) AS hi FROM change WHERE \(selection) GROUP BY device_id",
                     arguments: arguments)
                 {
+                    if (span["device_id"] as String) != local.deviceID { othersInside = true }
                     touched += try Row.fetchAll(
                         db,
                         sql: """
@@ -158,7 +163,7 @@ extension Store {
                 directory: directory, fileName: fileName,
                 lines: { emit in
                     // Format 2 orders lines by device and sequence: a segment's lines come in order.
-                    let order = signed ? "device_id, seq" : "id"
+                    let order = signed && othersInside ? "device_id, seq" : "id"
                     let cursor = try Row.fetchCursor(
                         db, sql: "SELECT device_id, seq, hlc, kind, record_id, op, fields, base FROM change WHERE \(selection) ORDER BY \(order)",
                         arguments: arguments)
