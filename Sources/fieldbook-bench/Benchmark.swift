@@ -54,6 +54,11 @@ struct Benchmark: ParsableCommand {
             try Generator.recordFieldWork(store, count: perDevice - 3, seed: UInt64(d), villages: villages)
             generated += Date().timeIntervalSince(start)
         }
+        // The same stores, copied before any pack, for the signed and encrypted run (step 7).
+        for d in 0..<devices {
+            try StoreFiles.copy((work as NSString).appendingPathComponent("dev\(d).sqlite"),
+                                to: (work as NSString).appendingPathComponent("dev\(d)-f2.sqlite"))
+        }
         table.add("record in batches (in process)", perDevice * devices, Measured(seconds: generated, peakKB: Machine.peakKB()))
 
         // 3. Pack, verify, merge: the binary, as users run it.
@@ -112,5 +117,55 @@ struct Benchmark: ParsableCommand {
         times.sort()
         print(String(format: "recording command (fieldbook visit) on a store of %@ changes: median %.1f ms, slowest %.1f ms",
                      Fmt.int(perDevice + households + 2 * villages / 30 + 31), times[times.count / 2], times.last!))
+
+        // 7. Format 2 on the same changes: the copies made before step 3 pin the office's key and are
+        // enrolled; the office's signed roster bundle brings them the trust list. Then pack (timed),
+        // and merge into an empty office store that holds the office's keys and trust list (timed).
+        try runner.ok(["keys", "export", "--db", "office.sqlite", "--out", "office.fbkey"])
+        for d in 0..<devices {
+            try runner.ok(["keys", "pin", "--db", "dev\(d)-f2.sqlite", "office.fbkey"])
+            try runner.ok(["enroll", "--db", "dev\(d)-f2.sqlite", "--out", "requests"])
+        }
+        for request in try FileManager.default.contentsOfDirectory(atPath: (work as NSString).appendingPathComponent("requests")).sorted()
+        where request.hasSuffix(".fbenroll") {
+            try runner.ok(["devices", "enroll", "--db", "office.sqlite", "requests/\(request)", "--yes"])
+        }
+        try runner.ok(["pack", "--db", "office.sqlite", "--roster", "--out", "roster2"])
+        for d in 0..<devices { try runner.ok(["merge", "--db", "dev\(d)-f2.sqlite", "roster2"]) }
+        try "fieldbook-bench passphrase\n".write(toFile: (work as NSString).appendingPathComponent("passphrase.txt"), atomically: true, encoding: .utf8)
+        try runner.ok(["keys", "backup", "--db", "office.sqlite", "--out", "office.fbkeys", "--passphrase-file", "passphrase.txt"])
+        try runner.ok(["init", "--db", "central2.sqlite", "--device", "市巡察办", "--central"])
+        try runner.ok(["keys", "restore", "--db", "central2.sqlite", "office.fbkeys", "--passphrase-file", "passphrase.txt"])
+
+        var pack2Time = 0.0, pack2Peak = 0
+        for d in 0..<devices {
+            let m = try runner.run(["pack", "--db", "dev\(d)-f2.sqlite", "--out", "bundles2"])
+            pack2Time += m.seconds
+            pack2Peak = max(pack2Peak, m.peakKB)
+        }
+        let bundles2 = try Generator.bundleChanges(in: (work as NSString).appendingPathComponent("bundles2"))
+        guard bundles2.format2 == devices, bundles2.changes == bundleChanges.changes else {
+            throw BenchError("format 2 run: \(bundles2.format2) of \(devices) bundles signed, \(bundles2.changes) changes (format 1: \(bundleChanges.changes))")
+        }
+        let merge2 = try runner.run(["merge", "--db", "central2.sqlite", "bundles2"])
+        let merged2 = try DatabaseQueue(path: (work as NSString).appendingPathComponent("central2.sqlite")).read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM change WHERE device_id IN (SELECT id FROM device WHERE role <> 'central')") ?? 0
+        }
+        guard merged2 == bundleChanges.changes else {
+            throw BenchError("format 2 merge: \(merged2) changes in the store, \(bundleChanges.changes) packed")
+        }
+        func ratio(_ label: String, _ one: String, _ two: String, _ r: Double, _ peaks: String = "") -> String {
+            label.padding(toLength: 29, withPad: " ", startingAt: 0)
+                + "\(one) → \(two)".padding(toLength: 21, withPad: " ", startingAt: 0)
+                + String(format: "%.3f× (target ≤ 1.10×)", r) + peaks
+        }
+        print("")
+        print("signed and encrypted (format 2) vs format 1, same \(Fmt.int(bundleChanges.changes)) changes:")
+        print(ratio("  pack (\(devices) bundles)", String(format: "%.2f s", packTime), String(format: "%.2f s", pack2Time),
+                    pack2Time / packTime, "   peak RSS \(Fmt.mb(packPeak)) → \(Fmt.mb(pack2Peak))"))
+        print(ratio("  merge into an empty store", String(format: "%.2f s", mergeEmpty.seconds), String(format: "%.2f s", merge2.seconds),
+                    merge2.seconds / mergeEmpty.seconds, "   peak RSS \(Fmt.mb(mergeEmpty.peakKB)) → \(Fmt.mb(merge2.peakKB))"))
+        print(ratio("  bundle bytes", Fmt.bytes(bundleChanges.fileBytes), Fmt.bytes(bundles2.fileBytes),
+                    Double(bundles2.fileBytes) / Double(bundleChanges.fileBytes)))
     }
 }

@@ -181,18 +181,40 @@ enum Generator {
         var raw: Int64 = 0
         var compressed: Int64 = 0
         var rosterRelays = 0
+        /// The files' whole size: header, manifest, signatures and payload.
+        var fileBytes: Int64 = 0
+        /// Bundles written in format 2 (signed and encrypted).
+        var format2 = 0
     }
 
     static func bundleChanges(in folder: String) throws -> BundleTotals {
         var totals = BundleTotals()
         for name in try FileManager.default.contentsOfDirectory(atPath: folder) where name.hasSuffix(".fbundle") {
-            let m = try BundleFile.open((folder as NSString).appendingPathComponent(name)).manifest
+            let path = (folder as NSString).appendingPathComponent(name)
+            let m = try BundleFile.open(path).manifest
+            totals.fileBytes += (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
+            if m.format == 2 { totals.format2 += 1 }
             totals.changes += m.changes
             totals.raw += m.payload.rawSize
             totals.compressed += m.payload.compressedSize
             totals.rosterRelays += m.devices.filter { $0.id != m.device.id }.reduce(0) { $0 + $1.count }
         }
         return totals
+    }
+}
+
+/// Copies of a store's files.
+enum StoreFiles {
+    /// Checkpoints the store's write-ahead log into it, then copies it (and any log left) byte for byte.
+    static func copy(_ path: String, to copy: String) throws {
+        try DatabaseQueue(path: path).writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: copy + suffix) }
+        try? FileManager.default.removeItem(atPath: copy)
+        try FileManager.default.copyItem(atPath: path, toPath: copy)
+        let wal = path + "-wal"
+        if let size = try? FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int64, size > 0 {
+            try FileManager.default.copyItem(atPath: wal, toPath: copy + "-wal")
+        }
     }
 }
 
