@@ -6,6 +6,24 @@ import GRDB
 struct Measured {
     var seconds: Double
     var peakKB: Int
+    /// User and system CPU time of the child (0 where not measured).
+    var cpu: Double = 0
+}
+
+/// Runs of one kind added up: wall time, CPU time, the highest peak.
+struct Paired {
+    var seconds = 0.0, cpu = 0.0, peakKB = 0, runs = 0
+
+    mutating func add(_ m: Measured) {
+        seconds += m.seconds
+        cpu += m.cpu
+        peakKB = max(peakKB, m.peakKB)
+        runs += 1
+    }
+
+    var mean: Paired {
+        Paired(seconds: seconds / Double(max(runs, 1)), cpu: cpu / Double(max(runs, 1)), peakKB: peakKB, runs: 1)
+    }
 }
 
 /// Runs the fieldbook binary in the work folder and measures it with wait4: the child's own peak RSS.
@@ -42,7 +60,8 @@ struct Runner {
             let stderr = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             throw BenchError("fieldbook \(arguments.joined(separator: " ")) failed (\(status)): \(stderr)")
         }
-        return Measured(seconds: seconds, peakKB: sampled > 0 ? sampled : Int(usage.ru_maxrss))
+        let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        return Measured(seconds: seconds, peakKB: sampled > 0 ? sampled : Int(usage.ru_maxrss), cpu: cpu)
     }
 
     func ok(_ arguments: [String]) throws { _ = try run(arguments) }
@@ -264,6 +283,19 @@ enum StoreFiles {
         let wal = path + "-wal"
         if let size = try? FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int64, size > 0 {
             try FileManager.default.copyItem(atPath: wal, toPath: copy + "-wal")
+        }
+    }
+
+    /// Before a timed step: what earlier steps wrote goes to disk (sync), and the step's input files
+    /// are read once, so that they are in the page cache whichever step ran before.
+    static func settle(_ paths: [String]) {
+        sync()
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        for path in paths {
+            let fd = open(path, O_RDONLY)
+            guard fd >= 0 else { continue }
+            while read(fd, &buffer, buffer.count) > 0 {}
+            close(fd)
         }
     }
 }
