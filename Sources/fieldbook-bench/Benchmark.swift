@@ -54,6 +54,13 @@ struct Benchmark: ParsableCommand {
             try Generator.recordFieldWork(store, count: perDevice - 3, seed: UInt64(d), villages: villages)
             generated += Date().timeIntervalSince(start)
         }
+        // The same stores, copied twice before any pack, for format 1 against format 2 (step 7).
+        for d in 0..<devices {
+            for copy in ["f1", "f2"] {
+                try StoreFiles.copy((work as NSString).appendingPathComponent("dev\(d).sqlite"),
+                                    to: (work as NSString).appendingPathComponent("dev\(d)-\(copy).sqlite"))
+            }
+        }
         table.add("record in batches (in process)", perDevice * devices, Measured(seconds: generated, peakKB: Machine.peakKB()))
 
         // 3. Pack, verify, merge: the binary, as users run it.
@@ -112,5 +119,72 @@ struct Benchmark: ParsableCommand {
         times.sort()
         print(String(format: "recording command (fieldbook visit) on a store of %@ changes: median %.1f ms, slowest %.1f ms",
                      Fmt.int(perDevice + households + 2 * villages / 30 + 31), times[times.count / 2], times.last!))
+
+        // 7. Format 2 against format 1 on the same changes. Of the two copies made before step 3, the
+        // f2 ones pin the office's key and are enrolled, and the office's signed roster bundle brings
+        // them the trust list; the f1 ones stay as they were. Then each pair is packed in turn (the
+        // order alternating), and each set merged twice, f1 f2 f2 f1, into empty office stores (the
+        // f2 ones hold the office's keys and trust list, restored from its backup). Before each timed
+        // step the disks are synced and the inputs read once, so neither format meets a colder cache
+        // or the other's writes (timed once, after all the rest, format 2 read 1.00× to 1.35× of
+        // format 1 in three runs of a million changes).
+        try runner.ok(["keys", "export", "--db", "office.sqlite", "--out", "office.fbkey"])
+        for d in 0..<devices {
+            try runner.ok(["keys", "pin", "--db", "dev\(d)-f2.sqlite", "office.fbkey"])
+            try runner.ok(["enroll", "--db", "dev\(d)-f2.sqlite", "--out", "requests"])
+        }
+        for request in try FileManager.default.contentsOfDirectory(atPath: (work as NSString).appendingPathComponent("requests")).sorted()
+        where request.hasSuffix(".fbenroll") {
+            try runner.ok(["devices", "enroll", "--db", "office.sqlite", "requests/\(request)", "--yes"])
+        }
+        try runner.ok(["pack", "--db", "office.sqlite", "--roster", "--out", "roster2"])
+        for d in 0..<devices { try runner.ok(["merge", "--db", "dev\(d)-f2.sqlite", "roster2"]) }
+        try "fieldbook-bench passphrase\n".write(toFile: (work as NSString).appendingPathComponent("passphrase.txt"), atomically: true, encoding: .utf8)
+        try runner.ok(["keys", "backup", "--db", "office.sqlite", "--out", "office.fbkeys", "--passphrase-file", "passphrase.txt"])
+
+        var packs = [Paired(), Paired()]
+        for d in 0..<devices {
+            for f in d % 2 == 0 ? [0, 1] : [1, 0] {
+                let store = "dev\(d)-f\(f + 1).sqlite"
+                StoreFiles.settle([store, store + "-wal"].map { (work as NSString).appendingPathComponent($0) })
+                packs[f].add(try runner.run(["pack", "--db", store, "--out", "bundles-f\(f + 1)"]))
+            }
+        }
+        let sets = try [1, 2].map { try Generator.bundleChanges(in: (work as NSString).appendingPathComponent("bundles-f\($0)")) }
+        guard sets[0].format2 == 0, sets[1].format2 == devices, sets[0].changes == bundleChanges.changes, sets[1].changes == bundleChanges.changes else {
+            throw BenchError("format 2 run: \(sets[1].format2) of \(devices) bundles signed, \(sets[1].changes) changes (format 1: \(sets[0].changes), step 3: \(bundleChanges.changes))")
+        }
+        var merges = [Paired(), Paired()]
+        for (n, f) in [0, 1, 1, 0].enumerated() {
+            let store = "central-f\(f + 1)-\(n).sqlite"
+            try runner.ok(["init", "--db", store, "--device", "市巡察办", "--central"])
+            if f == 1 { try runner.ok(["keys", "restore", "--db", store, "office.fbkeys", "--passphrase-file", "passphrase.txt"]) }
+            let folder = (work as NSString).appendingPathComponent("bundles-f\(f + 1)")
+            StoreFiles.settle(try FileManager.default.contentsOfDirectory(atPath: folder).map { (folder as NSString).appendingPathComponent($0) })
+            merges[f].add(try runner.run(["merge", "--db", store, "bundles-f\(f + 1)"]))
+            let path = (work as NSString).appendingPathComponent(store)
+            let merged = try DatabaseQueue(path: path).read { db in
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM change WHERE device_id IN (SELECT id FROM device WHERE role <> 'central')") ?? 0
+            }
+            guard merged == bundleChanges.changes else {
+                throw BenchError("format \(f + 1) merge: \(merged) changes in the store, \(bundleChanges.changes) packed")
+            }
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+        func line(_ label: String, _ one: String, _ two: String, _ r: Double, _ rest: String = "") -> String {
+            label.padding(toLength: 29, withPad: " ", startingAt: 0)
+                + "\(one) → \(two)".padding(toLength: 21, withPad: " ", startingAt: 0)
+                + String(format: "%.3f× (target ≤ 1.10×)", r) + rest
+        }
+        func timed(_ label: String, _ p: [Paired]) -> String {
+            line(label, String(format: "%.2f s", p[0].seconds), String(format: "%.2f s", p[1].seconds), p[1].seconds / p[0].seconds,
+                 String(format: "  cpu %.3f×", p[1].cpu / p[0].cpu) + ", peak RSS \(Fmt.mb(p[0].peakKB)) → \(Fmt.mb(p[1].peakKB))")
+        }
+        print("")
+        print("signed and encrypted (format 2) vs format 1, same \(Fmt.int(bundleChanges.changes)) changes (copies of the laptops' stores, timed in turn):")
+        print(timed("  pack (\(devices) bundles)", packs))
+        print(timed("  merge into an empty store", merges.map { $0.mean }) + " (mean of 2)")
+        print(line("  bundle bytes", Fmt.bytes(sets[0].fileBytes), Fmt.bytes(sets[1].fileBytes),
+                   Double(sets[1].fileBytes) / Double(sets[0].fileBytes)))
     }
 }

@@ -6,6 +6,24 @@ import GRDB
 struct Measured {
     var seconds: Double
     var peakKB: Int
+    /// User and system CPU time of the child (0 where not measured).
+    var cpu: Double = 0
+}
+
+/// Runs of one kind added up: wall time, CPU time, the highest peak.
+struct Paired {
+    var seconds = 0.0, cpu = 0.0, peakKB = 0, runs = 0
+
+    mutating func add(_ m: Measured) {
+        seconds += m.seconds
+        cpu += m.cpu
+        peakKB = max(peakKB, m.peakKB)
+        runs += 1
+    }
+
+    var mean: Paired {
+        Paired(seconds: seconds / Double(max(runs, 1)), cpu: cpu / Double(max(runs, 1)), peakKB: peakKB, runs: 1)
+    }
 }
 
 /// Runs the fieldbook binary in the work folder and measures it with wait4: the child's own peak RSS.
@@ -29,18 +47,69 @@ struct Runner {
         let start = Date()
         let spawned = posix_spawn(&pid, binary, &actions, nil, argv, environ)
         guard spawned == 0 else { throw BenchError("could not start \(binary): \(spawned)") }
+        let sampler = PeakSampler(pid: pid)
+        // Wait for the exit without reaping, so the sampler never reads another process's pid.
+        var info = siginfo_t()
+        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR {}
+        let seconds = Date().timeIntervalSince(start)
+        let sampled = sampler.stop()
         var status: Int32 = 0
         var usage = rusage()
         wait4(pid, &status, 0, &usage)
-        let seconds = Date().timeIntervalSince(start)
         guard status == 0 else {
             let stderr = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             throw BenchError("fieldbook \(arguments.joined(separator: " ")) failed (\(status)): \(stderr)")
         }
-        return Measured(seconds: seconds, peakKB: Int(usage.ru_maxrss))
+        let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        return Measured(seconds: seconds, peakKB: sampled > 0 ? sampled : Int(usage.ru_maxrss), cpu: cpu)
     }
 
     func ok(_ arguments: [String]) throws { _ = try run(arguments) }
+}
+
+/// A child's own peak resident memory: VmHWM of /proc/PID/status, read every 10 ms until it exits.
+/// wait4's ru_maxrss is not the child's own: posix_spawn starts it with vfork, and the kernel gives
+/// the child the benchmark's own peak at exec (a 40 MB pack read as 147 MB after step 4).
+final class PeakSampler: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stopped = false
+    private var peak = 0
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(pid: pid_t) {
+        let path = "/proc/\(pid)/status"
+        Thread.detachNewThread { [self] in
+            while true {
+                let kb = Self.highWaterKB(path)
+                let stop = lock.withLock {
+                    peak = max(peak, kb)
+                    return stopped
+                }
+                if stop { break }
+                usleep(10_000)
+            }
+            finished.signal()
+        }
+    }
+
+    /// Stops sampling (call once the child has exited, before reaping it) and returns the peak in KB.
+    func stop() -> Int {
+        lock.withLock { stopped = true }
+        finished.wait()
+        return lock.withLock { peak }
+    }
+
+    private static func highWaterKB(_ path: String) -> Int {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return 0 }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = read(fd, &buffer, buffer.count)
+        guard n > 0 else { return 0 }
+        let text = String(decoding: buffer[0..<n], as: UTF8.self)
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
+        return Int(line.dropFirst(6).filter(\.isNumber)) ?? 0
+    }
 }
 
 struct BenchError: Error, CustomStringConvertible {
@@ -181,18 +250,53 @@ enum Generator {
         var raw: Int64 = 0
         var compressed: Int64 = 0
         var rosterRelays = 0
+        /// The files' whole size: header, manifest, signatures and payload.
+        var fileBytes: Int64 = 0
+        /// Bundles written in format 2 (signed and encrypted).
+        var format2 = 0
     }
 
     static func bundleChanges(in folder: String) throws -> BundleTotals {
         var totals = BundleTotals()
         for name in try FileManager.default.contentsOfDirectory(atPath: folder) where name.hasSuffix(".fbundle") {
-            let m = try BundleFile.open((folder as NSString).appendingPathComponent(name)).manifest
+            let path = (folder as NSString).appendingPathComponent(name)
+            let m = try BundleFile.open(path).manifest
+            totals.fileBytes += (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
+            if m.format == 2 { totals.format2 += 1 }
             totals.changes += m.changes
             totals.raw += m.payload.rawSize
             totals.compressed += m.payload.compressedSize
             totals.rosterRelays += m.devices.filter { $0.id != m.device.id }.reduce(0) { $0 + $1.count }
         }
         return totals
+    }
+}
+
+/// Copies of a store's files.
+enum StoreFiles {
+    /// Checkpoints the store's write-ahead log into it, then copies it (and any log left) byte for byte.
+    static func copy(_ path: String, to copy: String) throws {
+        _ = try DatabaseQueue(path: path).writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: copy + suffix) }
+        try? FileManager.default.removeItem(atPath: copy)
+        try FileManager.default.copyItem(atPath: path, toPath: copy)
+        let wal = path + "-wal"
+        if let size = try? FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int64, size > 0 {
+            try FileManager.default.copyItem(atPath: wal, toPath: copy + "-wal")
+        }
+    }
+
+    /// Before a timed step: what earlier steps wrote goes to disk (sync), and the step's input files
+    /// are read once, so that they are in the page cache whichever step ran before.
+    static func settle(_ paths: [String]) {
+        sync()
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        for path in paths {
+            let fd = open(path, O_RDONLY)
+            guard fd >= 0 else { continue }
+            while read(fd, &buffer, buffer.count) > 0 {}
+            close(fd)
+        }
     }
 }
 
