@@ -88,7 +88,12 @@ extension Store {
             let sealedThrough = try Int64.fetchOne(
                 db, sql: "SELECT max(last_seq) FROM segment WHERE device_id = ?", arguments: [local.deviceID]) ?? 0
             let sealsOwn = signed && scope != .roster && local.lastSeq > sealedThrough
-            if sealsOwn {
+            // The unsealed own changes are already selected, the usual case, unless some were packed
+            // in format 1 before this store had keys (then they are added, to be sealed now).
+            let unsealedOutside = try sealsOwn && (scope == .unconfirmed || scope == .unpacked && Bool.fetchOne(
+                db, sql: "SELECT 1 FROM change WHERE device_id = ? AND seq > ? AND id <= ? LIMIT 1",
+                arguments: [local.deviceID, sealedThrough, local.packedThrough]) ?? false)
+            if unsealedOutside {
                 selection = "(\(selection)) OR (device_id = ? AND seq > ?)"
                 arguments += [local.deviceID, sealedThrough]
             }
@@ -174,8 +179,9 @@ extension Store {
                         let id: String = row[0], seq: Int64 = row[1]
                         tally.add(device: id, seq: seq, kind: row[3], hlc: row[2])
                         if sealsOwn, id == local.deviceID, seq > sealedThrough {
-                            ownHasher.update(data: line)
-                            ownHasher.update(data: [0x0A])
+                            line.append(0x0A)
+                            line.withUnsafeBytes { ownHasher.update(bufferPointer: $0) }
+                            line.removeLast()
                             ownRange = (ownRange?.first ?? seq, seq)
                         }
                         try line.withUnsafeBytes { try emit($0) }
