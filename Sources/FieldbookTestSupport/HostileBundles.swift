@@ -544,6 +544,27 @@ public struct HostileBundles {
             f["found_on"] = .str("2026-11-20")
             f["fixed_on"] = .null
             f["verified_on"] = .null
+        case .problem:
+            f["round"] = .str(w.round)
+            f["village"] = .str(w.village)
+            f["found_in"] = .null
+            f["summary"] = .str("低保评定未公示")
+            f["category"] = .str("farm-subsidies")
+            f["detail"] = .str("村民反映\n低保评定结果未张榜")
+            f["responsible"] = .str("村委")
+            f["deadline"] = .str("2027-01-20")
+            f["found_on"] = .str("2026-11-20")
+            f["status"] = .str("open")
+            for name in ["measures", "rectified_on", "rectified_device", "verified_on", "closed_on", "transferred_to",
+                         "transferred_on", "transfer_note"] {
+                f[name] = .null
+            }
+            f["rectified_by"] = J.list([])
+            f["verified_by"] = J.list([])
+        case .category:
+            f["key"] = .str("test-\(tag)")
+            f["name"] = .str("测试类别\(tag)")
+            id = RecordID.derived(.category, key: "test-\(tag)")
         }
         f["_deleted"] = .int(0)
         return CraftedChange(device: device, seq: seq, hlc: hlc(Int(seq)), kind: kind, record: id, fields: f)
@@ -1000,7 +1021,7 @@ public struct HostileBundles {
                 ("a list", J.list([words[0]]), "must be one of"),
             ]
             if spec.required { out.append(("null", .null, "required")) }
-        case .reference:
+        case .reference, .recordOf:
             let id = RecordID.household(code: "DG001")
             out += [
                 ("capitals", .str(id.uppercased()), "lowercase UUID"), ("a code", .str("DG001"), "lowercase UUID"),

@@ -124,6 +124,10 @@ public enum ChangeRules {
             guard let s = value.text, words.contains(s) else { throw fail("it must be one of \(words.joined(separator: ", "))") }
         case .reference(let kind):
             guard let s = value.text, isID(s) else { throw fail("it must be the id of a \(kind.rawValue) (a lowercase UUID)") }
+        case .recordOf(let kinds):
+            guard let s = value.text, isID(s) else {
+                throw fail("it must be the id of a \(kinds.map(\.rawValue).joined(separator: ", a ")) (a lowercase UUID)")
+            }
         }
     }
 
@@ -180,6 +184,11 @@ public enum ChangeRules {
         for (name, value) in fields where name != deletedField {
             if let spec = kind.field(name) {
                 try check(value, spec)
+                if let key = value.text, isCategoryKeyField(kind, name), !ProblemCategory.isKey(key) {
+                    throw Violation(
+                        field: name, value: value,
+                        reason: "a category key is lowercase letters, digits and -, at most 40 (e.g. village-assets)")
+                }
             } else {
                 unknown += 1
                 guard unknown <= unknownFields else {
@@ -203,7 +212,7 @@ public enum ChangeRules {
                 throw Violation(field: spec.name, text: "(absent)", reason: "a \(kind.rawValue) needs it")
             }
             if let key = naturalKey(kind, fields), RecordID.derived(kind, key: key) != recordID {
-                throw Violation(field: "record", text: recordID, reason: "a \(kind.rawValue)'s id is derived from its \(kind == .household ? "code" : "name") \(key)")
+                throw Violation(field: "record", text: recordID, reason: "a \(kind.rawValue)'s id is derived from its \(kind == .household ? "code" : kind == .category ? "key" : "name") \(key)")
             }
         }
         for (name, versions) in base {
@@ -227,11 +236,17 @@ public enum ChangeRules {
         }
     }
 
+    /// Whether the field holds a problem category's key: a category's own, or a problem's category.
+    static func isCategoryKeyField(_ kind: RecordKind, _ name: String) -> Bool {
+        (kind == .category && name == "key") || (kind == .problem && name == "category")
+    }
+
     /// The key a reference record's id is derived from, for kinds whose key is one of their fields.
     static func naturalKey(_ kind: RecordKind, _ fields: [String: FieldValue]) -> String? {
         switch kind {
         case .township, .round, .team: fields["name"]?.text
         case .household: fields["code"]?.text
+        case .category: fields["key"]?.text
         default: nil
         }
     }
@@ -252,8 +267,10 @@ public enum ChangeRules {
     public static func authority(kind: RecordKind, op: ChangeOp, fields: [String: FieldValue], role: DeviceRole) -> String? {
         guard role == .field else { return nil }
         switch kind {
-        case .visit, .forum, .notice, .fix:
+        case .visit, .forum, .notice, .fix, .problem:
             return nil
+        case .category:
+            return "only the office adds or changes problem categories"
         case .round, .team:
             return op == .create ? nil : "only the office changes or deletes a \(kind.rawValue)"
         case .household:
@@ -290,6 +307,7 @@ extension ChangeRules {
                 case .priorities: value = "list of distinct `wubao`, `dibao`, `weifang`"
                 case .choice(let words): value = words.map { "`\($0)`" }.joined(separator: " / ")
                 case .reference(let target): value = "id of a \(target.rawValue)"
+                case .recordOf(let targets): value = "id of a " + targets.map(\.rawValue).joined(separator: ", a ")
                 }
                 out += "| \(kind.rawValue) | `\(spec.name)` | \(value) | \(spec.required ? "yes" : "") |\n"
             }

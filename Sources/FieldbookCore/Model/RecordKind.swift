@@ -13,12 +13,16 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable {
     case forum
     case notice
     case fix
+    /// A problem found (发现问题), followed through rectification (整改) and, for a clue, its transfer.
+    case problem
+    /// A problem category the office added to the default list (``ProblemCategory/defaults``).
+    case category
 
     /// The table that holds the current state of records of this kind.
     public var table: String { rawValue }
 
     /// The kinds an inspection team records in the field.
-    public static let fieldKinds: [RecordKind] = [.visit, .forum, .notice, .fix]
+    public static let fieldKinds: [RecordKind] = [.visit, .forum, .notice, .fix, .problem]
 
     /// The English plural used by `fieldbook list`.
     public var plural: String {
@@ -32,6 +36,8 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable {
         case .forum: "forums"
         case .notice: "notices"
         case .fix: "fixes"
+        case .problem: "problems"
+        case .category: "categories"
         }
     }
 
@@ -47,6 +53,8 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable {
         case .forum: "座谈"
         case .notice: "张贴公告"
         case .fix: "立行立改"
+        case .problem: "发现问题"
+        case .category: "问题类别"
         }
     }
 
@@ -69,6 +77,8 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable {
         case .forum: 6
         case .notice: 7
         case .fix: 8
+        case .problem: 9
+        case .category: 10
         }
     }
 
@@ -146,6 +156,34 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable {
                 FieldSpec("fixed_on", .date),
                 FieldSpec("verified_on", .date),
             ]
+        case .problem:
+            [
+                FieldSpec("round", .reference(.round), required: true),
+                FieldSpec("village", .reference(.village), required: true),
+                FieldSpec("found_in", .recordOf([.visit, .forum, .notice])),
+                FieldSpec("summary", .shortText, required: true),
+                FieldSpec("category", .shortText),
+                FieldSpec("detail", .longText),
+                FieldSpec("responsible", .shortText),
+                FieldSpec("deadline", .date),
+                FieldSpec("found_on", .date, required: true),
+                FieldSpec("status", .choice(ProblemStatus.allCases.map(\.rawValue)), required: true),
+                FieldSpec("measures", .longText),
+                FieldSpec("rectified_on", .date),
+                FieldSpec("rectified_by", .list),
+                FieldSpec("rectified_device", .shortText),
+                FieldSpec("verified_on", .date),
+                FieldSpec("verified_by", .list),
+                FieldSpec("closed_on", .date),
+                FieldSpec("transferred_to", .choice(ClueDestination.allCases.map(\.rawValue))),
+                FieldSpec("transferred_on", .date),
+                FieldSpec("transfer_note", .longText),
+            ]
+        case .category:
+            [
+                FieldSpec("key", .shortText, required: true),
+                FieldSpec("name", .shortText, required: true),
+            ]
         }
     }
 
@@ -175,6 +213,16 @@ public enum FieldType: Sendable, Hashable {
     case choice([String])
     /// The id of a record of another kind.
     case reference(RecordKind)
+    /// The id of a record of any of these kinds (where a problem was found: a visit, forum or notice).
+    case recordOf([RecordKind])
+
+    /// Whether the value is a record's id.
+    public var isReference: Bool {
+        switch self {
+        case .reference, .recordOf: true
+        default: false
+        }
+    }
 
     /// A name, code, place: one line of at most ``ChangeRules/shortText`` characters.
     public static let shortText = FieldType.text(maxLength: ChangeRules.shortText, multiline: false)
@@ -195,7 +243,7 @@ public struct FieldSpec: Sendable, Hashable {
         self.required = required
         if let column {
             self.column = column
-        } else if case .reference = type {
+        } else if type.isReference {
             self.column = name + "_id"
         } else {
             self.column = name

@@ -12,7 +12,73 @@ enum Schema {
         migrator.registerMigration("v3-tally-indexes", migrate: createTallyIndexes)
         migrator.registerMigration("v4-device-confirmed", migrate: addDeviceConfirmed)
         migrator.registerMigration("v5-trust", migrate: createTrust)
+        migrator.registerMigration("v6-problems", migrate: createProblems)
         return migrator
+    }
+
+    /// Problems found and their rectification, and the office's problem categories: two record
+    /// kinds, so the change log's kind check is widened (SQLite changes a CHECK only by copying the
+    /// table: the log is copied once, row for row, ids and all).
+    private static func createProblems(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE change_v6 (
+                    id INTEGER PRIMARY KEY,
+                    device_id TEXT NOT NULL CHECK (\(uuidCheck("device_id"))),
+                    seq INTEGER NOT NULL CHECK (typeof(seq) = 'integer' AND seq >= 1),
+                    hlc INTEGER NOT NULL CHECK (typeof(hlc) = 'integer' AND hlc >= 0),
+                    kind TEXT NOT NULL CHECK (kind IN
+                        ('township', 'village', 'household', 'round', 'team', 'visit', 'forum', 'notice', 'fix',
+                         'problem', 'category')),
+                    record_id TEXT NOT NULL CHECK (\(uuidCheck("record_id"))),
+                    op TEXT NOT NULL CHECK (op IN ('create', 'update', 'delete')),
+                    fields TEXT NOT NULL CHECK (json_type(fields) = 'object'),
+                    base TEXT NOT NULL DEFAULT '{}' CHECK (json_type(base) = 'object'),
+                    UNIQUE (device_id, seq)
+                );
+                INSERT INTO change_v6 (id, device_id, seq, hlc, kind, record_id, op, fields, base)
+                    SELECT id, device_id, seq, hlc, kind, record_id, op, fields, base FROM change ORDER BY id;
+                DROP TABLE change;
+                ALTER TABLE change_v6 RENAME TO change;
+                CREATE INDEX change_by_record ON change(record_id);
+
+                CREATE TABLE problem (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    round_id TEXT NOT NULL,
+                    village_id TEXT NOT NULL,
+                    found_in_id TEXT,
+                    summary TEXT NOT NULL CHECK (length(trim(summary)) > 0),
+                    category TEXT,
+                    detail TEXT,
+                    responsible TEXT,
+                    deadline TEXT CHECK (deadline \(dateCheck)),
+                    found_on TEXT NOT NULL CHECK (found_on \(dateCheck)),
+                    status TEXT NOT NULL
+                        CHECK (status IN ('open', 'rectifying', 'rectified', 'verified', 'not-rectifiable')),
+                    measures TEXT,
+                    rectified_on TEXT CHECK (rectified_on \(dateCheck)),
+                    rectified_by TEXT NOT NULL DEFAULT '[]',
+                    rectified_device TEXT,
+                    verified_on TEXT CHECK (verified_on \(dateCheck)),
+                    verified_by TEXT NOT NULL DEFAULT '[]',
+                    closed_on TEXT CHECK (closed_on \(dateCheck)),
+                    transferred_to TEXT CHECK (transferred_to IN ('discipline', 'organisation', 'other')),
+                    transferred_on TEXT CHECK (transferred_on \(dateCheck)),
+                    transfer_note TEXT,
+                    \(meta)
+                );
+                CREATE INDEX problem_by_village ON problem(village_id);
+                -- The tally's covering index: live problems by village, with what it filters and counts.
+                CREATE INDEX problem_tally ON problem(village_id, round_id, found_on, created_by, status, deadline, transferred_to)
+                    WHERE deleted = 0;
+
+                CREATE TABLE category (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    key TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    \(meta)
+                );
+                """)
     }
 
     /// Keys and trust (bundles/FORMAT.md, format 2): this store's private keys, the office's public

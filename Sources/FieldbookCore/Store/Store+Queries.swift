@@ -139,7 +139,7 @@ extension Store {
                     clauses.append("round_id = ?")
                     arguments += [roundID]
                 }
-                let dateColumn = kind == .fix ? "found_on" : "date"
+                let dateColumn = kind == .fix || kind == .problem ? "found_on" : "date"
                 if let since {
                     clauses.append("\(dateColumn) >= ?")
                     arguments += [since]

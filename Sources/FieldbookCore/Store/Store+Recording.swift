@@ -14,6 +14,10 @@ extension Store {
         _ kind: RecordKind, _ inputs: [String: String], newHousehold: NewHousehold? = nil
     ) throws -> Record {
         precondition(RecordKind.fieldKinds.contains(kind), "record(_:) records field records only")
+        var inputs = inputs
+        if kind == .problem, let foundIn = inputs["found_in"] {
+            inputs["found_in"] = try locateSource(foundIn)
+        }
         let id = environment.makeRecordID()
         try write { db in
             let local = try LocalState.fetch(db)
@@ -26,6 +30,10 @@ extension Store {
             }
             for (name, text) in inputs where name != "round" && !(name == "household" && newHousehold != nil) {
                 guard let spec = kind.field(name) else { throw FieldbookError.unknownField(name, kind: kind) }
+                if kind == .problem, name == "category" {
+                    fields[name] = .text(try resolveCategory(db, text))
+                    continue
+                }
                 fields[name] = try parse(db, text, for: spec)
             }
             if let newHousehold, kind == .visit, let code = inputs["household"] {
@@ -42,6 +50,13 @@ extension Store {
                 if status != .open, fields[status.dateField] == nil { fields[status.dateField] = .text(today) }
                 if status == .verified, fields["fixed_on"] == nil { fields["fixed_on"] = .text(today) }
                 fields["date"] = nil
+            case .problem:
+                if fields["status"] == nil { fields["status"] = .text(ProblemStatus.open.rawValue) }
+                if fields["found_on"] == nil { fields["found_on"] = .text(today) }
+                try checkProblemDates(fields)
+                if let foundIn = fields["found_in"]?.text, let village = fields["village"]?.text {
+                    try checkSourceVillage(db, source: foundIn, village: village)
+                }
             case .forum:
                 let split = ["cadres", "members", "villagers"].compactMap { fields[$0]?.int }
                 let sum = split.reduce(0, +)
@@ -107,7 +122,26 @@ extension Store {
                 if name == "source" {
                     throw FieldbookError.notEditable(field: name, kind: kind, hint: "it says where the record came from")
                 }
+                if kind == .problem, Self.problemStepFields.contains(name) {
+                    throw FieldbookError.notEditable(
+                        field: name, kind: kind,
+                        hint: "a problem's rectification is recorded with `fieldbook rectify ID --status …`, its transfer with `fieldbook transfer ID --to …`")
+                }
+                if kind == .problem, name == "category" {
+                    fields[name] = .text(try resolveCategory(db, text))
+                    continue
+                }
                 fields[name] = try parse(db, text, for: spec)
+            }
+            if kind == .problem {
+                var after = current.values
+                after.merge(fields) { _, new in new }
+                try checkProblemDates(after)
+                if fields["found_in"] != nil || fields["village"] != nil, let foundIn = after["found_in"]?.text,
+                    let village = after["village"]?.text
+                {
+                    try checkSourceVillage(db, source: foundIn, village: village)
+                }
             }
             if kind == .fix, let status = fields["status"]?.text.flatMap(FixStatus.init(rawValue:)), status != .open,
                 (current.values[status.dateField] ?? .null).isNull, fields[status.dateField] == nil

@@ -124,8 +124,10 @@ extension Store {
             if text.isEmpty, !spec.required { return .null }
             let word: String? =
                 switch spec.name {
+                case "status" where words.contains(ProblemStatus.rectifying.rawValue): ProblemStatus(input: text)?.rawValue
                 case "status": FixStatus(input: text)?.rawValue
                 case "village_kind": VillageKind(input: text)?.rawValue
+                case "transferred_to": ClueDestination(input: text)?.rawValue
                 default: words.contains(text) ? text : nil
                 }
             guard let word else {
@@ -148,6 +150,21 @@ extension Store {
             default:
                 throw FieldbookError.invalidValue(field: spec.name, value: input, expected: "it cannot be set by name")
             }
+        case .recordOf(let kinds):
+            if text.isEmpty {
+                if spec.required {
+                    throw FieldbookError.invalidValue(field: spec.name, value: input, expected: "it must not be empty")
+                }
+                return .null
+            }
+            for kind in kinds
+            where try Bool.fetchOne(db, sql: "SELECT 1 FROM \(kind.table) WHERE id = ? AND deleted = 0", arguments: [text]) == true {
+                return .text(text)
+            }
+            throw FieldbookError.invalidValue(
+                field: spec.name, value: input,
+                expected: "give the id of a " + kinds.map { "\($0.rawValue) (\($0.chinese))" }.joined(separator: ", a ")
+                    + " this store holds; `fieldbook list` shows the ids")
         }
     }
 
