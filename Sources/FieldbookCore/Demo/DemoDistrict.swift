@@ -41,21 +41,23 @@ public struct DemoDistrict: Sendable {
         public var teams: Int
         /// Whether a household is visited again when a village has fewer households than visits.
         public var revisits = false
+        /// Problems found per inspected village, on average (on-the-spot fixes aside).
+        public var problemsPerVillage = 0.0
 
         /// 睢阳区's year: 349 units, 213 inspected in five rounds, ~14,700 households visited.
         public static let district = Scale(
             townships: 14, subDistricts: 5, villages: 295, communities: 54, households: 60...180,
-            inspected: 213, rounds: 5, visitsPerVillage: 69, teams: 6)
+            inspected: 213, rounds: 5, visitsPerVillage: 69, teams: 6, problemsPerVillage: 10.75)
         /// A province's worth for the benchmark: ~10,000 villages, ~1,000,000 visits.
         /// Households are few per village here (the benchmark's shape: 100,000+ households), and
         /// are visited several times each.
         public static let province = Scale(
             townships: 300, subDistricts: 40, villages: 8_500, communities: 1_500, households: 8...14,
-            inspected: 9_600, rounds: 5, visitsPerVillage: 104, teams: 4, revisits: true)
+            inspected: 9_600, rounds: 5, visitsPerVillage: 104, teams: 4, revisits: true, problemsPerVillage: 5.2)
         /// A few villages: the bundles kept as format fixtures, and tests.
         public static let sample = Scale(
             townships: 2, subDistricts: 1, villages: 5, communities: 2, households: 12...20,
-            inspected: 5, rounds: 2, visitsPerVillage: 8, teams: 2)
+            inspected: 5, rounds: 2, visitsPerVillage: 8, teams: 2, problemsPerVillage: 3)
     }
 
     static let townshipNames = [

@@ -110,6 +110,8 @@ public enum Demo {
         var bundlesWritten = 1
         var concurrentEditDone = false
         var outcomes: [MergeOutcome] = []
+        // The rectification of the problems found, which the office follows after the teams leave.
+        var rectification: [DemoProblems.Plan] = []
         for (r, roundName) in rounds.enumerated() {
             let roundStart = date("2026-03-02", hour: 8).addingTimeInterval(Double(r) * 63 * 86_400)
             for laptop in laptops { try laptop.store.setRound(roundName) }
@@ -124,9 +126,10 @@ public enum Demo {
                 clock.set(day.addingTimeInterval(3600))
                 let done = try inspect(
                     district.villages[v], round: roundName, on: day, by: laptop.store, inspectors: laptop.inspectors,
-                    visits: scale.visitsPerVillage, revisits: scale.revisits, rng: &rng)
+                    visits: scale.visitsPerVillage, revisits: scale.revisits, problems: scale.problemsPerVillage, rng: &rng)
                 visits += done.visits
                 households += done.households
+                rectification += done.plans
             }
             // Teammates with two laptops swap bundles in the field, both ways. Those bundles stay on
             // the stick and reach the office too: every bundle a laptop writes must.
@@ -193,11 +196,14 @@ public enum Demo {
             // The stick reaches the office the day after the round, and the clerk merges it.
             clock.set(clock.now.addingTimeInterval(86_400))
             outcomes += try mergeFolder(stick, into: office)
+            // The villages report their rectification; the office records it and checks it off.
+            rectification = try DemoProblems.followUp(rectification, at: office, until: clock.now)
         }
         // The truncated bundle, copied again from its laptop, arrives last.
         clock.set(clock.now.addingTimeInterval(7 * 86_400))
         let recopied = (sticks as NSString).appendingPathComponent("recopied")
         if fm.fileExists(atPath: recopied) { outcomes += try mergeFolder(recopied, into: office) }
+        rectification = try DemoProblems.followUp(rectification, at: office, until: clock.now)
 
         // A laptop is stolen after the last round. The office revokes it from what it holds of it;
         // the thief's bundle is refused. (The thief works on a copy here, so the demo keeps the
@@ -260,8 +266,8 @@ public enum Demo {
     /// A day in one village: visits, a forum, notices, maybe a fix, a few corrections.
     static func inspect(
         _ village: DemoDistrict.Village, round roundName: String, on day: Date, by store: Store, inspectors: [String],
-        visits visitTarget: Int, revisits: Bool, rng: inout SeededRandom
-    ) throws -> (visits: Int, households: Int) {
+        visits visitTarget: Int, revisits: Bool, problems problemsPerVillage: Double = 0, rng: inout SeededRandom
+    ) throws -> (visits: Int, households: Int, plans: [DemoProblems.Plan]) {
         let round = RecordID.round(roundName)
         let villageID = RecordID.village(township: village.township, name: village.name)
         let dateText = FieldDate.string(from: day, in: TimeZone(identifier: "Asia/Shanghai")!)
@@ -312,16 +318,21 @@ public enum Demo {
             ]))
         }
         let ids = try store.recordBatch(batch)
-        // Corrections the same evening: a note made more precise, now and then a wrong entry deleted.
         let visitIDs = ids.prefix(visited.count)
+        // Problems found in the village, a few of them clues transferred at once.
+        let found = problemsPerVillage > 0 ? Int((problemsPerVillage * Double.random(in: 0.5...1.5, using: &rng)).rounded()) : 0
+        let plans = try DemoProblems.find(
+            count: found, village: villageID, round: round, dateText: dateText, day: day, visits: Array(visitIDs.dropLast()),
+            forum: ids.count > visited.count ? ids[visited.count] : nil, by: store, rng: &rng)
+        // Corrections the same evening: a note made more precise, now and then a wrong entry deleted.
         for id in visitIDs where Int.random(in: 0..<60, using: &rng) == 0 {
             _ = try store.edit(id, set: [("note", "补记：户主反映的问题已登记，待核实")])
         }
         if Int.random(in: 0..<15, using: &rng) == 0, let wrong = visitIDs.last {
             _ = try store.delete(wrong)
-            return (count - 1, distinct - (count > order.count ? 0 : 1))
+            return (count - 1, distinct - (count > order.count ? 0 : 1), plans)
         }
-        return (count, distinct)
+        return (count, distinct, plans)
     }
 
     static let met = ["户主本人", "户主本人", "户主配偶", "户主子女", "户主父母"]

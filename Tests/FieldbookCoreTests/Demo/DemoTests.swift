@@ -69,6 +69,29 @@ import Testing
         #expect(try office.status().counts[.forum] == DemoDistrict.Scale.sample.inspected)
     }
 
+    @Test func problemsFoundInTheFieldAreFollowedByTheOfficeUntilCheckedOff() throws {
+        let dir = TemporaryDirectory("demo")
+        let report = try Demo.run(in: dir.path("d"), seed: 3, scale: .sample) { _ in }
+        let office = try Store.open(at: report.officePath)
+        let problems = try office.list(RecordFilter(kinds: [.problem]))
+        // About three a village, on every inspected village.
+        #expect(problems.count >= 2 * DemoDistrict.Scale.sample.inspected, "\(problems.count) problems")
+        let statuses = Set(problems.compactMap { $0["status"].text })
+        #expect(statuses.contains(ProblemStatus.verified.rawValue))
+        #expect(statuses.contains { ProblemStatus(rawValue: $0)?.isOpen == true })
+        for p in problems where p["status"].text == ProblemStatus.verified.rawValue {
+            // Rectified by one clerk, checked off by another: never the same person.
+            #expect(Set(p["rectified_by"].list).isDisjoint(with: p["verified_by"].list))
+            #expect((p["verified_on"].text ?? "") >= (p["rectified_on"].text ?? "~"))
+        }
+        // Every problem tied to where it came up is tied to a record of its own village.
+        for p in problems {
+            guard let source = p["found_in"].text else { continue }
+            let origin = try office.record(id: source)
+            #expect(origin.labels["village"] == p.labels["village"])
+        }
+    }
+
     @Test func aFolderThatIsNotADemoIsLeftAlone() throws {
         let dir = TemporaryDirectory("demo")
         try FileManager.default.createDirectory(atPath: dir.path("mine"), withIntermediateDirectories: true)
