@@ -77,17 +77,17 @@ enum DemoProblems {
             let deadline = Double(deadlines[i])
             func on(_ days: Double) -> Date { day.addingTimeInterval(days * 86_400) }
             let roll = Int.random(in: 0..<100, using: &rng)
-            let rectifiedAfter = Double.random(in: 0.4...1.3, using: &rng) * deadline
+            let rectifiedAfter = Double.random(in: 0.3...1.1, using: &rng) * deadline
             var steps: [(day: Date, status: ProblemStatus, measures: String?, by: String)] = [
                 (on(7), .rectifying, nil, clerks[0]),
             ]
             switch roll {
-            case 0..<80:
+            case 0..<84:
                 steps.append((on(rectifiedAfter), .rectified, measures, clerks[0]))
-                steps.append((on(rectifiedAfter + Double.random(in: 10...40, using: &rng)), .verified, nil, clerks[1]))
-            case 80..<88:
+                steps.append((on(rectifiedAfter + Double.random(in: 7...30, using: &rng)), .verified, nil, clerks[1]))
+            case 84..<90:
                 break  // still being rectified when the year ends
-            case 88..<96:
+            case 90..<96:
                 steps = []  // never started
             default:
                 steps.append((on(40), .notRectifiable, "涉及历史遗留问题，报区有关部门统筹解决", clerks[0]))
