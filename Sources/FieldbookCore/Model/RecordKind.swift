@@ -24,6 +24,9 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable {
     /// The kinds an inspection team records in the field.
     public static let fieldKinds: [RecordKind] = [.visit, .forum, .notice, .fix, .problem]
 
+    /// Every kind, field kinds first: the order an id prefix is looked up in.
+    public static let byLookupOrder: [RecordKind] = fieldKinds + allCases.filter { !fieldKinds.contains($0) }
+
     /// The English plural used by `fieldbook list`.
     public var plural: String {
         switch self {
