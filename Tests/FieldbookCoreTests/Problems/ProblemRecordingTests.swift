@@ -87,3 +87,55 @@ import Testing
         #expect(throws: FieldbookError.self) { try laptop.addCategory(key: "land-use", name: "土地流转") }
     }
 }
+
+/// The rules a bundle's problem and category changes meet: the same as typed input's.
+@Suite struct ProblemBoundaryTests {
+    static let device = "8e770ca3-c60e-4fc1-a86d-7f7a1aeb6254"
+    static let id = "019cb65b-de99-72d2-96ce-f6236e866a7b"
+
+    func problem(_ changes: [String: FieldValue]) -> [String: FieldValue] {
+        var fields: [String: FieldValue] = [
+            "_deleted": .int(0), "round": .text(RecordID.round("五届第五轮")),
+            "village": .text(RecordID.village(township: "城关镇", name: "东关村")), "summary": .text("低保评定未公示"),
+            "found_on": .text("2026-11-20"), "status": .text("open"),
+        ]
+        fields.merge(changes) { _, new in new }
+        return fields
+    }
+
+    func check(_ kind: RecordKind, _ fields: [String: FieldValue], id: String = id) -> ChangeRules.Violation? {
+        do {
+            try ChangeRules.check(
+                kind: kind, recordID: id, op: .create, fields: fields, base: [:], version: VersionID(device: Self.device, seq: 1))
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func aProblemsCategoryIsAKeyAndItsStatusAndDestinationFromTheirLists() {
+        #expect(check(.problem, problem([:])) == nil)
+        #expect(check(.problem, problem(["category": .text("farm-subsidies")])) == nil)
+        #expect(check(.problem, problem(["category": .text("惠农资金")]))?.reason.contains("category key") == true)
+        #expect(check(.problem, problem(["category": .text("Farm-Subsidies")]))?.field == "category")
+        #expect(check(.problem, problem(["status": .text("closed")]))?.field == "status")
+        #expect(check(.problem, problem(["status": .text("已整改")]))?.field == "status")
+        #expect(check(.problem, problem(["transferred_to": .text("police")]))?.field == "transferred_to")
+        #expect(check(.problem, problem(["found_in": .text("DG001")]))?.field == "found_in")
+        #expect(check(.problem, problem(["summary": .text("a\u{1B}[2Jb")]))?.reason.contains("U+001B") == true)
+        #expect(check(.problem, problem(["summary": .null]))?.field == "summary")
+        #expect(check(.problem, problem(["deadline": .text("2026-02-30")]))?.field == "deadline")
+    }
+
+    @Test func aCategorysIdIsDerivedFromItsKeyAndOnlyTheOfficeWritesOne() {
+        let fields: [String: FieldValue] = ["_deleted": .int(0), "key": .text("land-use"), "name": .text("土地流转")]
+        #expect(check(.category, fields, id: RecordID.derived(.category, key: "land-use")) == nil)
+        #expect(check(.category, fields)?.field == "record")
+        var bad = fields
+        bad["key"] = .text("土地")
+        #expect(check(.category, bad, id: RecordID.derived(.category, key: "土地"))?.field == "key")
+        #expect(ChangeRules.authority(kind: .category, op: .create, fields: fields, role: .field) != nil)
+        #expect(ChangeRules.authority(kind: .category, op: .create, fields: fields, role: .central) == nil)
+        #expect(ChangeRules.authority(kind: .problem, op: .update, fields: [:], role: .field) == nil)
+    }
+}
