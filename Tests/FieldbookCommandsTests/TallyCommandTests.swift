@@ -37,7 +37,7 @@ struct TallyCommandTests {
         #expect(plain.by == .village)
         #expect(plain.format == .table)
         #expect(plain.lang == nil)
-        for bad in [["tally", "--by", "county"], ["tally", "--format", "pdf"], ["tally", "--lang", "fr"]] {
+        for bad in [["tally", "--by", "province"], ["tally", "--format", "pdf"], ["tally", "--lang", "fr"]] {
             #expect(throws: (any Error).self) { try Fieldbook.parseAsRoot(bad) }
         }
         let pending = try #require(try Fieldbook.parseAsRoot(["pending", "--village", "西河村", "--priority-only"]) as? Fieldbook.Pending)
@@ -114,7 +114,8 @@ struct TallyCommandTests {
         expectFailure(try sandbox.run("tally", "--from", "2026-11-31"), code: 64, naming: ["2026-11-31"])
         expectFailure(try sandbox.run("tally", "--from", "2026-11-21", "--to", "2026-11-01"), code: 64, naming: ["2026-11-01"])
         expectFailure(try sandbox.run("tally", "--township", "不存在乡"), code: 64, naming: ["不存在乡"])
-        expectUsageError(try sandbox.run("tally", "--by", "county"), naming: ["county"])
+        expectUsageError(try sandbox.run("tally", "--by", "province"), naming: ["province"])
+        expectFailure(try sandbox.run("tally", "--county", "不存在县"), code: 64, naming: ["不存在县", "county"])
         expectFailure(try sandbox.run("pending", "--village", "东关村"), code: 1, naming: ["城关镇/东关村", "古城乡/东关村"])
         let unwritable = try sandbox.run("tally", "--out", "no/such/folder/t.txt")
         #expect(unwritable.status == 74, "\(unwritable)")

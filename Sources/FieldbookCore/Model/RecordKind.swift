@@ -78,7 +78,13 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable {
     private func makeFields() -> [FieldSpec] {
         switch self {
         case .township:
-            [FieldSpec("name", .shortText, required: true)]
+            [
+                FieldSpec("name", .shortText, required: true),
+                // The county or district (区/县) and the city (市) above the township, where a roster
+                // spans several: they qualify the natural key (RecordID.township).
+                FieldSpec("county", .shortText),
+                FieldSpec("city", .shortText),
+            ]
         case .village:
             [
                 FieldSpec("township", .reference(.township), required: true),
@@ -93,6 +99,9 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable {
                 FieldSpec("head", .shortText),
                 FieldSpec("priority", .priorities),
                 FieldSpec("source", .choice(["roster", "field"]), required: true),
+                // Its township's county and city, which qualify its code (RecordID.household).
+                FieldSpec("county", .shortText),
+                FieldSpec("city", .shortText),
             ]
         case .round:
             [FieldSpec("name", .shortText, required: true)]

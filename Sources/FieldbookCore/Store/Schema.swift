@@ -12,7 +12,22 @@ enum Schema {
         migrator.registerMigration("v3-tally-indexes", migrate: createTallyIndexes)
         migrator.registerMigration("v4-device-confirmed", migrate: addDeviceConfirmed)
         migrator.registerMigration("v5-trust", migrate: createTrust)
+        migrator.registerMigration("v7-levels", migrate: addLevels)
         return migrator
+    }
+
+    /// Levels above the township (上下联动): the county (区/县) and city (市) of a township, and of a
+    /// household (they qualify its id), where a roster names them; and the name of the one district
+    /// of a store whose roster names none (`fieldbook init --district`).
+    private static func addLevels(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE township ADD COLUMN county TEXT;
+                ALTER TABLE township ADD COLUMN city TEXT;
+                ALTER TABLE household ADD COLUMN county TEXT;
+                ALTER TABLE household ADD COLUMN city TEXT;
+                ALTER TABLE local_state ADD COLUMN district TEXT;
+                """)
     }
 
     /// Keys and trust (bundles/FORMAT.md, format 2): this store's private keys, the office's public
