@@ -22,7 +22,7 @@ public enum TallyHTML {
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>\(esc(l.title(level)))</title>
-            <style>\(style)</style>
+            <style>\(style)\(levelRows(report, level))</style>
             </head>
             <body>
             <header>
@@ -307,6 +307,12 @@ public enum TallyHTML {
         x == x.rounded() ? String(Int(x)) : String(format: "%.1f", x)
     }
 
+    /// The style of county and city rows, on a page that has them (a one-district page is as before).
+    static func levelRows(_ report: TallyReport, _ level: TallyLevel) -> String {
+        guard level == .county || level == .city || TallyRows.grouped(report) else { return "" }
+        return "tr.county td, tr.city td { font-weight: 700; background: #e6eaf1; }\n"
+    }
+
     static let style = """
 
         @page { size: A4; margin: 14mm 12mm 16mm; }
@@ -351,7 +357,6 @@ public enum TallyHTML {
         thead { display: table-header-group; }
         tr { break-inside: avoid; }
         tr.township td { font-weight: 700; background: #f6f7f9; }
-        tr.county td, tr.city td { font-weight: 700; background: #e6eaf1; }
         tr.village td:first-child { padding-left: 4mm; }
         tr.idle td:first-child { color: #8a93a6; }
         tfoot td { font-weight: 700; border-top: 1.5px solid #1d2433; border-bottom: none; }
