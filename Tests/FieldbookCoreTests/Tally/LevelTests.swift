@@ -385,6 +385,27 @@ struct LevelTests {
 
     // MARK: The province demo
 
+    @Test("a demo in cities and counties (two 城关镇) runs through pack and merge, and the office tallies it by county")
+    func smallProvinceDemoRunsThrough() throws {
+        var scale = DemoDistrict.Scale.sample
+        scale.cities = 2
+        scale.counties = 2
+        let generated = DemoDistrict.generate(scale: scale, seed: 5)
+        #expect(generated.townships.filter { $0 == "城关镇" }.count == 2)
+        let dir = TemporaryDirectory("demo")
+        let report = try Demo.run(in: dir.path("p"), seed: 5, scale: scale) { _ in }
+        let office = try Store.open(at: report.officePath)
+        let tally = try office.tally()
+        #expect(tally.counties.count == 2 && tally.cities.count == 2)
+        #expect(tally.townships.filter { $0.name == "城关镇" }.count == 2)
+        #expect(tally.unknownHouseholds.visits == 0 && tally.unknownVillages.isEmpty)
+        #expect(tally.district.villagesInspected == scale.inspected)
+        #expect(try office.status().counts[.forum] == scale.inspected)
+        for county in tally.counties { #expect(county.counts == county.townships.reduce(TallyCounts()) { $0 + $1.counts }) }
+        let table = TallyTable.render(tally, by: .county, language: .zh)
+        #expect(table.contains("\n郑州市 ") && table.contains("\n  城东区 "), "\(table)")
+    }
+
     @Test("the province demo is cities of counties of townships, each county with its 城关镇; the district demo has no levels")
     func provinceDemo() {
         let province = DemoDistrict.generate(scale: .province, seed: 2026)
