@@ -37,7 +37,7 @@ struct TallyCommandTests {
         #expect(plain.by == .village)
         #expect(plain.format == .table)
         #expect(plain.lang == nil)
-        for bad in [["tally", "--by", "county"], ["tally", "--format", "pdf"], ["tally", "--lang", "fr"]] {
+        for bad in [["tally", "--by", "province"], ["tally", "--format", "pdf"], ["tally", "--lang", "fr"]] {
             #expect(throws: (any Error).self) { try Fieldbook.parseAsRoot(bad) }
         }
         let pending = try #require(try Fieldbook.parseAsRoot(["pending", "--village", "西河村", "--priority-only"]) as? Fieldbook.Pending)
@@ -114,13 +114,73 @@ struct TallyCommandTests {
         expectFailure(try sandbox.run("tally", "--from", "2026-11-31"), code: 64, naming: ["2026-11-31"])
         expectFailure(try sandbox.run("tally", "--from", "2026-11-21", "--to", "2026-11-01"), code: 64, naming: ["2026-11-01"])
         expectFailure(try sandbox.run("tally", "--township", "不存在乡"), code: 64, naming: ["不存在乡"])
-        expectUsageError(try sandbox.run("tally", "--by", "county"), naming: ["county"])
+        expectUsageError(try sandbox.run("tally", "--by", "province"), naming: ["province"])
+        expectFailure(try sandbox.run("tally", "--county", "不存在县"), code: 64, naming: ["不存在县", "county"])
         expectFailure(try sandbox.run("pending", "--village", "东关村"), code: 1, naming: ["城关镇/东关村", "古城乡/东关村"])
         let unwritable = try sandbox.run("tally", "--out", "no/such/folder/t.txt")
         #expect(unwritable.status == 74, "\(unwritable)")
         #expect(unwritable.stderr.hasPrefix("fieldbook: could not write no/such/folder/t.txt"), "\(unwritable)")
         #expect(unwritable.stdout.isEmpty)
         expectNoCrashReport(unwritable)
+    }
+
+    @Test("tally --by county at an office of several counties: a row per county, their sums; a bad --county in one line")
+    func levels() throws {
+        let sandbox = Sandbox()
+        try sandbox.ok("init", "--db", "office.sqlite", "--central", "--device", "巡察办", "--round", "五届第五轮")
+        sandbox.write("roster.csv", """
+            \u{FEFF}市,县区,乡镇,村,户号,户主,重点户
+            商丘市,睢阳区,城关镇,东关村,DG001,张建国,五保户
+            商丘市,睢阳区,城关镇,东关村,DG002,李秀英,
+            商丘市,虞城县,城关镇,东关村,DG001,王大力,低保户
+            商丘市,虞城县,城关镇,南街社区,DG003,赵明,
+
+            """)
+        let imported = try sandbox.ok("roster", "import", "--db", "office.sqlite", "roster.csv")
+        #expect(imported.contains("4"), "\(imported)")
+        try sandbox.record("visit", "--db", "office.sqlite", "睢阳区/DG001")
+        try sandbox.record("visit", "--db", "office.sqlite", "DG002")
+        try sandbox.record("visit", "--db", "office.sqlite", "虞城县/DG001")
+        try sandbox.record("forum", "--db", "office.sqlite", "虞城县/城关镇/东关村", "--participants", "9")
+        // 城关镇/东关村 is in both counties: the candidates are named COUNTY/TOWNSHIP/VILLAGE.
+        expectFailure(try sandbox.run("forum", "--db", "office.sqlite", "城关镇/东关村", "--participants", "3"), code: 1,
+                      naming: ["睢阳区/城关镇/东关村", "虞城县/城关镇/东关村"])
+
+        let out = try sandbox.ok("tally", "--db", "office.sqlite", "--by", "county", "--lang", "zh")
+        #expect(out.hasPrefix("巡察覆盖统计（按县区）\n"), "\(out)")
+        let cells = { (prefix: String, header: String) -> [String] in
+            let block = out.components(separatedBy: "\n\n").first { $0.contains(header) } ?? ""
+            let line = block.components(separatedBy: "\n").first { $0.hasPrefix(prefix) } ?? ""
+            return line.split(separator: /\s{2,}/).map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        #expect(cells("睢阳区", "覆盖率") == ["睢阳区", "2", "2", "100%", "1/1", "—", "—", "1/1"], "\(out)")
+        #expect(cells("虞城县", "覆盖率") == ["虞城县", "2", "1", "50%", "—", "1/1", "—", "1/2"], "\(out)")
+        #expect(cells("合计", "覆盖率") == ["合计", "4", "3", "75%", "1/1", "1/1", "—", "2/3"], "\(out)")
+        #expect(cells("虞城县", "走访次") == ["虞城县", "1", "1", "9", "0", "0", "0", "0", "0"], "\(out)")
+        for line in out.components(separatedBy: "\n") { #expect(displayWidth(line) <= 80, "\(line)") }
+
+        let csv = try sandbox.ok("tally", "--db", "office.sqlite", "--by", "county", "--format", "csv", "--lang", "en")
+        let rows = csv.dropFirst().components(separatedBy: "\r\n")
+        #expect(rows[0].hasSuffix(",county,city"), "\(csv)")
+        #expect(rows[1].hasPrefix("county,,,,2,2,100,") && rows[1].hasSuffix(",睢阳区,商丘市"), "\(csv)")
+        let filtered = try sandbox.ok("tally", "--db", "office.sqlite", "--county", "虞城县", "--by", "township", "--lang", "en")
+        #expect(filtered.contains("county: 虞城县"), "\(filtered)")
+        #expect(!filtered.contains("睢阳区"))
+
+        expectFailure(try sandbox.run("tally", "--db", "office.sqlite", "--county", "夏邑县"), code: 64, naming: ["夏邑县", "睢阳区, 虞城县"])
+        expectFailure(try sandbox.run("tally", "--db", "office.sqlite", "--city", "开封市"), code: 64, naming: ["开封市", "商丘市"])
+    }
+
+    @Test("init --district names the district a roster without county columns covers")
+    func district() throws {
+        let sandbox = Sandbox()
+        let made = try sandbox.ok("init", "--db", "office.sqlite", "--central", "--device", "巡察办", "--district", "睢阳区")
+        #expect(made.contains("district 睢阳区"), "\(made)")
+        sandbox.write("roster.csv", sampleRosterCSV)
+        try sandbox.ok("roster", "import", "--db", "office.sqlite", "roster.csv")
+        let out = try sandbox.ok("tally", "--db", "office.sqlite", "--by", "county", "--lang", "zh")
+        #expect(out.contains("\n睢阳区 "), "\(out)")
+        #expect(try sandbox.ok("tally", "--db", "office.sqlite", "--county", "睢阳区", "--format", "json").contains("\"district_name\" : \"睢阳区\""))
     }
 
     @Test("pending prints the evening list, priority households first")

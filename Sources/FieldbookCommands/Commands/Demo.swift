@@ -88,7 +88,9 @@ extension Fieldbook {
 enum DemoTally {
     static func show(office: Store, directory: String) throws {
         let report = try office.tally(TallyQuery())
-        print(TallyTable.render(report, by: .township, language: .zh))
+        // A province's tally by county (its cities above them); a district's by township.
+        let severalCounties = report.counties.count > 1
+        print(TallyTable.render(report, by: severalCounties ? .county : .township, language: .zh))
         let d = report.district
         print("")
         print("The district's year, beside the real one (睢阳区, in brackets):")

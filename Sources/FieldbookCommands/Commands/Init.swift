@@ -20,6 +20,8 @@ extension Fieldbook {
         @Option(help: "Inspectors named on visits when --by is not given, e.g. 张三,李四.") var inspectors: String?
         @Flag(help: "Make the office's central store, which merges every team's bundles.") var central = false
         @Option(help: "The office's key file (office.fbkey) to pin on this laptop.") var office: String?
+        @Option(help: "The district (区/县) a roster without county columns covers, e.g. 睢阳区: tallies name it (else 全区).")
+        var district: String?
 
         func validate() throws {
             if central && office != nil {
@@ -42,7 +44,7 @@ extension Fieldbook {
                 at: context.path,
                 setup: DeviceSetup(
                     name: device, team: team, round: round,
-                    inspectors: inspectors.map(Store.splitNames) ?? [], central: central),
+                    inspectors: inspectors.map(Store.splitNames) ?? [], central: central, district: district),
                 environment: context.environment)
             let keys: PublicKeys
             let status: StoreStatus
@@ -57,6 +59,7 @@ extension Fieldbook {
             var line = "Created \(central ? "central " : "")store \(context.path) for device \(status.deviceName) (id \(status.deviceID))"
             if let team = status.team { line += ", team \(team)" }
             if let round = status.round { line += ", round \(round)" }
+            if let district = district?.trimmingCharacters(in: .whitespaces), !district.isEmpty { line += ", district \(district)" }
             print((line + ".").oneLine)
             if central {
                 print("The office's keys were made; its fingerprint: \(keys.fingerprint)")

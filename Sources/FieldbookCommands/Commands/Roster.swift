@@ -11,7 +11,8 @@ extension Fieldbook {
                 abstract: "Import households from a CSV file (UTF-8, headers in English or Chinese).",
                 discussion: """
                     Columns: township (乡镇), village (村), village_kind (类型: 村/社区), group (村民组), \
-                    household (户号), head (户主), priority (重点户: 五保户;低保户;危房改造户). \
+                    household (户号), head (户主), priority (重点户: 五保户;低保户;危房改造户), and for an \
+                    office above one district city (市) and county (区县, 区/县). \
                     township, village and household are required. Importing the same file twice changes nothing.
                     """)
 

@@ -5,17 +5,19 @@ import Foundation
 extension Fieldbook {
     struct Tally: StoreCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Count coverage per village, township and district (走访覆盖统计).",
+            abstract: "Count coverage per village, township, county, city and district (走访覆盖统计).",
             discussion: """
                 Households visited (each counted once) against households on the roster, priority \
                 households (五保户, 低保户, 危房改造户), visits, forums and participants (人次), notices and \
                 copies (张), fixes by status, and villages inspected (at least one visit, forum or \
                 notice). Deleted records never count. Works on a field store or the central one. \
+                A roster with county (区/县) and city (市) columns tallies by county and city too; \
+                a county's and a city's figures are the sums of their townships'. \
                 The rules and the JSON schema: docs/TALLY.md.
                 """)
 
         enum Level: String, CaseIterable, ExpressibleByArgument {
-            case village, township, district
+            case village, township, county, city, district
         }
 
         enum Format: String, CaseIterable, ExpressibleByArgument {
@@ -27,12 +29,15 @@ extension Fieldbook {
         }
 
         @OptionGroup var store: StoreOptions
-        @Option(help: "One row per village (with township subtotals), per township, or the district's totals.")
+        @Option(help: "One row per village (with township subtotals), per township, per county (区/县), per city (市), or the district's totals.")
         var by: Level = .village
         @Option(help: "Only records of this round, e.g. 五届第五轮.") var round: String?
         @Option(help: "Only records dated on or after this day, YYYY-MM-DD.") var from: String?
         @Option(help: "Only records dated on or before this day, YYYY-MM-DD.") var to: String?
         @Option(help: "Only the villages of this township.") var township: String?
+        @Option(help: "Only the townships of this county or district (区/县), as the roster's county column names it.")
+        var county: String?
+        @Option(help: "Only the counties of this city (市), as the roster's city column names it.") var city: String?
         @Option(help: "Only records made on devices of this team.") var team: String?
         @Option(help: "table (default), csv (UTF-8 with BOM, for Excel and WPS), json, or html (one file, prints on A4).")
         var format: Format = .table
@@ -40,7 +45,7 @@ extension Fieldbook {
         @Option(help: "Write to this file instead of the terminal.") var out: String?
 
         func run(_ context: CommandContext) throws {
-            let query = TallyQuery(round: round, from: from, to: to, township: township, team: team)
+            let query = TallyQuery(round: round, from: from, to: to, township: township, team: team, county: county, city: city)
             let report = try context.open().tally(query)
             let level = TallyLevel(rawValue: by.rawValue)!
             let language = lang.flatMap { ReportLanguage(rawValue: $0.rawValue) }

@@ -16,8 +16,16 @@ public struct DemoDistrict: Sendable {
         public var name: String
         public var kind: VillageKind
         public var households: [Household]
+        /// The county (区/县) and city (市) of its township, at the province scale; nil in a district.
+        public var county: String? = nil
+        public var city: String? = nil
 
-        public var qualifiedName: String { "\(township)/\(name)" }
+        public var qualifiedName: String {
+            [city, county, township, name].compactMap { $0 }.joined(separator: "/")
+        }
+
+        /// Its id, as the roster import derives it.
+        public var id: String { RecordID.village(township: township, county: county, city: city, name: name) }
     }
 
     public var name: String
@@ -43,17 +51,21 @@ public struct DemoDistrict: Sendable {
         public var revisits = false
         /// Problems found per inspected village, on average (on-the-spot fixes aside).
         public var problemsPerVillage = 0.0
+        /// Cities (市) and counties (区/县) above the townships: none for one district.
+        public var cities = 0
+        public var counties = 0
 
         /// 睢阳区's year: 349 units, 213 inspected in five rounds, ~14,700 households visited.
         public static let district = Scale(
             townships: 14, subDistricts: 5, villages: 295, communities: 54, households: 60...180,
             inspected: 213, rounds: 5, visitsPerVillage: 69, teams: 6, problemsPerVillage: 11.0)
-        /// A province's worth for the benchmark: ~10,000 villages, ~1,000,000 visits.
-        /// Households are few per village here (the benchmark's shape: 100,000+ households), and
-        /// are visited several times each.
+        /// A province's worth for the benchmark: ~10,000 villages, ~1,000,000 visits, in 17 cities
+        /// of 5 counties each (每县一个城关镇). Households are few per village here (the benchmark's
+        /// shape: 100,000+ households), and are visited several times each.
         public static let province = Scale(
             townships: 300, subDistricts: 40, villages: 8_500, communities: 1_500, households: 8...14,
-            inspected: 9_600, rounds: 5, visitsPerVillage: 104, teams: 4, revisits: true, problemsPerVillage: 5.2)
+            inspected: 9_600, rounds: 5, visitsPerVillage: 104, teams: 4, revisits: true, problemsPerVillage: 5.2,
+            cities: 17, counties: 85)
         /// A few villages: the bundles kept as format fixtures, and tests.
         public static let sample = Scale(
             townships: 2, subDistricts: 1, villages: 5, communities: 2, households: 12...20,
@@ -77,6 +89,14 @@ public struct DemoDistrict: Sendable {
         "淑珍", "玉兰", "小红", "立新", "卫东", "红梅", "长江", "保国", "秀珍", "凤英", "振华", "家富", "素芳", "庆林",
         "俊峰", "学文", "玉珍", "新民", "春生", "爱华", "彩云", "宝山", "桂英", "树林", "广辉", "翠兰",
     ]
+    static let cityNames = [
+        "郑州市", "开封市", "洛阳市", "平顶山市", "安阳市", "鹤壁市", "新乡市", "焦作市", "濮阳市", "许昌市", "漯河市",
+        "三门峡市", "南阳市", "商丘市", "信阳市", "周口市", "驻马店市",
+    ]
+    static let countyStems = [
+        "城东", "城西", "新华", "中原", "金水", "永安", "长乐", "平安", "太平", "安乐", "兴隆", "宁远", "东明", "西平",
+        "南召", "北固", "清河", "高平", "长丰", "龙泉",
+    ]
     static let groupNames = ["一组", "二组", "三组", "四组", "五组", "六组", "七组", "八组", "九组", "十组"]
 
     /// The district a seed makes: the same seed, the same district.
@@ -86,6 +106,27 @@ public struct DemoDistrict: Sendable {
         var subDistricts = Array(subDistrictNames.prefix(scale.subDistricts))
         while townships.count < scale.townships { townships.append("第\(townships.count + 1)镇") }
         while subDistricts.count < scale.subDistricts { subDistricts.append("第\(subDistricts.count + 1)街道") }
+        // Cities and counties (the province scale): each township's, by its index in townships +
+        // sub-districts; each county's first township is its 城关镇, a name every county repeats.
+        var levels: [Int: (county: String, city: String)] = [:]
+        if scale.counties > 0 {
+            let perCity = max(1, (scale.counties + max(1, scale.cities) - 1) / max(1, scale.cities))
+            let counties = (0..<scale.counties).map { c -> (county: String, city: String) in
+                let city = c / perCity < cityNames.count ? cityNames[c / perCity] : "第\(c / perCity + 1)市"
+                let county = "\(countyStems[c % countyStems.count])\(c % perCity == 0 ? "区" : "县")"
+                return (county, city)
+            }
+            var seat = Set<Int>()
+            for i in townships.indices {
+                let c = i * counties.count / townships.count
+                levels[i] = counties[c]
+                if seat.insert(c).inserted { townships[i] = "城关镇" }
+            }
+            for j in subDistricts.indices { levels[townships.count + j] = counties[j * counties.count / subDistricts.count] }
+        }
+        func key(_ index: Int, _ name: String) -> String {
+            levels[index].map { "\($0.city)/\($0.county)/\(name)" } ?? name
+        }
         var villages: [Village] = []
         var usedInTownship = Set<String>()
         var codeCounter = 0
@@ -111,9 +152,11 @@ public struct DemoDistrict: Sendable {
             var name: String
             repeat {
                 name = "\(villageStems.randomElement(using: &rng)!)\(villageSuffixes.randomElement(using: &rng)!)村"
-            } while usedInTownship.contains("\(townships[t])/\(name)")
-            usedInTownship.insert("\(townships[t])/\(name)")
-            villages.append(Village(township: townships[t], name: name, kind: .village, households: households(t)))
+            } while usedInTownship.contains("\(key(t, townships[t]))/\(name)")
+            usedInTownship.insert("\(key(t, townships[t]))/\(name)")
+            villages.append(Village(
+                township: townships[t], name: name, kind: .village, households: households(t), county: levels[t]?.county,
+                city: levels[t]?.city))
         }
         for c in 0..<scale.communities {
             let inSubDistrict = c % 9 != 8 || scale.subDistricts == 0
@@ -126,20 +169,25 @@ public struct DemoDistrict: Sendable {
                 let stem = communityStems[(c + attempt * 7) % communityStems.count]
                 name = attempt < communityStems.count ? "\(stem)社区" : "\(stem)第\(attempt)社区"
                 attempt += 1
-            } while usedInTownship.contains("\(township)/\(name)")
-            usedInTownship.insert("\(township)/\(name)")
-            villages.append(Village(township: township, name: name, kind: .community, households: households(index)))
+            } while usedInTownship.contains("\(key(index, township))/\(name)")
+            usedInTownship.insert("\(key(index, township))/\(name)")
+            villages.append(Village(
+                township: township, name: name, kind: .community, households: households(index),
+                county: levels[index]?.county, city: levels[index]?.city))
         }
         return DemoDistrict(name: name, townships: townships + subDistricts, villages: villages)
     }
 
-    /// The roster as the office keeps it: a CSV with Chinese headers and a byte-order mark.
+    /// The roster as the office keeps it: a CSV with Chinese headers and a byte-order mark; at the
+    /// province scale each row names its city (市) and county (县区) first.
     public func rosterCSV() -> String {
-        var lines = ["乡镇,村,类型,村民组,户号,户主,重点户"]
+        let levels = villages.contains { $0.county != nil }
+        var lines = [(levels ? "市,县区," : "") + "乡镇,村,类型,村民组,户号,户主,重点户"]
         for village in villages {
+            let prefix = levels ? "\(village.city ?? ""),\(village.county ?? "")," : ""
             for h in village.households {
                 let priority = h.priority.map(\.chinese).joined(separator: ";")
-                lines.append("\(village.township),\(village.name),\(village.kind.chinese),\(h.group),\(h.code),\(h.head),\(priority)")
+                lines.append("\(prefix)\(village.township),\(village.name),\(village.kind.chinese),\(h.group),\(h.code),\(h.head),\(priority)")
             }
         }
         return "\u{FEFF}" + lines.joined(separator: "\n") + "\n"

@@ -40,7 +40,8 @@ public enum Demo {
         // The office: the roster, packed for the laptops.
         try district.rosterCSV().write(toFile: path("roster.csv"), atomically: true, encoding: .utf8)
         let office = try Store.create(
-            at: path("office.sqlite"), setup: DeviceSetup(name: "\(district.name)巡察办", central: true),
+            at: path("office.sqlite"), setup: DeviceSetup(
+                name: "\(district.name)巡察办", central: true, district: scale.counties == 0 ? district.name : nil),
             environment: clock.environment(seed: seed &* 1000 &+ 1))
         let roster = try office.importRoster(csvAt: path("roster.csv"))
         log("roster: \(roster.added) households in \(district.villages.count) villages and communities of \(district.townships.count) townships, imported at the office")
@@ -269,7 +270,7 @@ public enum Demo {
         visits visitTarget: Int, revisits: Bool, problems problemsPerVillage: Double = 0, rng: inout SeededRandom
     ) throws -> (visits: Int, households: Int, plans: [DemoProblems.Plan]) {
         let round = RecordID.round(roundName)
-        let villageID = RecordID.village(township: village.township, name: village.name)
+        let villageID = village.id
         let dateText = FieldDate.string(from: day, in: TimeZone(identifier: "Asia/Shanghai")!)
         let scale = Double.random(in: 0.7...1.3, using: &rng)
         let wanted = Int(Double(visitTarget) * scale)
@@ -285,7 +286,7 @@ public enum Demo {
         var batch: [(kind: RecordKind, fields: [String: FieldValue])] = visited.map { h in
             let noteIndex = Int.random(in: 0..<notes.count, using: &rng)
             return (.visit, [
-                "round": .text(round), "household": .text(RecordID.household(code: h.code)), "date": .text(dateText),
+                "round": .text(round), "household": .text(RecordID.household(code: h.code, county: village.county, city: village.city)), "date": .text(dateText),
                 "inspectors": .list(inspectors), "met": .text(met.randomElement(using: &rng)!),
                 "note": .text(notes[noteIndex]),
                 "issues": Int.random(in: 0..<6, using: &rng) == 0 ? .text(issues.randomElement(using: &rng)!) : .null,

@@ -212,7 +212,10 @@ public enum ChangeRules {
                 throw Violation(field: spec.name, text: "(absent)", reason: "a \(kind.rawValue) needs it")
             }
             if let key = naturalKey(kind, fields), RecordID.derived(kind, key: key) != recordID {
-                throw Violation(field: "record", text: recordID, reason: "a \(kind.rawValue)'s id is derived from its \(kind == .household ? "code" : kind == .category ? "key" : "name") \(key)")
+                let shown = key.split(separator: "\u{1F}", omittingEmptySubsequences: false).joined(separator: " / ")
+                let from = kind == .household ? "code" : kind == .category ? "key" : "name"
+                throw Violation(
+                    field: "record", text: recordID, reason: "a \(kind.rawValue)'s id is derived from its \(from) \(shown)")
             }
         }
         for (name, versions) in base {
@@ -243,9 +246,13 @@ public enum ChangeRules {
 
     /// The key a reference record's id is derived from, for kinds whose key is one of their fields.
     static func naturalKey(_ kind: RecordKind, _ fields: [String: FieldValue]) -> String? {
-        switch kind {
-        case .township, .round, .team: fields["name"]?.text
-        case .household: fields["code"]?.text
+        let scope = { (name: String?) -> String? in
+            name.map { RecordID.scopedKey($0, county: fields["county"]?.text, city: fields["city"]?.text) }
+        }
+        return switch kind {
+        case .round, .team: fields["name"]?.text
+        case .township: scope(fields["name"]?.text)
+        case .household: scope(fields["code"]?.text)
         case .category: fields["key"]?.text
         default: nil
         }

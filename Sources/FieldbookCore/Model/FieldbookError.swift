@@ -85,7 +85,9 @@ public enum FieldbookError: Error, LocalizedError, Hashable, Sendable {
                     ? " Import the roster with `fieldbook roster import FILE.csv`."
                     : " Did you mean: \(suggestions.joined(separator: ", "))?")
         case .ambiguousVillage(let name, let candidates):
-            return "\(name) is the name of several villages: \(candidates.joined(separator: ", ")). Name one as TOWNSHIP/VILLAGE."
+            let form = ["TOWNSHIP/VILLAGE", "COUNTY/TOWNSHIP/VILLAGE", "CITY/COUNTY/TOWNSHIP/VILLAGE"][
+                min(2, max(0, (candidates.first?.filter { $0 == "/" }.count ?? 1) - 1))]
+            return "\(name) is the name of several villages: \(candidates.joined(separator: ", ")). Name one as \(form)."
         case .unknownHousehold(let code, let suggestions):
             return "No household \(code) on the roster."
                 + (suggestions.isEmpty ? "" : " Closest: \(suggestions.joined(separator: ", ")).")

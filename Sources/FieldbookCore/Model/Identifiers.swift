@@ -29,14 +29,42 @@ public enum RecordID {
         return format(bytes)
     }
 
-    /// The natural key of a township: its name.
-    public static func township(_ name: String) -> String { derived(.township, key: name) }
-    /// The natural key of a village: its township's name and its own.
+    /// The natural key of a township: its name, and where the roster names them, its county (区/县)
+    /// and city (市), so that two counties' 城关镇 are two townships. Without either it is the name
+    /// alone, as before levels existed.
+    public static func townshipKey(_ name: String, county: String? = nil, city: String? = nil) -> String {
+        scopedKey(name, county: county, city: city)
+    }
+
+    public static func township(_ name: String, county: String? = nil, city: String? = nil) -> String {
+        derived(.township, key: townshipKey(name, county: county, city: city))
+    }
+
+    /// The natural key of a village: its township's key and its own name.
     public static func village(township: String, name: String) -> String {
         derived(.village, key: "\(township)/\(name)")
     }
-    /// The natural key of a household: its code, which is unique in a district.
-    public static func household(code: String) -> String { derived(.household, key: code) }
+
+    /// A village of a township in a county and city: its township's qualified key and its name.
+    public static func village(township: String, county: String?, city: String?, name: String) -> String {
+        village(township: townshipKey(township, county: county, city: city), name: name)
+    }
+
+    /// The natural key of a household: its code, which is unique in a district; qualified by county
+    /// and city where the roster names them (codes repeat across counties).
+    public static func household(code: String, county: String? = nil, city: String? = nil) -> String {
+        derived(.household, key: scopedKey(code, county: county, city: city))
+    }
+
+    /// `name` alone, or `city␟county␟name` (U+001F between the parts, a character no field may
+    /// hold, so no two different scopes make one key) when a county or city is given.
+    static func scopedKey(_ name: String, county: String?, city: String?) -> String {
+        let county = county.flatMap { $0.isEmpty ? nil : $0 }
+        let city = city.flatMap { $0.isEmpty ? nil : $0 }
+        guard county != nil || city != nil else { return name }
+        return "\(city ?? "")\u{1F}\(county ?? "")\u{1F}\(name)"
+    }
+
     public static func round(_ name: String) -> String { derived(.round, key: name) }
     public static func team(_ name: String) -> String { derived(.team, key: name) }
 

@@ -91,7 +91,13 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable {
     private func makeFields() -> [FieldSpec] {
         switch self {
         case .township:
-            [FieldSpec("name", .shortText, required: true)]
+            [
+                FieldSpec("name", .shortText, required: true),
+                // The county or district (区/县) and the city (市) above the township, where a roster
+                // spans several: they qualify the natural key (RecordID.township).
+                FieldSpec("county", .shortText, omittedWhenNull: true),
+                FieldSpec("city", .shortText, omittedWhenNull: true),
+            ]
         case .village:
             [
                 FieldSpec("township", .reference(.township), required: true),
@@ -106,6 +112,9 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable {
                 FieldSpec("head", .shortText),
                 FieldSpec("priority", .priorities),
                 FieldSpec("source", .choice(["roster", "field"]), required: true),
+                // Its township's county and city, which qualify its code (RecordID.household).
+                FieldSpec("county", .shortText, omittedWhenNull: true),
+                FieldSpec("city", .shortText, omittedWhenNull: true),
             ]
         case .round:
             [FieldSpec("name", .shortText, required: true)]
@@ -239,11 +248,15 @@ public struct FieldSpec: Sendable, Hashable {
     public var type: FieldType
     public var column: String
     public var required: Bool
+    /// Whether a create leaves the field out when it has no value, instead of writing `null`: the
+    /// levels above the township, so that a one-district roster writes the changes it always wrote.
+    public var omittedWhenNull: Bool
 
-    init(_ name: String, _ type: FieldType, column: String? = nil, required: Bool = false) {
+    init(_ name: String, _ type: FieldType, column: String? = nil, required: Bool = false, omittedWhenNull: Bool = false) {
         self.name = name
         self.type = type
         self.required = required
+        self.omittedWhenNull = omittedWhenNull
         if let column {
             self.column = column
         } else if type.isReference {

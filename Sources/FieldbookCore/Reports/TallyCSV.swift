@@ -4,7 +4,8 @@ import Foundation
 /// byte-order mark, RFC 4180 quoting, CRLF line ends, one header row in the report's language.
 ///
 /// The rows are the table's rows in the table's order, each with a `level` column (township,
-/// village, district, unknown_households, unknown_villages), so a spreadsheet can filter them.
+/// village, county, city, district, unknown_households, unknown_villages), so a spreadsheet can
+/// filter them. The county and city columns come last, so a reader of the older columns reads on.
 /// Numbers are bare integers; an empty cell means "not applicable" (a percentage of nothing).
 public enum TallyCSV {
     /// The UTF-8 byte-order mark Excel and WPS need to read UTF-8.
@@ -18,7 +19,8 @@ public enum TallyCSV {
         for row in TallyRows.rows(report, by: level, labels: l) {
             lines.append(cells(
                 level: l.level(row.level), township: row.township ?? "", village: row.village ?? "",
-                kind: row.kind.map(l.kind) ?? "", counts: row.counts, withVillages: true))
+                kind: row.kind.map(l.kind) ?? "", counts: row.counts, withVillages: true,
+                county: row.county ?? "", city: row.city ?? ""))
         }
         if level != .district {
             lines.append(cells(level: l.level(.district), township: "", village: "", kind: "", counts: report.district, withVillages: true))
@@ -40,7 +42,7 @@ public enum TallyCSV {
     /// One row: text cells, then the figures in the order of `TallyLabels.csvColumns`.
     static func cells(
         level: String, township: String, village: String, kind: String, counts c: TallyCounts, withVillages: Bool,
-        roster: Bool = true
+        roster: Bool = true, county: String = "", city: String = ""
     ) -> [String] {
         let optional = { (n: Int?) in n.map(String.init) ?? "" }
         var figures: [String] = [
@@ -53,7 +55,7 @@ public enum TallyCSV {
             .map { String($0) }
         figures += withVillages
             ? [String(c.villages), String(c.villagesInspected), optional(c.inspectedPercent)] : ["", "", ""]
-        return [text(level), text(township), text(village), text(kind)] + figures
+        return [text(level), text(township), text(village), text(kind)] + figures + [text(county), text(city)]
     }
 
     /// The pending list: one row per household, priority households first.

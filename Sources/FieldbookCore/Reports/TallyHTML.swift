@@ -22,7 +22,7 @@ public enum TallyHTML {
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>\(esc(l.title(level)))</title>
-            <style>\(style)</style>
+            <style>\(style)\(levelRows(report, level))</style>
             </head>
             <body>
             <header>
@@ -87,11 +87,27 @@ public enum TallyHTML {
         out += "<p class=\"legend\">\(legend(h))</p>\n"
         let perVillage = level == .village && report.villages.count <= maxVillageBars
         if level == .village, !perVillage { out += "<p class=\"note\">\(esc(h.tooManyVillages(report.villages.count)))</p>\n" }
-        if perVillage {
+        // Where the store holds several counties, townships are grouped by county.
+        let grouped = TallyRows.grouped(report)
+        let countyName = { (county: String?) in l.county(county, district: report.districtName) }
+        if level == .city || level == .county {
+            let rows = TallyRows.rows(report, by: level, labels: l).filter { $0.level == level }
+            out += "<figure class=\"group\"><figcaption>\(esc(h.byLevelCaption(level)))</figcaption>\n"
+            out += bars(rows.map { Bar(label: $0.label.trimmingCharacters(in: .whitespaces), counts: $0.counts, isVillage: false) }, h)
+            out += "</figure>\n"
+        } else if perVillage {
             for township in report.townships {
-                let title = "\(l.township(township.name)) · \(h.townshipSummary(township.counts))"
+                let name = grouped ? "\(countyName(township.county))/\(l.township(township.name))" : l.township(township.name)
+                let title = "\(name) · \(h.townshipSummary(township.counts))"
                 out += "<figure class=\"group\"><figcaption>\(esc(title))</figcaption>\n"
                 out += bars(township.villages.map { Bar(label: $0.name, counts: $0.counts, isVillage: true) }, h)
+                out += "</figure>\n"
+            }
+        } else if grouped {
+            for county in report.counties {
+                let title = "\(countyName(county.name)) · \(h.townshipSummary(county.counts))"
+                out += "<figure class=\"group\"><figcaption>\(esc(title))</figcaption>\n"
+                out += bars(county.townships.map { Bar(label: l.township($0.name), counts: $0.counts, isVillage: false) }, h)
                 out += "</figure>\n"
             }
         } else {
@@ -185,7 +201,9 @@ public enum TallyHTML {
         var out = "<section class=\"gaps\">\n<h2>\(esc(h.gapsHeading))</h2>\n"
         let rows = report.townships.flatMap { township in
             township.villages.filter { v in PriorityKind.allCases.contains { v.counts[$0].notVisited > 0 } }
-                .map { (township: l.township(township.name), village: $0) }
+                .map { (township: TallyRows.grouped(report)
+                            ? "\(l.county(township.county, district: report.districtName))/\(l.township(township.name))"
+                            : l.township(township.name), village: $0) }
         }
         let all = PriorityKind.allCases.reduce(0) { $0 + report.district[$1].households }
         guard !rows.isEmpty else {
@@ -218,7 +236,7 @@ public enum TallyHTML {
 
     static func table(_ report: TallyReport, level: TallyLevel, _ h: HTMLText, _ l: TallyLabels) -> String {
         var out = "<section class=\"detail\">\n<h2>\(esc(h.tableHeading(level)))</h2>\n<table class=\"tally\">\n<thead><tr>"
-        let headers = [l.nameColumn(level), l.households, l.visited, l.coverage]
+        let headers = [l.nameColumn(level, grouped: TallyRows.grouped(report)), l.households, l.visited, l.coverage]
             + PriorityKind.allCases.map(l.priorityColumn)
             + [l.visits, l.forums, l.participants, l.notices, l.copies]
             + FixStatus.allCases.map(l.fixStatus) + [l.inspected]
@@ -287,6 +305,12 @@ public enum TallyHTML {
 
     static func fmt(_ x: Double) -> String {
         x == x.rounded() ? String(Int(x)) : String(format: "%.1f", x)
+    }
+
+    /// The style of county and city rows, on a page that has them (a one-district page is as before).
+    static func levelRows(_ report: TallyReport, _ level: TallyLevel) -> String {
+        guard level == .county || level == .city || TallyRows.grouped(report) else { return "" }
+        return "tr.county td, tr.city td { font-weight: 700; background: #e6eaf1; }\n"
     }
 
     static let style = """
@@ -385,6 +409,9 @@ struct HTMLText {
 
     var chartHeading: String { t("各村入户走访覆盖率", "Households visited per village") }
     var byTownshipCaption: String { t("各乡镇入户走访覆盖率", "Households visited per township") }
+    func byLevelCaption(_ level: TallyLevel) -> String {
+        level == .city ? t("各市入户走访覆盖率", "Households visited per city") : t("各县区入户走访覆盖率", "Households visited per county")
+    }
     var legendFull: String { t("全部走访", "all visited") }
     var legendMost: String { t("60% 及以上", "60% or more") }
     var legendLow: String { t("不足 60%", "under 60%") }
@@ -426,6 +453,8 @@ struct HTMLText {
         switch level {
         case .village: t("分村统计表", "Figures per village")
         case .township: t("分乡镇统计表", "Figures per township")
+        case .county: t("分县区统计表", "Figures per county")
+        case .city: t("分市统计表", "Figures per city")
         case .district: t("全区统计", "District figures")
         }
     }

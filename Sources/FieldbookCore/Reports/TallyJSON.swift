@@ -16,27 +16,55 @@ public enum TallyJSON {
     static func value(_ report: TallyReport) -> JSONValue {
         let q = report.query
         let optional = { (s: String?) in s.map(JSONValue.string) ?? .null }
+        // The level fields (county, city, the counties and cities) are written where the store's
+        // roster names a county or city, or a tally asks for one: a one-district store's JSON is
+        // what it always was.
+        let levels = report.townships.contains { $0.county != nil || $0.city != nil } || q.county != nil || q.city != nil
         var villages: [JSONValue] = []
         var townships: [JSONValue] = []
         for township in report.townships {
+            let scope: [String: JSONValue] = levels ? ["county": optional(township.county), "city": optional(township.city)] : [:]
             townships.append(.object(counts(township.counts, villages: true).merging([
                 "id": .string(township.id), "name": optional(township.name),
-            ]) { $1 }))
+            ].merging(scope) { $1 }) { $1 }))
             for village in township.villages {
                 villages.append(.object(counts(village.counts, villages: true).merging([
                     "id": .string(village.id), "name": .string(village.name), "kind": .string(village.kind.rawValue),
                     "township": optional(township.name), "township_id": .string(township.id),
                     "inspected": .bool(village.inspected),
-                ]) { $1 }))
+                ].merging(scope) { $1 }) { $1 }))
             }
         }
-        return .object([
+        // Counties and cities: sums of their townships, each named as the roster names it (null
+        // where the roster names none).
+        let cityTallies = levels ? report.cities : []
+        let counties: [JSONValue] = cityTallies.flatMap(\.counties).map { county in
+            .object(counts(county.counts, villages: true).merging([
+                "name": optional(county.name), "city": optional(county.city),
+                "townships": int(county.townships.count),
+            ]) { $1 })
+        }
+        let cities: [JSONValue] = cityTallies.map { city in
+            .object(counts(city.counts, villages: true).merging([
+                "name": optional(city.name), "counties": int(city.counties.count),
+            ]) { $1 })
+        }
+        var filters: [String: JSONValue] = [
+            "round": optional(q.round), "from": optional(q.from), "to": optional(q.to),
+            "township": optional(q.township), "team": optional(q.team),
+        ]
+        var extra: [String: JSONValue] = [:]
+        if levels {
+            filters["county"] = optional(q.county)
+            filters["city"] = optional(q.city)
+            extra["counties"] = .array(counties)
+            extra["cities"] = .array(cities)
+        }
+        if let name = report.districtName { extra["district_name"] = .string(name) }
+        return .object(extra.merging([
             "schema": .string(schema),
             "generated_at": .string(report.generatedAt),
-            "filters": .object([
-                "round": optional(q.round), "from": optional(q.from), "to": optional(q.to),
-                "township": optional(q.township), "team": optional(q.team),
-            ]),
+            "filters": .object(filters),
             "villages": .array(villages),
             "townships": .array(townships),
             "district": .object(counts(report.district, villages: true)),
@@ -44,7 +72,7 @@ public enum TallyJSON {
                 "visits": int(report.unknownHouseholds.visits), "households": int(report.unknownHouseholds.households),
             ]),
             "unknown_villages": .object(counts(report.unknownVillages, villages: false)),
-        ])
+        ]) { $1 })
     }
 
     /// The figures of one row. `villages` adds the village counts and the inspected percentage.

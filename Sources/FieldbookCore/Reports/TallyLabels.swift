@@ -19,6 +19,8 @@ struct TallyLabels: Sendable {
         switch level {
         case .village: t("巡察覆盖统计（按村）", "Inspection coverage by village")
         case .township: t("巡察覆盖统计（按乡镇）", "Inspection coverage by township")
+        case .county: t("巡察覆盖统计（按县区）", "Inspection coverage by county")
+        case .city: t("巡察覆盖统计（按市）", "Inspection coverage by city")
         case .district: t("巡察覆盖统计（全区合计）", "Inspection coverage, district totals")
         }
     }
@@ -34,14 +36,16 @@ struct TallyLabels: Sendable {
         }
     }
 
-    /// The filters of a tally on one line.
+    /// The filters of a tally on one line (a city or county only when one is asked for).
     func filters(_ query: TallyQuery) -> String {
-        let parts = [
+        var parts = [
             (t("轮次", "round"), query.round ?? all),
             (t("日期", "dates"), dates(from: query.from, to: query.to)),
             (t("乡镇", "township"), query.township ?? all),
             (t("巡察组", "team"), query.team ?? all),
         ]
+        if let county = query.county { parts.insert((t("县区", "county"), county), at: 2) }
+        if let city = query.city { parts.insert((t("市", "city"), city), at: 2) }
         return parts.map { t("\($0.0)：\($0.1)", "\($0.0): \($0.1)") }.joined(separator: t("　", "   "))
     }
 
@@ -63,6 +67,12 @@ struct TallyLabels: Sendable {
 
     func township(_ name: String?) -> String { name ?? unknownTownship }
 
+    /// A county's name; a roster without counties is the store's one district (its name, else 全区).
+    func county(_ name: String?, district: String?) -> String { name ?? district ?? self.district }
+
+    /// A city's name; a roster without cities is one city (全市).
+    func city(_ name: String?) -> String { name ?? t("全市", "city") }
+
     func kind(_ kind: VillageKind) -> String { t(kind.chinese, kind.rawValue) }
 
     func priority(_ kind: PriorityKind) -> String { t(kind.chinese, kind.rawValue) }
@@ -77,10 +87,13 @@ struct TallyLabels: Sendable {
 
     var workSection: String { t("二、走访、座谈、公告和立行立改", "2. Visits, forums, notices and on-the-spot fixes") }
 
-    func nameColumn(_ level: TallyLevel) -> String {
+    /// The first column's title; `grouped` when county rows group the townships.
+    func nameColumn(_ level: TallyLevel, grouped: Bool = false) -> String {
         switch level {
-        case .village: t("乡镇/村", "village")
-        case .township: t("乡镇", "township")
+        case .village: grouped ? t("县区/乡镇/村", "village") : t("乡镇/村", "village")
+        case .township: grouped ? t("县区/乡镇", "township") : t("乡镇", "township")
+        case .county: t("县区", "county")
+        case .city: t("市", "city")
         case .district: t("范围", "scope")
         }
     }
@@ -169,6 +182,8 @@ struct TallyLabels: Sendable {
             ("villages", t("村（社区）数", "villages")),
             ("villages_inspected", t("已巡察村数", "villages_inspected")),
             ("inspected_percent", t("巡察覆盖率(%)", "inspected_percent")),
+            ("county", t("县区", "county")),
+            ("city", t("市", "city")),
         ]
     }
 
@@ -176,6 +191,8 @@ struct TallyLabels: Sendable {
         switch level {
         case .village: t("村", "village")
         case .township: t("乡镇", "township")
+        case .county: t("县区", "county")
+        case .city: t("市", "city")
         case .district: t("合计", "district")
         }
     }

@@ -10,7 +10,7 @@ public enum TallyTable {
         let l = TallyLabels(language)
         let rows = TallyRows.rows(report, by: level, labels: l)
 
-        let name = TextTable.Column(l.nameColumn(level), shrinks: true)
+        let name = TextTable.Column(l.nameColumn(level, grouped: TallyRows.grouped(report)), shrinks: true)
         let coverageColumns = [l.households, l.visited, l.coverage] + PriorityKind.allCases.map(l.priorityColumn) + [l.inspected]
         let workColumns = [l.visits, l.forums, l.participants, l.notices, l.copies] + FixStatus.allCases.map(l.fixStatus)
         let coverageRows = rows.map { coverageCells($0, labels: l) }
@@ -108,26 +108,57 @@ enum TallyRows {
         var township: String?
         var village: String?
         var kind: VillageKind?
+        /// The county and city of the row, as the CSV's last columns show them.
+        var county: String?
+        var city: String?
     }
 
+    /// Whether county rows group the townships: the store holds more than one county.
+    static func grouped(_ report: TallyReport) -> Bool { report.counties.count > 1 }
+
     /// By village: each township's row, then its villages indented; by township: one row each; by
-    /// district: the district's totals alone.
+    /// county or city: one row each (a city's counties under it where there are several cities); by
+    /// district: the district's totals alone. Where the store holds several counties, each county's
+    /// row heads its townships at the village and township levels.
     static func rows(_ report: TallyReport, by level: TallyLevel, labels l: TallyLabels) -> [Row] {
+        let cities = report.cities
+        let counties = cities.flatMap(\.counties)
+        let severalCities = cities.count > 1
+        func countyName(_ name: String?) -> String? { name ?? report.districtName }
+        func countyRow(_ county: CountyTally, indent: String = "", qualified: Bool = false) -> Row {
+            let name = l.county(county.name, district: report.districtName)
+            let label = qualified && severalCities ? "\(l.city(county.city))/\(name)" : name
+            return Row(label: indent + label, counts: county.counts, isVillage: false, level: .county, county: name, city: county.city)
+        }
+        func townshipRows(_ township: TownshipTally, indent: String, withVillages: Bool) -> [Row] {
+            let name = l.township(township.name)
+            let county = countyName(township.county)
+            return [Row(label: indent + name, counts: township.counts, isVillage: false, level: .township, township: name,
+                        county: county, city: township.city)]
+                + (withVillages ? township.villages.map {
+                    Row(label: indent + "  " + $0.name, counts: $0.counts, isVillage: true, level: .village, township: name,
+                        village: $0.name, kind: $0.kind, county: county, city: township.city)
+                } : [])
+        }
         switch level {
         case .district:
-            return [Row(label: l.district, counts: report.district, isVillage: false, level: .district)]
-        case .township:
-            return report.townships.map {
-                Row(label: l.township($0.name), counts: $0.counts, isVillage: false, level: .township, township: l.township($0.name))
+            let label = counties.count > 1 ? l.total : report.districtName ?? l.district
+            return [Row(label: label, counts: report.district, isVillage: false, level: .district)]
+        case .city:
+            return cities.map { Row(label: l.city($0.name), counts: $0.counts, isVillage: false, level: .city, city: l.city($0.name)) }
+        case .county:
+            guard severalCities else { return counties.map { countyRow($0) } }
+            return cities.flatMap { city in
+                [Row(label: l.city(city.name), counts: city.counts, isVillage: false, level: .city, city: l.city(city.name))]
+                    + city.counties.map { countyRow($0, indent: "  ") }
             }
-        case .village:
-            return report.townships.flatMap { township -> [Row] in
-                let name = l.township(township.name)
-                return [Row(label: name, counts: township.counts, isVillage: false, level: .township, township: name)]
-                    + township.villages.map {
-                        Row(label: "  " + $0.name, counts: $0.counts, isVillage: true, level: .village, township: name,
-                            village: $0.name, kind: $0.kind)
-                    }
+        case .township, .village:
+            guard counties.count > 1 else {
+                return report.townships.flatMap { townshipRows($0, indent: "", withVillages: level == .village) }
+            }
+            return counties.flatMap { county in
+                [countyRow(county, qualified: true)]
+                    + county.townships.flatMap { townshipRows($0, indent: "  ", withVillages: level == .village) }
             }
         }
     }

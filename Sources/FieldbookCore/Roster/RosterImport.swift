@@ -25,10 +25,15 @@ public struct RosterImportReport: Sendable {
 /// it). Rows that cannot be read are reported with their line number; the rest are imported in one
 /// transaction. Households are keyed by code, villages by township and name, so importing a file
 /// twice changes nothing and two laptops importing one roster make the same records.
+///
+/// A roster may name the county (区/县) and city (市) of each row, for an office above one district
+/// (上下联动): townships, villages and households are then keyed within their county and city, so
+/// two counties' 城关镇 and their household codes do not collide. Without those columns a roster
+/// is one district's, and its records get exactly the ids they always had.
 public enum Roster {
     /// The columns, each with the header names it is known by.
     public enum Column: String, CaseIterable, Sendable {
-        case township, village, villageKind = "village_kind", group, household, head, priority
+        case township, village, villageKind = "village_kind", group, household, head, priority, county, city
 
         public var names: [String] {
             switch self {
@@ -39,6 +44,10 @@ public enum Roster {
             case .household: ["household", "code", "household_code", "户号", "户编号", "户编码"]
             case .head: ["head", "户主", "户主姓名"]
             case .priority: ["priority", "重点户", "重点户类型", "类别"]
+            case .county:
+                ["county", "district", "区县", "县区", "区/县", "县/区", "县（市、区）", "县(市、区)", "县（区）", "县(区)",
+                 "县市区", "县（市）", "县", "区", "所属县区"]
+            case .city: ["city", "市", "地市", "市州", "城市", "地级市", "所属市", "市（州）", "市(州)"]
             }
         }
 
@@ -58,19 +67,26 @@ public enum Roster {
         var code: String
         var head: String?
         var priority: [String]
+        var county: String? = nil
+        var city: String? = nil
+
+        /// The township's natural key: its name, qualified by county and city where given.
+        var townshipKey: String { RecordID.townshipKey(township, county: county, city: city) }
 
         /// What the field rules refuse in this row, if anything: `its head "…" is refused: …`.
         var problem: String? {
             let checks: [(RecordKind, String, String?)] = [
                 (.township, "name", township), (.village, "name", village), (.household, "code", code),
                 (.household, "group", group), (.household, "head", head),
+                (.township, "county", county), (.township, "city", city),
             ]
             for (kind, name, text) in checks {
                 guard let text, let spec = kind.field(name) else { continue }
                 do {
                     try ChangeRules.check(.text(text), spec)
                 } catch {
-                    let column = kind == .township ? "township" : kind == .village ? "village" : name
+                    let column = name == "county" || name == "city" ? name
+                        : kind == .township ? "township" : kind == .village ? "village" : name
                     return "its \(column) \(error.value) is refused: \(error.reason)"
                 }
             }
@@ -149,6 +165,12 @@ public enum Roster {
                 rejected.append(.init(line: line, reason: "a township or village name cannot contain /"))
                 continue
             }
+            let county = value(.county)
+            let city = value(.city)
+            guard !(county ?? "").contains("/"), !(city ?? "").contains("/") else {
+                rejected.append(.init(line: line, reason: "a county or city name cannot contain /"))
+                continue
+            }
             let kindText = value(.villageKind) ?? (village.hasSuffix("社区") ? "community" : "village")
             guard let kind = VillageKind(input: kindText) else {
                 rejected.append(.init(line: line, reason: "village kind \"\(kindText)\" is not 村 (village) or 社区 (community)"))
@@ -167,13 +189,15 @@ public enum Roster {
             }
             let row = Row(
                 line: line, township: township, village: village, villageKind: kind, group: value(.group), code: code,
-                head: value(.head), priority: priority)
+                head: value(.head), priority: priority, county: county, city: city)
             // The rules every change meets (ChangeRules), so no row can fail half-way through the import.
             if let problem = row.problem {
                 rejected.append(.init(line: line, reason: "household \(code): \(problem)"))
                 continue
             }
-            if let earlier = firstLine[code] {
+            // Codes are unique within a county: the same code in two counties is two households.
+            let codeKey = RecordID.scopedKey(code, county: county, city: city)
+            if let earlier = firstLine[codeKey] {
                 var same = earlier.row
                 same.line = line
                 if same != row {
@@ -181,7 +205,7 @@ public enum Roster {
                 }
                 continue
             }
-            firstLine[code] = (line, row)
+            firstLine[codeKey] = (line, row)
             rows.append(row)
         }
         return (rows, rejected, ignored)
@@ -274,22 +298,29 @@ extension Store {
             var townships: [String: String] = [:]
             var villages: [String: String] = [:]
             for row in rows {
+                // County and city are written only where the roster gives them: a one-district
+                // roster makes the very changes it always made.
+                var levels: [String: FieldValue] = [:]
+                if let county = row.county { levels["county"] = .text(county) }
+                if let city = row.city { levels["city"] = .text(city) }
+                let townshipKey = row.townshipKey
                 let townshipID: String
-                if let known = townships[row.township] {
+                if let known = townships[townshipKey] {
                     townshipID = known
                 } else {
-                    townshipID = RecordID.township(row.township)
-                    if try ensureReference(db, kind: .township, id: townshipID, fields: ["name": .text(row.township)]) == .added {
+                    townshipID = RecordID.township(row.township, county: row.county, city: row.city)
+                    let fields = levels.merging(["name": .text(row.township)]) { $1 }
+                    if try ensureReference(db, kind: .township, id: townshipID, fields: fields) == .added {
                         report.townshipsAdded += 1
                     }
-                    townships[row.township] = townshipID
+                    townships[townshipKey] = townshipID
                 }
-                let villageKey = "\(row.township)/\(row.village)"
+                let villageKey = "\(townshipKey)/\(row.village)"
                 let villageID: String
                 if let known = villages[villageKey] {
                     villageID = known
                 } else {
-                    villageID = RecordID.village(township: row.township, name: row.village)
+                    villageID = RecordID.village(township: townshipKey, name: row.village)
                     let outcome = try ensureReference(
                         db, kind: .village, id: villageID,
                         fields: ["township": .text(townshipID), "name": .text(row.village),
@@ -298,13 +329,13 @@ extension Store {
                     villages[villageKey] = villageID
                 }
                 let outcome = try ensureReference(
-                    db, kind: .household, id: RecordID.household(code: row.code),
-                    fields: [
+                    db, kind: .household, id: RecordID.household(code: row.code, county: row.county, city: row.city),
+                    fields: levels.merging([
                         "village": .text(villageID), "code": .text(row.code),
                         "group": row.group.map(FieldValue.text) ?? .null,
                         "head": row.head.map(FieldValue.text) ?? .null,
                         "priority": .list(row.priority), "source": .text("roster"),
-                    ])
+                    ]) { $1 })
                 switch outcome {
                 case .added: report.added += 1
                 case .updated: report.updated += 1

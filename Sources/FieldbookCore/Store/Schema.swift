@@ -13,6 +13,7 @@ enum Schema {
         migrator.registerMigration("v4-device-confirmed", migrate: addDeviceConfirmed)
         migrator.registerMigration("v5-trust", migrate: createTrust)
         migrator.registerMigration("v6-problems", migrate: createProblems)
+        migrator.registerMigration("v7-levels", migrate: addLevels)
         return migrator
     }
 
@@ -78,6 +79,20 @@ enum Schema {
                     name TEXT NOT NULL,
                     \(meta)
                 );
+                """)
+    }
+
+    /// Levels above the township (上下联动): the county (区/县) and city (市) of a township, and of a
+    /// household (they qualify its id), where a roster names them; and the name of the one district
+    /// of a store whose roster names none (`fieldbook init --district`).
+    private static func addLevels(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE township ADD COLUMN county TEXT;
+                ALTER TABLE township ADD COLUMN city TEXT;
+                ALTER TABLE household ADD COLUMN county TEXT;
+                ALTER TABLE household ADD COLUMN city TEXT;
+                ALTER TABLE local_state ADD COLUMN district TEXT;
                 """)
     }
 

@@ -63,7 +63,7 @@ extension Store {
                 if let leaves = current.leaves[field], !leaves.isEmpty { base[field] = leaves }
             }
         } else {
-            for spec in kind.fields where written[spec.name] == nil { written[spec.name] = .null }
+            for spec in kind.fields where written[spec.name] == nil && !spec.omittedWhenNull { written[spec.name] = .null }
         }
         local.lastHLC = HybridTimestamp.next(after: local.lastHLC, now: environment.now())
         local.lastSeq += 1

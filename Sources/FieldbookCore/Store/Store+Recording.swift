@@ -88,7 +88,14 @@ extension Store {
         guard !code.isEmpty else {
             throw FieldbookError.invalidValue(field: "household", value: rawCode, expected: "give the household's code")
         }
-        let id = RecordID.household(code: code)
+        // Its code is unique within its village's county and city (none in a one-district store).
+        let village = try resolveVillage(db, new.village)
+        let levels = try Row.fetchOne(
+            db, sql: "SELECT t.county, t.city FROM village v JOIN township t ON t.id = v.township_id WHERE v.id = ?",
+            arguments: [village])
+        let county: String? = levels?["county"]
+        let city: String? = levels?["city"]
+        let id = RecordID.household(code: code, county: county, city: city)
         if let existing = try Row.fetchOne(
             db,
             sql: "SELECT v.name FROM household h LEFT JOIN village v ON v.id = h.village_id WHERE h.id = ? AND h.deleted = 0",
@@ -96,14 +103,15 @@ extension Store {
         {
             throw FieldbookError.householdExists(code: code, village: existing["name"] ?? "unknown village")
         }
-        let village = try resolveVillage(db, new.village)
-        let fields: [String: FieldValue] = [
+        var fields: [String: FieldValue] = [
             "village": .text(village), "code": .text(code),
             "group": new.group.map { .text($0) } ?? .null,
             "head": new.head.map { .text($0) } ?? .null,
             "priority": .list(try Store.parsePriorities(new.priority ?? "")),
             "source": .text("field"),
         ]
+        if let county { fields["county"] = .text(county) }
+        if let city { fields["city"] = .text(city) }
         try ensureReference(db, kind: .household, id: id, fields: fields)
         return id
     }

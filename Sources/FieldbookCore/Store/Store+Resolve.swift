@@ -3,51 +3,78 @@ import GRDB
 
 /// Turning what an inspector types (a village name, a household code, a date, a count) into values.
 extension Store {
-    /// The id of the live village named `input`: `NAME`, or `TOWNSHIP/NAME` where names repeat.
+    /// The id of the live village named `input`: `NAME`, or `TOWNSHIP/NAME` where names repeat, or
+    /// `COUNTY/TOWNSHIP/NAME` (and `CITY/COUNTY/TOWNSHIP/NAME`) at a store holding several counties.
     func resolveVillage(_ db: Database, _ input: String) throws -> String {
         let text = input.trimmingCharacters(in: .whitespaces)
-        let parts = text.split(separator: "/", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-        let rows: [Row]
-        if parts.count == 2 {
-            rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT v.id, t.name AS township, v.name FROM village v JOIN township t ON t.id = v.township_id
-                    WHERE v.deleted = 0 AND v.name = ? AND t.name = ?
-                    """, arguments: [parts[1], parts[0]])
-        } else {
-            rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT v.id, t.name AS township, v.name FROM village v LEFT JOIN township t ON t.id = v.township_id
-                    WHERE v.deleted = 0 AND v.name = ? ORDER BY t.name
-                    """, arguments: [text])
-        }
+        var parts = text.split(separator: "/", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        if parts.count > 4 || parts.contains(where: \.isEmpty) { parts = [text] }
+        // From the right: village, township, county, city.
+        let names = ["v.name", "t.name", "t.county", "t.city"]
+        let clauses = parts.indices.map { " AND \(names[parts.count - 1 - $0]) = ?" }.joined()
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT v.id, t.name AS township, t.county, t.city, v.name FROM village v
+                \(parts.count > 1 ? "JOIN" : "LEFT JOIN") township t ON t.id = v.township_id
+                WHERE v.deleted = 0\(clauses) ORDER BY t.city, t.county, t.name
+                """, arguments: StatementArguments(parts))
         if rows.count == 1 { return rows[0]["id"] }
         if rows.count > 1 {
-            throw FieldbookError.ambiguousVillage(
-                text, candidates: rows.map { "\($0["township"] ?? "?")/\($0["name"] as String)" })
+            throw FieldbookError.ambiguousVillage(text, candidates: Self.villageLabels(rows))
         }
         let name = parts.last ?? text
         let all = try Row.fetchAll(
             db,
             sql: """
-                SELECT t.name AS township, v.name FROM village v LEFT JOIN township t ON t.id = v.township_id
+                SELECT t.name AS township, t.county, t.city, v.name FROM village v LEFT JOIN township t ON t.id = v.township_id
                 WHERE v.deleted = 0
                 """)
+        let labels = Self.villageLabels(all, always: false)
         let suggestions = Closest.matches(
-            for: name, among: all.map { (key: $0["name"] as String, label: "\($0["township"] ?? "?")/\($0["name"] as String)") })
+            for: name, among: zip(all, labels).map { (key: $0["name"] as String, label: $1) })
         throw FieldbookError.unknownVillage(text, suggestions: suggestions)
+    }
+
+    /// How villages are named to a person: `TOWNSHIP/VILLAGE`; `COUNTY/TOWNSHIP/VILLAGE` where
+    /// their counties differ (or, unless `always` is false, wherever a county is known), and
+    /// `CITY/COUNTY/TOWNSHIP/VILLAGE` where a county's name alone does not tell them apart.
+    static func villageLabels(_ rows: [Row], always: Bool = true) -> [String] {
+        let scopes = rows.map { (county: $0["county"] as String?, city: $0["city"] as String?) }
+        let counties = Set(scopes.map { $0.county ?? "" })
+        let withCity = Set(scopes.map { "\($0.city ?? "")/\($0.county ?? "")" }).count > counties.count
+        return zip(rows, scopes).map { row, scope in
+            var label = "\(row["township"] ?? "?")/\(row["name"] as String)"
+            if counties.count > 1 || withCity || (!always && scope.county != nil) { label = "\(scope.county ?? "?")/" + label }
+            if withCity { label = "\(scope.city ?? "?")/" + label }
+            return label
+        }
     }
 
     /// The id of the live household with code `input`.
     func resolveHousehold(_ db: Database, _ input: String) throws -> String {
         let code = input.trimmingCharacters(in: .whitespaces)
-        if let id = try String.fetchOne(
-            db, sql: "SELECT id FROM household WHERE code = ? AND deleted = 0 ORDER BY created_hlc LIMIT 1",
+        var rows = try Row.fetchAll(
+            db, sql: "SELECT id, code, county, city FROM household WHERE code = ? AND deleted = 0 ORDER BY created_hlc",
             arguments: [code])
-        {
-            return id
+        // `COUNTY/CODE` (or `CITY/COUNTY/CODE`) where codes repeat across counties.
+        var parts = code.split(separator: "/", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        if rows.isEmpty, (2...3).contains(parts.count), !parts.contains(where: \.isEmpty) {
+            let clauses = parts.count == 3 ? " AND city = ? AND county = ?" : " AND county = ?"
+            let last = parts.removeLast()
+            rows = try Row.fetchAll(
+                db, sql: "SELECT id, code, county, city FROM household WHERE code = ?\(clauses) AND deleted = 0 ORDER BY created_hlc",
+                arguments: StatementArguments([last] + parts))
+        }
+        if let first = rows.first {
+            let scopes = Set(rows.map { "\($0["city"] as String? ?? "")/\($0["county"] as String? ?? "")" })
+            guard scopes.count > 1 else { return first["id"] }
+            let labels = rows.map { row in
+                [row["city"] as String?, row["county"] as String?, row["code"] as String?].compactMap { $0 }.joined(separator: "/")
+            }
+            throw FieldbookError.invalidValue(
+                field: "household", value: code,
+                expected: "households of several counties have this code: \(labels.joined(separator: ", ")); name one as COUNTY/CODE")
         }
         let all = try Row.fetchAll(db, sql: "SELECT code, head FROM household WHERE deleted = 0")
         let suggestions = Closest.matches(
@@ -70,11 +97,29 @@ extension Store {
         throw FieldbookError.unknownRound(name, known: known)
     }
 
+    /// The id of the live township named `input`: `NAME`, or `COUNTY/NAME` (`CITY/COUNTY/NAME`)
+    /// where two counties have a township of that name.
     func resolveTownship(_ db: Database, _ input: String) throws -> String {
         let name = input.trimmingCharacters(in: .whitespaces)
         let id = RecordID.township(name)
         if try Bool.fetchOne(db, sql: "SELECT 1 FROM township WHERE id = ? AND deleted = 0", arguments: [id]) == true {
             return id
+        }
+        var parts = name.split(separator: "/", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        if parts.count > 3 || parts.contains(where: \.isEmpty) { parts = [name] }
+        let columns = ["name", "county", "city"]
+        let clauses = parts.indices.map { " AND \(columns[parts.count - 1 - $0]) = ?" }.joined()
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT id, name, county, city FROM township WHERE deleted = 0\(clauses) ORDER BY city, county",
+            arguments: StatementArguments(parts))
+        if rows.count == 1 { return rows[0]["id"] }
+        if rows.count > 1 {
+            let labels = rows.map { row in
+                [row["city"] as String?, row["county"] as String?, row["name"] as String?].compactMap { $0 }.joined(separator: "/")
+            }
+            throw FieldbookError.invalidValue(
+                field: "township", value: name,
+                expected: "several townships have this name: \(labels.joined(separator: ", ")); name one as COUNTY/TOWNSHIP")
         }
         throw FieldbookError.invalidValue(field: "township", value: name, expected: "a township on the roster")
     }

@@ -8,16 +8,19 @@ public struct DeviceSetup: Sendable {
     public var round: String?
     public var inspectors: [String]
     public var central: Bool
+    /// The one district (区/县) of a roster without county columns, as tallies name it.
+    public var district: String?
 
     public init(
         name: String, team: String? = nil, round: String? = nil, inspectors: [String] = [],
-        central: Bool = false
+        central: Bool = false, district: String? = nil
     ) {
         self.name = name
         self.team = team
         self.round = round
         self.inspectors = inspectors
         self.central = central
+        self.district = district
     }
 }
 
@@ -72,7 +75,7 @@ public final class Store: Sendable {
                 field: "device", value: setup.name, expected: "name this laptop, e.g. 第一巡察组-笔记本1")
         }
         // The names every bundle's manifest carries meet the rules a manifest is checked by.
-        for (field, text) in [("device", setup.name), ("team", setup.team), ("round", setup.round)]
+        for (field, text) in [("device", setup.name), ("team", setup.team), ("round", setup.round), ("district", setup.district)]
             + setup.inspectors.map({ ("inspectors", $0) })
         {
             if let text, let problem = ChangeRules.textProblem(text, maxLength: ChangeRules.shortText) {
@@ -90,8 +93,9 @@ public final class Store: Sendable {
                     sql: "INSERT INTO device (id, name, team, role) VALUES (?, ?, ?, ?)",
                     arguments: [deviceID, setup.name, setup.team, setup.central ? "central" : "field"])
                 try db.execute(
-                    sql: "INSERT INTO local_state (singleton, device_id, inspectors) VALUES (1, ?, ?)",
-                    arguments: [deviceID, CanonicalJSON.encode(setup.inspectors)])
+                    sql: "INSERT INTO local_state (singleton, device_id, inspectors, district) VALUES (1, ?, ?, ?)",
+                    arguments: [deviceID, CanonicalJSON.encode(setup.inspectors),
+                                setup.district.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }])
                 if let team = setup.team {
                     try store.ensureReference(
                         db, kind: .team, id: RecordID.team(team),

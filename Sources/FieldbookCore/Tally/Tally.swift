@@ -17,7 +17,7 @@ extension Store {
 
             // Households and visits, per village; the last row counts every counted visit.
             // Columns by position (see TallySQL): a province has ten thousand rows of them.
-            let withTotal = filter.townshipID == nil
+            let withTotal = filter.townshipIDs == nil
             var allVisits = 0
             var placedVisits = 0
             let households = try Row.fetchCursor(
@@ -62,7 +62,7 @@ extension Store {
             var townships: [TownshipTally] = []
             var townshipIndex: [String: Int] = [:]
             let villageRows = try Row.fetchAll(
-                db, sql: TallySQL.villages(filter), arguments: filter.townshipID.map { [$0] } ?? [])
+                db, sql: TallySQL.villages(filter), arguments: filter.townshipArguments)
             for row in villageRows {
                 let id: String = row[0]
                 var counts = byVillage.removeValue(forKey: id) ?? TallyCounts()
@@ -76,7 +76,8 @@ extension Store {
                     townships[index].counts = townships[index].counts + counts
                 } else {
                     townshipIndex[townshipID] = townships.count
-                    townships.append(TownshipTally(id: townshipID, name: row[4], villages: [village], counts: counts))
+                    townships.append(TownshipTally(
+                        id: townshipID, name: row[4], villages: [village], counts: counts, county: row[5], city: row[6]))
                 }
             }
             // What is left points at villages the store does not hold.
@@ -84,7 +85,8 @@ extension Store {
             return TallyReport(
                 query: filter.applied, generatedAt: generatedAt, townships: townships,
                 district: townships.reduce(TallyCounts()) { $0 + $1.counts },
-                unknownHouseholds: unknownHouseholds, unknownVillages: unknownVillages)
+                unknownHouseholds: unknownHouseholds, unknownVillages: unknownVillages,
+                districtName: filter.districtName)
         }
     }
 
@@ -104,9 +106,12 @@ struct TallyFilter {
     var roundID: String?
     var from: String?
     var to: String?
-    var townshipID: String?
+    /// The townships whose villages are counted, when a city, county or township is asked for.
+    var townshipIDs: [String]?
     /// The devices of the team asked for.
     var teamDevices: [String]?
+    /// The store's one district's name (`fieldbook init --district`), for townships without a county.
+    var districtName: String?
 
     init(_ query: TallyQuery, store: Store, db: Database) throws {
         applied = TallyQuery()
@@ -132,9 +137,16 @@ struct TallyFilter {
             throw FieldbookError.invalidValue(
                 field: "to", value: to, expected: "the last day must not come before the first day, \(from)")
         }
-        if let township = trimmed(query.township) {
-            townshipID = try store.resolveTownship(db, township)
+        districtName = try String.fetchOne(db, sql: "SELECT district FROM local_state WHERE singleton = 1")
+        let township = trimmed(query.township)
+        let county = trimmed(query.county)
+        let city = trimmed(query.city)
+        if township != nil || county != nil || city != nil {
+            townshipIDs = try TallyPlace.townships(
+                db, township: township, county: county, city: city, districtName: districtName, store: store)
             applied.township = township
+            applied.county = county
+            applied.city = city
         }
         if let team = trimmed(query.team) {
             let teams = try String.fetchAll(db, sql: "SELECT DISTINCT team FROM device WHERE team IS NOT NULL ORDER BY team")
@@ -172,12 +184,15 @@ struct TallyFilter {
         return arguments
     }
 
-    /// `AND village_id IN (…)` when one township is asked for.
+    /// `AND village_id IN (…)` when a township, county or city is asked for.
     var townshipClause: String {
-        townshipID == nil ? "" : " AND village_id IN (SELECT id FROM village WHERE township_id = ? AND deleted = 0)"
+        townshipIDs == nil ? "" : " AND village_id IN (SELECT id FROM village WHERE township_id IN (\(townshipMarks)) AND deleted = 0)"
     }
 
-    var townshipArguments: StatementArguments { townshipID.map { [$0] } ?? [] }
+    /// One `?` per township asked for (a city holds a few hundred).
+    var townshipMarks: String { (townshipIDs ?? []).map { _ in "?" }.joined(separator: ", ") }
+
+    var townshipArguments: StatementArguments { StatementArguments(townshipIDs ?? []) }
 
     /// The arguments of the forum, notice and fix statements: the record filters, then the township.
     var arguments: StatementArguments { recordArguments + townshipArguments }
@@ -263,12 +278,13 @@ enum TallySQL {
     }
 
     /// Live villages in roster order (their township's, then their own), townships the store does
-    /// not hold last. Columns read by position: id, name, village_kind, township_id, township.
+    /// not hold last. Columns read by position: id, name, village_kind, township_id, township,
+    /// county, city.
     static func villages(_ filter: TallyFilter) -> String {
         """
-        SELECT v.id, v.name, v.village_kind, v.township_id, t.name AS township
+        SELECT v.id, v.name, v.village_kind, v.township_id, t.name AS township, t.county, t.city
         FROM village v LEFT JOIN township t ON t.id = v.township_id AND t.deleted = 0
-        WHERE v.deleted = 0\(filter.townshipID == nil ? "" : " AND v.township_id = ?")
+        WHERE v.deleted = 0\(filter.townshipIDs == nil ? "" : " AND v.township_id IN (\(filter.townshipMarks))")
         ORDER BY t.id IS NULL, t.created_hlc, v.township_id, v.created_hlc, v.id
         """
     }

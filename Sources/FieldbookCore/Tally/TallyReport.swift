@@ -1,6 +1,7 @@
 import Foundation
 
-/// What a tally counts: which round, which days, which township and which team's devices.
+/// What a tally counts: which round, which days, which city, county or township, and which team's
+/// devices.
 ///
 /// Every filter is optional; none given counts every live record in the store.
 public struct TallyQuery: Sendable, Hashable {
@@ -14,22 +15,32 @@ public struct TallyQuery: Sendable, Hashable {
     public var township: String?
     /// A team's name: only records made on devices of that team are counted.
     public var team: String?
+    /// A county's (区/县) name: only its townships' villages are counted.
+    public var county: String?
+    /// A city's (市) name: only its counties' villages are counted.
+    public var city: String?
 
     public init(
-        round: String? = nil, from: String? = nil, to: String? = nil, township: String? = nil, team: String? = nil
+        round: String? = nil, from: String? = nil, to: String? = nil, township: String? = nil, team: String? = nil,
+        county: String? = nil, city: String? = nil
     ) {
         self.round = round
         self.from = from
         self.to = to
         self.township = township
         self.team = team
+        self.county = county
+        self.city = city
     }
 }
 
-/// The level of a tally's rows: one per village, per township, or the district's totals alone.
+/// The level of a tally's rows: one per village, per township, per county (区/县), per city (市),
+/// or the district's totals alone.
 public enum TallyLevel: String, CaseIterable, Sendable {
     case village
     case township
+    case county
+    case city
     case district
 }
 
@@ -161,6 +172,25 @@ public struct TownshipTally: Sendable, Hashable {
     public var name: String?
     public var villages: [VillageTally]
     public var counts: TallyCounts
+    /// Its county (区/县) and city (市), where the roster names them.
+    public var county: String? = nil
+    public var city: String? = nil
+}
+
+/// One county (区/县) or district, its townships and their sum. `name` is nil for townships whose
+/// roster named no county: the store's one district.
+public struct CountyTally: Sendable, Hashable {
+    public var name: String?
+    public var city: String?
+    public var townships: [TownshipTally]
+    public var counts: TallyCounts
+}
+
+/// One city (市), its counties and their sum. `name` is nil for townships whose roster named no city.
+public struct CityTally: Sendable, Hashable {
+    public var name: String?
+    public var counties: [CountyTally]
+    public var counts: TallyCounts
 }
 
 /// Visits to households that have no live record in the store: not attributed to any village.
@@ -189,8 +219,47 @@ public struct TallyReport: Sendable, Hashable {
     public var unknownHouseholds: UnknownHouseholdsTally
     /// Households, visits, forums, notices and fixes of villages the store does not hold.
     public var unknownVillages: TallyCounts
+    /// The name of the store's one district (`fieldbook init --district`), for townships whose
+    /// roster named no county.
+    public var districtName: String? = nil
 
     public var villages: [VillageTally] { townships.flatMap(\.villages) }
+
+    /// The townships grouped by county and city, in the order each first appears; each county's
+    /// figures are the sum of its townships' (rates are computed from these sums, never averaged).
+    public var counties: [CountyTally] {
+        var counties: [CountyTally] = []
+        var index: [String: Int] = [:]
+        for township in townships {
+            let key = RecordID.scopedKey("", county: township.county ?? "", city: township.city ?? "")
+            if let i = index[key] {
+                counties[i].townships.append(township)
+                counties[i].counts = counties[i].counts + township.counts
+            } else {
+                index[key] = counties.count
+                counties.append(CountyTally(name: township.county, city: township.city, townships: [township], counts: township.counts))
+            }
+        }
+        return counties
+    }
+
+    /// The counties grouped by city, in the order each first appears; each city's figures the sum
+    /// of its counties'.
+    public var cities: [CityTally] {
+        var cities: [CityTally] = []
+        var index: [String: Int] = [:]
+        for county in counties {
+            let key = county.city ?? ""
+            if let i = index[key] {
+                cities[i].counties.append(county)
+                cities[i].counts = cities[i].counts + county.counts
+            } else {
+                index[key] = cities.count
+                cities.append(CityTally(name: county.city, counties: [county], counts: county.counts))
+            }
+        }
+        return cities
+    }
 }
 
 /// Whole percentages as reports print them.

@@ -155,7 +155,7 @@ struct TallyRenderTests {
             #expect(csv.hasPrefix("\u{FEFF}"))
             let records = Self.parseCSV(String(csv.dropFirst()))
             let header = try #require(records.first)
-            #expect(header.count == 24)
+            #expect(header.count == 26)
             #expect(records.allSatisfy { $0.count == header.count }, "\(records)")
             let column = { (name: String) in header.firstIndex(of: name)! }
             let body = Array(records.dropFirst())
@@ -164,7 +164,7 @@ struct TallyRenderTests {
             if let totals = table[0].totals, let workTotals = table[1].totals { tableRows.append((totals, workTotals)) }
             try #require(body.count == tableRows.count + 2, "\(level): \(body.count) CSV rows, \(tableRows.count) table rows")
             for (record, (row, work)) in zip(body, tableRows) {
-                let name = record[column("村（社区）")].isEmpty ? record[column("乡镇")] : record[column("村（社区）")]
+                let name = ["村（社区）", "乡镇", "县区", "市"].map { record[column($0)] }.first { !$0.isEmpty } ?? ""
                 if record[column("层级")] != "合计" { #expect(row[0] == name, "\(row) vs \(record)") }
                 #expect(row[1] == record[column("在册户数")])
                 #expect(row[2] == record[column("已走访户数")])
