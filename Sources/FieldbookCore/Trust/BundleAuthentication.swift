@@ -112,14 +112,15 @@ struct BundleAuthentication {
             let list: TrustList
             do { list = try TrustList.open(carried, officeKey: office.keys) } catch let error as TrustError { throw BundleError(error.reason) }
             if let problem = trust.delegationProblem(list, office: packer) { throw BundleError(problem) }
-            // The one held, if any: a list never goes backwards, and a revocation is never undone.
+            // Against the one held: an older list is not taken (a bundle packed before the newer one,
+            // arriving after it, still merges); a newer one may not undo a revocation.
             let packerID = manifest.device.id, delegatedBy = trust.delegatedBy
             let heldMembers = trust.delegated.values.filter { delegatedBy[$0.device] == packerID }
             let heldVersion = trust.delegatedVersions[packer] ?? 0
-            let held = TrustList(version: heldVersion, issuedAt: "", office: list.office, members: Array(heldMembers), receipts: [:])
-            let undoes = TrustList.replacementProblem(
-                older: held, newer: TrustList(version: max(heldVersion, list.version), issuedAt: "", office: list.office, members: list.members, receipts: [:]))
-            if let undoes, heldVersion > 0 {
+            if list.version > heldVersion, heldVersion > 0, let undoes = TrustList.replacementProblem(
+                older: TrustList(version: heldVersion, issuedAt: "", office: list.office, members: Array(heldMembers), receipts: [:]),
+                newer: list)
+            {
                 throw BundleError("carries a trust list of \(office.name) that \(undoes)")
             }
             if !packerRevoked, list.version > heldVersion {

@@ -372,6 +372,14 @@ extension Store {
                         "device \(request.name) is enrolled already with other keys; a device's keys never change (was its store made again? enroll the new store, which has a new device id)")
                 }
             } else {
+                if let by = try String.fetchOne(db, sql: "SELECT office_id FROM delegated_key WHERE device_id = ?", arguments: [request.device]) {
+                    let name = try String.fetchOne(db, sql: "SELECT name FROM device_key WHERE device_id = ?", arguments: [by]) ?? by
+                    throw FieldbookError.notPermitted(
+                        "device \(request.name) is enrolled by \(name), an office below this one; its changes reach this office in that office's bundles")
+                }
+                if try Bool.fetchOne(db, sql: "SELECT 1 FROM upstream_key WHERE device_id = ?", arguments: [request.device]) ?? false {
+                    throw FieldbookError.notPermitted("device \(request.name) is the office above this one; it cannot also be enrolled below it")
+                }
                 let sign = request.keys.sign, box = request.keys.box
                 let reused = try Bool.fetchOne(
                     db, sql: """
@@ -393,14 +401,6 @@ extension Store {
                         request.role == .central
                             ? "device \(request.name) is known here as a laptop; a store's role never changes, and only an office store enrolls as an office"
                             : "device \(request.name) is an office store; only laptops are enrolled as laptops")
-                }
-                if let by = try String.fetchOne(db, sql: "SELECT office_id FROM delegated_key WHERE device_id = ?", arguments: [request.device]) {
-                    let name = try String.fetchOne(db, sql: "SELECT name FROM device_key WHERE device_id = ?", arguments: [by]) ?? by
-                    throw FieldbookError.notPermitted(
-                        "device \(request.name) is enrolled by \(name), an office below this one; its changes reach this office in that office's bundles")
-                }
-                if try Bool.fetchOne(db, sql: "SELECT 1 FROM upstream_key WHERE device_id = ?", arguments: [request.device]) ?? false {
-                    throw FieldbookError.notPermitted("device \(request.name) is the office above this one; it cannot also be enrolled below it")
                 }
                 // A key names one device: a second device with the same keys is a copied store.
                 if try String.fetchOne(db, sql: "SELECT device_id FROM device_key WHERE sign = ? OR box = ?",
