@@ -535,6 +535,38 @@ struct UpwardTests {
         expectSum(try city.tally(), [try county.tally()])
     }
 
+    @Test("the Python reader reads a county's bundle at the city from FORMAT.md: the city's trust list names the county an office, the county's its laptops")
+    func pythonReaderReadsUpward() throws {
+        let region = try Region()
+        try PythonReaderTests.requirePython(region.dir)
+        let a = try region.addCounty("甲", letter: "A", laptops: 2)
+        let b = try region.addCounty("乙", letter: "B", laptops: 1)
+        try region.work(a, round: 1)
+        try region.work(b, round: 1)
+        #expect(region.city.merge(bundleAt: try region.pack(b.office)).status == .merged)
+        let up = try region.pack(a.office)
+        let cityFile = region.dir.path("city.fbkey")
+        try region.city.officeKeyFile()!.encoded().write(to: URL(fileURLWithPath: cityFile))
+        let signed = try #require(try region.city.write { db in try region.city.currentTrustList(db) })
+        let trust = region.dir.write("city-trust.json", "{\"document\":\"\(signed.document)\",\"signature\":\"\(signed.signature)\"}")
+        let key = try Arena.keys(region.city.path).box.rawRepresentation.base64EncodedString()
+        let run = try PythonReaderTests.python(
+            [PythonReaderTests.reader, up, "--key", key, "--office", cityFile, "--trust", trust], in: region.dir)
+        #expect(run.status == 0, "\(run.err)")
+        #expect(run.err.contains("\(3) segment(s) checked"), "\(run.err)")
+        #expect(run.lines.count == (try BundleFile.open(up).manifest.changes))
+        // Without the city's trust list the county's key is not known.
+        let bare = try PythonReaderTests.python([PythonReaderTests.reader, up, "--key", key, "--office", cityFile], in: region.dir)
+        #expect(bare.status == 1 && bare.err.contains("was not given"), "\(bare.err)")
+        // A county trust list that enrolls the city's own key is refused, and nothing printed.
+        let cityKeys = try region.city.publicKeys()
+        let claimsCity = try dishonestBundle(region, a, enrolling: (UUID().uuidString.lowercased(), "假市办", cityKeys, "field"))
+        let refused = try PythonReaderTests.python(
+            [PythonReaderTests.reader, claimsCity, "--key", key, "--office", cityFile, "--trust", trust], in: region.dir)
+        #expect(refused.status == 1 && refused.err.contains("no business enrolling"), "\(refused.err)")
+        #expect(refused.out.isEmpty)
+    }
+
     @Test("the city's key backup keeps its counties as offices, and a county's keeps the city it reports to")
     func backups() throws {
         let region = try Region()
