@@ -43,7 +43,9 @@ extension Store {
             context = try TrustContext.load(db)
             return (context, context.writesFormat2 && context.isCentral ? try currentTrustList(db) : nil)
         }
-        let signed = trust.writesFormat2
+        // An office's roster stays unsigned until it has enrolled a laptop (one that pinned no key yet
+        // must read it), even once it pinned the office above it.
+        let signed = trust.writesFormat2 && !(trust.isCentral && scope == .roster && trust.members.isEmpty)
         // An office that pinned the office above it (a county office, the city's) packs its changes
         // for that office: encrypted to it, its laptops' changes with their authors' segments.
         let upward = signed && trust.isCentral && trust.upstream != nil && scope != .roster

@@ -474,6 +474,8 @@ struct UpwardTests {
     func enrollingACounty() throws {
         let region = try Region()
         let a = try region.addCounty("甲", letter: "A", laptops: 0, enrollAtCity: false)
+        // With no laptop enrolled yet, its roster stays unsigned, for laptops that pinned nothing yet.
+        #expect(try #require(try a.office.pack(into: region.dir.path("r0"), scope: .roster)).manifest.format == 1)
         let (request, keys) = try a.office.enrollmentRequest()
         let read = try EnrollmentRequest.decode(request.encoded(signedBy: keys))
         #expect(read.role == .central)
