@@ -107,14 +107,16 @@ extension Fieldbook {
         struct EnrollRequest: StoreCommand {
             static let configuration = CommandConfiguration(
                 commandName: "enroll",
-                abstract: "Enroll a laptop from the request `fieldbook enroll` wrote on it.",
+                abstract: "Enroll a laptop (or an office below this one) from the request `fieldbook enroll` wrote on it.",
                 discussion: """
                     Shows the request's device, team and fingerprint. At a terminal it asks whether the \
                     laptop shows the same fingerprint (the team leader reads it from the laptop's \
                     screen); otherwise give --fingerprint with the digits the laptop shows (spaces do \
                     not matter), or --yes once compared. A fingerprint that does not match, or is not \
                     confirmed, exits 77 and enrolls nothing. Enrolling the same request again changes \
-                    nothing; a revoked laptop is never enrolled again.
+                    nothing; a revoked laptop is never enrolled again. A county office's request (its \
+                    `fieldbook enroll` on an office store) enrolls it here as an office: its bundles \
+                    then merge here, with the laptops its own trust list enrolls.
                     """)
 
             @OptionGroup var store: StoreOptions

@@ -569,6 +569,32 @@ struct UpwardTests {
         #expect(refused.out.isEmpty)
     }
 
+    @Test("a store made before offices above offices opens with the v8-upward migration: its enrolled devices stay laptops")
+    func migration() throws {
+        let dir = TemporaryDirectory("upward-migration")
+        let path = dir.path("old.sqlite")
+        let officeID = newID(), laptopID = newID()
+        let laptopKeys = ForgeKeys()
+        let queue = try DatabaseQueue(path: path)
+        try Schema.migrator.migrate(queue, upTo: "v5-trust")
+        try queue.write { db in
+            try db.execute(sql: "PRAGMA application_id = \(Schema.applicationID)")
+            try db.execute(sql: "INSERT INTO device (id, name, role) VALUES (?, '巡察办', 'central')", arguments: [officeID])
+            try db.execute(sql: "INSERT INTO local_state (singleton, device_id, inspectors) VALUES (1, ?, '[]')", arguments: [officeID])
+            try db.execute(
+                sql: "INSERT INTO device_key (device_id, name, sign, box, enrolled_at) VALUES (?, '笔记本', ?, ?, '2026-11-21T00:00:00Z')",
+                arguments: [laptopID, laptopKeys.signPublic, laptopKeys.boxPublic])
+        }
+        try queue.close()
+        let store = try Store.open(at: path, environment: FixedEnvironment(seed: 5).environment)
+        #expect(try store.read { db in try Schema.migrator.appliedIdentifiers(db) }.contains("v8-upward"))
+        #expect(try store.trustContext().members[laptopID]?.role == .field)
+        #expect(try store.trustSummary().upstream == nil)
+        // The office's list names it as before: no role member for a laptop.
+        let list = try #require(try store.write { db in try store.currentTrustList(db) })
+        #expect(!String(decoding: Data(base64Encoded: list.document)!, as: UTF8.self).contains("\"role\""))
+    }
+
     @Test("the city's key backup keeps its counties as offices, and a county's keeps the city it reports to")
     func backups() throws {
         let region = try Region()
