@@ -317,9 +317,12 @@ def enrollment_request(obj, where):
     sign, box = b64(inner.get("sign"), 32), b64(inner.get("box"), 32)
     if sign is None or box is None or not is_id(inner.get("device")) or text_problem(inner.get("name")):
         raise UsageError("%s is an enrollment request with a missing or damaged member" % where)
+    if inner.get("role", "field") not in ROLES:
+        raise UsageError("%s is an enrollment request with a damaged role" % where)
     if not ed25519_valid(sign, signature, REQUEST_CONTEXT + body):
         raise UsageError("%s is an enrollment request whose signature does not match its keys" % where)
-    return {"device": inner["device"], "name": inner["name"], "team": inner.get("team"), "sign": sign, "box": box}
+    return {"device": inner["device"], "name": inner["name"], "team": inner.get("team"), "sign": sign, "box": box,
+            "role": inner.get("role", "field")}
 
 
 def load_box_private(arg):
@@ -377,13 +380,17 @@ def open_trust_list(signed, office_sign, where):
             raise bad("device list holds a damaged entry")
         if m.get("team") is not None and text_problem(m["team"]):
             raise bad("device list holds a damaged team")
+        # "central": an office enrolled below the one that signed the list (a county's, at the city's).
+        role = m.get("role", "field")
+        if role not in ROLES:
+            raise bad("device list holds a damaged role")
         after = None
         if m["status"] == "revoked":
             after = m.get("revoked_after_seq")
             if not is_int(after) or after < 0:
                 raise bad("revocation has no sequence number")
         members[m["device"]] = {"name": m["name"], "team": m.get("team"), "sign": sign, "box": box,
-                                "revoked_after_seq": after}
+                                "revoked_after_seq": after, "role": role}
     receipts = {}
     for r in obj.get("receipts") or []:
         if not isinstance(r, dict) or not is_id(r.get("device")) or not is_int(r.get("through_seq")) or r["through_seq"] < 0:
@@ -776,6 +783,8 @@ class Keys:
         self.authors = dict(authors or {})    # device id -> raw Ed25519 public key
         self.box_private = box_private        # raw X25519 private key
         self.trust = None                     # the newest trust list read
+        self.delegated = {}                   # device id -> member, from a lower office's trust list
+        self.delegated_by = {}                # device id -> the lower office's device id
         for signed, where in trust_lists:
             self.take_trust(signed, where)
         self.allow_unsigned = allow_unsigned
@@ -799,13 +808,49 @@ class Keys:
     def members(self):
         return self.trust["members"] if self.trust else {}
 
+    def take_lower_trust(self, signed, office, office_sign, where):
+        """The trust list of an office enrolled below the given one (a county office's, carried in its
+        bundle for the city): signed by that office's own enrolled key; it may enroll laptops only,
+        and none that the office above enrolled or another office below it did, nor their keys."""
+        listed = open_trust_list(signed, office_sign, where)
+        own = listed.get("office") or {}
+        if own.get("device") != office or b64(own.get("sign"), 32) != office_sign:
+            raise Refused("%s carries a trust list of another office than the one that packed it" % where)
+        taken = set()
+        for device, m in self.members.items():
+            if device != office:
+                taken.update((m["sign"], m["box"]))
+        for device, m in self.delegated.items():
+            if self.delegated_by[device] != office:
+                taken.update((m["sign"], m["box"]))
+        if self.office:
+            taken.update((self.office["sign"], self.office["box"]))
+        for device, m in listed["members"].items():
+            if m["role"] != "field":
+                raise Refused("%s carries a trust list that enrolls %s as an office (central): an office below "
+                              "enrolls laptops only" % (where, m["name"]))
+            if (device in self.members or (self.office and device == self.office["device"])
+                    or self.delegated_by.get(device, office) != office or m["sign"] in taken or m["box"] in taken):
+                raise Refused("%s carries a trust list that enrolls %s, a device (or keys) it has no business "
+                              "enrolling" % (where, m["name"]))
+        for device in [d for d, by in self.delegated_by.items() if by == office]:
+            del self.delegated[device], self.delegated_by[device]
+        for device, m in listed["members"].items():
+            self.delegated[device] = m
+            self.delegated_by[device] = office
+        return listed
+
+    def revoked_after(self, device):
+        m = self.members.get(device) or self.delegated.get(device) or {}
+        return m.get("revoked_after_seq")
+
     def signer_by_key_id(self, kid):
         """(raw key, role, device or None) for the key with this id, as a store looks it up."""
         if self.office and key_id(self.office["sign"]) == kid:
             return self.office["sign"], "central", None
         for device, m in self.members.items():
             if key_id(m["sign"]) == kid:
-                return m["sign"], "field", device
+                return m["sign"], m["role"], device
         for raw in self.signers:
             if key_id(raw) == kid:
                 return raw, None, None
@@ -816,7 +861,9 @@ class Keys:
         given with --author, the packer's when it is the author and its key was given with --signer,
         or else the office's (the office's own devices)."""
         if device in self.members:
-            return self.members[device]["sign"], "field"
+            return self.members[device]["sign"], self.members[device]["role"]
+        if device in self.delegated:
+            return self.delegated[device]["sign"], "field"
         if device in self.authors:
             return self.authors[device], None
         if device == packer and packer_key is not None:
@@ -856,10 +903,16 @@ def read_bundle(path, keys, out, notes):
                       % (m["device"]["name"], m["device"]["role"], role))
     own = next((d for d in m["devices"] if d["id"] == packer), None)
     member = keys.members.get(packer)
+    # An office enrolled below the given office (a county's bundle, read at the city's).
+    lower = member is not None and member["role"] == "central"
     if member and member["revoked_after_seq"] is not None and own and own["last_seq"] > member["revoked_after_seq"]:
         raise Refused("is packed by %s, which the office revoked after its change %d; this bundle holds its changes "
                       "up to %d" % (member["name"], member["revoked_after_seq"], own["last_seq"]))
-    if m.get("trust") is not None:
+    if m.get("trust") is not None and lower:
+        if member["revoked_after_seq"] is None:
+            listed = keys.take_lower_trust(m["trust"], packer, sign_key, "the bundle")
+            summary["trust_version"] = listed["version"]
+    elif m.get("trust") is not None:
         if role != "central":
             raise Refused("carries a trust list, but is not signed by the office")
         if keys.office is None:
@@ -912,10 +965,10 @@ def read_bundle(path, keys, out, notes):
     summary["signed_by"] = key_id(sign_key)
     if payload_digest(env) != m["payload"]["sha256"]:
         raise Refused("has a damaged payload (its SHA-256 does not match the manifest)")
-    return read_lines(env, file_key, keys, segments, out, summary, packer)
+    return read_lines(env, file_key, keys, segments, out, summary, packer, lower)
 
 
-def read_lines(env, file_key, keys, segments, out, summary, packer=None):
+def read_lines(env, file_key, keys, segments, out, summary, packer=None, lower=False):
     m = env["manifest"]
     counts, ranges, seen, kinds = {}, {}, set(), {}
     min_hlc, max_hlc, total = None, None, 0
@@ -951,11 +1004,14 @@ def read_lines(env, file_key, keys, segments, out, summary, packer=None):
                 s["hash"].update(canonical_line(text, change) + b"\n")
                 s["next"] += 1
                 covered = True
-            after = keys.members.get(device, {}).get("revoked_after_seq")
+            after = keys.revoked_after(device)
+            # A lower office's signature vouches for devices no trust list names (never for one the
+            # office above or another office below enrolled).
+            vouched = lower and device not in keys.members and device not in keys.delegated
             if after is not None and seq > after:
                 summary["left_out_revoked"] += 1
                 keep = False
-            elif not covered and device != packer:
+            elif not covered and device != packer and not vouched:
                 if not keys.allow_unsigned:
                     raise Refused("has change %d of device %s at line %d that its author did not sign (a relay carries "
                                   "its author's signed segment; this one does not)" % (seq, device, number))

@@ -9,8 +9,9 @@ extension Fieldbook {
             discussion: """
                 standing: enrolled (in the office's trust list), pending (its changes were seen, it \
                 was never enrolled), revoked (its changes after N are refused), office, this (this \
-                store). seq: the highest sequence number held; held: up to which every change is \
-                held without a gap. `devices enroll`, `devices revoke` and `devices policy` change them.
+                store). A laptop an office below this one enrolled (a county office's, at the \
+                city's) stands as that office's trust list says: "enrolled by" that office. seq: the \
+                highest sequence number held; held: up to which every change is held without a gap. `devices enroll`, `devices revoke` and `devices policy` change them.
                 """,
             subcommands: [EnrollRequest.self, Revoke.self, Policy.self])
 
@@ -32,10 +33,12 @@ extension Fieldbook {
         }
 
         static func standing(_ d: DeviceListing) -> String {
+            let by = d.enrolledBy.map { " by \($0)" } ?? ""
             switch d.standing {
-            case .revoked: "revoked after \(d.revokedAfterSeq ?? 0)"
-            case .this: d.role == .central ? "this (office)" : "this"
-            default: d.standing.rawValue
+            case .revoked: return "revoked after \(d.revokedAfterSeq ?? 0)" + by
+            case .this: return d.role == .central ? "this (office)" : "this"
+            case .enrolled: return (d.role == .central ? "enrolled (office)" : "enrolled") + by
+            default: return d.standing.rawValue
             }
         }
 
@@ -75,11 +78,12 @@ extension Fieldbook {
                 return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
             }
             var lines = [["id", "device", "team", "role", "standing", "revoked_after_seq", "fingerprint", "seq", "held",
-                          "last_bundle", "last_bundle_at"]]
+                          "last_bundle", "last_bundle_at", "enrolled_by"]]
             for d in listings {
                 lines.append([
                     d.id, d.name, d.team ?? "", d.role.rawValue, d.standing.rawValue, d.revokedAfterSeq.map(String.init) ?? "",
                     d.fingerprint ?? "", String(d.lastSeq), String(d.contiguousSeq), d.lastBundle ?? "", when(d.lastBundleAt, zone: zone),
+                    d.enrolledBy ?? "",
                 ])
             }
             return "\u{FEFF}" + lines.map { $0.map(field).joined(separator: ",") + "\r\n" }.joined()
@@ -95,6 +99,7 @@ extension Fieldbook {
                     "last_seq": .int(d.lastSeq), "held_through_seq": .int(d.contiguousSeq),
                     "last_bundle": d.lastBundle.map(JSONValue.string) ?? .null,
                     "last_bundle_at": d.lastBundleAt.map(JSONValue.string) ?? .null,
+                    "enrolled_by": d.enrolledBy.map(JSONValue.string) ?? .null,
                 ])
             })
         }
@@ -102,14 +107,16 @@ extension Fieldbook {
         struct EnrollRequest: StoreCommand {
             static let configuration = CommandConfiguration(
                 commandName: "enroll",
-                abstract: "Enroll a laptop from the request `fieldbook enroll` wrote on it.",
+                abstract: "Enroll a laptop (or an office below this one) from the request `fieldbook enroll` wrote on it.",
                 discussion: """
                     Shows the request's device, team and fingerprint. At a terminal it asks whether the \
                     laptop shows the same fingerprint (the team leader reads it from the laptop's \
                     screen); otherwise give --fingerprint with the digits the laptop shows (spaces do \
                     not matter), or --yes once compared. A fingerprint that does not match, or is not \
                     confirmed, exits 77 and enrolls nothing. Enrolling the same request again changes \
-                    nothing; a revoked laptop is never enrolled again.
+                    nothing; a revoked laptop is never enrolled again. A county office's request (its \
+                    `fieldbook enroll` on an office store) enrolls it here as an office: its bundles \
+                    then merge here, with the laptops its own trust list enrolls.
                     """)
 
             @OptionGroup var store: StoreOptions
@@ -136,7 +143,10 @@ extension Fieldbook {
                     print("\(parsed.name) (id \(parsed.device)) is enrolled already with these keys; nothing changed.".oneLine)
                     return
                 }
-                let describe = "\(parsed.name) (id \(parsed.device))\(parsed.team.map { ", team \($0)" } ?? ", no team"), request written \(parsed.createdAt)"
+                let office = parsed.role == .central
+                let describe = office
+                    ? "the office \(parsed.name) (id \(parsed.device)), to report to this one, request written \(parsed.createdAt)"
+                    : "\(parsed.name) (id \(parsed.device))\(parsed.team.map { ", team \($0)" } ?? ", no team"), request written \(parsed.createdAt)"
                 if let fingerprint {
                     let digits = fingerprint.filter { $0 != " " }
                     guard digits.count == 30, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
@@ -155,14 +165,18 @@ extension Fieldbook {
                     }
                     print("Request: \(describe)".oneLine)
                     print("Fingerprint: \(shown)")
-                    guard Prompt.confirm("Does the laptop show this fingerprint?") else {
+                    guard Prompt.confirm(office ? "Does that office show this fingerprint?" : "Does the laptop show this fingerprint?") else {
                         throw FieldbookError.notPermitted("the fingerprint was not confirmed. Nothing was enrolled")
                     }
                 }
                 try store.enroll(parsed)
                 print("Enrolled \(describe).".oneLine)
                 print("Fingerprint \(shown).")
-                print("The next `fieldbook pack --roster` carries the trust list to the laptops.")
+                if office {
+                    print("Its bundles (`fieldbook pack` there) now merge here, with the laptops its trust list enrolls.")
+                } else {
+                    print("The next `fieldbook pack --roster` carries the trust list to the laptops.")
+                }
             }
         }
 

@@ -9,8 +9,9 @@ extension Fieldbook {
             discussion: """
                 Writes NAME_ID8.fbenroll into the folder: this laptop's name, team and public keys, \
                 signed with its own key. Carry it to the office, where `fieldbook devices enroll FILE` \
-                enrolls it after the team leader reads out the fingerprint printed here. Only \
-                laptops enroll (exit 77 on an office store).
+                enrolls it after the team leader reads out the fingerprint printed here. On an \
+                office store it writes the office's request for the office above it (a county \
+                office's, for the city's), which enrolls it as an office.
                 """)
 
         static let fileExtension = "fbenroll"
@@ -21,19 +22,25 @@ extension Fieldbook {
         func run(_ context: CommandContext) throws {
             let store = try context.open()
             let (request, keys) = try store.enrollmentRequest()
+            let office = request.role == .central
+            let what = office ? "office" : "laptop"
             let path = (out as NSString).appendingPathComponent(Self.fileName(request))
             try KeyFiles.makeFolder(out)
             if let held = FileManager.default.contents(atPath: path), let existing = try? EnrollmentRequest.decode(held),
                 existing.device == request.device, existing.keys == request.keys
             {
-                print("\(path) already holds this laptop's request; it was left as it is.".oneLine)
+                print("\(path) already holds this \(what)'s request; it was left as it is.".oneLine)
             } else {
                 try KeyFiles.writeNew(request.encoded(signedBy: keys), to: path)
                 print("Wrote \(path): the enrollment request of \(request.name)\(request.team.map { ", team \($0)" } ?? "").".oneLine)
             }
-            print("This laptop's fingerprint, to read to the office when it enrolls the request:")
+            print("This \(what)'s fingerprint, to read to the office\(office ? " above" : "") when it enrolls the request:")
             print("    \(request.keys.fingerprint)")
-            if try store.trustSummary().office == nil {
+            if office {
+                if try store.trustSummary().upstream == nil {
+                    print("No office above this one is pinned yet: pin its key file with `fieldbook keys pin city.fbkey`, so `fieldbook pack` can pack for it.")
+                }
+            } else if try store.trustSummary().office == nil {
                 print("No office keys are pinned here yet: pin them with `fieldbook keys pin office.fbkey`, so this laptop can check what the office sends.")
             }
         }

@@ -10,7 +10,9 @@ extension Fieldbook {
                 Every store gets its own keys. The office's fingerprint is printed at --central; a \
                 laptop made with --office pins the office's keys from office.fbkey (which the office \
                 writes with `fieldbook keys export`) and prints the office's fingerprint, to compare \
-                with the office's screen.
+                with the office's screen. An office store made with --central --office pins the \
+                office above it instead (a county office pins the city's), which it packs its \
+                changes for.
                 """)
 
         @OptionGroup var store: StoreOptions
@@ -19,15 +21,10 @@ extension Fieldbook {
         @Option(help: "The round to record in, e.g. 五届第五轮.") var round: String?
         @Option(help: "Inspectors named on visits when --by is not given, e.g. 张三,李四.") var inspectors: String?
         @Flag(help: "Make the office's central store, which merges every team's bundles.") var central = false
-        @Option(help: "The office's key file (office.fbkey) to pin on this laptop.") var office: String?
+        @Option(help: "The office's key file (office.fbkey) to pin on this laptop; with --central, the key file of the office above this one (the city's).")
+        var office: String?
         @Option(help: "The district (区/县) a roster without county columns covers, e.g. 睢阳区: tallies name it (else 全区).")
         var district: String?
-
-        func validate() throws {
-            if central && office != nil {
-                throw ValidationError("--office names the office a laptop trusts; an office store (--central) makes its own keys.")
-            }
-        }
 
         func run(_ context: CommandContext) throws {
             // The office's file is read before the store is made: a bad file leaves no store behind.
@@ -65,6 +62,10 @@ extension Fieldbook {
                 print("The office's keys were made; its fingerprint: \(keys.fingerprint)")
                 print("Back them up now and keep the copy off this machine: `fieldbook keys backup --out FILE`.")
                 print("`fieldbook keys export --out office.fbkey` writes the file each laptop pins at `fieldbook init --office`.")
+                if let officeFile {
+                    print("Pinned the office above this one from \(office ?? ""): \(officeFile.name), fingerprint \(officeFile.keys.fingerprint)".oneLine)
+                    print("Compare these digits with that office's screen (`fieldbook keys show` there). Enroll this office there with `fieldbook enroll --out DIR`; `fieldbook pack` then packs this office's changes for it.".oneLine)
+                }
             } else if let officeFile {
                 print("Pinned the office's keys from \(office ?? ""): \(officeFile.name), fingerprint \(officeFile.keys.fingerprint)".oneLine)
                 print("Compare these digits with the office's screen (`fieldbook keys show` there); if they differ, this is not your office's file: delete \(context.path) and ask for the file again.".oneLine)

@@ -45,6 +45,13 @@ extension Fieldbook {
                 }
                 if s.isCentral {
                     lines.append(row("devices", "\(s.enrolled) enrolled, \(s.revoked) revoked (`fieldbook devices` lists them)"))
+                    if s.offices > 0 {
+                        lines.append(row("below", "\(s.offices) offices enrolled; their trust lists enroll \(s.delegated) devices"))
+                    }
+                    if let upstream = s.upstream {
+                        lines.append(row("reports to", "\(upstream.name) (id \(upstream.device)), pinned"))
+                        lines.append(row("", "fingerprint \(upstream.keys.fingerprint)"))
+                    }
                     return lines.joined(separator: "\n")
                 }
                 if let office = s.office {
@@ -159,8 +166,11 @@ extension Fieldbook {
 
         struct Pin: StoreCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Pin the office's keys from office.fbkey on a laptop made without --office.",
+                abstract: "Pin the office's keys from office.fbkey on a laptop made without --office (on an office: the office above it).",
                 discussion: """
+                    On an office store it pins the office above it (a county office pins the city's \
+                    key file): `fieldbook enroll` then writes this office's request for that office, \
+                    and `fieldbook pack` packs this office's changes for it, signed and encrypted to it. \
                     A laptop that already trusts another office's keys refuses (exit 77), unless \
                     --replace is given: for an office whose disk died without a key backup, which made \
                     new keys. The laptop then forgets the old office's trust list and receipts, enrolls \
@@ -182,7 +192,19 @@ extension Fieldbook {
                 } catch let error as TrustError {
                     throw KeyFiles.bad(file, error)
                 }
-                let before = try store.trustSummary().office
+                let summary = try store.trustSummary()
+                if summary.isCentral {
+                    let before = summary.upstream
+                    try store.pinOffice(office, replace: replace)
+                    if before?.keys == office.keys {
+                        print("This office already reports to \(office.name), fingerprint \(office.keys.fingerprint). Nothing changed.".oneLine)
+                        return
+                    }
+                    print("Pinned the office above this one from \(file): \(office.name), fingerprint \(office.keys.fingerprint)".oneLine)
+                    print("Compare these digits with that office's screen (`fieldbook keys show` there). Then `fieldbook enroll --out DIR`, and `fieldbook pack` packs this office's changes for it.")
+                    return
+                }
+                let before = summary.office
                 try store.pinOffice(office, replace: replace)
                 if replace, let before, before.keys != office.keys {
                     print("Replaced the office this laptop trusted (fingerprint \(before.keys.fingerprint)) with \(office.name), fingerprint \(office.keys.fingerprint).".oneLine)

@@ -48,6 +48,9 @@ extension Fieldbook {
                     if let version = outcome.trustListVersion {
                         print("  the office's trust list, version \(version), taken: enrolled and revoked devices, and receipts (fieldbook status)")
                     }
+                    if let version = outcome.delegatedTrustVersion {
+                        print("  \(outcome.manifest?.device.name ?? "?")'s trust list, version \(version), taken: the laptops it enrolled and revoked (fieldbook devices)".oneLine)
+                    }
                 case .alreadyMerged:
                     already += 1
                     print("already merged  \(name)")

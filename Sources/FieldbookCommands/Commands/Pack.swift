@@ -41,7 +41,11 @@ extension Fieldbook {
             print(
                 "Packed \(manifest.changes) changes into \(path.oneLine) "
                     + "(\(BundleText.bytes(size)), \(BundleText.ratio(p)) smaller than raw).")
-            if let recipients = manifest.encryption?.recipients {
+            if let recipients = manifest.encryption?.recipients, let upstream = try store.trustSummary().upstream, !roster,
+                recipients.first?.keyID == upstream.keys.boxID
+            {
+                print("Signed by this office's key and encrypted to the office above it (\(upstream.name)) and this office; its laptops' changes carry their own signatures. A lost stick shows no field text.".oneLine)
+            } else if let recipients = manifest.encryption?.recipients {
                 print("Signed by this store's key and encrypted to \(recipients.count) keys (the office\(recipients.count > 2 ? " and this team's enrolled laptops" : "")): a lost stick shows no field text.")
             } else if !roster {
                 print("Not signed or encrypted (format 1): a laptop signs and encrypts once it has pinned the office's key, the office once it has enrolled a laptop (fieldbook keys show).")

@@ -58,6 +58,12 @@ extension Fieldbook {
                 }
                 let required = try store.signaturePolicy().requires ? "signatures required" : "unsigned bundles accepted"
                 lines.append("trust      keys made (fingerprint \(keys.fingerprint)); \(s.enrolled) devices enrolled, \(s.revoked) revoked; \(required)")
+                if s.offices > 0 {
+                    lines.append("below      \(s.offices) offices enrolled below this one; their trust lists enroll \(s.delegated) devices")
+                }
+                if let upstream = s.upstream {
+                    lines.append("reports to \(upstream.name) (fingerprint \(upstream.keys.fingerprint)): `fieldbook pack` packs for it".oneLine)
+                }
                 return lines
             }
             var trust = s.keys == nil ? "no keys yet" : "keys made"

@@ -43,7 +43,12 @@ extension Store {
             context = try TrustContext.load(db)
             return (context, context.writesFormat2 && context.isCentral ? try currentTrustList(db) : nil)
         }
-        let signed = trust.writesFormat2
+        // An office's roster stays unsigned until it has enrolled a laptop (one that pinned no key yet
+        // must read it), even once it pinned the office above it.
+        let signed = trust.writesFormat2 && !(trust.isCentral && scope == .roster && trust.members.isEmpty)
+        // An office that pinned the office above it (a county office, the city's) packs its changes
+        // for that office: encrypted to it, its laptops' changes with their authors' segments.
+        let upward = signed && trust.isCentral && trust.upstream != nil && scope != .roster
         let written: (path: String, manifest: BundleManifest, lastID: Int64, own: Segment?)? = try read { db in
             let local = try LocalState.fetch(db)
             var clauses: [String] = []
@@ -68,12 +73,15 @@ extension Store {
                 clauses.append("seq > coalesce((SELECT through_seq FROM receipt r WHERE r.device_id = change.device_id), 0)")
                 arguments += [local.deviceID]
             }
-            if signed && !trust.isCentral && scope != .roster {
+            if signed && (!trust.isCentral || upward) && scope != .roster {
                 // A laptop's signed bundle carries another device's change only with its author's
                 // signed segment (a receiver requiring signatures would refuse the whole bundle
-                // for one without), and no change of a revoked device past its point.
+                // for one without), and no change of a revoked device past its point. So does an
+                // office's bundle for the office above it, for the devices it enrolled; it vouches
+                // for the others (devices it never enrolled, merged while it allowed unsigned ones).
                 clauses.append("""
-                    (device_id = ? OR (SELECT g.last_seq FROM segment g WHERE g.device_id = change.device_id
+                    (device_id = ?\(upward ? " OR device_id NOT IN (SELECT device_id FROM device_key)" : "")
+                        OR (SELECT g.last_seq FROM segment g WHERE g.device_id = change.device_id
                         AND g.first_seq <= change.seq ORDER BY g.first_seq DESC LIMIT 1) >= change.seq)
                     """)
                 arguments += [local.deviceID]
@@ -214,7 +222,7 @@ extension Store {
                         manifest.signature = .init(scheme: "ed25519", keyID: keys.publicKeys.signID)
                         manifest.encryption = .init(
                             scheme: "fieldbook-stream-v1", chunkSize: BundleCrypto.chunkSize,
-                            recipients: try trust.recipients().map {
+                            recipients: try trust.recipients(upward: upward).map {
                                 try BundleCrypto.wrap(fileKey, for: $0, bundleID: bundleID, ephemeral: environment.randomBytes(32))
                             })
                         manifest.trust = trustList

@@ -19,7 +19,9 @@ struct DeviceBook {
     private var entries: [String: Entry] = [:]
     private let localID: String
 
-    init(_ db: Database, local: LocalState, manifest: BundleManifest) throws {
+    /// `speaksFor`, when given, limits the devices a central packer speaks for (an office below
+    /// this one speaks for its own laptops only); the others are taken as from a field device.
+    init(_ db: Database, local: LocalState, manifest: BundleManifest, speaksFor: ((String) -> Bool)? = nil) throws {
         localID = local.deviceID
         for row in try Row.fetchAll(db, sql: "SELECT id, name, team, role, confirmed FROM device") {
             entries[row["id"]] = Entry(
@@ -38,7 +40,7 @@ struct DeviceBook {
         // from this store's own device table, and a forged one must not rename them.
         let speaksForOthers = packerRole == .central && packer.id != localID
         for d in manifest.devices where d.id != packer.id {
-            if speaksForOthers {
+            if speaksForOthers, speaksFor?(d.id) ?? true {
                 try speak(id: d.id, name: d.name, team: d.team, role: DeviceRole(rawValue: d.role) ?? .field, by: packer.name)
             } else if entries[d.id] == nil {
                 entries[d.id] = Entry(

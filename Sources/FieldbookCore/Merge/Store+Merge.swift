@@ -34,6 +34,9 @@ public struct MergeOutcome: Sendable {
     public var leftOutRevoked = 0
     /// The version of the office's trust list this store took from the bundle (a laptop).
     public var trustListVersion: Int64?
+    /// The version of the trust list of an office below this one (a county office's, at the city's)
+    /// taken from the bundle: the laptops it enrolls and revokes.
+    public var delegatedTrustVersion: Int64?
 }
 
 /// Options of a merge.
@@ -109,7 +112,9 @@ extension Store {
             } else {
                 try write { db in try apply(opened, db, options: options, authentication: &authentication, outcome: &outcome) }
             }
-            if outcome.newChanges == 0 && outcome.trustListVersion == nil { outcome.status = .alreadyMerged }
+            if outcome.newChanges == 0 && outcome.trustListVersion == nil && outcome.delegatedTrustVersion == nil {
+                outcome.status = .alreadyMerged
+            }
         } catch let error as BundleError {
             outcome.status = .rejected(error.reason)
         } catch let error as FieldbookError {
@@ -153,7 +158,13 @@ extension Store {
                 """)
         let held = try db.cachedStatement(sql: "SELECT id, hlc, kind, record_id, op, fields, base FROM change WHERE device_id = ? AND seq = ?")
         let local = try LocalState.fetch(db)
-        let devices = try DeviceBook(db, local: local, manifest: manifest)
+        // An office below this one speaks for its own laptops and devices nobody here knows, not
+        // for this office's devices nor another office's.
+        let trust = authentication?.trust
+        let devices = try DeviceBook(
+            db, local: local, manifest: manifest,
+            speaksFor: authentication?.packerIsLowerOffice == true
+                ? { id in trust!.memberName(id) == nil || trust!.delegatedBy[id] == manifest.device.id } : nil)
         /// Whether the store already holds this very change; throws when it holds another under its number.
         func holds(_ line: ChangeLine) throws -> Bool {
             guard let row = try Row.fetchOne(held, arguments: [line.device, line.seq]) else { return false }
@@ -244,6 +255,9 @@ extension Store {
                     arguments: [g.device, g.firstSeq, g.lastSeq, g.sha256, g.signature])
             }
             if let carried = authentication.carriedTrust { outcome.trustListVersion = try applyTrustList(carried, db) }
+            if let delegated = authentication.delegatedTrust {
+                outcome.delegatedTrustVersion = try applyDelegatedTrust(delegated.signed, delegated.list, office: manifest.device.id, db)
+            }
             outcome.leftOutRevoked = authentication.leftOutRevoked
         }
         // Everything else is folded from all of the record's changes.

@@ -14,6 +14,7 @@ enum Schema {
         migrator.registerMigration("v5-trust", migrate: createTrust)
         migrator.registerMigration("v6-problems", migrate: createProblems)
         migrator.registerMigration("v7-levels", migrate: addLevels)
+        migrator.registerMigration("v8-upward", migrate: createUpward)
         return migrator
     }
 
@@ -93,6 +94,46 @@ enum Schema {
                 ALTER TABLE household ADD COLUMN county TEXT;
                 ALTER TABLE household ADD COLUMN city TEXT;
                 ALTER TABLE local_state ADD COLUMN district TEXT;
+                """)
+    }
+
+    /// Offices above offices (a county office reporting to the city's): the role an enrolled device
+    /// has (a county office is enrolled at the city as a central device); on a county office, the
+    /// office it reports to; on the city's, each enrolled county's newest signed trust list and the
+    /// devices it enrolls, whose signed changes the city accepts inside that county's bundles.
+    private static func createUpward(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE device_key ADD COLUMN role TEXT NOT NULL DEFAULT 'field' CHECK (role IN ('field', 'central'));
+
+                -- On an office store: the office above it, which its bundles of changes are packed for.
+                CREATE TABLE upstream_key (
+                    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+                    device_id TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    sign BLOB NOT NULL CHECK (length(sign) = 32),
+                    box BLOB NOT NULL CHECK (length(box) = 32)
+                );
+
+                -- On an office with offices enrolled below it: each one's newest trust list, as signed.
+                CREATE TABLE delegated_trust (
+                    office_id TEXT PRIMARY KEY NOT NULL,
+                    version INTEGER NOT NULL,
+                    document BLOB NOT NULL,
+                    signature BLOB NOT NULL
+                );
+
+                -- The devices those trust lists enroll (or revoke), with the office that vouches for them.
+                CREATE TABLE delegated_key (
+                    device_id TEXT PRIMARY KEY NOT NULL CHECK (\(uuidCheck("device_id"))),
+                    office_id TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    team TEXT,
+                    sign BLOB NOT NULL CHECK (length(sign) = 32),
+                    box BLOB NOT NULL CHECK (length(box) = 32),
+                    revoked_after_seq INTEGER CHECK (revoked_after_seq IS NULL OR revoked_after_seq >= 0)
+                );
+                CREATE INDEX delegated_key_by_office ON delegated_key(office_id);
                 """)
     }
 

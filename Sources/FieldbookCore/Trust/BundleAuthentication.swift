@@ -29,6 +29,14 @@ struct BundleAuthentication {
     private(set) var trust: TrustContext
     /// The trust list the bundle carries, read and checked (the office's bundles).
     let carriedTrust: TrustList.Signed?
+    /// Whether the packer is an office enrolled below this one (a county office at the city's):
+    /// its signature vouches for its own changes and for devices no trust list names, not for
+    /// devices this office or another office below it enrolled.
+    let packerIsLowerOffice: Bool
+    /// A lower office this office revoked: its bundles bring nothing new.
+    let packerRevoked: Bool
+    /// The lower office's trust list, checked, when newer than the one this office holds of it.
+    private(set) var delegatedTrust: (signed: TrustList.Signed, list: TrustList)?
     private var checks: [String: [Check]] = [:]
     /// Authors whose segments were signed by the office's key: central stores.
     private(set) var roles: [String: DeviceRole] = [:]
@@ -44,6 +52,10 @@ struct BundleAuthentication {
             throw BundleError("is format 2 without a signature")
         }
         guard let signer = trust.signer(keyID: signature.keyID) else {
+            if let upstream = trust.upstream, upstream.keys.signID == signature.keyID {
+                throw BundleError(
+                    "is packed by \(upstream.name), the office above this one: bundles flow upward, to it, and this office does not merge its bundles")
+            }
             throw BundleError(
                 "is signed by device \(manifest.device.name) (key \(signature.keyID)), which this store does not know: "
                     + (trust.isCentral
@@ -57,7 +69,7 @@ struct BundleAuthentication {
         if let device = signer.device, device != packer {
             throw BundleError("is signed with the key of device \(trust.members[device]?.name ?? device) but says it was packed by \(manifest.device.name)")
         }
-        if signer.role == .central, trust.isCentral, packer != trust.localID {
+        if signer.device == nil, signer.role == .central, trust.isCentral, packer != trust.localID {
             throw BundleError(
                 "is signed with this office's own key by another store (\(manifest.device.name)): a copy of the office store, or one restored from its key backup, packs for the laptops, not for this office. Merge the laptops' bundles here instead")
         }
@@ -75,9 +87,55 @@ struct BundleAuthentication {
             throw BundleError(
                 "is packed by \(member.name), which the office revoked after its change \(after); this bundle holds its changes up to \(own.lastSeq). Changes after the revocation are refused")
         }
+        packerIsLowerOffice = trust.isLowerOffice(packer)
+        packerRevoked = packerIsLowerOffice && trust.members[packer]?.revokedAfterSeq != nil
+        if packerIsLowerOffice {
+            // An office below this one packs its own changes and its laptops'; it speaks for no
+            // other office.
+            for d in manifest.devices where d.id != packer && d.id != trust.localID && d.role != DeviceRole.field.rawValue {
+                throw BundleError(
+                    "is packed by \(manifest.device.name), an office below this one, and says device \(d.name) is an office (central) store; an office below this one relays its laptops' changes only")
+            }
+        }
         // The trust list an office bundle carries: read now, so the segments of the devices it
         // enrolls can be checked; written to the store in the merge's transaction.
-        if let carried = manifest.trust {
+        if let carried = manifest.trust, packerIsLowerOffice {
+            // An office below this one (a county's, at the city's): its list is signed by its own
+            // key, as this office enrolled it, and may enroll only its own laptops.
+            let office = trust.members[packer]!
+            guard let document = Data(base64Encoded: carried.document), let signatureBytes = Data(base64Encoded: carried.signature),
+                office.keys.signingKey.isValidSignature(signatureBytes, for: TrustList.signingContext + document)
+            else {
+                throw BundleError(
+                    "carries a trust list not signed by \(office.name), which packed it (its signature does not match the key this office enrolled): forged or altered on the way")
+            }
+            let list: TrustList
+            do { list = try TrustList.open(carried, officeKey: office.keys) } catch let error as TrustError { throw BundleError(error.reason) }
+            if let problem = trust.delegationProblem(list, office: packer) { throw BundleError(problem) }
+            // Against the one held: an older list is not taken (a bundle packed before the newer one,
+            // arriving after it, still merges); a newer one may not undo a revocation.
+            let packerID = manifest.device.id, delegatedBy = trust.delegatedBy
+            let heldMembers = trust.delegated.values.filter { delegatedBy[$0.device] == packerID }
+            let heldVersion = trust.delegatedVersions[packer] ?? 0
+            if list.version > heldVersion, heldVersion > 0, let undoes = TrustList.replacementProblem(
+                older: TrustList(version: heldVersion, issuedAt: "", office: list.office, members: Array(heldMembers), receipts: [:]),
+                newer: list)
+            {
+                throw BundleError("carries a trust list of \(office.name) that \(undoes)")
+            }
+            if !packerRevoked, list.version > heldVersion {
+                for (id, by) in trust.delegatedBy where by == packer {
+                    self.trust.delegated[id] = nil
+                    self.trust.delegatedBy[id] = nil
+                }
+                for m in list.members {
+                    self.trust.delegated[m.device] = m
+                    self.trust.delegatedBy[m.device] = packer
+                }
+                delegatedTrust = (carried, list)
+            }
+            carriedTrust = nil
+        } else if let carried = manifest.trust {
             guard signer.role == .central, let office = trust.office else {
                 throw BundleError("carries a trust list, but is not signed by the office")
             }
@@ -102,6 +160,14 @@ struct BundleAuthentication {
         envelope.fileKey = fileKey.withUnsafeBytes { Data($0) }
         // Every segment signed by its author.
         for segment in manifest.segments ?? [] {
+            if packerIsLowerOffice, self.trust.memberName(segment.device) == nil, segment.device != self.trust.localID {
+                // Not this office's own, nor one an office's trust list enrolls.
+                if self.trust.requiresSignatures {
+                    throw BundleError(
+                        "carries signed changes of device \(segment.device), which neither this office nor \(manifest.device.name)'s trust list enrolls")
+                }
+                continue
+            }
             guard let author = self.trust.signer(segment.device) else {
                 if self.trust.requiresSignatures {
                     throw BundleError("carries changes of device \(segment.device), which this store does not know (not enrolled)")
@@ -109,9 +175,9 @@ struct BundleAuthentication {
                 continue
             }
             guard segment.isSigned(by: author.keys) else {
-                if self.trust.members[segment.device] == nil, !self.trust.requiresSignatures { continue }
+                if self.trust.memberName(segment.device) == nil, !self.trust.requiresSignatures { continue }
                 throw BundleError(
-                    "carries changes of device \(self.trust.members[segment.device]?.name ?? "\(segment.device) (not enrolled)") (numbers \(segment.firstSeq)–\(segment.lastSeq)) whose signature is not that device's: forged or altered on the way")
+                    "carries changes of device \(self.trust.memberName(segment.device) ?? "\(segment.device) (not enrolled)") (numbers \(segment.firstSeq)–\(segment.lastSeq)) whose signature is not that device's: forged or altered on the way")
             }
             roles[segment.device] = author.role
             checks[segment.device, default: []].append(Check(segment))
@@ -160,12 +226,20 @@ struct BundleAuthentication {
             }
         }
         // The office's signature vouches for every change its bundle carries (it speaks for every
-        // device); a laptop's covers only its own.
-        if !(covered || change.device == packer || packerRole == .central || !trust.requiresSignatures), try !holds() {
+        // device); a laptop's covers only its own; an office below this one's, its own and those of
+        // devices no trust list here names (its laptops enrolled before signatures, say).
+        let vouched = packerIsLowerOffice
+            ? trust.members[change.device] == nil && trust.delegated[change.device] == nil && change.device != trust.localID
+            : packerRole == .central
+        if !(covered || change.device == packer || vouched || !trust.requiresSignatures), try !holds() {
             throw BundleError(
                 "has change \(change.seq) of device \(name(change.device)) at line \(number) that its author did not sign (a relay carries its author's signed segment; this one does not)")
         }
-        if let after = trust.members[change.device]?.revokedAfterSeq, change.seq > after {
+        if packerRevoked, try !holds() {
+            throw BundleError(
+                "is packed by \(trust.members[packer]?.name ?? packer), an office below this one that this office revoked: its bundles bring nothing new here (change \(change.seq) of device \(name(change.device)) at line \(number) is not held)")
+        }
+        if let after = trust.revokedAfterSeq(change.device), change.seq > after {
             leftOutRevoked += 1
             return .revoked
         }
@@ -173,7 +247,7 @@ struct BundleAuthentication {
     }
 
     /// A device as messages name it.
-    private func name(_ device: String) -> String { trust.members[device]?.name ?? "\(device) (not enrolled)" }
+    private func name(_ device: String) -> String { trust.memberName(device) ?? "\(device) (not enrolled)" }
 
     /// Every segment whole and matching its author's digest.
     func finish() throws {
@@ -194,7 +268,7 @@ struct BundleAuthentication {
     /// The segments checked, for the store to keep and pass on (none of a revoked device past its point).
     var verifiedSegments: [Segment] {
         checks.values.flatMap { $0.map(\.segment) }.filter { g in
-            trust.members[g.device]?.revokedAfterSeq.map { g.lastSeq <= $0 } ?? true
+            trust.revokedAfterSeq(g.device).map { g.lastSeq <= $0 } ?? true
         }
     }
 }

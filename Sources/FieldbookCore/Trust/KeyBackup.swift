@@ -85,6 +85,15 @@ public enum KeyBackup {
             var revokedAfterSeq: Int64?
             var enrolledAt: String
             var revokedAt: String?
+            /// `central` for an office enrolled below this one; absent for a laptop.
+            var role: String? = nil
+        }
+        /// The office above this one, when it pinned one (a county office: the city's).
+        struct Upstream: Codable, Equatable {
+            var device: String
+            var name: String
+            var sign: Data
+            var box: Data
         }
         var fieldbook = "key-backup-contents"
         var format = 1
@@ -92,6 +101,7 @@ public enum KeyBackup {
         var office: Office
         var trust: Trust
         var devices: [Device]
+        var upstream: Upstream? = nil
     }
 
     /// The passphrase as the key is made from it: NFC, so that the same characters typed on
@@ -210,11 +220,15 @@ extension Store {
             let state = try Row.fetchOne(db, sql: "SELECT version, document, signature, policy FROM trust_state")
             let devices = try Row.fetchAll(
                 db,
-                sql: "SELECT device_id, name, team, sign, box, revoked_after_seq, enrolled_at, revoked_at FROM device_key ORDER BY device_id"
+                sql: "SELECT device_id, name, team, sign, box, revoked_after_seq, enrolled_at, revoked_at, role FROM device_key ORDER BY device_id"
             ).map { row in
                 KeyBackup.Contents.Device(
                     device: row["device_id"], name: row["name"], team: row["team"], sign: row["sign"], box: row["box"],
-                    revokedAfterSeq: row["revoked_after_seq"], enrolledAt: row["enrolled_at"], revokedAt: row["revoked_at"])
+                    revokedAfterSeq: row["revoked_after_seq"], enrolledAt: row["enrolled_at"], revokedAt: row["revoked_at"],
+                    role: (row["role"] as String) == DeviceRole.central.rawValue ? DeviceRole.central.rawValue : nil)
+            }
+            let upstream = try Row.fetchOne(db, sql: "SELECT device_id, name, sign, box FROM upstream_key").map { row in
+                KeyBackup.Contents.Upstream(device: row["device_id"], name: row["name"], sign: row["sign"], box: row["box"])
             }
             return KeyBackup.Contents(
                 madeAt: ISO8601DateFormatter().string(from: environment.now()),
@@ -224,7 +238,7 @@ extension Store {
                 trust: .init(
                     version: state?["version"] ?? 0, document: state?["document"], signature: state?["signature"],
                     policy: state?["policy"] ?? SignaturePolicy.auto.rawValue),
-                devices: devices)
+                devices: devices, upstream: upstream)
         }
         return try KeyBackup.seal(contents, passphrase: passphrase, cost: cost, random: environment.randomBytes)
     }
@@ -257,11 +271,16 @@ extension Store {
         var backupDevices: [String: PublicKeys] = [:]
         for d in contents.devices {
             guard ChangeRules.isID(d.device), backupDevices[d.device] == nil,
-                ChangeRules.textProblem(d.name, maxLength: ChangeRules.shortText) == nil
+                ChangeRules.textProblem(d.name, maxLength: ChangeRules.shortText) == nil,
+                d.role.map({ DeviceRole(rawValue: $0) != nil }) ?? true
             else { throw damaged }
             backupDevices[d.device] = try PublicKeys(sign: d.sign, box: d.box)
         }
         guard SignaturePolicy(rawValue: contents.trust.policy) != nil, contents.trust.version >= 0 else { throw damaged }
+        let upstream = try contents.upstream.map { u -> OfficeKeyFile in
+            guard ChangeRules.isID(u.device), ChangeRules.textProblem(u.name, maxLength: ChangeRules.shortText) == nil else { throw damaged }
+            return OfficeKeyFile(device: u.device, name: u.name, keys: try PublicKeys(sign: u.sign, box: u.box))
+        }
 
         return try write { db in
             let local = try LocalState.fetch(db)
@@ -299,8 +318,8 @@ extension Store {
                 // A revocation only moves earlier: the earlier of the store's and the backup's stays.
                 try db.execute(
                     sql: """
-                        INSERT INTO device_key (device_id, name, team, sign, box, revoked_after_seq, enrolled_at, revoked_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO device_key (device_id, name, team, sign, box, revoked_after_seq, enrolled_at, revoked_at, role)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT (device_id) DO UPDATE SET
                             revoked_after_seq = CASE
                                 WHEN device_key.revoked_after_seq IS NULL THEN excluded.revoked_after_seq
@@ -308,12 +327,17 @@ extension Store {
                                 ELSE min(device_key.revoked_after_seq, excluded.revoked_after_seq) END,
                             revoked_at = coalesce(device_key.revoked_at, excluded.revoked_at)
                         """,
-                    arguments: [d.device, d.name, d.team, d.sign, d.box, d.revokedAfterSeq, d.enrolledAt, d.revokedAt])
+                    arguments: [d.device, d.name, d.team, d.sign, d.box, d.revokedAfterSeq, d.enrolledAt, d.revokedAt, d.role ?? "field"])
                 try db.execute(
                     sql: """
-                        INSERT INTO device (id, name, team, role, confirmed) VALUES (?, ?, ?, 'field', 1)
+                        INSERT INTO device (id, name, team, role, confirmed) VALUES (?, ?, ?, ?, 1)
                         ON CONFLICT (id) DO NOTHING
-                        """, arguments: [d.device, d.name, d.team])
+                        """, arguments: [d.device, d.name, d.team, d.role ?? "field"])
+            }
+            if let upstream, try Int.fetchOne(db, sql: "SELECT count(*) FROM upstream_key") == 0 {
+                try db.execute(
+                    sql: "INSERT INTO upstream_key (singleton, device_id, name, sign, box) VALUES (1, ?, ?, ?, ?)",
+                    arguments: [upstream.device, upstream.name, upstream.keys.sign, upstream.keys.box])
             }
             if contents.trust.version >= version {
                 try db.execute(

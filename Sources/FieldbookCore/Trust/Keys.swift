@@ -171,13 +171,17 @@ public struct EnrollmentRequest: Sendable, Equatable {
     public var team: String?
     public var keys: PublicKeys
     public var createdAt: String
+    /// `field` for a laptop; `central` for an office store enrolling at the office above it (a
+    /// county office at the city's). Written only when central.
+    public var role: DeviceRole
 
-    public init(device: String, name: String, team: String?, keys: PublicKeys, createdAt: String) {
+    public init(device: String, name: String, team: String?, keys: PublicKeys, createdAt: String, role: DeviceRole = .field) {
         self.device = device
         self.name = name
         self.team = team
         self.keys = keys
         self.createdAt = createdAt
+        self.role = role
     }
 
     /// The signed part: sorted-key JSON without `signature`.
@@ -187,6 +191,7 @@ public struct EnrollmentRequest: Sendable, Equatable {
             "sign": keys.sign.base64EncodedString(), "box": keys.box.base64EncodedString(), "created_at": createdAt,
         ]
         if let team { object["team"] = team }
+        if role == .central { object["role"] = "central" }
         return try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
     }
 
@@ -223,10 +228,17 @@ public struct EnrollmentRequest: Sendable, Equatable {
         if let team, ChangeRules.textProblem(team, maxLength: ChangeRules.shortText) != nil {
             throw TrustError("is an enrollment request with a damaged team name")
         }
+        var role = DeviceRole.field
+        if let r = object["role"] {
+            guard let text = r as? String, let parsed = DeviceRole(rawValue: text) else {
+                throw TrustError("is an enrollment request with a damaged role")
+            }
+            role = parsed
+        }
         let keys = try PublicKeys(sign: sign, box: box)
         guard keys.signingKey.isValidSignature(signature, for: signingContext + body) else {
             throw TrustError("is an enrollment request whose signature does not match its keys (altered after it was written?)")
         }
-        return EnrollmentRequest(device: device, name: name, team: team, keys: keys, createdAt: createdAt)
+        return EnrollmentRequest(device: device, name: name, team: team, keys: keys, createdAt: createdAt, role: role)
     }
 }

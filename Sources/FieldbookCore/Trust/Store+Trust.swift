@@ -28,6 +28,9 @@ public struct DeviceListing: Sendable, Equatable {
     public var contiguousSeq: Int64
     public var lastBundle: String?
     public var lastBundleAt: String?
+    /// A device enrolled not by this store but by an office enrolled below it (a county office's
+    /// laptop, at the city's): that office's name.
+    public var enrolledBy: String?
 }
 
 /// What `status` and `keys show` say about a store's keys and trust.
@@ -49,6 +52,12 @@ public struct TrustSummary: Sendable, Equatable {
     public var trustListVersion: Int64
     public var policy: SignaturePolicy
     public var requiresSignatures: Bool
+    /// On an office: the office above it, which its bundles of changes are packed for (pinned).
+    public var upstream: OfficeKeyFile?
+    /// On an office: the offices enrolled below it (counties at the city's), and the devices their
+    /// trust lists enroll.
+    public var offices: Int = 0
+    public var delegated: Int = 0
 }
 
 /// What this store trusts, read once for a pack or a merge.
@@ -60,6 +69,13 @@ struct TrustContext {
     var version: Int64
     var localID: String
     var isCentral: Bool
+    /// On an office: the office above it, pinned.
+    var upstream: OfficeKeyFile? = nil
+    /// On an office with offices enrolled below it: the devices their trust lists enroll, and which
+    /// office vouches for each; the version of each office's list held.
+    var delegated: [String: TrustList.Member] = [:]
+    var delegatedBy: [String: String] = [:]
+    var delegatedVersions: [String: Int64] = [:]
 
     /// Whether unsigned bundles and changes are refused.
     var requiresSignatures: Bool {
@@ -70,16 +86,19 @@ struct TrustContext {
         }
     }
 
-    /// Whether this store writes format 2: it can name the office to encrypt to.
+    /// Whether this store writes format 2: it can name the office to encrypt to (on an office: it
+    /// has enrolled a device, or pinned the office above it).
     var writesFormat2: Bool {
         guard keys != nil, office != nil else { return false }
-        return isCentral ? !members.isEmpty : true
+        return isCentral ? !members.isEmpty || upstream != nil : true
     }
 
     /// The key an author's changes (or a packer's bundle) must be signed with, and the role it gives:
-    /// an enrolled device's own key (field), or the office's (central).
+    /// an enrolled device's own key (its role: field, or central for an office enrolled below this
+    /// one), a device an enrolled office's trust list enrolls (field), or the office's (central).
     func signer(_ device: String) -> (keys: PublicKeys, role: DeviceRole)? {
-        if let member = members[device] { return (member.keys, .field) }
+        if let member = members[device] { return (member.keys, member.role) }
+        if let member = delegated[device] { return (member.keys, .field) }
         if let office { return (office.keys, .central) }
         return nil
     }
@@ -87,21 +106,79 @@ struct TrustContext {
     /// The key with this key id: the office's, this store's, or a member's.
     func signer(keyID: String) -> (keys: PublicKeys, role: DeviceRole, device: String?)? {
         if let office, office.keys.signID == keyID { return (office.keys, .central, nil) }
-        if let member = members.values.first(where: { $0.keys.signID == keyID }) { return (member.keys, .field, member.device) }
+        if let member = members.values.first(where: { $0.keys.signID == keyID }) { return (member.keys, member.role, member.device) }
+        return nil
+    }
+
+    /// An enrolled device that is an office below this one (a county office at the city's).
+    func isLowerOffice(_ device: String) -> Bool { isCentral && members[device]?.role == .central }
+
+    /// A device's revocation point: by this office's trust list, or the enrolling office's.
+    func revokedAfterSeq(_ device: String) -> Int64? {
+        members[device]?.revokedAfterSeq ?? delegated[device]?.revokedAfterSeq
+    }
+
+    /// A device as messages name it, when a trust list names it.
+    func memberName(_ device: String) -> String? { members[device]?.name ?? delegated[device]?.name }
+
+    /// Why this office may not take `list`, the trust list of `office`, an office it enrolled below
+    /// it: a list may enroll laptops only, and none that is this office, a device this office
+    /// enrolled itself, or a device another office below it enrolled (nor their keys).
+    func delegationProblem(_ list: TrustList, office: String) -> String? {
+        let officeName = members[office]?.name ?? office
+        guard list.office.device == office, list.office.keys == members[office]?.keys else {
+            return "carries a trust list of another office than \(officeName), which packed it"
+        }
+        var taken: [Data: String] = [:]
+        for m in members.values where m.device != office {
+            taken[m.keys.sign] = "\(m.name), which this office enrolled"
+            taken[m.keys.box] = "\(m.name), which this office enrolled"
+        }
+        for (id, m) in delegated where delegatedBy[id] != office {
+            let by = members[delegatedBy[id] ?? ""]?.name ?? "another office"
+            taken[m.keys.sign] = "\(m.name), which \(by) enrolled"
+            taken[m.keys.box] = "\(m.name), which \(by) enrolled"
+        }
+        let own = [keys?.publicKeys.sign, keys?.publicKeys.box, self.office?.keys.sign, self.office?.keys.box].compactMap { $0 }
+        for m in list.members {
+            let name = m.name.terminalSafe
+            if m.role != .field {
+                return "carries a trust list of \(officeName) that enrolls \(name) as an office (central): an office below this one enrolls laptops only"
+            }
+            if m.device == localID || own.contains(m.keys.sign) || own.contains(m.keys.box) {
+                return "carries a trust list of \(officeName) that enrolls this office itself (\(name))"
+            }
+            if let other = members[m.device], m.device != office {
+                return "carries a trust list of \(officeName) that enrolls device \(other.name.terminalSafe), which this office enrolled itself"
+            }
+            if let by = delegatedBy[m.device], by != office {
+                return "carries a trust list of \(officeName) that enrolls device \(name), which \((members[by]?.name ?? by).terminalSafe) enrolled"
+            }
+            if let holder = taken[m.keys.sign] ?? taken[m.keys.box] {
+                return "carries a trust list of \(officeName) that gives \(name) the keys of \(holder.terminalSafe)"
+            }
+        }
         return nil
     }
 
     /// A name for a key id a bundle is addressed to.
     func recipientName(_ keyID: String) -> String {
         if let office, office.keys.boxID == keyID { return "the office (\(office.name))" }
+        if let upstream, upstream.keys.boxID == keyID { return "the office above (\(upstream.name))" }
         if let member = members.values.first(where: { $0.keys.boxID == keyID }) { return member.name }
         return "key \(keyID)"
     }
 
     /// Who a bundle this store packs is encrypted to: the office, and the enrolled, unrevoked members
-    /// of this device's team (a field store), or every enrolled device (the office).
-    func recipients() -> [PublicKeys] {
+    /// of this device's team (a field store), or every enrolled device (the office). An office's
+    /// bundle of changes for the office above it (`upward`) is encrypted to that office and itself.
+    func recipients(upward: Bool = false) -> [PublicKeys] {
         var out: [PublicKeys] = []
+        if upward, let upstream {
+            out.append(upstream.keys)
+            if let keys { out.append(keys.publicKeys) }
+            return out
+        }
         if let office { out.append(office.keys) }
         let myTeam = members[localID]?.team
         for member in members.values.sorted(by: { $0.device < $1.device }) where member.revokedAfterSeq == nil {
@@ -123,17 +200,33 @@ struct TrustContext {
             office = OfficeKeyFile(device: row["device_id"], name: row["name"], keys: try PublicKeys(sign: row["sign"] as Data, box: row["box"] as Data))
         }
         var members: [String: TrustList.Member] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT device_id, name, team, sign, box, revoked_after_seq FROM device_key") {
+        for row in try Row.fetchAll(db, sql: "SELECT device_id, name, team, sign, box, revoked_after_seq, role FROM device_key") {
             let id: String = row["device_id"]
             members[id] = TrustList.Member(
                 device: id, name: row["name"], team: row["team"], keys: try PublicKeys(sign: row["sign"] as Data, box: row["box"] as Data),
-                revokedAfterSeq: row["revoked_after_seq"])
+                revokedAfterSeq: row["revoked_after_seq"], role: DeviceRole(rawValue: row["role"]) ?? .field)
         }
         let state = try Row.fetchOne(db, sql: "SELECT version, policy FROM trust_state")
-        return TrustContext(
+        var context = TrustContext(
             keys: keys, office: office, members: members,
             policy: SignaturePolicy(rawValue: state?["policy"] ?? "auto") ?? .auto, version: state?["version"] ?? 0,
             localID: local.deviceID, isCentral: local.role == .central)
+        guard context.isCentral else { return context }
+        if let row = try Row.fetchOne(db, sql: "SELECT device_id, name, sign, box FROM upstream_key") {
+            context.upstream = OfficeKeyFile(
+                device: row["device_id"], name: row["name"], keys: try PublicKeys(sign: row["sign"] as Data, box: row["box"] as Data))
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT device_id, office_id, name, team, sign, box, revoked_after_seq FROM delegated_key") {
+            let id: String = row["device_id"]
+            context.delegated[id] = TrustList.Member(
+                device: id, name: row["name"], team: row["team"], keys: try PublicKeys(sign: row["sign"] as Data, box: row["box"] as Data),
+                revokedAfterSeq: row["revoked_after_seq"])
+            context.delegatedBy[id] = row["office_id"]
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT office_id, version FROM delegated_trust") {
+            context.delegatedVersions[row["office_id"]] = row["version"]
+        }
+        return context
     }
 }
 
@@ -184,8 +277,15 @@ extension Store {
     /// died without a key backup made new keys): the old office's trust list, enrollments and
     /// receipts are forgotten, and the laptop enrolls with the new office, which `pack --all` then
     /// gives everything the laptop holds.
+    ///
+    /// On an office store it pins the office *above* it instead (a county office pins the city's):
+    /// the office its bundles of changes are then packed for, signed and encrypted to.
     public func pinOffice(_ file: OfficeKeyFile, replace: Bool = false) throws {
         try write { db in
+            if try LocalState.fetch(db).role == .central {
+                try pinUpstream(file, replace: replace, db)
+                return
+            }
             if replace, try LocalState.fetch(db).role == .field {
                 try db.execute(sql: "DELETE FROM office_key")
                 try db.execute(sql: "DELETE FROM device_key")
@@ -209,18 +309,44 @@ extension Store {
         }
     }
 
-    /// The request `fieldbook enroll` writes.
+    /// An office pins the office above it: refused when it is this office itself, or when another
+    /// is pinned already (unless `replace`).
+    private func pinUpstream(_ file: OfficeKeyFile, replace: Bool, _ db: Database) throws {
+        let own = try storeKeys(db).publicKeys
+        let local = try LocalState.fetch(db)
+        if file.device == local.deviceID || file.keys.sign == own.sign || file.keys.box == own.box {
+            throw FieldbookError.notPermitted(
+                "\(file.name) is this office's own key file; pin the key file of the office above this one (the city's), which it exports with `fieldbook keys export`")
+        }
+        if try Bool.fetchOne(db, sql: "SELECT 1 FROM device_key WHERE device_id = ? OR sign = ? OR box = ?",
+                             arguments: [file.device, file.keys.sign, file.keys.box]) ?? false
+        {
+            throw FieldbookError.notPermitted(
+                "\(file.name) is a device this office enrolled; the office above it cannot be one of its own devices")
+        }
+        if let row = try Row.fetchOne(db, sql: "SELECT name, sign, box FROM upstream_key") {
+            let held = try PublicKeys(sign: row["sign"] as Data, box: row["box"] as Data)
+            if held == file.keys { return }
+            guard replace else {
+                throw FieldbookError.notPermitted(
+                    "this office already reports to another office, \(row["name"] as String) (fingerprint \(held.fingerprint)); give --replace to report to \(file.name) instead")
+            }
+        }
+        try db.execute(
+            sql: "INSERT OR REPLACE INTO upstream_key (singleton, device_id, name, sign, box) VALUES (1, ?, ?, ?, ?)",
+            arguments: [file.device, file.name, file.keys.sign, file.keys.box])
+    }
+
+    /// The request `fieldbook enroll` writes: a laptop's, for its office; or an office's, for the
+    /// office above it (a county office at the city's), which enrolls it as a central device.
     public func enrollmentRequest() throws -> (request: EnrollmentRequest, keys: StoreKeys) {
         try write { db in
             let local = try LocalState.fetch(db)
-            guard local.role == .field else {
-                throw FieldbookError.notPermitted("this is an office store: only laptops enroll, with the office")
-            }
             let keys = try storeKeys(db)
             let me = try Row.fetchOne(db, sql: "SELECT name, team FROM device WHERE id = ?", arguments: [local.deviceID])
             let request = EnrollmentRequest(
                 device: local.deviceID, name: me?["name"] ?? "?", team: me?["team"], keys: keys.publicKeys,
-                createdAt: ISO8601DateFormatter().string(from: environment.now()))
+                createdAt: ISO8601DateFormatter().string(from: environment.now()), role: local.role)
             return (request, keys)
         }
     }
@@ -231,7 +357,7 @@ extension Store {
     public func enroll(_ request: EnrollmentRequest) throws -> TrustList.Member {
         try write { db in
             try requireCentral(db, "enrolls devices")
-            let own = try storeKeys(db).publicKeys
+            _ = try storeKeys(db)
             let local = try LocalState.fetch(db)
             guard request.device != local.deviceID else {
                 throw FieldbookError.notPermitted("the request is this office's own device id (was the office store copied to a laptop?)")
@@ -246,17 +372,35 @@ extension Store {
                         "device \(request.name) is enrolled already with other keys; a device's keys never change (was its store made again? enroll the new store, which has a new device id)")
                 }
             } else {
+                if let by = try String.fetchOne(db, sql: "SELECT office_id FROM delegated_key WHERE device_id = ?", arguments: [request.device]) {
+                    let name = try String.fetchOne(db, sql: "SELECT name FROM device_key WHERE device_id = ?", arguments: [by]) ?? by
+                    throw FieldbookError.notPermitted(
+                        "device \(request.name) is enrolled by \(name), an office below this one; its changes reach this office in that office's bundles")
+                }
+                if try Bool.fetchOne(db, sql: "SELECT 1 FROM upstream_key WHERE device_id = ?", arguments: [request.device]) ?? false {
+                    throw FieldbookError.notPermitted("device \(request.name) is the office above this one; it cannot also be enrolled below it")
+                }
                 let sign = request.keys.sign, box = request.keys.box
                 let reused = try Bool.fetchOne(
-                    db, sql: "SELECT 1 FROM device_key WHERE sign IN (?, ?) OR box IN (?, ?) UNION SELECT 1 FROM office_key WHERE sign IN (?, ?) OR box IN (?, ?)",
-                    arguments: [sign, box, sign, box, sign, box, sign, box]) ?? false
+                    db, sql: """
+                        SELECT 1 FROM device_key WHERE sign IN (?1, ?2) OR box IN (?1, ?2)
+                        UNION SELECT 1 FROM office_key WHERE sign IN (?1, ?2) OR box IN (?1, ?2)
+                        UNION SELECT 1 FROM upstream_key WHERE sign IN (?1, ?2) OR box IN (?1, ?2)
+                        UNION SELECT 1 FROM delegated_key WHERE sign IN (?1, ?2) OR box IN (?1, ?2)
+                        """,
+                    arguments: [sign, box]) ?? false
                 let own = try storeKeys(db).publicKeys
                 if reused || request.keys.sign == own.sign || request.keys.box == own.box {
                     throw FieldbookError.notPermitted(
                         "the request for \(request.name) carries keys another device (or this office) already has; every store makes its own keys. Was the store file copied? Make the laptop a new store with `fieldbook init`")
                 }
-                if try String.fetchOne(db, sql: "SELECT role FROM device WHERE id = ?", arguments: [request.device]) == "central" {
-                    throw FieldbookError.notPermitted("device \(request.name) is an office store; only laptops are enrolled")
+                if let role = try String.fetchOne(db, sql: "SELECT role FROM device WHERE id = ? AND confirmed = 1", arguments: [request.device]),
+                    role != request.role.rawValue
+                {
+                    throw FieldbookError.notPermitted(
+                        request.role == .central
+                            ? "device \(request.name) is known here as a laptop; a store's role never changes, and only an office store enrolls as an office"
+                            : "device \(request.name) is an office store; only laptops are enrolled as laptops")
                 }
                 // A key names one device: a second device with the same keys is a copied store.
                 if try String.fetchOne(db, sql: "SELECT device_id FROM device_key WHERE sign = ? OR box = ?",
@@ -267,16 +411,17 @@ extension Store {
                         "device \(request.name) has the keys of another device (was a store copied from one laptop to another?); make the laptop a new store with `fieldbook init`")
                 }
                 try db.execute(
-                    sql: "INSERT INTO device_key (device_id, name, team, sign, box, enrolled_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    sql: "INSERT INTO device_key (device_id, name, team, sign, box, enrolled_at, role) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     arguments: [request.device, request.name, request.team, request.keys.sign, request.keys.box,
-                                ISO8601DateFormatter().string(from: environment.now())])
+                                ISO8601DateFormatter().string(from: environment.now()), request.role.rawValue])
                 try db.execute(
                     sql: """
-                        INSERT INTO device (id, name, team, role, confirmed) VALUES (?, ?, ?, 'field', 1)
-                        ON CONFLICT (id) DO UPDATE SET name = excluded.name, team = excluded.team, confirmed = 1
-                        """, arguments: [request.device, request.name, request.team])
+                        INSERT INTO device (id, name, team, role, confirmed) VALUES (?, ?, ?, ?, 1)
+                        ON CONFLICT (id) DO UPDATE SET name = excluded.name, team = excluded.team, role = excluded.role, confirmed = 1
+                        """, arguments: [request.device, request.name, request.team, request.role.rawValue])
             }
-            return TrustList.Member(device: request.device, name: request.name, team: request.team, keys: request.keys, revokedAfterSeq: nil)
+            return TrustList.Member(
+                device: request.device, name: request.name, team: request.team, keys: request.keys, revokedAfterSeq: nil, role: request.role)
         }
     }
 
@@ -363,9 +508,12 @@ extension Store {
             }
             var ids = Set(try String.fetchAll(db, sql: "SELECT id FROM device"))
             ids.formUnion(context.members.keys)
+            ids.formUnion(context.delegated.keys)
             for id in ids {
                 let row = try Row.fetchOne(db, sql: "SELECT name, team, role FROM device WHERE id = ?", arguments: [id])
-                let member = context.members[id]
+                // A device an office below this one enrolled stands as that office's list says.
+                let enrolledBy = context.members[id] == nil ? context.delegatedBy[id].map { context.members[$0]?.name ?? $0 } : nil
+                let member = context.members[id] ?? (enrolledBy != nil ? context.delegated[id] : nil)
                 let role = DeviceRole(rawValue: row?["role"] ?? "field") ?? .field
                 let standing: DeviceListing.Standing =
                     id == context.localID ? .this
@@ -378,7 +526,7 @@ extension Store {
                     id: id, name: member?.name ?? row?["name"] ?? id, team: member?.team ?? row?["team"], role: role,
                     standing: standing, fingerprint: fingerprint, revokedAfterSeq: member?.revokedAfterSeq,
                     lastSeq: seqs[id] ?? 0, contiguousSeq: try Store.contiguousSeq(db, device: id),
-                    lastBundle: last[id]?.0, lastBundleAt: last[id]?.1))
+                    lastBundle: last[id]?.0, lastBundleAt: last[id]?.1, enrolledBy: enrolledBy))
             }
             return out.sorted { ($0.team ?? "", $0.name, $0.id) < ($1.team ?? "", $1.name, $1.id) }
         }
@@ -474,8 +622,30 @@ extension Store {
                 standing: me.map { $0.revokedAfterSeq == nil ? .enrolled : .revoked },
                 revokedAfterSeq: me?.revokedAfterSeq,
                 trustListVersion: context.version, policy: context.policy,
-                requiresSignatures: context.requiresSignatures)
+                requiresSignatures: context.requiresSignatures, upstream: context.upstream,
+                offices: context.members.values.filter { $0.role == .central }.count, delegated: context.delegated.count)
         }
+    }
+
+    /// On an office: takes the trust list of an office enrolled below it (`office`), checked by
+    /// ``BundleAuthentication`` and newer than the one held: the devices it enrolls and revokes
+    /// replace the ones that office's earlier list named. The version taken, or nil.
+    func applyDelegatedTrust(_ signed: TrustList.Signed, _ list: TrustList, office: String, _ db: Database) throws -> Int64? {
+        if let held = try Int64.fetchOne(db, sql: "SELECT version FROM delegated_trust WHERE office_id = ?", arguments: [office]),
+            held >= list.version
+        {
+            return nil
+        }
+        try db.execute(sql: "DELETE FROM delegated_key WHERE office_id = ?", arguments: [office])
+        for m in list.members {
+            try db.execute(
+                sql: "INSERT INTO delegated_key (device_id, office_id, name, team, sign, box, revoked_after_seq) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [m.device, office, m.name, m.team, m.keys.sign, m.keys.box, m.revokedAfterSeq])
+        }
+        try db.execute(
+            sql: "INSERT OR REPLACE INTO delegated_trust (office_id, version, document, signature) VALUES (?, ?, ?, ?)",
+            arguments: [office, list.version, Data(base64Encoded: signed.document)!, Data(base64Encoded: signed.signature)!])
+        return list.version
     }
 
     /// On a laptop: how many of its own changes the office has confirmed holding, and how many not yet.

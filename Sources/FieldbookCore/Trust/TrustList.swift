@@ -16,13 +16,19 @@ public struct TrustList: Sendable, Equatable {
         public var keys: PublicKeys
         /// Nil while enrolled; the last sequence number kept once revoked.
         public var revokedAfterSeq: Int64?
+        /// `field` for a laptop; `central` for an office enrolled below this one (a county office
+        /// enrolled at the city's).
+        public var role: DeviceRole
 
-        public init(device: String, name: String, team: String?, keys: PublicKeys, revokedAfterSeq: Int64?) {
+        public init(
+            device: String, name: String, team: String?, keys: PublicKeys, revokedAfterSeq: Int64?, role: DeviceRole = .field
+        ) {
             self.device = device
             self.name = name
             self.team = team
             self.keys = keys
             self.revokedAfterSeq = revokedAfterSeq
+            self.role = role
         }
     }
 
@@ -45,6 +51,8 @@ public struct TrustList: Sendable, Equatable {
             ]
             if let team = m.team { o["team"] = team }
             if let seq = m.revokedAfterSeq { o["revoked_after_seq"] = seq }
+            // Written only for an office enrolled below this one: a list of laptops reads as before.
+            if m.role == .central { o["role"] = "central" }
             return o
         }
         let object: [String: Any] = [
@@ -119,12 +127,18 @@ public struct TrustList: Sendable, Equatable {
             else { throw bad("device list holds a damaged entry") }
             let team = m["team"] as? String
             if let team, ChangeRules.textProblem(team, maxLength: ChangeRules.shortText) != nil { throw bad("device list holds a damaged team") }
+            var role = DeviceRole.field
+            if let r = m["role"] {
+                guard let text = r as? String, let parsed = DeviceRole(rawValue: text) else { throw bad("device list holds a damaged role") }
+                role = parsed
+            }
             var after: Int64?
             if status == "revoked" {
                 guard let seq = (m["revoked_after_seq"] as? NSNumber)?.int64Value, seq >= 0 else { throw bad("revocation has no sequence number") }
                 after = seq
             }
-            members.append(Member(device: id, name: name, team: team, keys: try PublicKeys(sign: sign, box: box), revokedAfterSeq: after))
+            members.append(Member(
+                device: id, name: name, team: team, keys: try PublicKeys(sign: sign, box: box), revokedAfterSeq: after, role: role))
         }
         var receipts: [String: Int64] = [:]
         for r in object["receipts"] as? [[String: Any]] ?? [] {

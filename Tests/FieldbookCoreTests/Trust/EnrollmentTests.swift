@@ -62,12 +62,14 @@ import Testing
         #expect(try t.office.deviceListings().filter { $0.standing == .enrolled }.count == 1)
     }
 
-    @Test func onlyTheOfficeEnrollsAndOnlyLaptopsWriteRequests() throws {
+    @Test func onlyTheOfficeEnrollsAndAnOfficesRequestIsAnOffices() throws {
         let t = try TrustOffice()
         let a = try t.laptop("笔记本A", seed: 1)
         let b = try t.laptop("笔记本B", seed: 2)
         #expect(throws: FieldbookError.self) { try a.enroll(try t.request(of: b)) }
-        #expect(throws: FieldbookError.self) { try t.office.enrollmentRequest() }
+        // An office's request is for the office above it, which enrolls it as an office.
+        #expect(try t.office.enrollmentRequest().request.role == .central)
+        #expect(try t.request(of: a).role == .field)
     }
 
     @Test func revokingByDefaultKeepsWhatTheOfficeHoldsWithoutAGap() throws {
