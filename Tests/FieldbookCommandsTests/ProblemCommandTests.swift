@@ -103,7 +103,7 @@ struct ProblemCommandTests {
         #expect(shownJSON["detail"] as? String == Self.secret && shownJSON["sensitive"] as? Bool == true)
 
         let status = try s.ok("status")
-        #expect(status.contains("problems   2 open 未整改, 1 verified 已验收销号; 1 overdue, 1 clues transferred"), "\(status)")
+        #expect(status.contains("problems   2 open 未整改, 1 verified 已验收销号; 1 overdue, 1 clue transferred"), "\(status)")
     }
 
     @Test("bad input: one line, the documented exit code, nothing written")

@@ -21,7 +21,6 @@ public enum ProblemLedgerReport {
         out += TextWrap.lines(filters(ledger) + "　截至 \(ledger.today)", width: width)
         out.append("")
         if !ledger.items.isEmpty {
-            // One village: its name is in the title, so the column would only repeat it.
             let table = layout(ledger, width: width, oneVillage: ledger.village != nil)
             out.append(table.render(maxWidth: width))
             out.append("")
@@ -58,7 +57,10 @@ public enum ProblemLedgerReport {
             ("overdue", Column(column: .init("逾期", alignRight: true), floor: nil, cell: { $0.daysOverdue.map { "\($0)天" } ?? "" })),
             ("measures", Column(column: .init("措施", shrinks: true), floor: 6, cell: { $0.measures ?? "" })),
         ]
-        var dropped: Set<String> = oneVillage ? ["village"] : []
+        // One village: its name is in the title. Nothing overdue: the column would stay empty.
+        var dropped: Set<String> = []
+        if oneVillage { dropped.insert("village") }
+        if ledger.overdue == 0 { dropped.insert("overdue") }
         var candidates: [Set<String>] = []
         let sameVillage = Set(ledger.items.map(\.villageID)).count <= 1
         for name in ["found", "category", "responsible"] + (sameVillage ? ["village"] : []) + ["measures"] {

@@ -208,7 +208,7 @@ public enum RecordReport {
             }
             lines.append("")
             lines.append(
-                "problems   \(byStatus.joined(separator: ", ")); \(s.problemsOverdue) overdue, \(s.cluesTransferred) clues transferred"
+                "problems   \(byStatus.joined(separator: ", ")); \(s.problemsOverdue) overdue, \(s.cluesTransferred) \(s.cluesTransferred == 1 ? "clue" : "clues") transferred"
             )
         }
         lines.append("")

@@ -127,6 +127,21 @@ import Testing
         #expect(wide.contains("发现日期") && wide.contains("类别") && wide.contains("责任人") && wide.contains("惠农资金"))
     }
 
+    @Test func nothingOverdueNoOverdueColumnAndAShrinkingColumnKeepsItsMinimum() throws {
+        let f = try Fixture()
+        let onTime = ProblemLedgerReport.table(try f.store.problemLedger(.init(status: "rectified")))
+        let header = try #require(onTime.split(separator: "\n").first { $0.hasPrefix("编号") })
+        #expect(!header.contains("逾期") && header.contains("措施") && onTime.contains("公示栏未更新"))
+        #expect(onTime.split(separator: "\n").last == "共 1 个问题：已整改 1 个；逾期 0 个。")
+        var table = TextTable(columns: [
+            .init("a", shrinks: true, minWidth: 20), .init("b", shrinks: true),
+        ])
+        table.add([String(repeating: "甲", count: 30), String(repeating: "乙", count: 30)])
+        let first = try #require(table.render(maxWidth: 40).split(separator: "\n").last)
+        #expect(DisplayWidth.of(String(first)) <= 40)
+        #expect(first.hasPrefix(String(repeating: "甲", count: 9) + "…"))
+    }
+
     @Test func csvAndJSONHoldEveryItemWithBothStatusWords() throws {
         let f = try Fixture()
         let ledger = try f.store.problemLedger()
@@ -224,7 +239,7 @@ import Testing
         #expect(status.problemStatuses[.open] == 5 && status.problemStatuses[.rectifying] == 1)
         #expect(status.problemsOverdue == 3 && status.cluesTransferred == 1)
         let text = RecordReport.status(status)
-        #expect(text.contains("problems   5 open 未整改, 1 rectifying 整改中, 1 rectified 已整改, 1 verified 已验收销号; 3 overdue, 1 clues transferred"))
+        #expect(text.contains("problems   5 open 未整改, 1 rectifying 整改中, 1 rectified 已整改, 1 verified 已验收销号; 3 overdue, 1 clue transferred"))
         #expect(text.contains("problems 发现问题"))
     }
 }
