@@ -102,6 +102,17 @@ struct ProblemCommandTests {
         let shownJSON = try #require(try parseJSON(try s.ok("show", p2.id, "--json")) as? [String: Any])
         #expect(shownJSON["detail"] as? String == Self.secret && shownJSON["sensitive"] as? Bool == true)
 
+        // Wider, for A4 landscape: every column, the measures and the day found too.
+        let wide = try s.ok("problems", "--width", "160")
+        let wideLines = wide.split(separator: "\n").map(String.init)
+        for line in wideLines { #expect(displayWidth(line) <= 160, "too wide: \(line)") }
+        let wideHeader = try #require(wideLines.first { $0.hasPrefix("编号") })
+        for column in ["村", "类别", "发现日期", "责任人", "整改时限", "状态", "逾期", "措施"] {
+            #expect(wideHeader.contains(column), "\(wide)")
+        }
+        #expect(wide.contains("补公示三年低保名单") && wide.contains("[已移交纪委监委] 村干部优亲厚友") && !wide.contains(Self.secret))
+        expectUsageError(try s.run("problems", "--width", "10"), naming: ["--width"])
+
         let status = try s.ok("status")
         #expect(status.contains("problems   2 open 未整改, 1 verified 已验收销号; 1 overdue, 1 clue transferred"), "\(status)")
     }
