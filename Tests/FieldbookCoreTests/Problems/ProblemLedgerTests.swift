@@ -232,6 +232,29 @@ import Testing
         #expect(RecordReport.history(record, entries).split(separator: "\n")[1].hasPrefix("sensitive: clue transferred to 纪委监委"))
     }
 
+    @Test func textFromDataCannotDriveTheTerminal() {
+        let hostile = "低保\u{1B}[2J未公示\n共 0 个问题\u{202E}"
+        let item = ProblemLedger.Item(
+            id: "01a1ff13-5908-7c24-8167-f6a5665ef81d", shortID: "01a1ff13-5908", township: "城关镇\u{9B}",
+            village: "东关村\r伪造", villageID: "v", round: "五届\u{1B}]0;x\u{7}", summary: hostile, categoryKey: nil,
+            categoryName: nil, foundOn: "2026-11-01", responsible: "村支书\u{2028}", deadline: "2026-11-10", status: .open,
+            measures: "措施\t一", rectifiedOn: nil, verifiedOn: nil, closedOn: nil, transferredTo: nil, transferredOn: nil,
+            daysOverdue: 11)
+        let ledger = ProblemLedger(
+            today: "2026-11-21", village: "城关镇/东关\u{1B}[31m村", round: "五届\u{1B}]0;x\u{7}", status: nil, overdueOnly: false,
+            items: [item])
+        for width in [80, 160] {
+            let table = ProblemLedgerReport.table(ledger, width: width)
+            #expect(!table.unicodeScalars.contains { $0 != "\n" && TerminalText.needsEscape($0) }, "\(table)")
+            #expect(table.contains("\\u{1B}"))
+            #expect(!table.split(separator: "\n").contains { $0.hasPrefix("共 0 个问题") })
+        }
+        // CSV and JSON keep the exact text, in their own escaping.
+        #expect(ProblemLedgerReport.csv(ledger).contains("\"" + hostile + "\""))
+        let json = ProblemLedgerReport.json(ledger)
+        #expect(!json.unicodeScalars.contains("\u{1B}") && json.contains("\\u001b"))
+    }
+
     @Test func storeStatusCountsProblemsByStatus() throws {
         let f = try Fixture()
         _ = try f.store.transfer(f.ids["late1"]!, to: "组织部门")
