@@ -166,6 +166,7 @@ public enum RecordReport {
     }
 
     /// A record's history, oldest change first.
+    /// A transferred clue's detail and note are withheld: `show` is the one place that prints them.
     public static func history(_ record: Record, _ entries: [HistoryEntry], timeZone: TimeZone = .current) -> String {
         var lines = [summary(record)]
         if let sensitive = sensitiveLine(record) { lines.append(sensitive) }
@@ -173,6 +174,10 @@ public enum RecordReport {
             lines.append("\(entry.hlc.formatted(in: timeZone))  \(entry.op.rawValue) by \(entry.deviceName) (change \(entry.version.seq))")
             for change in entry.fields {
                 let field = change.field == deletedField ? "deleted" : change.field
+                if isSensitive(record), sensitiveFields.contains(change.field) {
+                    lines.append("    \(field): (sensitive: `fieldbook show \(record.id.prefix(13))` prints it)")
+                    continue
+                }
                 let to = change.field == deletedField ? (change.to == .int(1) ? "yes" : "no") : change.toLabel
                 if let from = change.fromLabel {
                     let before = change.field == deletedField ? (change.from?.first == .int(1) ? "yes" : "no") : from

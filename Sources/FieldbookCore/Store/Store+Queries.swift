@@ -72,7 +72,7 @@ extension Store {
         }
         let matches: [(RecordKind, String)] = try read { db in
             var found: [(RecordKind, String)] = []
-            for kind in RecordKind.fieldKinds + [.household, .village, .township, .round, .team] {
+            for kind in RecordKind.fieldKinds + [.household, .village, .township, .round, .team, .category] {
                 let ids = try String.fetchAll(
                     db, sql: "SELECT id FROM \(kind.table) WHERE id GLOB ? ORDER BY id LIMIT 6",
                     arguments: [prefix + "*"])
@@ -91,7 +91,7 @@ extension Store {
     public func shortIDs(for ids: [String]) throws -> [String: String] {
         try read { db in
             var result: [String: String] = [:]
-            let kinds = RecordKind.fieldKinds + [.household, .village, .township, .round, .team]
+            let kinds = RecordKind.fieldKinds + [.household, .village, .township, .round, .team, .category]
             for id in ids {
                 var shared = 0
                 for kind in kinds {

@@ -227,9 +227,13 @@ import Testing
         #expect(shownJSON.contains(Self.secret) && shownJSON.contains("\"sensitive\" : true"))
         // An ordinary problem is not marked.
         #expect(!RecordReport.detail(try f.store.record(id: plain.id)).contains("sensitive"))
-        // history warns as show does.
+        // history warns as show does, and withholds the text: show is the one place that prints it.
         let (record, entries) = try f.store.history(clue.id)
-        #expect(RecordReport.history(record, entries).split(separator: "\n")[1].hasPrefix("sensitive: clue transferred to 纪委监委"))
+        let history = RecordReport.history(record, entries)
+        #expect(history.split(separator: "\n")[1].hasPrefix("sensitive: clue transferred to 纪委监委"))
+        #expect(!history.contains(Self.secret) && !history.contains(Self.note))
+        #expect(history.contains("    detail: (sensitive: `fieldbook show \(clue.id.prefix(13))` prints it)"))
+        #expect(history.contains("    summary: 村干部优亲厚友"))
     }
 
     @Test func textFromDataCannotDriveTheTerminal() {
