@@ -1,4 +1,5 @@
 @testable import FieldbookCommands
+import FieldbookCore
 import FieldbookTestSupport
 import Foundation
 import Testing
@@ -135,6 +136,32 @@ struct ProblemCommandTests {
         expectFailure(try s.run("categories", "add", "land-use", "--name", "土地流转"), code: 77, naming: ["categories"])
         expectUsageError(try s.run("problems", "--format", "xlsx"), naming: ["xlsx"])
         #expect(try s.snapshot() == before, "a refused command changed the store")
+    }
+
+    @Test("problems, list, show, history and status show a problem's hostile text escaped")
+    func hostileTextIsEscaped() throws {
+        let village = "东关村\u{202E}FORGED"
+        let s = try Sandbox.withStore(roster: "乡镇,村,户号,户主,重点户\n城关镇,\(village),DG001,张三,\n")
+        let p = try s.record(
+            "problem", "城关镇/" + village, "--summary", "低保\u{202E}未公示", "--responsible", "村支书\u{2066}X\u{2069}",
+            "--deadline", "2026-11-10", "--date", "2026-11-01", "--detail", "详情\u{202E}")
+        #expect(p.line.contains("东关村\\u{202E}FORGED") && !p.line.unicodeScalars.contains("\u{202E}"))
+        try s.ok("rectify", p.id, "--status", "rectifying", "--measures", "措施\u{202E}一")
+        try s.ok("transfer", p.id, "--to", "organisation", "--note", "说明\u{202E}")
+        for arguments in [
+            ["problems"], ["problems", "--width", "200"], ["problems", "--overdue"], ["problems", "--village", "城关镇/" + village],
+            ["list"], ["show", p.id], ["history", p.id], ["status"], ["categories"],
+        ] {
+            let result = try s.run(arguments)
+            #expect(result.status == 0 && result.stderr.isEmpty, "\(result)")
+            #expect(!result.stdout.unicodeScalars.contains { $0 != "\n" && TerminalText.needsEscape($0) }, "\(result)")
+            expectNoCrashReport(result)
+        }
+        let wide = try s.ok("problems", "--width", "200")
+        #expect(wide.contains("低保\\u{202E}未公示") && wide.contains("措施\\u{202E}一") && wide.contains("[已移交组织部门]"))
+        #expect(!wide.contains("详情") && !wide.contains("说明"))
+        let csv = try s.ok("problems", "--format", "csv")
+        #expect(csv.contains("低保\u{202E}未公示"), "CSV keeps the exact text")
     }
 
     @Test("categories: the default list with keys and Chinese names; the office adds one")
