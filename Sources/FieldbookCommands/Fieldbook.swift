@@ -19,7 +19,8 @@ public struct Fieldbook: ParsableCommand {
             """,
         subcommands: [
             Init.self, Round.self, RosterCommand.self, Visit.self, Forum.self, Notice.self, Fix.self,
-            FixStatusCommand.self, Edit.self, Delete.self, History.self, List.self, Show.self, Status.self,
+            FixStatusCommand.self, Problem.self, Rectify.self, Transfer.self, Problems.self, Categories.self,
+            Edit.self, Delete.self, History.self, List.self, Show.self, Status.self,
             Pack.self, Verify.self, Merge.self, Conflicts.self, Demo.self, Tally.self, Pending.self,
             Keys.self, Enroll.self, Devices.self,
         ])

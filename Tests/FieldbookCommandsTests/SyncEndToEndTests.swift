@@ -136,7 +136,8 @@ struct SyncEndToEndTests {
                 // The store opens, holds what it held, and says so.
                 #expect(try s.ok("list", "--db", "office.sqlite", "--json", "--include-deleted") == before)
                 let status = try s.ok("status", "--db", "office.sqlite")
-                #expect(status.contains(try Regex(#"visits 入户走访 +0 "#)), "\(status)")
+                // However wide the table (it grows with the kinds it lists), the visits' live count is 0.
+                #expect(status.contains(#/visits 入户走访 +0 +0\n/#), "\(status)")
             }
         }
         try #require(killedMidway, "every merge finished before it could be killed; nothing was tested")

@@ -6,7 +6,7 @@ extension Fieldbook {
         static let configuration = CommandConfiguration(abstract: "List field records.")
 
         @OptionGroup var store: StoreOptions
-        @Argument(help: "visits, forums, notices or fixes (default: all four).") var kind: String?
+        @Argument(help: "visits, forums, notices, fixes or problems (default: all five).") var kind: String?
         @Option(help: "Only this village: NAME or TOWNSHIP/NAME.") var village: String?
         @Option(help: "Only this round.") var round: String?
         @Option(help: "Only records dated on or after this day, YYYY-MM-DD.") var since: String?
@@ -15,7 +15,7 @@ extension Fieldbook {
 
         func validate() throws {
             if let kind, List.kinds(kind) == nil {
-                throw ValidationError("Unknown kind \(kind.oneLine): use visits, forums, notices or fixes.")
+                throw ValidationError("Unknown kind \(kind.oneLine): use visits, forums, notices, fixes or problems.")
             }
         }
 
@@ -31,7 +31,7 @@ extension Fieldbook {
             let store = try context.open()
             let records = try store.list(filter)
             if json {
-                Console.writeRaw(JSONValue.array(records.map(RecordReport.json)).rendered() + "\n")
+                Console.writeRaw(JSONValue.array(records.map { RecordReport.json($0) }).rendered() + "\n")
             } else {
                 print(RecordReport.table(records, shortIDs: try store.shortIDs(for: records.map(\.id))))
             }

@@ -12,7 +12,8 @@ extension Fieldbook {
         func run(_ context: CommandContext) throws {
             let record = try context.open().record(id: id)
             if json {
-                Console.writeRaw(RecordReport.json(record).rendered() + "\n")
+                // The one place a transferred clue's detail is printed: it carries `sensitive: true`.
+                Console.writeRaw(RecordReport.json(record, revealSensitive: true).rendered() + "\n")
             } else {
                 print(RecordReport.detail(record, timeZone: context.environment.timeZone))
             }

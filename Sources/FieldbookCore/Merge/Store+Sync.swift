@@ -69,14 +69,18 @@ extension Store {
                     if field == deletedField { return value == .int(1) ? "deleted" : "kept alive (edited)" }
                     return try labeler.label(value, spec, db)
                 }
-                let record = try Row.fetchOne(db, sql: "SELECT * FROM \(kind.table) WHERE id = ?", arguments: [recordID])
-                    .map { try RecordReport.headline(labeler.record(kind, $0, db)) } ?? "(its create has not arrived yet)"
+                let current = try Row.fetchOne(db, sql: "SELECT * FROM \(kind.table) WHERE id = ?", arguments: [recordID])
+                    .map { try labeler.record(kind, $0, db) }
+                let record = current.map(RecordReport.headline) ?? "(its create has not arrived yet)"
+                // A transferred clue's text stays out of the list: `show` prints it, marked.
+                let withheld = current.map(RecordReport.isSensitive) == true && RecordReport.sensitiveFields.contains(field)
+                let hidden = "(sensitive: see `fieldbook show \(recordID.prefix(13))`)"
                 return ConflictEntry(
                     id: Store.conflictID(recordID, field, loser), kind: kind, recordID: recordID, record: record,
                     field: field == deletedField ? "deleted" : field,
-                    kept: try show(row["winner_value"]), keptDevice: names[winner.device] ?? winner.device,
+                    kept: withheld ? hidden : try show(row["winner_value"]), keptDevice: names[winner.device] ?? winner.device,
                     keptAt: HybridTimestamp(rawValue: row["winner_hlc"]),
-                    overwritten: try show(row["loser_value"]), overwrittenDevice: names[loser.device] ?? loser.device,
+                    overwritten: withheld ? hidden : try show(row["loser_value"]), overwrittenDevice: names[loser.device] ?? loser.device,
                     overwrittenAt: HybridTimestamp(rawValue: row["loser_hlc"]))
             }
         }

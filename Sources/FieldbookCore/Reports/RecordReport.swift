@@ -26,23 +26,62 @@ public enum RecordReport {
             return "\(village) \(r.date ?? "") \(r["copies"].int ?? 0) copies at \(r["place"].text ?? "?")"
         case .fix:
             return "\(village) \(r.date ?? "") [\(r["status"].text ?? "?")] \(r["problem"].text ?? "")"
+        case .problem:
+            let transferred = transferredTo(r).map { " [clue transferred to \($0.chinese)]" } ?? ""
+            return "\(village) \(r.date ?? "") [\(r["status"].text ?? "?")] \(r["summary"].text ?? "")" + transferred
         default:
             return r["name"].text ?? r["code"].text ?? ""
         }
     }
 
+    /// Where a problem's clue was transferred (移交问题线索); nil for any other record.
+    public static func transferredTo(_ r: Record) -> ClueDestination? {
+        guard r.kind == .problem else { return nil }
+        return r["transferred_to"].text.flatMap(ClueDestination.init(rawValue:))
+    }
+
+    /// Whether the record holds text that no list or report may show: a transferred clue's detail
+    /// and the transfer's note.
+    public static func isSensitive(_ r: Record) -> Bool { transferredTo(r) != nil }
+
+    /// The fields of a sensitive record that lists and reports withhold.
+    public static let sensitiveFields = ["detail", "transfer_note"]
+
+    /// The line `show` and `history` put above a transferred clue.
+    static func sensitiveLine(_ r: Record) -> String? {
+        guard let to = transferredTo(r) else { return nil }
+        let on = r["transferred_on"].text.map { " on \($0)" } ?? ""
+        return "sensitive: clue transferred to \(to.chinese) (\(to.rawValue))\(on); keep this screen private"
+    }
+
     /// Every field of one record, a line each.
     public static func detail(_ r: Record, timeZone: TimeZone = .current) -> String {
         var lines = [("\(r.kind.rawValue) \(r.id)" + (r.deleted ? "  (deleted)" : "")).oneLine]
+        if let sensitive = sensitiveLine(r) { lines.append(sensitive.oneLine) }
         var table: [(String, String)] = []
         for spec in r.kind.fields {
             let value = r[spec.name]
+            var name = spec.name
             var text = r.labels[spec.name] ?? plain(value)
             if spec.name == "priority" {
                 text = value.list.compactMap { PriorityKind(rawValue: $0)?.chinese }.joined(separator: "、")
             }
+            if r.kind == .problem {
+                switch spec.name {
+                case "status":
+                    text = ProblemStatus(rawValue: value.text ?? "").map { "\($0.chinese) (\($0.rawValue))" } ?? text
+                case "category":
+                    if let key = value.text, let label = r.labels["category"], label != key { text = "\(label) (\(key))" }
+                case "transferred_to":
+                    text = ClueDestination(rawValue: value.text ?? "").map { "\($0.chinese) (\($0.rawValue))" } ?? text
+                case let field where isSensitive(r) && sensitiveFields.contains(field):
+                    name += " [sensitive]"
+                default:
+                    break
+                }
+            }
             if text.isEmpty || text == "—", !spec.required { continue }
-            table.append((spec.name, text))
+            table.append((name, text))
         }
         if r.kind == .visit, let village = r.labels["village"] { table.insert(("village", village), at: 2) }
         table.append(("recorded by", r.createdByName))
@@ -81,6 +120,9 @@ public enum RecordReport {
             case .fix:
                 let status = FixStatus(rawValue: r["status"].text ?? "")?.chinese ?? "?"
                 what = "[\(status)] \(r["problem"].text ?? "")"
+            case .problem:
+                let status = ProblemStatus(rawValue: r["status"].text ?? "")?.chinese ?? "?"
+                what = "[\(status)" + (transferredTo(r).map { "·已移交\($0.chinese)" } ?? "") + "] \(r["summary"].text ?? "")"
             default:
                 what = headline(r)
             }
@@ -91,7 +133,10 @@ public enum RecordReport {
     }
 
     /// A record as a JSON object: fields by name, references as ids plus readable names.
-    public static func json(_ r: Record) -> JSONValue {
+    ///
+    /// A transferred clue has `sensitive: true`; its detail and transfer note are null, and named
+    /// in `withheld`, unless `revealSensitive` (`show --json`, the one place that prints them).
+    public static func json(_ r: Record, revealSensitive: Bool = false) -> JSONValue {
         var object: [String: JSONValue] = [
             "id": .string(r.id), "kind": .string(r.kind.rawValue), "deleted": .bool(r.deleted),
             "recorded_by": .string(r.createdByName), "recorded_by_device": .string(r.createdBy),
@@ -107,16 +152,32 @@ public enum RecordReport {
             }
         }
         if r.kind == .visit { object["village"] = r.labels["village"].map(JSONValue.string) ?? .null }
+        if r.kind == .problem {
+            object["category_name"] = r.labels["category"].map(JSONValue.string) ?? .null
+            object["status_name"] = ProblemStatus(rawValue: r["status"].text ?? "").map { .string($0.chinese) } ?? .null
+            object["transferred_to_name"] = transferredTo(r).map { .string($0.chinese) } ?? .null
+            object["sensitive"] = .bool(isSensitive(r))
+            if isSensitive(r), !revealSensitive {
+                for field in sensitiveFields { object[field] = .null }
+                object["withheld"] = .array(sensitiveFields.map(JSONValue.string))
+            }
+        }
         return .object(object)
     }
 
     /// A record's history, oldest change first.
+    /// A transferred clue's detail and note are withheld: `show` is the one place that prints them.
     public static func history(_ record: Record, _ entries: [HistoryEntry], timeZone: TimeZone = .current) -> String {
         var lines = [summary(record)]
+        if let sensitive = sensitiveLine(record) { lines.append(sensitive) }
         for entry in entries {
             lines.append("\(entry.hlc.formatted(in: timeZone))  \(entry.op.rawValue) by \(entry.deviceName) (change \(entry.version.seq))")
             for change in entry.fields {
                 let field = change.field == deletedField ? "deleted" : change.field
+                if isSensitive(record), sensitiveFields.contains(change.field) {
+                    lines.append("    \(field): (sensitive: `fieldbook show \(record.id.prefix(13))` prints it)")
+                    continue
+                }
                 let to = change.field == deletedField ? (change.to == .int(1) ? "yes" : "no") : change.toLabel
                 if let from = change.fromLabel {
                     let before = change.field == deletedField ? (change.from?.first == .int(1) ? "yes" : "no") : from
@@ -145,6 +206,16 @@ public enum RecordReport {
         }
         lines.append("")
         lines.append(table.render())
+        let problems = s.problemStatuses.values.reduce(0, +)
+        if problems > 0 {
+            let byStatus = ProblemStatus.allCases.compactMap { status in
+                s.problemStatuses[status].flatMap { $0 > 0 ? "\($0) \(status.rawValue) \(status.chinese)" : nil }
+            }
+            lines.append("")
+            lines.append(
+                "problems   \(byStatus.joined(separator: ", ")); \(s.problemsOverdue) overdue, \(s.cluesTransferred) \(s.cluesTransferred == 1 ? "clue" : "clues") transferred"
+            )
+        }
         lines.append("")
         lines.append("changes    \(s.changes) in the log, \(s.ownChanges) made here, \(s.unpacked) not yet packed")
         if s.conflicts > 0 { lines.append("conflicts  \(s.conflicts) to review (`fieldbook conflicts`)") }

@@ -76,11 +76,14 @@ public struct TextTable: Sendable {
         public var alignRight: Bool
         /// Whether this column may be cut to fit the width (long notes yes, ids and counts no).
         public var shrinks: Bool
+        /// The narrowest a shrinking column is cut to (default: 6, or its title's width if wider).
+        public var minWidth: Int?
 
-        public init(_ title: String, alignRight: Bool = false, shrinks: Bool = false) {
+        public init(_ title: String, alignRight: Bool = false, shrinks: Bool = false, minWidth: Int? = nil) {
             self.title = title
             self.alignRight = alignRight
             self.shrinks = shrinks
+            self.minWidth = minWidth
         }
     }
 
@@ -105,9 +108,10 @@ public struct TextTable: Sendable {
         let gap = 2
         func total() -> Int { widths.reduce(0, +) + gap * max(0, widths.count - 1) }
         let shrinkable = columns.indices.filter { columns[$0].shrinks }
+        func minimum(_ i: Int) -> Int { max(columns[i].minWidth ?? 6, DisplayWidth.of(titles[i])) }
         while total() > maxWidth {
-            guard let widest = shrinkable.max(by: { widths[$0] < widths[$1] }),
-                widths[widest] > max(6, DisplayWidth.of(titles[widest]))
+            // The widest column that may still be cut.
+            guard let widest = shrinkable.filter({ widths[$0] > minimum($0) }).max(by: { widths[$0] < widths[$1] })
             else { break }
             widths[widest] -= 1
         }

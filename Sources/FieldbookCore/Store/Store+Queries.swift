@@ -56,6 +56,11 @@ public struct StoreStatus: Sendable {
     public var unpacked: Int
     public var conflicts: Int
     public var lastChange: HybridTimestamp?
+    /// Live problems (发现问题) by status, how many of them are overdue, and how many clues were
+    /// transferred (移交问题线索).
+    public var problemStatuses: [ProblemStatus: Int] = [:]
+    public var problemsOverdue: Int = 0
+    public var cluesTransferred: Int = 0
 }
 
 extension Store {
@@ -209,7 +214,7 @@ extension Store {
 
     /// Device, team, round, counts and changes not yet packed.
     public func status() throws -> StoreStatus {
-        try read { db in try Store.status(db) }
+        try read { db in try Store.status(db, today: environment.today()) }
     }
 
     /// Everything `fieldbook status` shows, read in one transaction: one snapshot, so the figures
@@ -217,7 +222,7 @@ extension Store {
     public func statusReport() throws -> StatusReport {
         try read { db in
             StatusReport(
-                status: try Store.status(db), devices: try Store.devices(db),
+                status: try Store.status(db, today: environment.today()), devices: try Store.devices(db),
                 waitingChanges: try Store.waitingChanges(db), unknownReferences: try Store.unknownReferences(db))
         }
     }
@@ -230,7 +235,7 @@ extension Store {
         }
     }
 
-    static func status(_ db: Database) throws -> StoreStatus {
+    static func status(_ db: Database, today: String) throws -> StoreStatus {
         do {
             let local = try LocalState.fetch(db)
             let device = try Row.fetchOne(db, sql: "SELECT * FROM device WHERE id = ?", arguments: [local.deviceID])
@@ -243,7 +248,11 @@ extension Store {
             let round = try local.roundID.flatMap {
                 try String.fetchOne(db, sql: "SELECT name FROM round WHERE id = ?", arguments: [$0])
             }
-            return StoreStatus(
+            var problemStatuses: [ProblemStatus: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM problem WHERE deleted = 0 GROUP BY status") {
+                if let status = ProblemStatus(rawValue: row["status"] ?? "") { problemStatuses[status] = row["n"] }
+            }
+            var status = StoreStatus(
                 deviceID: local.deviceID, deviceName: device?["name"] ?? "?", team: device?["team"],
                 role: device?["role"] ?? "field", round: round, inspectors: local.inspectors,
                 counts: counts, deletedCounts: deleted,
@@ -253,6 +262,14 @@ extension Store {
                     db, sql: "SELECT count(*) FROM change WHERE id > ?", arguments: [local.packedThrough]) ?? 0,
                 conflicts: try Int.fetchOne(db, sql: "SELECT count(*) FROM conflict") ?? 0,
                 lastChange: try Int64.fetchOne(db, sql: "SELECT max(hlc) FROM change").map(HybridTimestamp.init(rawValue:)))
+            status.problemStatuses = problemStatuses
+            status.problemsOverdue = try Int.fetchOne(
+                db,
+                sql: "SELECT count(*) FROM problem WHERE deleted = 0 AND status IN ('open', 'rectifying') AND deadline < ?",
+                arguments: [today]) ?? 0
+            status.cluesTransferred = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM problem WHERE deleted = 0 AND transferred_to IS NOT NULL") ?? 0
+            return status
         }
     }
 }
@@ -270,6 +287,7 @@ struct Labeler {
     private var cache: [String: String] = [:]
     private var householdVillage: [String: String] = [:]
     private var deviceNames: [String: String]?
+    private var categoryNames: [String: String]?
 
     mutating func record(_ kind: RecordKind, _ row: Row, _ db: Database) throws -> Record {
         var values: [String: FieldValue] = [:]
@@ -294,6 +312,12 @@ struct Labeler {
         }
         if kind == .visit || (kind == .fix && labels["village"] == nil), let household = values["household"]?.text {
             labels["village"] = try villageOfHousehold(household, db)
+        }
+        if kind == .problem, let key = values["category"]?.text {
+            if categoryNames == nil {
+                categoryNames = Dictionary(try Store.categories(db).map { ($0.key, $0.name) }, uniquingKeysWith: { a, _ in a })
+            }
+            labels["category"] = categoryNames?[key] ?? key
         }
         if deviceNames == nil {
             deviceNames = Dictionary(
