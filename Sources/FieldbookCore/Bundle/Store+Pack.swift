@@ -9,7 +9,7 @@ public enum PackScope: String, Sendable {
     case unpacked = "changes"
     /// Every change this store holds, to replace a lost stick.
     case all
-    /// The roster only (townships, villages, households, rounds, teams), for the office to hand out.
+    /// The roster only (townships, villages, households, rounds, teams, problem categories), for the office to hand out.
     case roster
     /// Every change of a field device beyond what the office's last receipt confirms (a stick that
     /// never arrived).
@@ -18,7 +18,7 @@ public enum PackScope: String, Sendable {
 
 extension Store {
     /// The record kinds a roster bundle carries.
-    static let rosterKinds: [RecordKind] = [.township, .village, .household, .round, .team]
+    static let rosterKinds: [RecordKind] = [.township, .village, .household, .round, .team, .category]
 
     /// Writes one bundle of the changes in `scope` into `directory`; nil when there is nothing to pack.
     ///

@@ -85,6 +85,12 @@ import Testing
         #expect(throws: FieldbookError.self) { try office.addCategory(key: "other-2", name: "其他") }
         let laptop = try makeFieldStore(in: dir)
         #expect(throws: FieldbookError.self) { try laptop.addCategory(key: "land-use", name: "土地流转") }
+        // The office's list reaches the laptops with the roster: a team records a problem in it by name.
+        let roster = try #require(try office.pack(into: dir.path("roster"), scope: .roster))
+        #expect(laptop.merge(bundleAt: roster.path).status == .merged)
+        #expect(try laptop.categories().contains(ProblemCategory(key: "land-use", name: "土地流转")))
+        let p = try laptop.record(.problem, ["village": "城关镇/东关村", "summary": "土地流转合同不规范", "category": "土地流转"])
+        #expect(p["category"].text == "land-use")
     }
 }
 
