@@ -6,11 +6,14 @@ import GRDB
 ///
 /// Every figure is aggregated by SQLite in a handful of set-based statements (one per record kind,
 /// never one per village), reading the partial covering indexes of the `v3-tally-indexes`
-/// migration; Swift only joins the grouped rows to the villages and adds them up per township.
+/// migration (and `problem_tally` of `v6-problems`); Swift only joins the grouped rows to the villages and adds them up per township.
 extension Store {
     /// Tallies the store's live records under `query`.
     public func tally(_ query: TallyQuery = TallyQuery()) throws -> TallyReport {
-        let generatedAt = Self.timestamp(environment.now(), in: environment.timeZone)
+        let now = environment.now()
+        let generatedAt = Self.timestamp(now, in: environment.timeZone)
+        // The day a deadline is measured against: the generated_at day, in the store's time zone.
+        let today = FieldDate.string(from: now, in: environment.timeZone)
         return try read { db in
             let filter = try TallyFilter(query, store: self, db: db)
             var byVillage: [String: TallyCounts] = [:]
@@ -58,13 +61,33 @@ extension Store {
                 }
             }
 
+            // Problems found, per village: by status, overdue on `today`, and clues by destination.
+            var anyOverdue = false
+            let problems = try Row.fetchCursor(db, sql: TallySQL.problems(filter), arguments: StatementArguments([today]) + filter.arguments)
+            while let row = try problems.next() {
+                var p = ProblemTally()
+                p.open = row[1]
+                p.rectifying = row[2]
+                p.rectified = row[3]
+                p.verified = row[4]
+                p.notRectifiable = row[5]
+                p.overdue = row[6]
+                p.cluesDiscipline = row[7]
+                p.cluesOrganisation = row[8]
+                p.cluesOther = row[9]
+                anyOverdue = anyOverdue || p.overdue > 0
+                byVillage[row[0] as String, default: TallyCounts()].problems = p
+            }
+
             // The villages, in roster order, grouped by township.
             var townships: [TownshipTally] = []
             var townshipIndex: [String: Int] = [:]
+            var villageNames: [String: (village: String, township: String?)] = [:]
             let villageRows = try Row.fetchAll(
                 db, sql: TallySQL.villages(filter), arguments: filter.townshipID.map { [$0] } ?? [])
             for row in villageRows {
                 let id: String = row[0]
+                if anyOverdue { villageNames[id] = (row[1], row[4]) }
                 var counts = byVillage.removeValue(forKey: id) ?? TallyCounts()
                 counts.villages = 1
                 counts.villagesInspected = counts.hasInspectionWork ? 1 : 0
@@ -81,10 +104,24 @@ extension Store {
             }
             // What is left points at villages the store does not hold.
             let unknownVillages = byVillage.values.reduce(TallyCounts(), +)
+
+            // The overdue problems themselves, read only when some are overdue; never a transferred one.
+            var overdue: [OverdueProblem] = []
+            if anyOverdue {
+                let rows = try Row.fetchCursor(db, sql: TallySQL.overdue(filter), arguments: StatementArguments([today, today]) + filter.arguments)
+                while let row = try rows.next() {
+                    let villageID: String = row[1]
+                    let names = villageNames[villageID]
+                    overdue.append(OverdueProblem(
+                        id: row[0], villageID: villageID, village: names?.village, township: names?.township,
+                        summary: row[2], responsible: row[3], deadline: row[4], daysOverdue: row[5],
+                        status: ProblemStatus(rawValue: row[6]) ?? .open))
+                }
+            }
             return TallyReport(
                 query: filter.applied, generatedAt: generatedAt, townships: townships,
                 district: townships.reduce(TallyCounts()) { $0 + $1.counts },
-                unknownHouseholds: unknownHouseholds, unknownVillages: unknownVillages)
+                unknownHouseholds: unknownHouseholds, unknownVillages: unknownVillages, overdue: overdue)
         }
     }
 
@@ -259,6 +296,36 @@ enum TallySQL {
             sum(status = 'verified') AS verified FROM fix
         WHERE deleted = 0\(filter.recordClauses(date: "found_on"))\(filter.townshipClause)
         GROUP BY village_id
+        """
+    }
+
+    /// Per village: problems by status (open, rectifying, rectified, verified, not rectifiable),
+    /// overdue (open or rectifying with a deadline before the first argument, the tally's day), and
+    /// clues transferred to the discipline commission, the organisation department and others.
+    /// Every column it reads is in `problem_tally`, so the table is never touched.
+    static func problems(_ filter: TallyFilter) -> String {
+        """
+        SELECT village_id, sum(status = 'open'), sum(status = 'rectifying'), sum(status = 'rectified'),
+            sum(status = 'verified'), sum(status = 'not-rectifiable'),
+            sum(status IN ('open', 'rectifying') AND ifnull(deadline < ?, 0)),
+            sum(transferred_to IS 'discipline'), sum(transferred_to IS 'organisation'), sum(transferred_to IS 'other')
+        FROM problem INDEXED BY problem_tally
+        WHERE deleted = 0\(filter.recordClauses(date: "found_on"))\(filter.townshipClause)
+        GROUP BY village_id
+        """
+    }
+
+    /// The overdue problems not transferred as clues, most overdue first (columns by position: id,
+    /// village_id, summary, responsible, deadline, days overdue, status). The first two arguments
+    /// are the tally's day. `problem_tally` finds them; only their rows are read for the summary.
+    static func overdue(_ filter: TallyFilter) -> String {
+        let clauses = filter.recordClauses(date: "found_on") + filter.townshipClause
+        return """
+        SELECT id, village_id, summary, responsible, deadline,
+            CAST(julianday(?) - julianday(deadline) AS INTEGER), status
+        FROM problem INDEXED BY problem_tally
+        WHERE deleted = 0 AND status IN ('open', 'rectifying') AND deadline < ? AND transferred_to IS NULL\(clauses)
+        ORDER BY deadline, found_on, id
         """
     }
 
