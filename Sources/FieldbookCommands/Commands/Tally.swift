@@ -9,8 +9,9 @@ extension Fieldbook {
             discussion: """
                 Households visited (each counted once) against households on the roster, priority \
                 households (五保户, 低保户, 危房改造户), visits, forums and participants (人次), notices and \
-                copies (张), fixes by status, and villages inspected (at least one visit, forum or \
-                notice). Deleted records never count. Works on a field store or the central one. \
+                copies (张), fixes by status, problems found (fixes included) with the clues \
+                transferred, rectified, verified, overdue and the rectification rate (整改率), and \
+                villages inspected (at least one visit, forum or notice). Deleted records never count. Works on a field store or the central one. \
                 The rules and the JSON schema: docs/TALLY.md.
                 """)
 
@@ -40,7 +41,8 @@ extension Fieldbook {
         @Option(help: "Write to this file instead of the terminal.") var out: String?
 
         func run(_ context: CommandContext) throws {
-            let query = TallyQuery(round: round, from: from, to: to, township: township, team: team)
+            // Only the HTML page lists the overdue problems; the other formats count them.
+            let query = TallyQuery(round: round, from: from, to: to, township: township, team: team, listsOverdue: format == .html)
             let report = try context.open().tally(query)
             let level = TallyLevel(rawValue: by.rawValue)!
             let language = lang.flatMap { ReportLanguage(rawValue: $0.rawValue) }

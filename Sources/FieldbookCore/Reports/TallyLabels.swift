@@ -78,8 +78,7 @@ struct TallyLabels: Sendable {
     var workSection: String { t("二、走访、座谈、公告和立行立改", "2. Visits, forums, notices and on-the-spot fixes") }
 
     var problemsSection: String {
-        t("三、发现问题与整改（问题数含立行立改；未整改含整改中）",
-          "3. Problems found and rectified (found includes on-the-spot fixes; open includes rectifying)")
+        t("三、发现问题与整改（问题数含立行立改；未整改含整改中）", "3. Problems found (with on-the-spot fixes) and rectified")
     }
 
     /// The columns of the problems table, after the name.
@@ -103,7 +102,7 @@ struct TallyLabels: Sendable {
             t("逾期 \(p.overdue) 个：整改时限已过（以生成日计），仍未整改或整改中。",
               "Overdue: \(p.overdue), past their deadline on the day of this tally and still open or rectifying."),
             t("整改率＝（已整改＋已验收销号）÷（问题数－无法整改），各级都由合计数算出；没有问题的显示“—”。立行立改的已整改、已核实计入已整改、已销号。",
-              "Rectification rate = (rectified + verified) ÷ (found − not rectifiable), from each row's sums; — where there is nothing to rectify. On-the-spot fixes count as found, and as rectified or verified by their status."),
+              "Rectification rate = (rectified + verified) ÷ (found − not rectifiable), from each row's sums; — where there is nothing to rectify. Found includes on-the-spot fixes (spot), rectified or verified by their status; open includes rectifying."),
         ]
     }
 
@@ -166,9 +165,10 @@ struct TallyLabels: Sendable {
                 "\(Self.count(c.fixes, "fix", "fixes")) (\(c.fixesOpen) open, \(c.fixesFixed) fixed, \(c.fixesVerified) verified)"))
         }
         if c.problems.count > 0 {
+            let clues = c.problems.clues
             parts.append(t(
-                "发现问题 \(c.problems.count) 个（其中移交线索 \(c.problems.clues) 条）",
-                "\(Self.count(c.problems.count, "problem")) (\(Self.count(c.problems.clues, "clue")) transferred)"))
+                "发现问题 \(c.problems.count) 个" + (clues > 0 ? "（其中移交线索 \(clues) 条）" : ""),
+                Self.count(c.problems.count, "problem") + (clues > 0 ? " (\(Self.count(clues, "clue")) transferred)" : "")))
         }
         return t(
             "另有指向本库没有的村（社区）的记录，未计入上表：\(parts.joined(separator: "，"))。",

@@ -87,7 +87,7 @@ extension Store {
                 db, sql: TallySQL.villages(filter), arguments: filter.townshipID.map { [$0] } ?? [])
             for row in villageRows {
                 let id: String = row[0]
-                if anyOverdue { villageNames[id] = (row[1], row[4]) }
+                if anyOverdue, filter.applied.listsOverdue { villageNames[id] = (row[1], row[4]) }
                 var counts = byVillage.removeValue(forKey: id) ?? TallyCounts()
                 counts.villages = 1
                 counts.villagesInspected = counts.hasInspectionWork ? 1 : 0
@@ -105,9 +105,10 @@ extension Store {
             // What is left points at villages the store does not hold.
             let unknownVillages = byVillage.values.reduce(TallyCounts(), +)
 
-            // The overdue problems themselves, read only when some are overdue; never a transferred one.
+            // The overdue problems themselves, read only when some are overdue and the report lists
+            // them (the HTML page); never a transferred one.
             var overdue: [OverdueProblem] = []
-            if anyOverdue {
+            if anyOverdue, filter.applied.listsOverdue {
                 let rows = try Row.fetchCursor(db, sql: TallySQL.overdue(filter), arguments: StatementArguments([today, today]) + filter.arguments)
                 while let row = try rows.next() {
                     let villageID: String = row[1]
@@ -146,7 +147,7 @@ struct TallyFilter {
     var teamDevices: [String]?
 
     init(_ query: TallyQuery, store: Store, db: Database) throws {
-        applied = TallyQuery()
+        applied = TallyQuery(listsOverdue: query.listsOverdue)
         let trimmed = { (text: String?) -> String? in
             text.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
         }

@@ -14,15 +14,20 @@ public struct TallyQuery: Sendable, Hashable {
     public var township: String?
     /// A team's name: only records made on devices of that team are counted.
     public var team: String?
+    /// Whether to read the overdue problems themselves (``TallyReport/overdue``), which only the
+    /// HTML page lists; without it the report still counts them.
+    public var listsOverdue = true
 
     public init(
-        round: String? = nil, from: String? = nil, to: String? = nil, township: String? = nil, team: String? = nil
+        round: String? = nil, from: String? = nil, to: String? = nil, township: String? = nil, team: String? = nil,
+        listsOverdue: Bool = true
     ) {
         self.round = round
         self.from = from
         self.to = to
         self.township = township
         self.team = team
+        self.listsOverdue = listsOverdue
     }
 }
 
@@ -271,7 +276,8 @@ public struct TallyReport: Sendable, Hashable {
     /// Households, visits, forums, notices, fixes and problems of villages the store does not hold.
     public var unknownVillages: TallyCounts
     /// Problems overdue on the tally's day that were not transferred as clues, most overdue first
-    /// (deadline, then the day found, then id), under the tally's filters.
+    /// (deadline, then the day found, then id), under the tally's filters; empty when the query
+    /// did not ask for them (`listsOverdue`).
     public var overdue: [OverdueProblem] = []
 
     public var villages: [VillageTally] { townships.flatMap(\.villages) }

@@ -67,7 +67,8 @@ struct TallyBenchmark {
         let team = try store.dbQueue.read { db in
             try String.fetchOne(db, sql: "SELECT team FROM device WHERE team IS NOT NULL ORDER BY team LIMIT 1")
         }
-        let report = time("tally()") { try! store.tally() }
+        let report = time("tally() (with the overdue list)") { try! store.tally() }
+        _ = time("tally() (counts only)") { try! store.tally(TallyQuery(listsOverdue: false)) }
         let round = try store.dbQueue.read { db in try String.fetchOne(db, sql: "SELECT name FROM round WHERE deleted = 0 ORDER BY created_hlc LIMIT 1") }
         _ = time("tally(round:, from:, to:)") { try! store.tally(TallyQuery(round: round, from: "2026-04-01", to: "2026-09-30")) }
         if let team { _ = time("tally(team: \(team))") { try! store.tally(TallyQuery(team: team)) } }

@@ -70,7 +70,8 @@ struct TallyProblemTests {
 
     @Test("every figure per village, township and district, counted by hand")
     func figuresByHand() throws {
-        let report = try storeByHand().tally()
+        let store = try storeByHand()
+        let report = try store.tally()
         #expect(report.generatedAt.hasPrefix("2026-11-21"))
         #expect(problemFigures(try report.village("城关镇", "东关村").counts)
             == "found 6 spot 2 clues 1 (1/0/0) rectified 2 verified 0 cannot 0 open 4 overdue 2 rate 33%")
@@ -104,6 +105,12 @@ struct TallyProblemTests {
         #expect(p1.village == "东关村" && p1.township == "城关镇")
         #expect(p1.responsible == "村支书王某")
         #expect(p1.status == .open)
+
+        // Without the list (the formats other than HTML): the same counts, nothing listed.
+        let counted = try store.tally(TallyQuery(listsOverdue: false))
+        #expect(counted.overdue.isEmpty)
+        #expect(counted.district == report.district)
+        #expect(!counted.query.listsOverdue)
     }
 
     @Test("overdue is measured against the store's clock: a day later, the problem due today is overdue")
