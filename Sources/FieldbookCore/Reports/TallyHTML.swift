@@ -11,7 +11,7 @@ public enum TallyHTML {
     /// Above this many villages the chart draws one bar per township instead of one per village.
     public static let maxVillageBars = 600
     /// At most this many overdue problems are listed; the rest are counted under the list.
-    public static let maxOverdueRows = 300
+    public static let maxOverdueRows = TallyReport.overdueLimit
 
     public static func render(_ report: TallyReport, by level: TallyLevel = .village, language: ReportLanguage = .zh)
         -> String
@@ -239,6 +239,9 @@ public enum TallyHTML {
         // The overdue list: a transferred clue is counted above and never listed here.
         out += "<h3>\(esc(h.overdueHeading))</h3>\n"
         if report.overdue.isEmpty {
+            if report.overdueNotTransferred > 0 {  // counted, not read: the report was made without the list
+                return out + "<p class=\"note\">\(esc(h.overdueMore(report.overdueNotTransferred)))</p>\n</section>\n"
+            }
             let text = report.district.problems.overdue == 0 ? h.noOverdue : h.overdueAllTransferred
             return out + "<p class=\"ok\">\(esc(text))</p>\n</section>\n"
         }
@@ -252,8 +255,9 @@ public enum TallyHTML {
             out += "<td class=\"gap\">\(num(problem.daysOverdue))</td><td class=\"text\">\(esc(problem.responsible ?? ""))</td></tr>\n"
         }
         out += "</tbody>\n</table>\n"
-        if report.overdue.count > maxOverdueRows {
-            out += "<p class=\"note\">\(esc(h.overdueMore(report.overdue.count - maxOverdueRows)))</p>\n"
+        let unlisted = max(report.overdueNotTransferred, report.overdue.count) - min(report.overdue.count, maxOverdueRows)
+        if unlisted > 0 {
+            out += "<p class=\"note\">\(esc(h.overdueMore(unlisted)))</p>\n"
         }
         return out + "</section>\n"
     }

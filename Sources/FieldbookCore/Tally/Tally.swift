@@ -61,9 +61,11 @@ extension Store {
                 }
             }
 
-            // Problems found, per village: by status, overdue on `today`, and clues by destination.
-            var anyOverdue = false
-            let problems = try Row.fetchCursor(db, sql: TallySQL.problems(filter), arguments: StatementArguments([today]) + filter.arguments)
+            // Problems found, per village: by status, overdue on `today`, and clues by destination;
+            // and how many overdue ones were not transferred (the overdue list's length).
+            var listable = 0
+            let problems = try Row.fetchCursor(
+                db, sql: TallySQL.problems(filter), arguments: StatementArguments([today, today]) + filter.arguments)
             while let row = try problems.next() {
                 var p = ProblemTally()
                 p.open = row[1]
@@ -75,7 +77,7 @@ extension Store {
                 p.cluesDiscipline = row[7]
                 p.cluesOrganisation = row[8]
                 p.cluesOther = row[9]
-                anyOverdue = anyOverdue || p.overdue > 0
+                listable += row[10] as Int
                 byVillage[row[0] as String, default: TallyCounts()].problems = p
             }
 
@@ -87,7 +89,7 @@ extension Store {
                 db, sql: TallySQL.villages(filter), arguments: filter.townshipID.map { [$0] } ?? [])
             for row in villageRows {
                 let id: String = row[0]
-                if anyOverdue, filter.applied.listsOverdue { villageNames[id] = (row[1], row[4]) }
+                if listable > 0, filter.applied.listsOverdue { villageNames[id] = (row[1], row[4]) }
                 var counts = byVillage.removeValue(forKey: id) ?? TallyCounts()
                 counts.villages = 1
                 counts.villagesInspected = counts.hasInspectionWork ? 1 : 0
@@ -106,10 +108,23 @@ extension Store {
             let unknownVillages = byVillage.values.reduce(TallyCounts(), +)
 
             // The overdue problems themselves, read only when some are overdue and the report lists
-            // them (the HTML page); never a transferred one.
+            // them (the HTML page); never a transferred one. Past the limit, the last day and found day
+            // listed are found in the index first, so only the listed problems' rows are read.
             var overdue: [OverdueProblem] = []
-            if anyOverdue, filter.applied.listsOverdue {
-                let rows = try Row.fetchCursor(db, sql: TallySQL.overdue(filter), arguments: StatementArguments([today, today]) + filter.arguments)
+            let limit = filter.applied.overdueLimit
+            if listable > 0, filter.applied.listsOverdue, limit > 0 {
+                var cutoff: StatementArguments = []
+                if listable > limit,
+                    let edge = try Row.fetchOne(
+                        db, sql: TallySQL.overdueCutoff(filter),
+                        arguments: StatementArguments([today]) + filter.arguments + [limit - 1])
+                {
+                    let (deadline, found): (String, String) = (edge[0], edge[1])
+                    cutoff = [deadline, deadline, found]
+                }
+                let rows = try Row.fetchCursor(
+                    db, sql: TallySQL.overdue(filter, cutoff: !cutoff.isEmpty),
+                    arguments: StatementArguments([today, today]) + filter.arguments + cutoff + [limit])
                 while let row = try rows.next() {
                     let villageID: String = row[1]
                     let names = villageNames[villageID]
@@ -122,7 +137,8 @@ extension Store {
             return TallyReport(
                 query: filter.applied, generatedAt: generatedAt, townships: townships,
                 district: townships.reduce(TallyCounts()) { $0 + $1.counts },
-                unknownHouseholds: unknownHouseholds, unknownVillages: unknownVillages, overdue: overdue)
+                unknownHouseholds: unknownHouseholds, unknownVillages: unknownVillages, overdue: overdue,
+                overdueNotTransferred: listable)
         }
     }
 
@@ -148,6 +164,7 @@ struct TallyFilter {
 
     init(_ query: TallyQuery, store: Store, db: Database) throws {
         applied = TallyQuery(listsOverdue: query.listsOverdue)
+        applied.overdueLimit = query.overdueLimit
         let trimmed = { (text: String?) -> String? in
             text.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
         }
@@ -301,8 +318,9 @@ enum TallySQL {
     }
 
     /// Per village: problems by status (open, rectifying, rectified, verified, not rectifiable),
-    /// overdue (open or rectifying with a deadline before the first argument, the tally's day), and
-    /// clues transferred to the discipline commission, the organisation department and others.
+    /// overdue (open or rectifying with a deadline before the first argument, the tally's day),
+    /// clues transferred to the discipline commission, the organisation department and others, and
+    /// the overdue ones not transferred (the second argument is the tally's day again).
     /// Every column it reads is in `problem_tally`, so the table is never touched. `count(*) FILTER`
     /// steps an aggregate only for the rows it counts: a third faster than `sum(condition)` here.
     static func problems(_ filter: TallyFilter) -> String {
@@ -312,25 +330,42 @@ enum TallySQL {
             count(*) FILTER (WHERE status = 'not-rectifiable'),
             count(*) FILTER (WHERE deadline < ? AND status IN ('open', 'rectifying')),
             count(*) FILTER (WHERE transferred_to = 'discipline'), count(*) FILTER (WHERE transferred_to = 'organisation'),
-            count(*) FILTER (WHERE transferred_to = 'other')
+            count(*) FILTER (WHERE transferred_to = 'other'),
+            count(*) FILTER (WHERE deadline < ? AND status IN ('open', 'rectifying') AND transferred_to IS NULL)
         FROM problem INDEXED BY problem_tally
         WHERE deleted = 0\(filter.recordClauses(date: "found_on"))\(filter.townshipClause)
         GROUP BY village_id
         """
     }
 
-    /// The overdue problems not transferred as clues, most overdue first (columns by position: id,
-    /// village_id, summary, responsible, deadline, days overdue, status). The first two arguments
-    /// are the tally's day. `problem_tally` finds them; only their rows are read for the summary.
-    static func overdue(_ filter: TallyFilter) -> String {
+    /// The overdue problems not transferred as clues, most overdue first, at most as many as the
+    /// last argument (columns by position: id, village_id, summary, responsible, deadline, days
+    /// overdue, status). The first two arguments are the tally's day; with `cutoff`, three more
+    /// after the filters' keep the rows up to a deadline and found day (``overdueCutoff(_:)``), so
+    /// that SQLite reads only those rows from the table, for their summaries and ids.
+    static func overdue(_ filter: TallyFilter, cutoff: Bool) -> String {
+        let clauses = filter.recordClauses(date: "found_on") + filter.townshipClause
+            + (cutoff ? " AND (deadline < ? OR (deadline = ? AND found_on <= ?))" : "")
+        return """
+            SELECT id, village_id, summary, responsible, deadline,
+                CAST(julianday(?) - julianday(deadline) AS INTEGER), status
+            FROM problem INDEXED BY problem_tally
+            WHERE deleted = 0 AND status IN ('open', 'rectifying') AND deadline < ? AND transferred_to IS NULL\(clauses)
+            ORDER BY deadline, found_on, id
+            LIMIT ?
+            """
+    }
+
+    /// The deadline and found day of the last overdue problem listed (the OFFSET is the last
+    /// argument), from `problem_tally` alone. The first argument is the tally's day.
+    static func overdueCutoff(_ filter: TallyFilter) -> String {
         let clauses = filter.recordClauses(date: "found_on") + filter.townshipClause
         return """
-        SELECT id, village_id, summary, responsible, deadline,
-            CAST(julianday(?) - julianday(deadline) AS INTEGER), status
-        FROM problem INDEXED BY problem_tally
-        WHERE deleted = 0 AND status IN ('open', 'rectifying') AND deadline < ? AND transferred_to IS NULL\(clauses)
-        ORDER BY deadline, found_on, id
-        """
+            SELECT deadline, found_on FROM problem INDEXED BY problem_tally
+            WHERE deleted = 0 AND status IN ('open', 'rectifying') AND deadline < ? AND transferred_to IS NULL\(clauses)
+            ORDER BY deadline, found_on
+            LIMIT 1 OFFSET ?
+            """
     }
 
     /// Live villages in roster order (their township's, then their own), townships the store does

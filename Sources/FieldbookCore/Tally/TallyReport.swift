@@ -17,6 +17,8 @@ public struct TallyQuery: Sendable, Hashable {
     /// Whether to read the overdue problems themselves (``TallyReport/overdue``), which only the
     /// HTML page lists; without it the report still counts them.
     public var listsOverdue = true
+    /// At most this many overdue problems are listed (the rest are counted).
+    var overdueLimit = TallyReport.overdueLimit
 
     public init(
         round: String? = nil, from: String? = nil, to: String? = nil, township: String? = nil, team: String? = nil,
@@ -276,9 +278,14 @@ public struct TallyReport: Sendable, Hashable {
     /// Households, visits, forums, notices, fixes and problems of villages the store does not hold.
     public var unknownVillages: TallyCounts
     /// Problems overdue on the tally's day that were not transferred as clues, most overdue first
-    /// (deadline, then the day found, then id), under the tally's filters; empty when the query
-    /// did not ask for them (`listsOverdue`).
+    /// (deadline, then the day found, then id), under the tally's filters: the first
+    /// ``overdueLimit`` of them; empty when the query did not ask for them (`listsOverdue`).
     public var overdue: [OverdueProblem] = []
+    /// How many problems are overdue and not transferred, listed or not (unknown villages included).
+    public var overdueNotTransferred = 0
+
+    /// The most overdue problems a report lists; the HTML page says how many more there are.
+    public static let overdueLimit = 300
 
     public var villages: [VillageTally] { townships.flatMap(\.villages) }
 }

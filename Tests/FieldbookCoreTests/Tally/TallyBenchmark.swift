@@ -58,8 +58,9 @@ struct TallyBenchmark {
             for (label, sql, arguments) in [
                 ("SQL: households and visits", TallySQL.households(filter, withTotal: true), StatementArguments()),
                 ("SQL: forums", TallySQL.forums(filter), []), ("SQL: notices", TallySQL.notices(filter), []),
-                ("SQL: fixes", TallySQL.fixes(filter), []), ("SQL: problems", TallySQL.problems(filter), day),
-                ("SQL: overdue problems", TallySQL.overdue(filter), day + day), ("SQL: villages", TallySQL.villages(filter), []),
+                ("SQL: fixes", TallySQL.fixes(filter), []), ("SQL: problems", TallySQL.problems(filter), day + day),
+                ("SQL: overdue problems (all)", TallySQL.overdue(filter, cutoff: false), day + day + [Int.max]),
+                ("SQL: villages", TallySQL.villages(filter), []),
             ] {
                 _ = try time(label, runs: 3) { try Row.fetchAll(db, sql: sql, arguments: arguments).count }
             }
@@ -81,7 +82,7 @@ struct TallyBenchmark {
         _ = time("pending (one village)", runs: 3) {
             try! store.pending(PendingQuery(village: "\(report.townships[0].name ?? "")/\(report.townships[0].villages[0].name)", rounds: .all))
         }
-        print("  problems: \(report.district.problemsFound) found (\(report.district.fixes) on the spot), \(report.district.problems.clues) clues, \(report.district.problems.overdue) overdue (\(report.overdue.count) listed), rate \(report.district.rectificationPercent.map { "\($0)%" } ?? "—")")
+        print("  problems: \(report.district.problemsFound) found (\(report.district.fixes) on the spot), \(report.district.problems.clues) clues, \(report.district.problems.overdue) overdue (\(report.overdueNotTransferred) not transferred, \(report.overdue.count) listed), rate \(report.district.rectificationPercent.map { "\($0)%" } ?? "—")")
         print("  district: \(report.district.visited) of \(report.district.households) households visited, \(report.district.visits) visits, \(report.district.villagesInspected) of \(report.district.villages) villages inspected")
         #expect(report.villages.count == status.counts[.village])
     }

@@ -132,6 +132,34 @@ struct TallyProblemTests {
         #expect(try store.tally().district.problems.overdue == 1, "a rectified problem is no longer overdue")
     }
 
+    @Test("past the limit, the overdue list holds the most overdue ones, ties broken by id, and counts the rest")
+    func overdueLimit() throws {
+        let store = try makeFieldStore(in: dir)
+        for (summary, found, deadline) in [
+            ("第四", "2026-11-03", "2026-11-15"), ("并列甲", "2026-11-02", "2026-11-12"), ("最早", "2026-11-01", "2026-11-10"),
+            ("并列乙", "2026-11-02", "2026-11-12"), ("第五", "2026-11-04", "2026-11-16"),
+        ] {
+            _ = try store.record(.problem, ["village": "西河村", "summary": summary, "found_on": found, "deadline": deadline])
+        }
+        let all = try store.tally()
+        #expect(all.overdue.count == 5)
+        #expect(all.overdueNotTransferred == 5)
+        #expect(all.overdue.first?.summary == "最早")
+        #expect(Set(all.overdue[1...2].map(\.summary)) == ["并列甲", "并列乙"])
+        #expect(all.overdue[1].id < all.overdue[2].id, "ties by id")
+        for limit in 1...5 {
+            var query = TallyQuery()
+            query.overdueLimit = limit
+            let limited = try store.tally(query)
+            #expect(limited.overdue == Array(all.overdue.prefix(limit)), "limit \(limit)")
+            #expect(limited.overdueNotTransferred == 5)
+            let html = TallyHTML.render(limited)
+            #expect(html.contains("另有 \(5 - limit) 个逾期问题未列出") == (limit < 5), "limit \(limit)")
+        }
+        let counted = TallyHTML.render(try store.tally(TallyQuery(listsOverdue: false)))
+        #expect(counted.contains("另有 5 个逾期问题未列出"))
+    }
+
     @Test("the filters count problems as they count fixes: by round, found_on, township and team")
     func filters() throws {
         let store = try storeByHand()
@@ -327,7 +355,7 @@ struct TallyProblemTests {
         try store.dbQueue.read { db in
             for query in [TallyQuery(), TallyQuery(round: "五届第五轮", from: "2026-01-01", to: "2026-12-31", township: "城关镇", team: "第一巡察组")] {
                 let filter = try TallyFilter(query, store: store, db: db)
-                let arguments = StatementArguments(["2026-11-21"]) + filter.arguments
+                let arguments = StatementArguments(["2026-11-21", "2026-11-21"]) + filter.arguments
                 let plan = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + TallySQL.problems(filter), arguments: arguments)
                     .map { $0["detail"] as String }.joined(separator: "\n")
                 #expect(plan.contains("USING INDEX problem_tally") || plan.contains("COVERING INDEX problem_tally"), "\(plan)")
@@ -335,13 +363,16 @@ struct TallyProblemTests {
                 #expect(try !Self.readsTableRows(db, TallySQL.problems(filter), arguments, table: "problem"), "\(TallySQL.problems(filter))")
                 #expect(!plan.contains("TEMP B-TREE FOR GROUP BY"), "grouped in index order: \(plan)")
                 let overdue = try Row.fetchAll(
-                    db, sql: "EXPLAIN QUERY PLAN " + TallySQL.overdue(filter), arguments: StatementArguments(["2026-11-21", "2026-11-21"]) + filter.arguments
+                    db, sql: "EXPLAIN QUERY PLAN " + TallySQL.overdue(filter, cutoff: true),
+                    arguments: StatementArguments(["2026-11-21", "2026-11-21"]) + filter.arguments + ["2026-11-10", "2026-11-10", "2026-11-01", 300]
                 ).map { $0["detail"] as String }.joined(separator: "\n")
                 #expect(overdue.contains("INDEX problem_tally"), "\(overdue)")
+                let cutoffArguments = StatementArguments(["2026-11-21"]) + filter.arguments + [299]
+                #expect(try !Self.readsTableRows(db, TallySQL.overdueCutoff(filter), cutoffArguments, table: "problem"))
             }
             // The check can fail: the overdue statement reads the summaries from the table's rows.
             let filter = try TallyFilter(TallyQuery(), store: store, db: db)
-            #expect(try Self.readsTableRows(db, TallySQL.overdue(filter), ["2026-11-21", "2026-11-21"], table: "problem"))
+            #expect(try Self.readsTableRows(db, TallySQL.overdue(filter, cutoff: false), ["2026-11-21", "2026-11-21", 300], table: "problem"))
         }
     }
 
