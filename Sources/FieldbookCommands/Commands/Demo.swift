@@ -79,6 +79,7 @@ extension Fieldbook {
             print("  swift run fieldbook status --db \(dir.oneLine)/office.sqlite")
             print("  swift run fieldbook conflicts --db \(dir.oneLine)/office.sqlite")
             print("  swift run fieldbook tally --db \(dir.oneLine)/office.sqlite --by township")
+            print("  swift run fieldbook problems --db \(dir.oneLine)/office.sqlite --overdue")
             print(String(format: "\nDone in %.0f s.", Date().timeIntervalSince(started)))
         }
     }
@@ -99,6 +100,12 @@ enum DemoTally {
         print("  forum participants (人次)           \(NumberText.grouped(d.participants))   [2,125]")
         print("  notices posted (张)                 \(NumberText.grouped(d.copies))   [2,130]")
         print("  problems fixed on the spot (个)     \(d.fixes)   [62]")
+        let p = d.problems
+        print("  problems found (个, with the fixes)  \(NumberText.grouped(d.problemsFound))   [2,351]")
+        let clues = ClueDestination.allCases.map { "\($0.chinese) \(p[$0])" }.joined(separator: ", ")
+        print("  clues transferred (件)              \(NumberText.grouped(p.clues)): \(clues)   [217]")
+        let rate = d.rectificationPercent.map { "\($0)%" } ?? "—"
+        print("  rectification rate (整改率)         \(rate); \(NumberText.grouped(p.overdue)) overdue, \(NumberText.grouped(p.rectifying + p.open)) still open at the year's end   [高台县's term: 95%]")
         let priority = PriorityKind.allCases.map { "\($0.chinese) \(d[$0].visited)/\(d[$0].households)" }.joined(separator: ", ")
         print("  priority households visited        \(priority)")
         let html = TallyHTML.render(report, by: .village, language: .zh)

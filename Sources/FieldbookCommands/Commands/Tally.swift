@@ -9,8 +9,10 @@ extension Fieldbook {
             discussion: """
                 Households visited (each counted once) against households on the roster, priority \
                 households (五保户, 低保户, 危房改造户), visits, forums and participants (人次), notices and \
-                copies (张), fixes by status, and villages inspected (at least one visit, forum or \
-                notice). Deleted records never count. Works on a field store or the central one. \
+                copies (张), fixes by status, problems found (fixes included) with the clues \
+                transferred, rectified, verified, overdue and the rectification rate (整改率), and \
+                villages inspected (at least one visit, forum or notice). Deleted records never count. \
+                Works on a field store or the central one. \
                 A roster with county (区/县) and city (市) columns tallies by county and city too; \
                 a county's and a city's figures are the sums of their townships'. \
                 The rules and the JSON schema: docs/TALLY.md.
@@ -45,7 +47,10 @@ extension Fieldbook {
         @Option(help: "Write to this file instead of the terminal.") var out: String?
 
         func run(_ context: CommandContext) throws {
-            let query = TallyQuery(round: round, from: from, to: to, township: township, team: team, county: county, city: city)
+            // Only the HTML page lists the overdue problems; the other formats count them.
+            let query = TallyQuery(
+                round: round, from: from, to: to, township: township, team: team, county: county, city: city,
+                listsOverdue: format == .html)
             let report = try context.open().tally(query)
             let level = TallyLevel(rawValue: by.rawValue)!
             let language = lang.flatMap { ReportLanguage(rawValue: $0.rawValue) }

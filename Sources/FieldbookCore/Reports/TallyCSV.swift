@@ -55,6 +55,10 @@ public enum TallyCSV {
             .map { String($0) }
         figures += withVillages
             ? [String(c.villages), String(c.villagesInspected), optional(c.inspectedPercent)] : ["", "", ""]
+        let p = c.problems
+        figures += [c.problemsFound, c.fixes, p.clues, p.cluesDiscipline, p.cluesOrganisation, p.cluesOther,
+                    c.problemsRectified, c.problemsVerified, p.notRectifiable, c.problemsOpen, p.overdue].map { String($0) }
+        figures.append(optional(c.rectificationPercent))
         return [text(level), text(township), text(village), text(kind)] + figures + [text(county), text(city)]
     }
 

@@ -5,10 +5,13 @@ import Foundation
 ///
 /// The page holds the district's totals, a bar chart of coverage per village grouped by township
 /// (per township when there are too many villages to draw), the priority households not yet
-/// visited per village, the full table with a totals row, and any unknown lines.
+/// visited per village, problems found and their rectification rate per township with the overdue
+/// ones listed (never a transferred clue's), the full table with a totals row, and any unknown lines.
 public enum TallyHTML {
     /// Above this many villages the chart draws one bar per township instead of one per village.
     public static let maxVillageBars = 600
+    /// At most this many overdue problems are listed; the rest are counted under the list.
+    public static let maxOverdueRows = TallyReport.overdueLimit
 
     public static func render(_ report: TallyReport, by level: TallyLevel = .village, language: ReportLanguage = .zh)
         -> String
@@ -35,6 +38,7 @@ public enum TallyHTML {
         out += cards(report, h)
         out += chart(report, level: level, h, l)
         out += gaps(report, h, l)
+        out += problems(report, h, l)
         out += table(report, level: level, h, l)
         out += notes(report, l)
         out += """
@@ -65,7 +69,8 @@ public enum TallyHTML {
              priorityLines),
             (h.cardForums, "\(num(d.forums)) <small>\(esc(h.sessionUnit))</small>", esc(h.participantsNote(d.participants))),
             (h.cardNotices, "\(num(d.notices)) <small>\(esc(h.timesUnit))</small>", esc(h.copiesNote(d.copies))),
-            (h.cardFixes, "\(num(d.fixes)) <small>\(esc(h.problemUnit))</small>", esc(h.fixesNote(d))),
+            (h.cardProblems, "\(num(d.problemsFound)) <small>\(esc(h.problemUnit))</small> <em>\(esc(h.ratePrefix))\(percent(d.rectificationPercent))</em>",
+             esc(h.problemsNote(d))),
         ]
         var out = "<section class=\"cards\" aria-label=\"\(esc(h.totalsHeading))\">\n"
         for (title, figure, note) in cards {
@@ -232,6 +237,92 @@ public enum TallyHTML {
         return out + "</section>\n"
     }
 
+    // MARK: Problems found and their rectification
+
+    static func problems(_ report: TallyReport, _ h: HTMLText, _ l: TallyLabels) -> String {
+        var out = "<section class=\"problems\">\n<h2>\(esc(h.problemsHeading))</h2>\n"
+        out += "<p class=\"note\">\(esc(h.rateRule))</p>\n"
+        out += "<figure class=\"rates\"><figcaption>\(esc(h.ratesCaption))</figcaption>\n"
+        out += rateBars(report.townships.map { (l.township($0.name), $0.counts) }, h)
+        out += "</figure>\n"
+
+        // Figures per township and the total.
+        out += "<table class=\"problemtable\">\n<thead><tr><th>\(esc(l.nameColumn(.township)))</th>"
+        out += h.problemHeaders.map { "<th>\(esc($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
+        for township in report.townships {
+            out += problemRow(l.township(township.name), township.counts)
+        }
+        out += "</tbody>\n<tfoot>\(problemRow(l.total, report.district))</tfoot>\n</table>\n"
+
+        // The overdue list: a transferred clue is counted above and never listed here.
+        out += "<h3>\(esc(h.overdueHeading))</h3>\n"
+        if report.overdue.isEmpty {
+            if report.overdueNotTransferred > 0 {  // counted, not read: the report was made without the list
+                return out + "<p class=\"note\">\(esc(h.overdueMore(report.overdueNotTransferred)))</p>\n</section>\n"
+            }
+            let text = report.district.problems.overdue == 0 ? h.noOverdue : h.overdueAllTransferred
+            return out + "<p class=\"ok\">\(esc(text))</p>\n</section>\n"
+        }
+        out += "<p class=\"note\">\(esc(h.overdueNote))</p>\n"
+        out += "<table class=\"overdue\">\n<thead><tr>"
+        out += [l.nameColumn(.village), h.overdueSummary, h.overdueDeadline, h.overdueDays, h.overdueResponsible]
+            .map { "<th>\(esc($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
+        for problem in report.overdue.prefix(maxOverdueRows) {
+            let place = problem.village.map { "\(l.township(problem.township))/\($0)" } ?? l.unknownVillage
+            out += "<tr><td>\(esc(place))</td><td class=\"text\">\(esc(problem.summary))</td><td>\(esc(problem.deadline))</td>"
+            out += "<td class=\"gap\">\(num(problem.daysOverdue))</td><td class=\"text\">\(esc(problem.responsible ?? ""))</td></tr>\n"
+        }
+        out += "</tbody>\n</table>\n"
+        let unlisted = max(report.overdueNotTransferred, report.overdue.count) - min(report.overdue.count, maxOverdueRows)
+        if unlisted > 0 {
+            out += "<p class=\"note\">\(esc(h.overdueMore(unlisted)))</p>\n"
+        }
+        return out + "</section>\n"
+    }
+
+    static func problemRow(_ label: String, _ c: TallyCounts) -> String {
+        let figures = [c.problemsFound, c.fixes, c.problems.clues] + ClueDestination.allCases.map { c.problems[$0] }
+            + [c.problemsRectified, c.problemsVerified, c.problems.notRectifiable, c.problemsOpen, c.problems.overdue]
+        let cells = figures.map { "<td>\(num($0))</td>" }.joined()
+        return "<tr><td>\(esc(label))</td>\(cells)<td>\(c.rectificationPercent.map { "\($0)%" } ?? "—")</td></tr>\n"
+    }
+
+    /// A bar per township for its rectification rate, drawn as the coverage bars are: the rate, the
+    /// rectified and verified of the problems to rectify, and the overdue ones in red.
+    static func rateBars(_ rows: [(label: String, counts: TallyCounts)], _ h: HTMLText) -> String {
+        typealias G = Geometry
+        let svgOpen = { (height: Double, label: String) in
+            "<svg viewBox=\"0 0 \(Int(G.width)) \(fmt(height))\" width=\"100%\" role=\"img\" aria-label=\"\(esc(label))\" xmlns=\"http://www.w3.org/2000/svg\">"
+        }
+        var out = ""
+        for (label, c) in rows {
+            let done = c.problemsRectified + c.problemsVerified
+            let base = c.problemsFound - c.problems.notRectifiable
+            let percent = c.rectificationPercent
+            let exact = base == 0 ? 0 : Double(done) / Double(base)
+            let y = (G.rowHeight - G.barHeight) / 2
+            out += "<div class=\"ratebar\">" + svgOpen(G.rowHeight, "\(label): \(h.rateTitle(c))")
+            out += "<title>\(esc(label)): \(esc(h.rateTitle(c)))</title>"
+            out += "<text x=\"\(fmt(G.labelEnd))\" y=\"12.5\" text-anchor=\"end\" class=\"name\">\(esc(DisplayWidth.truncate(label, to: 20)))</text>"
+            out += "<rect x=\"\(fmt(G.trackX))\" y=\"\(fmt(y))\" width=\"\(fmt(G.trackWidth))\" height=\"\(fmt(G.barHeight))\" class=\"track\"/>"
+            if exact > 0 {
+                out += "<rect x=\"\(fmt(G.trackX))\" y=\"\(fmt(y))\" width=\"\(fmt(max(1.5, G.trackWidth * exact)))\" height=\"\(fmt(G.barHeight))\" fill=\"\(color(percent))\"/>"
+            }
+            if let percent {
+                out += "<text x=\"\(fmt(G.percentEnd))\" y=\"12.5\" text-anchor=\"end\" class=\"percent\">\(percent)%</text>"
+                out += "<text x=\"\(fmt(G.fractionX))\" y=\"12.5\" class=\"fraction\">\(num(done))/\(num(base))</text>"
+            } else {
+                out += "<text x=\"\(fmt(G.percentEnd))\" y=\"12.5\" text-anchor=\"end\" class=\"percent\">—</text>"
+                out += "<text x=\"\(fmt(G.fractionX))\" y=\"12.5\" class=\"fraction\">\(esc(h.noProblems))</text>"
+            }
+            if c.problems.overdue > 0 {
+                out += "<text x=\"\(fmt(G.markX))\" y=\"12.5\" class=\"gapmark\">\(esc(h.overdueShort(c.problems.overdue)))</text>"
+            }
+            out += "</svg></div>\n"
+        }
+        return out
+    }
+
     // MARK: The full table
 
     static func table(_ report: TallyReport, level: TallyLevel, _ h: HTMLText, _ l: TallyLabels) -> String {
@@ -360,6 +451,12 @@ public enum TallyHTML {
         tr.village td:first-child { padding-left: 4mm; }
         tr.idle td:first-child { color: #8a93a6; }
         tfoot td { font-weight: 700; border-top: 1.5px solid #1d2433; border-bottom: none; }
+        h3 { font-size: 11pt; margin: 4mm 0 1.5mm; break-after: avoid; }
+        figure.rates { margin: 0 0 3mm; }
+        .ratebar { break-inside: avoid; }
+        table.problemtable { font-size: 8.5pt; margin-bottom: 2mm; }
+        table.overdue { font-size: 9pt; }
+        table.overdue td.text { text-align: left; white-space: normal; }
         table.gaptable { width: auto; min-width: 60%; font-size: 9pt; }
         table.gaptable td, table.gaptable th { padding: 0.9mm 3mm; }
         td.gap { color: #b3261e; font-weight: 700; }
@@ -393,7 +490,8 @@ struct HTMLText {
     var cardPriority: String { t("重点户走访", "Priority households visited") }
     var cardForums: String { t("座谈", "Forums") }
     var cardNotices: String { t("张贴公告", "Notices posted") }
-    var cardFixes: String { t("立行立改", "On-the-spot fixes") }
+    var cardProblems: String { t("发现问题（含立行立改）", "Problems found (with on-the-spot fixes)") }
+    var ratePrefix: String { t("整改率 ", "rectified ") }
     var householdUnit: String { t("户", "hh") }
     var sessionUnit: String { t("场", "sessions") }
     var timesUnit: String { t("次", "times") }
@@ -402,9 +500,44 @@ struct HTMLText {
     func visitsNote(_ n: Int) -> String { t("走访 \(TallyHTML.num(n)) 次，同户多次只计一户", "\(TallyHTML.num(n)) visits; a household counts once") }
     func participantsNote(_ n: Int) -> String { t("\(TallyHTML.num(n)) 人次", "\(TallyHTML.num(n)) participants") }
     func copiesNote(_ n: Int) -> String { t("\(TallyHTML.num(n)) 张", "\(TallyHTML.num(n)) copies") }
-    func fixesNote(_ c: TallyCounts) -> String {
-        t("未整改 \(TallyHTML.num(c.fixesOpen)) · 已整改 \(TallyHTML.num(c.fixesFixed)) · 已核实 \(TallyHTML.num(c.fixesVerified))",
-          "\(TallyHTML.num(c.fixesOpen)) open · \(TallyHTML.num(c.fixesFixed)) fixed · \(TallyHTML.num(c.fixesVerified)) verified")
+    func problemsNote(_ c: TallyCounts) -> String {
+        t("立行立改 \(TallyHTML.num(c.fixes)) · 移交线索 \(TallyHTML.num(c.problems.clues)) · 逾期 \(TallyHTML.num(c.problems.overdue))",
+          "\(TallyHTML.num(c.fixes)) on the spot · \(TallyHTML.num(c.problems.clues)) clues transferred · \(TallyHTML.num(c.problems.overdue)) overdue")
+    }
+
+    var problemsHeading: String { t("发现问题与整改", "Problems found and rectified") }
+    var rateRule: String {
+        t("整改率＝（已整改＋已验收销号）÷（发现问题－无法整改），各级都由合计数算出，没有问题的显示“—”。发现问题含立行立改，其已整改、已核实计入已整改、已验收销号。逾期指整改时限已过（以生成日计）仍未整改或整改中。",
+          "Rectification rate = (rectified + verified) ÷ (found − not rectifiable), from each row's sums; — where there is nothing to rectify. Problems found include on-the-spot fixes, counted as rectified or verified by their status. Overdue: past the deadline on the day of this tally, still open or rectifying.")
+    }
+    var ratesCaption: String { t("各乡镇整改率", "Rectification rate per township") }
+    var problemHeaders: [String] {
+        [t("发现问题", "found"), t("其中立行立改", "on the spot"), t("移交线索", "clues")]
+            + ClueDestination.allCases.map { t($0.chinese, "to \($0.rawValue)") }
+            + [t("已整改", "rectified"), t("已验收销号", "verified"), t("无法整改", "not rectifiable"),
+               t("未整改", "open"), t("逾期", "overdue"), t("整改率", "rate")]
+    }
+    func rateTitle(_ c: TallyCounts) -> String {
+        t("发现问题 \(c.problemsFound) 个，已整改 \(c.problemsRectified)、已验收销号 \(c.problemsVerified)、无法整改 \(c.problems.notRectifiable)、逾期 \(c.problems.overdue)",
+          "\(c.problemsFound) found, \(c.problemsRectified) rectified, \(c.problemsVerified) verified, \(c.problems.notRectifiable) not rectifiable, \(c.problems.overdue) overdue")
+    }
+    var noProblems: String { t("无问题", "no problems") }
+    func overdueShort(_ n: Int) -> String { t("逾期 \(n)", "\(n) overdue") }
+    var overdueHeading: String { t("逾期未整改的问题", "Overdue problems") }
+    var overdueNote: String {
+        t("整改时限已过、仍未整改或整改中的问题，逾期最久的在前。已移交的问题线索只计数，不列出。",
+          "Past their deadline and still open or rectifying, the longest overdue first. Transferred clues are counted above, never listed.")
+    }
+    var overdueSummary: String { t("问题", "problem") }
+    var overdueDeadline: String { t("整改时限", "deadline") }
+    var overdueDays: String { t("逾期天数", "days overdue") }
+    var overdueResponsible: String { t("责任人", "responsible") }
+    var noOverdue: String { t("没有逾期未整改的问题。", "No problem is overdue.") }
+    var overdueAllTransferred: String {
+        t("逾期的问题均已移交线索：只计数，不列出。", "Every overdue problem was transferred as a clue: counted, not listed.")
+    }
+    func overdueMore(_ n: Int) -> String {
+        t("另有 \(TallyHTML.num(n)) 个逾期问题未列出；全部见 fieldbook problems。", "\(TallyHTML.num(n)) more overdue problems are not listed; fieldbook problems shows them all.")
     }
 
     var chartHeading: String { t("各村入户走访覆盖率", "Households visited per village") }
@@ -460,7 +593,7 @@ struct HTMLText {
     }
 
     var rule: String {
-        t("统计口径：只计未删除的记录；一户多次走访只计一户；已巡察指至少有一次入户走访、座谈或张贴公告；立行立改不计入已巡察。由 Fieldbook 生成。",
-          "Counting rules: deleted records never count; a household visited several times counts once; a village is inspected with at least one visit, forum or notice (fixes alone do not count). Made by Fieldbook.")
+        t("统计口径：只计未删除的记录；一户多次走访只计一户；已巡察指至少有一次入户走访、座谈或张贴公告；立行立改不计入已巡察；发现问题含立行立改，已移交的问题线索只计数。由 Fieldbook 生成。",
+          "Counting rules: deleted records never count; a household visited several times counts once; a village is inspected with at least one visit, forum or notice (fixes alone do not count); problems found include on-the-spot fixes, and a transferred clue is only counted. Made by Fieldbook.")
     }
 }

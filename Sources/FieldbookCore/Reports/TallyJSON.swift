@@ -90,6 +90,20 @@ public enum TallyJSON {
             "notices": int(c.notices),
             "copies": int(c.copies),
             "fixes": .object(["open": int(c.fixesOpen), "fixed": int(c.fixesFixed), "verified": int(c.fixesVerified)]),
+            "problems": .object([
+                "found": int(c.problemsFound),
+                "fixed_on_the_spot": int(c.fixes),
+                "clues": .object([
+                    "total": int(c.problems.clues), "discipline": int(c.problems.cluesDiscipline),
+                    "organisation": int(c.problems.cluesOrganisation), "other": int(c.problems.cluesOther),
+                ]),
+                "rectified": int(c.problemsRectified),
+                "verified": int(c.problemsVerified),
+                "not_rectifiable": int(c.problems.notRectifiable),
+                "open": int(c.problemsOpen),
+                "overdue": int(c.problems.overdue),
+                "rectification_percent": c.rectificationPercent.map(int) ?? .null,
+            ]),
         ]
         if villages {
             object["villages"] = int(c.villages)

@@ -87,6 +87,35 @@ struct TallyLabels: Sendable {
 
     var workSection: String { t("二、走访、座谈、公告和立行立改", "2. Visits, forums, notices and on-the-spot fixes") }
 
+    var problemsSection: String {
+        t("三、发现问题与整改（问题数含立行立改；未整改含整改中）", "3. Problems found (with on-the-spot fixes) and rectified")
+    }
+
+    /// The columns of the problems table, after the name.
+    var problemColumns: [String] {
+        [
+            t("问题数", "found"), t("立改", "spot"), t("移交", "clues"), t("已整改", "rectified"), t("已销号", "verified"),
+            t("无法整改", "cannot"), t("未整改", "open"), t("逾期", "overdue"), t("整改率", "rate"),
+        ]
+    }
+
+    func clueDestination(_ destination: ClueDestination) -> String {
+        t(destination.chinese, destination.rawValue)
+    }
+
+    /// The lines under the problems table: the clues by destination, the overdue ones, and the rule.
+    func problemsSummary(_ c: TallyCounts) -> [String] {
+        let p = c.problems
+        let byDestination = ClueDestination.allCases.map { "\(clueDestination($0)) \(p[$0])" }.joined(separator: t("，", ", "))
+        return [
+            t("移交问题线索 \(p.clues) 条：\(byDestination)。", "Clues transferred: \(p.clues) (\(byDestination))."),
+            t("逾期 \(p.overdue) 个：整改时限已过（以生成日计），仍未整改或整改中。",
+              "Overdue: \(p.overdue), past their deadline on the day of this tally and still open or rectifying."),
+            t("整改率＝（已整改＋已验收销号）÷（问题数－无法整改），各级都由合计数算出；没有问题的显示“—”。立行立改的已整改、已核实计入已整改、已销号。",
+              "Rectification rate = (rectified + verified) ÷ (found − not rectifiable), from each row's sums; — where there is nothing to rectify. Found includes on-the-spot fixes (spot), rectified or verified by their status; open includes rectifying."),
+        ]
+    }
+
     /// The first column's title; `grouped` when county rows group the townships.
     func nameColumn(_ level: TallyLevel, grouped: Bool = false) -> String {
         switch level {
@@ -148,6 +177,12 @@ struct TallyLabels: Sendable {
                 "立行立改 \(c.fixes) 个（未整改 \(c.fixesOpen)、已整改 \(c.fixesFixed)、已核实 \(c.fixesVerified)）",
                 "\(Self.count(c.fixes, "fix", "fixes")) (\(c.fixesOpen) open, \(c.fixesFixed) fixed, \(c.fixesVerified) verified)"))
         }
+        if c.problems.count > 0 {
+            let clues = c.problems.clues
+            parts.append(t(
+                "发现问题 \(c.problems.count) 个" + (clues > 0 ? "（其中移交线索 \(clues) 条）" : ""),
+                Self.count(c.problems.count, "problem") + (clues > 0 ? " (\(Self.count(clues, "clue")) transferred)" : "")))
+        }
         return t(
             "另有指向本库没有的村（社区）的记录，未计入上表：\(parts.joined(separator: "，"))。",
             "Also records of villages this store does not hold, not counted above: \(parts.joined(separator: ", ")).")
@@ -182,6 +217,19 @@ struct TallyLabels: Sendable {
             ("villages", t("村（社区）数", "villages")),
             ("villages_inspected", t("已巡察村数", "villages_inspected")),
             ("inspected_percent", t("巡察覆盖率(%)", "inspected_percent")),
+            // Added with problems found (v6): after every older column, so older readers keep working.
+            ("problems_found", t("发现问题数", "problems_found")),
+            ("fixed_on_the_spot", t("其中立行立改", "fixed_on_the_spot")),
+            ("clues", t("移交问题线索", "clues")),
+            ("clues_discipline", t("移交纪委监委", "clues_discipline")),
+            ("clues_organisation", t("移交组织部门", "clues_organisation")),
+            ("clues_other", t("移交其他部门", "clues_other")),
+            ("problems_rectified", t("已整改", "problems_rectified")),
+            ("problems_verified", t("已验收销号", "problems_verified")),
+            ("problems_not_rectifiable", t("无法整改", "problems_not_rectifiable")),
+            ("problems_open", t("未整改（含整改中）", "problems_open")),
+            ("problems_overdue", t("逾期未整改", "problems_overdue")),
+            ("rectification_percent", t("整改率(%)", "rectification_percent")),
             ("county", t("县区", "county")),
             ("city", t("市", "city")),
         ]

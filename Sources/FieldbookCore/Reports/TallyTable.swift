@@ -1,8 +1,9 @@
 import Foundation
 
-/// The tally as a terminal shows it: two tables that line up with Chinese text and fit 80
-/// columns (coverage first, then the rest of the field work), a totals row, and the inspected
-/// figure and any unknown lines below, wrapped to the width.
+/// The tally as a terminal shows it: three tables that line up with Chinese text and fit 80
+/// columns (coverage first, then the rest of the field work, then problems found and their
+/// rectification), a totals row, and the inspected figure and any unknown lines below, wrapped to
+/// the width.
 public enum TallyTable {
     public static func render(
         _ report: TallyReport, by level: TallyLevel = .village, language: ReportLanguage = .zh, width: Int = 80
@@ -22,8 +23,11 @@ public enum TallyTable {
             coverageTotals = coverageCells(total, labels: l)
             workTotals = workCells(total, labels: l)
         }
+        let problemRows = rows.map(problemCells)
+        let problemTotals = level == .district ? nil : problemCells(TallyRows.Row(label: l.total, counts: report.district, isVillage: false))
         let coverage = fitted(name, coverageColumns, rows: coverageRows, totals: coverageTotals, width: width)
         let work = fitted(name, workColumns, rows: workRows, totals: workTotals, width: width)
+        let problems = fitted(name, l.problemColumns, rows: problemRows, totals: problemTotals, width: width)
 
         var out: [String] = []
         out += TextWrap.lines(l.title(level), width: width)
@@ -35,6 +39,11 @@ public enum TallyTable {
         out.append("")
         out += TextWrap.lines(l.workSection, width: width)
         out.append(work.joined(separator: "\n\n"))
+        out.append("")
+        out += TextWrap.lines(l.problemsSection, width: width)
+        out.append(problems.joined(separator: "\n\n"))
+        out.append("")
+        for line in l.problemsSummary(report.district) { out += TextWrap.lines(line, width: width) }
         out.append("")
         out += TextWrap.lines(l.inspectedSummary(report.district), width: width)
         if report.unknownHouseholds.visits > 0 {
@@ -88,6 +97,17 @@ public enum TallyTable {
         return [row.label, String(c.households), String(c.visited), c.coveragePercent.map { "\($0)%" } ?? "—"]
             + PriorityKind.allCases.map { c[$0].households == 0 ? "—" : "\(c[$0].visited)/\(c[$0].households)" }
             + [row.isVillage ? (c.villagesInspected > 0 ? l.yes : l.no) : "\(c.villagesInspected)/\(c.villages)"]
+    }
+
+    /// Found, of them fixed on the spot, clues, rectified, verified, not rectifiable, open, overdue: the
+    /// order of the table's, CSV's and HTML's problem columns (the rate follows them).
+    static func problemFigures(_ c: TallyCounts) -> [Int] {
+        [c.problemsFound, c.fixes, c.problems.clues, c.problemsRectified, c.problemsVerified, c.problems.notRectifiable,
+         c.problemsOpen, c.problems.overdue]
+    }
+
+    static func problemCells(_ row: TallyRows.Row) -> [String] {
+        [row.label] + problemFigures(row.counts).map { String($0) } + [row.counts.rectificationPercent.map { "\($0)%" } ?? "—"]
     }
 
     static func workCells(_ row: TallyRows.Row, labels l: TallyLabels) -> [String] {

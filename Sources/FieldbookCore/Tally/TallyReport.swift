@@ -20,9 +20,15 @@ public struct TallyQuery: Sendable, Hashable {
     /// A city's (市) name: only its counties' villages are counted.
     public var city: String?
 
+    /// Whether to read the overdue problems themselves (``TallyReport/overdue``), which only the
+    /// HTML page lists; without it the report still counts them.
+    public var listsOverdue = true
+    /// At most this many overdue problems are listed (the rest are counted).
+    var overdueLimit = TallyReport.overdueLimit
+
     public init(
         round: String? = nil, from: String? = nil, to: String? = nil, township: String? = nil, team: String? = nil,
-        county: String? = nil, city: String? = nil
+        county: String? = nil, city: String? = nil, listsOverdue: Bool = true
     ) {
         self.round = round
         self.from = from
@@ -31,6 +37,7 @@ public struct TallyQuery: Sendable, Hashable {
         self.team = team
         self.county = county
         self.city = city
+        self.listsOverdue = listsOverdue
     }
 }
 
@@ -98,6 +105,9 @@ public struct TallyCounts: Sendable, Hashable {
     /// Village-level units (村 and 社区), and how many of them count as inspected.
     public var villages = 0
     public var villagesInspected = 0
+    /// Problems found (发现问题) by status, overdue, and their clues transferred. On-the-spot fixes are
+    /// the `fixes*` figures; the `problems*` figures below add the two (docs/TALLY.md).
+    public var problems = ProblemTally()
 
     public init() {}
 
@@ -119,6 +129,21 @@ public struct TallyCounts: Sendable, Hashable {
     }
 
     public var fixes: Int { fixesOpen + fixesFixed + fixesVerified }
+
+    /// Problems found: problems recorded plus on-the-spot fixes (立行立改 counts among them).
+    public var problemsFound: Int { problems.count + fixes }
+    /// Rectified (已整改): problems rectified, and fixes with status fixed.
+    public var problemsRectified: Int { problems.rectified + fixesFixed }
+    /// Verified (已验收销号): problems verified, and fixes verified (已核实).
+    public var problemsVerified: Int { problems.verified + fixesVerified }
+    /// Not yet rectified: problems open or rectifying, and fixes still open.
+    public var problemsOpen: Int { problems.open + problems.rectifying + fixesOpen }
+
+    /// (Rectified + verified) of (problems found − not rectifiable), as a whole percent by the rule
+    /// of ``Percent/of(_:_:)``, from this row's sums. Nil when nothing is left to rectify (no problems).
+    public var rectificationPercent: Int? {
+        Percent.of(problemsRectified + problemsVerified, problemsFound - problems.notRectifiable)
+    }
 
     /// Households visited of households on the roster, as a whole percent (nil without households).
     public var coveragePercent: Int? { Percent.of(visited, households) }
@@ -150,8 +175,71 @@ public struct TallyCounts: Sendable, Hashable {
         sum.fixesVerified += b.fixesVerified
         sum.villages += b.villages
         sum.villagesInspected += b.villagesInspected
+        sum.problems = sum.problems + b.problems
         return sum
     }
+}
+
+/// Problems found (发现问题, the `problem` records; on-the-spot fixes are counted apart) by their
+/// status now, those overdue, and the clues transferred (移交问题线索) by destination.
+public struct ProblemTally: Sendable, Hashable {
+    public var open = 0
+    public var rectifying = 0
+    public var rectified = 0
+    public var verified = 0
+    public var notRectifiable = 0
+    /// Open or rectifying with a deadline before the tally's day (a subset of open and rectifying).
+    public var overdue = 0
+    /// Clues transferred, by destination (a subset of all the problems, whatever their status).
+    public var cluesDiscipline = 0
+    public var cluesOrganisation = 0
+    public var cluesOther = 0
+
+    public init() {}
+
+    /// Problems recorded, every status.
+    public var count: Int { open + rectifying + rectified + verified + notRectifiable }
+
+    /// Clues transferred, every destination.
+    public var clues: Int { cluesDiscipline + cluesOrganisation + cluesOther }
+
+    public subscript(destination: ClueDestination) -> Int {
+        switch destination {
+        case .discipline: cluesDiscipline
+        case .organisation: cluesOrganisation
+        case .other: cluesOther
+        }
+    }
+
+    public static func + (a: ProblemTally, b: ProblemTally) -> ProblemTally {
+        var sum = a
+        sum.open += b.open
+        sum.rectifying += b.rectifying
+        sum.rectified += b.rectified
+        sum.verified += b.verified
+        sum.notRectifiable += b.notRectifiable
+        sum.overdue += b.overdue
+        sum.cluesDiscipline += b.cluesDiscipline
+        sum.cluesOrganisation += b.cluesOrganisation
+        sum.cluesOther += b.cluesOther
+        return sum
+    }
+}
+
+/// A problem past its deadline and not rectified, as the office's page lists it. A problem whose
+/// clue was transferred is never listed (its content is sensitive; it counts, nothing more).
+public struct OverdueProblem: Sendable, Hashable {
+    public var id: String
+    public var villageID: String
+    /// The village's and its township's names; nil when the store does not hold them.
+    public var village: String?
+    public var township: String?
+    public var summary: String
+    public var responsible: String?
+    public var deadline: String
+    /// Days from the deadline to the tally's day (at least 1).
+    public var daysOverdue: Int
+    public var status: ProblemStatus
 }
 
 /// One village or community and its figures.
@@ -217,11 +305,20 @@ public struct TallyReport: Sendable, Hashable {
     public var district: TallyCounts
     /// Visits to households the store does not hold.
     public var unknownHouseholds: UnknownHouseholdsTally
-    /// Households, visits, forums, notices and fixes of villages the store does not hold.
+    /// Households, visits, forums, notices, fixes and problems of villages the store does not hold.
     public var unknownVillages: TallyCounts
     /// The name of the store's one district (`fieldbook init --district`), for townships whose
     /// roster named no county.
     public var districtName: String? = nil
+    /// Problems overdue on the tally's day that were not transferred as clues, most overdue first
+    /// (deadline, then the day found, then id), under the tally's filters: the first
+    /// ``overdueLimit`` of them; empty when the query did not ask for them (`listsOverdue`).
+    public var overdue: [OverdueProblem] = []
+    /// How many problems are overdue and not transferred, listed or not (unknown villages included).
+    public var overdueNotTransferred = 0
+
+    /// The most overdue problems a report lists; the HTML page says how many more there are.
+    public static let overdueLimit = 300
 
     public var villages: [VillageTally] { townships.flatMap(\.villages) }
 

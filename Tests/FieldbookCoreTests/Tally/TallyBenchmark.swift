@@ -9,7 +9,8 @@ import Testing
 ///
 ///     FIELDBOOK_TALLY_BENCH=1 swift test -c release --filter TallyBenchmark
 ///         builds a store of 10,000 villages, 100,000 households and 1,000,000 visits (plus 40,000
-///         forums, 40,000 notices, 20,000 fixes, 2% of everything deleted), then times it;
+///         forums, 40,000 notices, 20,000 fixes, 50,000 problems of which 5,000 transferred as clues,
+///         2% of everything deleted), then times it;
 ///     FIELDBOOK_TALLY_BENCH=/path/office.sqlite swift test -c release --filter TallyBenchmark
 ///         times the tally of an existing store (e.g. `fieldbook demo --scale province`'s office),
 ///         or, when there is no file there yet, generates the province-size store there and keeps it.
@@ -36,7 +37,7 @@ struct TallyBenchmark {
             print(String(format: "tally benchmark: generated the store in %.1f s", Date().timeIntervalSince(started)))
         }
         let status = try store.status()
-        print("  \(status.counts[.village] ?? 0) villages, \(status.counts[.household] ?? 0) households, \(status.counts[.visit] ?? 0) visits, \(status.counts[.forum] ?? 0) forums, \(status.counts[.notice] ?? 0) notices, \(status.counts[.fix] ?? 0) fixes (live)")
+        print("  \(status.counts[.village] ?? 0) villages, \(status.counts[.household] ?? 0) households, \(status.counts[.visit] ?? 0) visits, \(status.counts[.forum] ?? 0) forums, \(status.counts[.notice] ?? 0) notices, \(status.counts[.fix] ?? 0) fixes, \(status.counts[.problem] ?? 0) problems (live)")
 
         func time<T>(_ label: String, runs: Int = 5, _ body: () throws -> T) rethrows -> T {
             var result: T?
@@ -53,18 +54,22 @@ struct TallyBenchmark {
         // The statements alone, without building the report.
         try store.dbQueue.read { db in
             let filter = try TallyFilter(TallyQuery(), store: store, db: db)
-            for (label, sql) in [
-                ("SQL: households and visits", TallySQL.households(filter, withTotal: true)),
-                ("SQL: forums", TallySQL.forums(filter)), ("SQL: notices", TallySQL.notices(filter)),
-                ("SQL: fixes", TallySQL.fixes(filter)), ("SQL: villages", TallySQL.villages(filter)),
+            let day: StatementArguments = [store.environment.today()]
+            for (label, sql, arguments) in [
+                ("SQL: households and visits", TallySQL.households(filter, withTotal: true), StatementArguments()),
+                ("SQL: forums", TallySQL.forums(filter), []), ("SQL: notices", TallySQL.notices(filter), []),
+                ("SQL: fixes", TallySQL.fixes(filter), []), ("SQL: problems", TallySQL.problems(filter), day + day),
+                ("SQL: overdue problems (all)", TallySQL.overdue(filter, cutoff: false), day + day + [Int.max]),
+                ("SQL: villages", TallySQL.villages(filter), []),
             ] {
-                _ = try time(label, runs: 3) { try Row.fetchAll(db, sql: sql).count }
+                _ = try time(label, runs: 3) { try Row.fetchAll(db, sql: sql, arguments: arguments).count }
             }
         }
         let team = try store.dbQueue.read { db in
             try String.fetchOne(db, sql: "SELECT team FROM device WHERE team IS NOT NULL ORDER BY team LIMIT 1")
         }
-        let report = time("tally()") { try! store.tally() }
+        let report = time("tally() (with the overdue list)") { try! store.tally() }
+        _ = time("tally() (counts only)") { try! store.tally(TallyQuery(listsOverdue: false)) }
         let round = try store.dbQueue.read { db in try String.fetchOne(db, sql: "SELECT name FROM round WHERE deleted = 0 ORDER BY created_hlc LIMIT 1") }
         _ = time("tally(round:, from:, to:)") { try! store.tally(TallyQuery(round: round, from: "2026-04-01", to: "2026-09-30")) }
         if let team { _ = time("tally(team: \(team))") { try! store.tally(TallyQuery(team: team)) } }
@@ -77,6 +82,7 @@ struct TallyBenchmark {
         _ = time("pending (one village)", runs: 3) {
             try! store.pending(PendingQuery(village: "\(report.townships[0].name ?? "")/\(report.townships[0].villages[0].name)", rounds: .all))
         }
+        print("  problems: \(report.district.problemsFound) found (\(report.district.fixes) on the spot), \(report.district.problems.clues) clues, \(report.district.problems.overdue) overdue (\(report.overdueNotTransferred) not transferred, \(report.overdue.count) listed), rate \(report.district.rectificationPercent.map { "\($0)%" } ?? "—")")
         print("  district: \(report.district.visited) of \(report.district.households) households visited, \(report.district.visits) visits, \(report.district.villagesInspected) of \(report.district.villages) villages inspected")
         #expect(report.villages.count == status.counts[.village])
     }
@@ -139,6 +145,21 @@ struct TallyBenchmark {
                 INSERT INTO fix (id, round_id, village_id, problem, status, found_on, deleted, created_by, created_hlc, updated_hlc)
                 SELECT \(uuid), '\(round)', vv.id, '村务公开栏内容未及时更新',
                     CASE abs(random()) % 3 WHEN 0 THEN 'open' WHEN 1 THEN 'fixed' ELSE 'verified' END, \(day),
+                    abs(random()) % 50 = 0, \(creator), i, i
+                FROM picks JOIN vv ON vv.n = picks.v
+                """)
+            // 50,000 problems, every status, deadlines around the tally's day, one in ten a transferred clue.
+            try db.execute(sql: """
+                WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c WHERE i < 49999),
+                picks AS (SELECT i, abs(random()) % \(villages) AS v FROM c)
+                INSERT INTO problem (id, round_id, village_id, summary, responsible, found_on, deadline, status,
+                    transferred_to, transferred_on, deleted, created_by, created_hlc, updated_hlc)
+                SELECT \(uuid), '\(round)', vv.id, '惠农补贴发放不及时', '村委会', \(day),
+                    printf('2026-%02d-%02d', 10 + abs(random()) % 3, 1 + abs(random()) % 28),
+                    CASE abs(random()) % 5 WHEN 0 THEN 'open' WHEN 1 THEN 'rectifying' WHEN 2 THEN 'rectified'
+                        WHEN 3 THEN 'verified' ELSE 'not-rectifiable' END,
+                    CASE WHEN i % 10 = 0 THEN CASE abs(random()) % 3 WHEN 0 THEN 'discipline' WHEN 1 THEN 'organisation' ELSE 'other' END END,
+                    CASE WHEN i % 10 = 0 THEN \(day) END,
                     abs(random()) % 50 = 0, \(creator), i, i
                 FROM picks JOIN vv ON vv.n = picks.v
                 """)

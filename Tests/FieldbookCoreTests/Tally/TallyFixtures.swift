@@ -7,7 +7,8 @@ import Testing
 /// A small county's inspection, merged at the office: three townships, twelve villages and
 /// communities, two laptops of two teams, and everything a tally must get right (a deleted visit, a
 /// visit moved to another household, a household both laptops visited, a household found in the
-/// field, a household and a village the office removed after they were visited).
+/// field, a household and a village the office removed after they were visited, problems found:
+/// one overdue, a clue transferred, one rectified, one in the removed village).
 enum TallyFixture {
     static let townships: [(name: String, villages: [(name: String, community: Bool, households: Int)])] = [
         ("城关镇", [("东关村", false, 14), ("西关村", false, 12), ("新华社区", true, 10), ("南门村", false, 9)]),
@@ -88,6 +89,15 @@ enum TallyFixture {
         _ = try a.record(.fix, ["village": "城关镇/东关村", "problem": "村务公开栏未更新", "status": "verified"])
         _ = try a.record(.fix, ["village": "西河村", "problem": "低保公示缺失", "status": "fixed"])
         _ = try b.record(.fix, ["village": "文化路社区", "problem": "台账缺页"])
+        // Problems found: one overdue, a clue transferred, one rectified, one in the community removed later.
+        _ = try a.record(.problem, [
+            "village": "城关镇/东关村", "summary": "低保评定未公示", "found_on": "2026-11-03", "deadline": "2026-11-10", "responsible": "村委会",
+        ])
+        let clue = try a.record(.problem, ["village": "西河村", "summary": "村干部优亲厚友", "detail": "群众反映", "found_on": "2026-11-04"])
+        _ = try a.transfer(clue.id, to: "discipline")
+        let done = try b.record(.problem, ["village": "文化路社区", "summary": "台账不全", "deadline": "2026-11-30"])
+        _ = try b.rectify(done.id, status: "rectified")
+        _ = try b.record(.problem, ["village": "幸福里社区", "summary": "服务中心无人值守"])
         // A wrong entry deleted, a visit moved, a household both teams visited, one found in the field.
         let wrong = try a.record(.visit, ["household": codes[3][0], "date": date()])
         _ = try a.delete(wrong.id)

@@ -118,8 +118,11 @@ struct TallyRenderTests {
         let report = try report()
         let text = TallyTable.render(report, by: .village, language: .zh)
         let tables = Self.tables(in: text)
-        try #require(tables.count == 2, "\(text)")
-        let (coverage, work) = (tables[0], tables[1])
+        try #require(tables.count == 3, "\(text)")
+        let (coverage, work, problems) = (tables[0], tables[1], tables[2])
+        #expect(problems.header == ["乡镇/村", "问题数", "立改", "移交", "已整改", "已销号", "无法整改", "未整改", "逾期", "整改率"])
+        try #require(problems.rows.count == coverage.rows.count)
+        for (row, problemRow) in zip(coverage.rows, problems.rows) { #expect(row[0] == problemRow[0]) }
         #expect(coverage.header == ["乡镇/村", "在册户", "已访户", "覆盖率", "五保户", "低保户", "危房户", "已巡察"])
         #expect(work.header == ["乡镇/村", "走访次", "座谈", "人次", "公告", "张数", "未整改", "已整改", "已核实"])
         let expected = report.townships.flatMap { t in [(t.name ?? "?", t.counts, false)] + t.villages.map { ($0.name, $0.counts, true) } }
@@ -135,6 +138,11 @@ struct TallyRenderTests {
             #expect(row == expectedRow)
             let work: [Int] = [c.visits, c.forums, c.participants, c.notices, c.copies, c.fixesOpen, c.fixesFixed, c.fixesVerified]
             #expect(workRow == [name] + work.map { String($0) })
+        }
+        for ((_, c, _), row) in zip(expected, problems.rows) {
+            let figures: [Int] = [c.problemsFound, c.fixes, c.problems.clues, c.problemsRectified, c.problemsVerified,
+                                  c.problems.notRectifiable, c.problemsOpen, c.problems.overdue]
+            #expect(Array(row.dropFirst()) == figures.map { String($0) } + [c.rectificationPercent.map { "\($0)%" } ?? "—"])
         }
         let d = report.district
         #expect(coverage.totals?.first == "合计")
@@ -155,13 +163,20 @@ struct TallyRenderTests {
             #expect(csv.hasPrefix("\u{FEFF}"))
             let records = Self.parseCSV(String(csv.dropFirst()))
             let header = try #require(records.first)
-            #expect(header.count == 26)
+            #expect(header.count == 38)
             #expect(records.allSatisfy { $0.count == header.count }, "\(records)")
             let column = { (name: String) in header.firstIndex(of: name)! }
             let body = Array(records.dropFirst())
             // Table rows, then the totals row, then the unknown lines.
             var tableRows = zip(table[0].rows, table[1].rows).map { ($0, $1) }
             if let totals = table[0].totals, let workTotals = table[1].totals { tableRows.append((totals, workTotals)) }
+            var problemRows = table[2].rows
+            if let totals = table[2].totals { problemRows.append(totals) }
+            let problemColumns = ["发现问题数", "其中立行立改", "移交问题线索", "已整改", "已验收销号", "无法整改", "未整改（含整改中）", "逾期未整改"]
+            for (record, row) in zip(body, problemRows) {
+                let rate = record[column("整改率(%)")]
+                #expect(Array(row.dropFirst()) == problemColumns.map { record[column($0)] } + [rate.isEmpty ? "—" : rate + "%"], "\(row) vs \(record)")
+            }
             try #require(body.count == tableRows.count + 2, "\(level): \(body.count) CSV rows, \(tableRows.count) table rows")
             for (record, (row, work)) in zip(body, tableRows) {
                 let name = ["村（社区）", "乡镇", "县区", "市"].map { record[column($0)] }.first { !$0.isEmpty } ?? ""
@@ -316,6 +331,15 @@ struct TallyRenderTests {
         counts.fixesVerified = 9_000
         counts.villages = 1
         counts.villagesInspected = 1
+        counts.problems.open = 12_000
+        counts.problems.rectifying = 8_000
+        counts.problems.rectified = 15_000
+        counts.problems.verified = 11_000
+        counts.problems.notRectifiable = 4_000
+        counts.problems.overdue = 6_543
+        counts.problems.cluesDiscipline = 2_500
+        counts.problems.cluesOrganisation = 1_500
+        counts.problems.cluesOther = 1_000
         let village = VillageTally(id: "v", name: "幸福美丽新时代乡村振兴示范社区", kind: .community, counts: counts)
         var township = TownshipTally(id: "t", name: "城关镇街道办事处联合管理委员会", villages: [village, village], counts: counts + counts)
         township.villages[1].name = "Xingfu Village, a long English name"
@@ -352,8 +376,9 @@ struct TallyRenderTests {
     func wideTablesSplit() throws {
         let text = TallyTable.render(Self.bigReport(), by: .village, language: .zh)
         let tables = Self.tables(in: text)
-        try #require(tables.count == 3, "\(text)")
+        try #require(tables.count == 4, "\(text)")
         let (first, second, work) = (tables[0], tables[1], tables[2])
+        #expect(tables[3].totals == ["合计", "296000", "96000", "20000", "92000", "80000", "16000", "108000", "26172", "61%"], "\(text)")
         #expect(first.header.first == "乡镇/村" && second.header.first == "乡镇/村")
         #expect(Array(first.header.dropFirst()) + Array(second.header.dropFirst()) == ["在册户", "已访户", "覆盖率", "五保户", "低保户", "危房户", "已巡察"])
         #expect(first.rows.map { $0[0] } == second.rows.map { $0[0] })
