@@ -198,6 +198,27 @@ import Testing
         #expect(unknown?.count == 2, "two problems found in a household and a round, merged and never reported")
     }
 
+    /// The stick with the problem's create is lost; the edits arrive: B transferred the clue and
+    /// edited its detail, A (not knowing) edited the detail too. The office holds a conflict on the
+    /// detail of a record it does not have yet: `conflicts` must not print either text, since B's
+    /// change says the clue is transferred (Store.conflicts withholds only when the record row exists).
+    @Test func aConflictOnTheDetailOfAClueWhoseCreateIsMissingIsWithheld() throws {
+        let dir = TemporaryDirectory("attack11")
+        let (office, a, b) = try Self.office(in: dir)
+        let p = try a.record(.problem, ["village": "城关镇/东关村", "summary": "村干部优亲厚友", "detail": "最初的线索"])
+        _ = try Self.carry(a, to: b, in: dir)  // A's first bundle; B's relay of it below is lost too
+        _ = try b.pack(into: dir.path("lost"))
+        _ = try b.transfer(p.id, to: "discipline", note: "移交说明：涉及村支书")
+        _ = try b.edit(p.id, set: [("detail", Self.secret)])
+        _ = try a.edit(p.id, set: [("detail", Self.secret2)])
+        for laptop in [a, b] {
+            if case .rejected(let reason) = try Self.carry(laptop, to: office, in: dir).status { Issue.record("\(reason)") }
+        }
+        let conflicts = try office.conflicts()
+        let shown = conflicts.map { "\($0.record) \($0.field) \($0.kept) \($0.overwritten)" }.joined(separator: "\n")
+        for hidden in [Self.secret, Self.secret2, "移交说明"] { #expect(!shown.contains(hidden), "\(hidden) in conflicts: \(shown)") }
+    }
+
     // MARK: Attacks that held (guards)
 
     /// Held: a laptop's bundle that creates a category is refused whole at the office.
