@@ -219,6 +219,26 @@ import Testing
         for hidden in [Self.secret, Self.secret2, "移交说明"] { #expect(!shown.contains(hidden), "\(hidden) in conflicts: \(shown)") }
     }
 
+    /// A bundle whose change to a transferred clue is refused (here a detail with a BEL, as a newer
+    /// or broken writer might send) must not quote the clue's detail in the refusal, which `merge`
+    /// and `verify --db` print and a clerk pastes into a chat: ChangeRules.Violation quotes the
+    /// value (its first 77 characters) whatever the field.
+    @Test func aRefusalDoesNotQuoteATransferredCluesDetail() throws {
+        let dir = TemporaryDirectory("attack11")
+        let laptop = try makeFieldStore(in: dir)
+        let office = try makeOfficeStore(in: dir, clock: FixedEnvironment(seed: 5))
+        let p = try laptop.record(.problem, ["village": "城关镇/东关村", "summary": "村干部优亲厚友"])
+        _ = try laptop.transfer(p.id, to: "discipline")
+        try Self.forge(laptop, kind: .problem, recordID: p.id, op: .update,
+                       fields: ["_deleted": .int(0), "detail": .text(Self.secret + "\u{7}"), "transfer_note": .text("移交说明：涉及村支书\u{7}")])
+        let outcome = try Self.carry(laptop, to: office, in: dir)
+        guard case .rejected(let reason) = outcome.status else {
+            Issue.record("a detail with a control character was merged")
+            return
+        }
+        #expect(!reason.contains(Self.secret) && !reason.contains("移交说明"), "\(reason)")
+    }
+
     // MARK: Attacks that held (guards)
 
     /// Held: a laptop's bundle that creates a category is refused whole at the office.
