@@ -65,6 +65,18 @@ import Testing
         #expect(try store.record(id: p.id)["status"].text == "rectified")
     }
 
+    /// FAILS today. The mirror: marked rectified anonymously (`--by ""`), then verified on the same
+    /// device by its own inspectors: the rule cannot tell who rectified it, and lets it through.
+    @Test func anAnonymousRectificationIsNotVerifiedOnTheSameDevice() throws {
+        let dir = TemporaryDirectory("attack11")
+        let store = try makeFieldStore(in: dir)
+        let p = try store.record(.problem, ["village": "城关镇/东关村", "summary": "村务未公开"])
+        _ = try store.rectify(p.id, status: "rectified", by: "")
+        #expect(throws: FieldbookError.self, "张三、李四 verified an anonymous rectification made on their own device") {
+            try store.rectify(p.id, status: "verified")
+        }
+    }
+
     /// FAILS today. A name with an invisible character (U+200B zero-width space, U+2060 word
     /// joiner) is another name to the rule but the same name on every screen and in the ledger.
     @Test func anInvisibleCharacterDoesNotMakeAnotherInspector() throws {
