@@ -193,8 +193,8 @@ enum Generator {
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
-    /// Visits (90%), forums (2%), notices (2%), on-the-spot fixes (1%) and problems found (5%, a tenth of
-    /// them clues transferred, most rectified), in transactions of 20,000.
+    /// Visits (90%), forums (2%), notices (2%), on-the-spot fixes (1%) and problems found (5%, open, a tenth of
+    /// them clues transferred), in transactions of 20,000.
     static func recordFieldWork(_ store: Store, count: Int, seed: UInt64, villages: Int) throws {
         var rng = seed &* 6_364_136_223_846_793_005 &+ 1
         func next(_ n: Int) -> Int {
@@ -235,13 +235,13 @@ enum Generator {
                         "place": .text("\(1 + next(6))组公示栏"), "copies": .int(Int64(1 + next(4))),
                     ]))
                 case 95..<100:
-                    let status = [ProblemStatus.open, .rectifying, .rectified, .verified, .verified, .notRectifiable][next(6)]
+                    // Created open, as every problem is (its rectification steps are later changes).
                     let clue = next(10) == 0
                     batch.append((.problem, [
                         "round": .text(round), "village": .text(village), "summary": .text("惠农补贴发放不及时"),
                         "category": .text("farm-subsidies"), "detail": .text("耕地地力保护补贴延迟三个月发放"),
                         "found_on": .text(day), "deadline": .text(String(format: "2026-%02d-%02d", 4 + next(9), 1 + next(28))),
-                        "status": .text(status.rawValue),
+                        "status": .text(ProblemStatus.open.rawValue),
                         "transferred_to": clue ? .text(ClueDestination.allCases[next(3)].rawValue) : .null,
                         "transferred_on": clue ? .text(day) : .null,
                     ]))

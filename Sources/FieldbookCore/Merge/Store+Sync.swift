@@ -73,7 +73,10 @@ extension Store {
                     .map { try labeler.record(kind, $0, db) }
                 let record = current.map(RecordReport.headline) ?? "(its create has not arrived yet)"
                 // A transferred clue's text stays out of the list: `show` prints it, marked.
-                let withheld = current.map(RecordReport.isSensitive) == true && RecordReport.sensitiveFields.contains(field)
+                // Without its row (its create not arrived yet), a problem's detail and note are withheld
+                // anyway: the changes held may say it was transferred.
+                let withheld = RecordReport.sensitiveFields.contains(field)
+                    && (current.map(RecordReport.isSensitive) ?? (kind == .problem))
                 let hidden = "(sensitive: see `fieldbook show \(recordID.prefix(13))`)"
                 return ConflictEntry(
                     id: Store.conflictID(recordID, field, loser), kind: kind, recordID: recordID, record: record,
@@ -116,10 +119,19 @@ extension Store {
             case .overwritten:
                 value = (try? CanonicalJSON.decode(FieldValue.self, from: stored?["loser_value"] ?? "null")) ?? .null
             case .value(let text):
+                if conflict.kind == .problem, Store.problemStepFields.contains(field) {
+                    throw FieldbookError.notEditable(
+                        field: field, kind: conflict.kind,
+                        hint: "keep one of the two versions (--keep kept or --keep overwritten), then record the next step with `fieldbook rectify` or `fieldbook transfer`")
+                }
                 guard let spec = conflict.kind.field(field) else {
                     throw FieldbookError.invalidValue(field: "deleted", value: text, expected: "use --keep kept or --keep overwritten")
                 }
                 value = try parse(db, text, for: spec)
+            }
+            if conflict.kind == .problem, field == "transferred_to", value.isNull {
+                throw FieldbookError.notEditable(
+                    field: field, kind: conflict.kind, hint: "a clue once transferred stays transferred; keep the version that names where it went")
             }
             try appendLocalChange(
                 db, kind: conflict.kind, recordID: conflict.recordID, op: .update, fields: [field: value])
@@ -185,12 +197,20 @@ extension Store {
             var found: [UnknownReference] = []
             for kind in RecordKind.allCases {
                 for spec in kind.fields {
-                    guard case .reference(let target) = spec.type else { continue }
+                    let targets: [RecordKind]
+                    switch spec.type {
+                    case .reference(let target): targets = [target]
+                    case .recordOf(let kinds): targets = kinds
+                    default: continue
+                    }
+                    let missing = targets.map {
+                        "NOT EXISTS (SELECT 1 FROM \($0.table) t WHERE t.id = r.\(spec.column) AND t.deleted = 0)"
+                    }.joined(separator: " AND ")
                     let n = try Int.fetchOne(
                         db,
                         sql: """
                             SELECT count(*) FROM \(kind.table) r WHERE r.deleted = 0 AND r.\(spec.column) IS NOT NULL
-                            AND NOT EXISTS (SELECT 1 FROM \(target.table) t WHERE t.id = r.\(spec.column) AND t.deleted = 0)
+                            AND \(missing)
                             """) ?? 0
                     if n > 0 { found.append(UnknownReference(kind: kind, field: spec.name, count: n)) }
                 }

@@ -54,7 +54,11 @@ public enum ChangeRules {
     /// Why `text` cannot be stored in a field (nil when it can): too long, or holding a control
     /// character. Notes (`multiline`) may hold line feeds and tabs; nothing may hold a carriage
     /// return, another C0 or C1 control, DEL or NUL.
-    public static func textProblem(_ text: String, maxLength: Int, multiline: Bool = false) -> String? {
+    ///
+    /// A name in a list (`allowsInvisible` false: inspectors, who rectified, who verified) may not hold an
+    /// invisible formatting character either (a zero-width space, a joiner, a direction control), so
+    /// that two names that read the same are the same name.
+    public static func textProblem(_ text: String, maxLength: Int, multiline: Bool = false, allowsInvisible: Bool = true) -> String? {
         var count = 0
         for scalar in text.unicodeScalars {
             count += 1
@@ -62,6 +66,9 @@ public enum ChangeRules {
             if v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v) {
                 if multiline, v == 0x0A || v == 0x09 { continue }
                 return "it holds the control character U+\(hex4(v)); remove it"
+            }
+            if !allowsInvisible, v >= 0xAD, scalar.properties.generalCategory == .format {
+                return "it holds the invisible formatting character U+\(hex4(v)); remove it"
             }
         }
         if count > maxLength { return "it is \(count) characters long; at most \(maxLength) are allowed" }
@@ -136,7 +143,7 @@ public enum ChangeRules {
             throw Violation(field: field, value: value, reason: "it has \(items.count) items; at most \(listItems) are allowed")
         }
         for item in items {
-            if let problem = textProblem(item, maxLength: shortText) {
+            if let problem = textProblem(item, maxLength: shortText, allowsInvisible: false) {
                 throw Violation(field: field, value: value, reason: "an item: \(problem)")
             }
         }
@@ -183,7 +190,12 @@ public enum ChangeRules {
         var unknown = 0
         for (name, value) in fields where name != deletedField {
             if let spec = kind.field(name) {
-                try check(value, spec)
+                do {
+                    try check(value, spec)
+                } catch where kind == .problem && (name == "detail" || name == "transfer_note") && value.text != nil {
+                    // A problem's detail may be a transferred clue's: a refusal never quotes it.
+                    throw Violation(field: name, text: "(withheld)", reason: error.reason)
+                }
                 if let key = value.text, isCategoryKeyField(kind, name), !ProblemCategory.isKey(key) {
                     throw Violation(
                         field: name, value: value,
@@ -205,6 +217,18 @@ public enum ChangeRules {
                     }
                 case .list(let items): try checkList(items, field: name, value: value)
                 }
+            }
+        }
+        if op == .create, kind == .problem {
+            // A problem is found open: its rectification is recorded step by step after, never at once.
+            if let status = fields["status"], status != .text(ProblemStatus.open.rawValue) {
+                throw Violation(field: "status", value: status, reason: "a problem is created open; its rectification comes in later changes")
+            }
+            for name in ["rectified_on", "rectified_device", "verified_on", "closed_on"] where !(fields[name] ?? .null).isNull {
+                throw Violation(field: name, value: fields[name]!, reason: "a problem is created open; its rectification comes in later changes")
+            }
+            for name in ["rectified_by", "verified_by"] where !(fields[name]?.list.isEmpty ?? true) {
+                throw Violation(field: name, value: fields[name]!, reason: "a problem is created open; its rectification comes in later changes")
             }
         }
         if op == .create {

@@ -33,6 +33,15 @@ extension Store {
             let spec = { (name: String) in RecordKind.problem.field(name)! }
             let day = try date.map { try parse(db, $0, for: spec("rectified_on")) } ?? .text(environment.today())
             let people = by.map(Store.splitNames) ?? local.inspectors
+            if status == .verified, people.isEmpty {
+                throw FieldbookError.notPermitted(
+                    "a verification (验收销号) names who checked the rectification off, someone other than who rectified it: give --by NAME")
+            }
+            if status == .rectified, people.isEmpty {
+                throw FieldbookError.invalidValue(
+                    field: "by", value: by ?? "",
+                    expected: "name who records the rectification (--by NAME): it is checked off later by someone else, so both are named")
+            }
             var fields: [String: FieldValue] = ["status": .text(status.rawValue)]
             if let measures { fields["measures"] = try parse(db, measures, for: spec("measures")) }
             switch status {
@@ -50,7 +59,8 @@ extension Store {
                 }
                 let marker = current.values["rectified_device"]?.text
                 let markers = current.values["rectified_by"]?.list ?? []
-                let samePeople = markers.isEmpty && people.isEmpty || !Set(markers).isDisjoint(with: people)
+                // No names on the rectification: nobody on that device can show they are someone else.
+                let samePeople = markers.isEmpty || !Set(markers).isDisjoint(with: people)
                 if marker == local.deviceID, samePeople {
                     let who = markers.isEmpty ? "this device" : markers.joined(separator: "、") + " on this device"
                     throw FieldbookError.notPermitted(

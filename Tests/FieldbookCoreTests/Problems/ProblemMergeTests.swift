@@ -46,7 +46,7 @@ import Testing
         for bundle in [a1, b1] {
             if case .rejected(let reason) = office.merge(bundleAt: bundle).status { Issue.record("\(reason)") }
         }
-        _ = try office.rectify(ids["p1"]!, status: "verified")
+        _ = try office.rectify(ids["p1"]!, status: "verified", by: "陈志强")
         _ = try office.rectify(ids["p3"]!, status: "无法整改", measures: "道路属县交通局管辖")
         ids["p4"] = try office.record(.problem, ["village": "城关镇/新华社区", "summary": "党费收缴不规范", "deadline": "2026-11-15", "found_on": "2026-11-05"]).id
         let o1 = try #require(try office.pack(into: dir.path("stick"))).path
