@@ -101,7 +101,7 @@ enum DemoTally {
         print("  notices posted (张)                 \(NumberText.grouped(d.copies))   [2,130]")
         print("  problems fixed on the spot (个)     \(d.fixes)   [62]")
         let p = d.problems
-        print("  problems found (个, with the fixes)  \(NumberText.grouped(d.problemsFound))   [2,351]")
+        print("  problems found (个, with the fixes) \(NumberText.grouped(d.problemsFound))   [2,351]")
         let clues = ClueDestination.allCases.map { "\($0.chinese) \(p[$0])" }.joined(separator: ", ")
         print("  clues transferred (件)              \(NumberText.grouped(p.clues)): \(clues)   [217]")
         let rate = d.rectificationPercent.map { "\($0)%" } ?? "—"

@@ -58,7 +58,7 @@ public struct DemoDistrict: Sendable {
         /// 睢阳区's year: 349 units, 213 inspected in five rounds, ~14,700 households visited.
         public static let district = Scale(
             townships: 14, subDistricts: 5, villages: 295, communities: 54, households: 60...180,
-            inspected: 213, rounds: 5, visitsPerVillage: 69, teams: 6, problemsPerVillage: 11.0)
+            inspected: 213, rounds: 5, visitsPerVillage: 69, teams: 6, problemsPerVillage: 10.6)
         /// A province's worth for the benchmark: ~10,000 villages, ~1,000,000 visits, in 17 cities
         /// of 5 counties each (每县一个城关镇). Households are few per village here (the benchmark's
         /// shape: 100,000+ households), and are visited several times each.
