@@ -469,6 +469,21 @@ struct UpwardTests {
         #expect(try Arena.dump(region.city.path) == before)
     }
 
+    @Test("a county's delete of another county's household that reaches the city before that county's roster is refused; the roster then merges whole")
+    func countyScopeBeforeTheRoster() throws {
+        let region = try Region()
+        let a = try region.addCounty("甲", letter: "A", laptops: 1)
+        let b = try region.addCounty("乙", letter: "B", laptops: 1)
+        let household = RecordID.household(code: "B1101")
+        try a.office.write { db in
+            _ = try a.office.appendLocalChange(db, kind: .household, recordID: household, op: .delete, fields: [:])
+        }
+        let early = region.city.merge(bundleAt: try region.pack(a.office))
+        #expect(reason(early).contains("merge the bundle that created it first") && reason(early).contains(household), "\(reason(early))")
+        #expect(region.city.merge(bundleAt: try region.pack(b.office)).status == .merged)
+        #expect(try region.city.record(id: household).deleted == false)
+    }
+
     @Test("a county the city revoked: its bundles bring nothing new; its laptops cannot be enrolled at the city behind its back")
     func revokedCounty() throws {
         let region = try Region()
