@@ -108,9 +108,9 @@ extension Store {
             }
             let opened = envelope
             if options.dryRun {
-                try writeAndRollBack { db in try apply(opened, db, options: options, authentication: &authentication, outcome: &outcome) }
+                try writeAndRollBack { db in try apply(opened, db, options: options, trust: trust, authentication: &authentication, outcome: &outcome) }
             } else {
-                try write { db in try apply(opened, db, options: options, authentication: &authentication, outcome: &outcome) }
+                try write { db in try apply(opened, db, options: options, trust: trust, authentication: &authentication, outcome: &outcome) }
             }
             if outcome.newChanges == 0 && outcome.trustListVersion == nil && outcome.delegatedTrustVersion == nil {
                 outcome.status = .alreadyMerged
@@ -142,7 +142,7 @@ extension Store {
     }
 
     private func apply(
-        _ envelope: BundleFile.Envelope, _ db: Database, options: MergeOptions,
+        _ envelope: BundleFile.Envelope, _ db: Database, options: MergeOptions, trust storeTrust: TrustContext,
         authentication: inout BundleAuthentication?, outcome: inout MergeOutcome
     ) throws {
         let manifest = envelope.manifest
@@ -188,6 +188,11 @@ extension Store {
             if touched.updateValue(kind, forKey: id) == nil { touchedOrder.append(id) }
         }
         var maxHLC = Int64.min
+        // The new changes an office below this one made itself (a county's, at the city's): judged
+        // by its county's scope once every create the bundle carries is in the log (a create needs no
+        // look-up, so only its updates, deletes and categories are kept).
+        var officeChanges: [(number: Int, device: String, kind: RecordKind, op: ChangeOp, record: String)] = []
+        let scopeTrust = authentication?.trust ?? storeTrust
 
         try BundleReading.forEachChange(envelope, progress: options.progress) { number, line in
             if authentication != nil, try authentication!.admit(line, number: number, holds: { try holds(line) }) == .revoked {
@@ -227,6 +232,9 @@ extension Store {
                 return
             }
             outcome.newChanges += 1
+            if line.op != .create || line.kind == .category, scopeTrust.isLowerOffice(line.device) {
+                officeChanges.append((number, line.device, line.kind, line.op, line.record))
+            }
             if line.op == .create {
                 // A create of a record nothing else touches folds to its own fields, straight away.
                 let statement: Statement
@@ -259,6 +267,19 @@ extension Store {
                 outcome.delegatedTrustVersion = try applyDelegatedTrust(delegated.signed, delegated.list, office: manifest.device.id, db)
             }
             outcome.leftOutRevoked = authentication.leftOutRevoked
+        }
+        if !officeChanges.isEmpty {
+            let creators = try db.cachedStatement(sql: "SELECT DISTINCT device_id FROM change WHERE record_id = ? AND op = 'create'")
+            for line in officeChanges {
+                if let reason = try ChangeRules.lowerOfficeAuthority(
+                    kind: line.kind, op: line.op,
+                    creators: { try String.fetchAll(creators, arguments: [line.record]) },
+                    inScope: { $0 == line.device || scopeTrust.delegatedBy[$0] == line.device })
+                {
+                    throw BundleError(
+                        "has a \(line.kind.rawValue) \(line.op.rawValue) of record \(line.record) at line \(line.number) by \(devices.name(line.device)) (an office below this one) that this store refuses: \(reason)")
+                }
+            }
         }
         // Everything else is folded from all of the record's changes.
         for id in touchedOrder {

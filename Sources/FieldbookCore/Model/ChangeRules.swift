@@ -315,6 +315,35 @@ public enum ChangeRules {
     }
 }
 
+extension ChangeRules {
+    /// Why an office enrolled below this one (a county office, at the city's) may not make a change
+    /// of its own here (nil when it may): its role is `central`, but it speaks for its own county
+    /// only. It creates records; it updates or deletes only records that it or a laptop its trust
+    /// list enrolls created (`inScope` of one of `creators()`, the devices whose creates of the record
+    /// this store holds: asked for updates and deletes only), or a field record whose create has not
+    /// arrived yet (its id is random, so no other office can name it); problem categories are this
+    /// office's.
+    /// Its laptops' changes it relays are judged by ``authority(kind:op:fields:role:)`` as field ones.
+    public static func lowerOfficeAuthority(
+        kind: RecordKind, op: ChangeOp, creators: () throws -> [String], inScope: (String) -> Bool
+    ) rethrows -> String? {
+        if kind == .category {
+            return "problem categories are this office's own; an office below it adds none here (ask this office to add it)"
+        }
+        guard op != .create else { return nil }
+        let by = try creators()
+        if by.contains(where: inScope) { return nil }
+        if by.isEmpty {
+            // Not here yet: a field record's id is random, so this is that office's own record whose
+            // create is in a bundle still on its way (bundles merge in any order); a roster record's id
+            // is derived from names any office can write, so its create must come first.
+            guard Store.rosterKinds.contains(kind) else { return nil }
+            return "this store holds no create of that \(kind.rawValue) by that office or its laptops, and its id is derived from names any office can write; merge the bundle that created it first"
+        }
+        return "the record was created by a device outside that office's county (not it, nor a laptop its trust list enrolls); an office below this one \(op == .delete ? "deletes" : "changes") only its own county's records"
+    }
+}
+
 /// A store's role: a laptop in the field, or the office's central store.
 public enum DeviceRole: String, Sendable, Codable, CaseIterable {
     case field

@@ -445,6 +445,45 @@ struct UpwardTests {
         #expect(try Arena.dump(region.city.path) == before)
     }
 
+    @Test("a county's own changes at the city stay in its county: it verifies its laptop's fix and deletes its own household; a problem category of its own refuses its bundle, naming the county and the record")
+    func countyScope() throws {
+        let region = try Region()
+        let a = try region.addCounty("甲", letter: "A", laptops: 1)
+        try region.work(a, round: 1)
+        #expect(region.city.merge(bundleAt: try region.pack(a.office)).status == .merged)
+        try region.work(a, round: 2)
+        let own = RecordID.household(code: "A1101")
+        try a.office.write { db in
+            _ = try a.office.appendLocalChange(db, kind: .household, recordID: own, op: .delete, fields: [:])
+        }
+        let second = region.city.merge(bundleAt: try region.pack(a.office))
+        #expect(second.status == .merged, "\(reason(second))")
+        #expect(try region.city.record(id: own).deleted)
+        let fix = try #require(a.fixes.first)
+        #expect(try region.city.record(id: fix.id).values["status"] == .text("verified"))
+        try a.office.addCategory(key: "land-use", name: "土地流转")
+        let before = try Arena.dump(region.city.path)
+        let third = region.city.merge(bundleAt: try region.pack(a.office))
+        let why = reason(third)
+        #expect(why.contains("甲县巡察办") && why.contains("category create") && why.contains(RecordID.derived(.category, key: "land-use")), "\(why)")
+        #expect(try Arena.dump(region.city.path) == before)
+    }
+
+    @Test("a county's delete of another county's household that reaches the city before that county's roster is refused; the roster then merges whole")
+    func countyScopeBeforeTheRoster() throws {
+        let region = try Region()
+        let a = try region.addCounty("甲", letter: "A", laptops: 1)
+        let b = try region.addCounty("乙", letter: "B", laptops: 1)
+        let household = RecordID.household(code: "B1101")
+        try a.office.write { db in
+            _ = try a.office.appendLocalChange(db, kind: .household, recordID: household, op: .delete, fields: [:])
+        }
+        let early = region.city.merge(bundleAt: try region.pack(a.office))
+        #expect(reason(early).contains("merge the bundle that created it first") && reason(early).contains(household), "\(reason(early))")
+        #expect(region.city.merge(bundleAt: try region.pack(b.office)).status == .merged)
+        #expect(try region.city.record(id: household).deleted == false)
+    }
+
     @Test("a county the city revoked: its bundles bring nothing new; its laptops cannot be enrolled at the city behind its back")
     func revokedCounty() throws {
         let region = try Region()
