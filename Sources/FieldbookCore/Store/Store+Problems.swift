@@ -71,15 +71,7 @@ extension Store {
             case .notRectifiable:
                 fields["closed_on"] = day
             }
-            if let on = fields["rectified_on"]?.text ?? fields["verified_on"]?.text ?? fields["closed_on"]?.text,
-                let found = current.values["found_on"]?.text, on < found
-            {
-                throw FieldbookError.invalidValue(
-                    field: "date", value: on, expected: "the problem was found on \(found); give that day or a later one")
-            }
-            let differing = fields.filter { current.values[$0.key] ?? .null != $0.value }
-            guard !differing.isEmpty else { throw FieldbookError.nothingToChange(id: id) }
-            try appendLocalChange(db, kind: .problem, recordID: id, op: .update, fields: differing)
+            try writeStep(db, id, current, fields)
         }
         return try record(id: id)
     }
@@ -104,15 +96,20 @@ extension Store {
                 "transferred_on": try date.map { try parse(db, $0, for: spec("transferred_on")) } ?? .text(environment.today()),
             ]
             if let note { fields["transfer_note"] = try parse(db, note, for: spec("transfer_note")) }
-            if let on = fields["transferred_on"]?.text, let found = current.values["found_on"]?.text, on < found {
-                throw FieldbookError.invalidValue(
-                    field: "date", value: on, expected: "the problem was found on \(found); give that day or a later one")
-            }
-            let differing = fields.filter { current.values[$0.key] ?? .null != $0.value }
-            guard !differing.isEmpty else { throw FieldbookError.nothingToChange(id: id) }
-            try appendLocalChange(db, kind: .problem, recordID: id, op: .update, fields: differing)
+            try writeStep(db, id, current, fields)
         }
         return try record(id: id)
+    }
+
+    /// Writes a rectification or transfer step: its days no earlier than the day the problem was
+    /// found, only the fields that change, refused when nothing does.
+    private func writeStep(_ db: Database, _ id: String, _ current: RecordState, _ fields: [String: FieldValue]) throws {
+        var dated = fields
+        dated["found_on"] = current.values["found_on"]
+        try checkProblemDates(dated)
+        let differing = fields.filter { current.values[$0.key] ?? .null != $0.value }
+        guard !differing.isEmpty else { throw FieldbookError.nothingToChange(id: id) }
+        try appendLocalChange(db, kind: .problem, recordID: id, op: .update, fields: differing)
     }
 
     /// The problem categories: the default list, then the office's additions, by key.
