@@ -28,6 +28,8 @@ final class Region {
         /// Fixes recorded, for later rounds to move on.
         var fixes: [(laptop: Int, id: String)] = []
         var visits: [(laptop: Int, id: String)] = []
+        /// Problems to rectify in later rounds.
+        var problems: [(laptop: Int, id: String)] = []
 
         init(name: String, prefix: String, letter: String, office: Store, path: String) {
             self.name = name
@@ -53,19 +55,22 @@ final class Region {
     }
 
     /// A county roster: two townships of three villages (one a community) of five households.
-    static func roster(prefix: String, letter: String) -> (csv: String, villages: [String], codes: [[String]]) {
-        var csv = "乡镇,村,类型,村民组,户号,户主,重点户\n"
+    /// `scoped`: the roster names its county (区县), and both counties use the same township names and
+    /// household codes, as real counties do (every county has its 城关镇).
+    static func roster(prefix: String, letter: String, scoped: Bool = false) -> (csv: String, villages: [String], codes: [[String]]) {
+        var csv = (scoped ? "区县," : "") + "乡镇,村,类型,村民组,户号,户主,重点户\n"
         var villages: [String] = []
         var codes: [[String]] = []
         let heads = Array("王李张刘陈杨黄赵吴周")
-        for (t, township) in ["\(prefix)城镇", "\(prefix)河乡"].enumerated() {
+        let townships = scoped ? ["城关镇", "河东乡"] : ["\(prefix)城镇", "\(prefix)河乡"]
+        for (t, township) in townships.enumerated() {
             for (v, village) in [("东关村", false), ("西河村", false), ("新华社区", true)].enumerated() {
                 villages.append("\(township)/\(village.0)")
                 var list: [String] = []
                 for h in 0..<5 {
-                    let code = "\(letter)\(t + 1)\(v + 1)0\(h + 1)"
+                    let code = (scoped ? "" : letter) + "\(t + 1)\(v + 1)0\(h + 1)"
                     let priority = h == 0 ? "五保户" : h == 3 ? "低保户;危房改造户" : ""
-                    csv += "\(township),\(village.0),\(village.1 ? "社区" : "村"),\(h / 3 + 1)组,\(code),\(heads[(t * 3 + v + h) % heads.count])某,\(priority)\n"
+                    csv += (scoped ? "\(prefix)县," : "") + "\(township),\(village.0),\(village.1 ? "社区" : "村"),\(h / 3 + 1)组,\(code),\(heads[(t * 3 + v + h) % heads.count])某,\(priority)\n"
                     list.append(code)
                 }
                 codes.append(list)
@@ -76,13 +81,13 @@ final class Region {
 
     /// A county office with its roster and `laptops` enrolled laptops, reporting to the city.
     @discardableResult
-    func addCounty(_ prefix: String, letter: String, laptops: Int, enrollAtCity: Bool = true) throws -> County {
+    func addCounty(_ prefix: String, letter: String, laptops: Int, enrollAtCity: Bool = true, scoped: Bool = false) throws -> County {
         seed += 10
         let path = dir.path("county-\(letter).sqlite")
         let office = try Store.create(
             at: path, setup: DeviceSetup(name: "\(prefix)县巡察办", round: "五届第五轮", central: true),
             environment: FixedEnvironment(seed: seed).environment)
-        let (csv, villages, codes) = Self.roster(prefix: prefix, letter: letter)
+        let (csv, villages, codes) = Self.roster(prefix: prefix, letter: letter, scoped: scoped)
         _ = try office.importRoster(csvAt: dir.write("roster-\(letter).csv", csv))
         try office.pinOffice(try #require(try city.officeKeyFile()))
         if enrollAtCity { try city.enroll(try office.enrollmentRequest().request) }
@@ -144,6 +149,17 @@ final class Region {
                 if round == 1, v / county.laptops.count == 0 {
                     let fix = try laptop.record(.fix, ["village": county.villages[v], "problem": "村务公开栏未更新", "found_on": "2026-11-11"])
                     county.fixes.append((i, fix.id))
+                    // Problems found: one to rectify, one a clue transferred at once, one left open past its deadline.
+                    let p = try laptop.record(.problem, [
+                        "village": county.villages[v], "summary": "低保评定未公示", "category": "惠农资金",
+                        "found_on": "2026-11-11", "deadline": "2026-11-20",
+                    ])
+                    county.problems.append((i, p.id))
+                    let clue = try laptop.record(.problem, ["village": county.villages[v], "summary": "村干部优亲厚友", "found_on": "2026-11-11"])
+                    _ = try laptop.transfer(clue.id, to: "discipline", date: "2026-11-11")
+                    _ = try laptop.record(.problem, [
+                        "village": county.villages[v], "summary": "三资台账缺失", "found_on": "2026-11-11", "deadline": "2026-11-12",
+                    ])
                 }
             }
             if round == 1 {
@@ -153,6 +169,9 @@ final class Region {
             } else {
                 for fix in county.fixes where fix.laptop == i {
                     _ = try laptop.setFixStatus(fix.id, to: "fixed", date: "2026-11-\(10 + round)")
+                }
+                for problem in county.problems where problem.laptop == i {
+                    _ = try laptop.rectify(problem.id, status: "rectified", measures: "补公示", date: "2026-11-\(10 + round)")
                 }
             }
             if i == 1 {
@@ -168,6 +187,9 @@ final class Region {
         }
         if round > 1, let fix = county.fixes.first {
             _ = try county.office.setFixStatus(fix.id, to: "verified", date: "2026-11-\(10 + round)")
+        }
+        if round > 1, let problem = county.problems.first {
+            _ = try county.office.rectify(problem.id, status: "verified", date: "2026-11-\(10 + round)", by: "县巡察办王五")
         }
     }
 
@@ -192,10 +214,10 @@ func expectSum(_ city: TallyReport, _ counties: [TallyReport], sourceLocation: S
     var townships: [String: TallyCounts] = [:]
     var villages: [String: TallyCounts] = [:]
     for county in counties {
-        for t in county.townships { townships[t.name ?? t.id] = t.counts }
+        for t in county.townships { townships[t.id] = t.counts }
         for v in county.villages { villages[v.id] = v.counts }
     }
-    let cityTownships = Dictionary(city.townships.map { ($0.name ?? $0.id, $0.counts) }, uniquingKeysWith: { a, _ in a })
+    let cityTownships = Dictionary(city.townships.map { ($0.id, $0.counts) }, uniquingKeysWith: { a, _ in a })
     #expect(cityTownships == townships, sourceLocation: sourceLocation)
     let cityVillages = Dictionary(city.villages.map { ($0.id, $0.counts) }, uniquingKeysWith: { a, _ in a })
     #expect(cityVillages == villages, sourceLocation: sourceLocation)
@@ -261,6 +283,34 @@ struct UpwardTests {
         // By township and round as well.
         let query = TallyQuery(round: "五届第五轮", township: "甲河乡")
         #expect(try region.city.tally(query).district == a.office.tally(query).district)
+    }
+
+    @Test("two counties with the same township names and household codes (the roster names its county): the city keeps them apart and its tally, problems included, is the sum of the counties'")
+    func cityTallyIsTheSumWithTheSameNamesInBothCounties() throws {
+        let region = try Region()
+        let a = try region.addCounty("甲", letter: "A", laptops: 2, scoped: true)
+        let b = try region.addCounty("乙", letter: "B", laptops: 2, scoped: true)
+        for round in 1...2 {
+            try region.work(a, round: round)
+            try region.work(b, round: round)
+        }
+        let bundles = [try region.pack(a.office), try region.pack(b.office)]
+        for bundle in bundles.reversed() {
+            let outcome = region.city.merge(bundleAt: bundle)
+            #expect(outcome.status == .merged, "\(reason(outcome))")
+        }
+        let counties = [try a.office.tally(), try b.office.tally()]
+        #expect(counties[0].district.problemsFound > 0 && counties[0].district.problems.clues > 0)
+        #expect(counties[0].district.problems.verified == 1 && counties[0].district.problems.overdue > 0)
+        let city = try region.city.tally()
+        expectSum(city, counties)
+        // Two 城关镇 and two 河东乡, one of each per county; by county, each county's own district.
+        #expect(city.townships.count == 4)
+        #expect(city.townships.filter { $0.name == "城关镇" }.count == 2)
+        #expect(city.counties.count == 2)
+        for (county, report) in zip(["甲县", "乙县"], counties) {
+            #expect(try region.city.tally(TallyQuery(county: county)).district == report.district, "\(county)")
+        }
     }
 
     @Test("a county's bundle for the city is signed, encrypted to the city, carries its laptops' segments and its trust list; a lost stick shows nothing")
