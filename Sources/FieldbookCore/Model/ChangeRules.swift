@@ -67,7 +67,8 @@ public enum ChangeRules {
                 if multiline, v == 0x0A || v == 0x09 { continue }
                 return "it holds the control character U+\(hex4(v)); remove it"
             }
-            if !allowsInvisible, v >= 0xAD, scalar.properties.generalCategory == .format {
+            // (No format character lies among the CJK blocks, 2E80–FDFF: names skip the lookup.)
+            if !allowsInvisible, v >= 0xAD, !(0x2E80...0xFDFF).contains(v), scalar.properties.generalCategory == .format {
                 return "it holds the invisible formatting character U+\(hex4(v)); remove it"
             }
         }

@@ -26,9 +26,7 @@ extension Store {
                 field: "status", value: statusText,
                 expected: "use rectifying (整改中), rectified (已整改), verified (已验收销号) or not-rectifiable (无法整改)")
         }
-        try write { db in
-            let current = try Store.state(of: id, kind: .problem, db)
-            guard !current.deleted else { throw FieldbookError.recordDeleted(id: id) }
+        return try step(id) { db, current in
             let local = try LocalState.fetch(db)
             let spec = { (name: String) in RecordKind.problem.field(name)! }
             let day = try date.map { try parse(db, $0, for: spec("rectified_on")) } ?? .text(environment.today())
@@ -71,9 +69,8 @@ extension Store {
             case .notRectifiable:
                 fields["closed_on"] = day
             }
-            try writeStep(db, id, current, fields)
+            return fields
         }
-        return try record(id: id)
     }
 
     /// Records that a problem's clue was transferred (移交问题线索) to the discipline commission
@@ -87,29 +84,34 @@ extension Store {
                 field: "to", value: destinationText,
                 expected: "use discipline (纪委监委), organisation (组织部门) or other")
         }
-        try write { db in
-            let current = try Store.state(of: id, kind: .problem, db)
-            guard !current.deleted else { throw FieldbookError.recordDeleted(id: id) }
+        return try step(id) { db, current in
             let spec = { (name: String) in RecordKind.problem.field(name)! }
             var fields: [String: FieldValue] = [
                 "transferred_to": .text(destination.rawValue),
                 "transferred_on": try date.map { try parse(db, $0, for: spec("transferred_on")) } ?? .text(environment.today()),
             ]
             if let note { fields["transfer_note"] = try parse(db, note, for: spec("transfer_note")) }
-            try writeStep(db, id, current, fields)
+            return fields
         }
-        return try record(id: id)
     }
 
-    /// Writes a rectification or transfer step: its days no earlier than the day the problem was
-    /// found, only the fields that change, refused when nothing does.
-    private func writeStep(_ db: Database, _ id: String, _ current: RecordState, _ fields: [String: FieldValue]) throws {
-        var dated = fields
-        dated["found_on"] = current.values["found_on"]
-        try checkProblemDates(dated)
-        let differing = fields.filter { current.values[$0.key] ?? .null != $0.value }
-        guard !differing.isEmpty else { throw FieldbookError.nothingToChange(id: id) }
-        try appendLocalChange(db, kind: .problem, recordID: id, op: .update, fields: differing)
+    /// Writes a rectification or transfer step of a live problem: `fields` from its current state,
+    /// their days no earlier than the day it was found, only what changes, refused when nothing does.
+    private func step(
+        _ id: String, _ fields: (Database, RecordState) throws -> [String: FieldValue]
+    ) throws -> Record {
+        try write { db in
+            let current = try Store.state(of: id, kind: .problem, db)
+            guard !current.deleted else { throw FieldbookError.recordDeleted(id: id) }
+            let written = try fields(db, current)
+            var dated = written
+            dated["found_on"] = current.values["found_on"]
+            try checkProblemDates(dated)
+            let differing = written.filter { current.values[$0.key] ?? .null != $0.value }
+            guard !differing.isEmpty else { throw FieldbookError.nothingToChange(id: id) }
+            try appendLocalChange(db, kind: .problem, recordID: id, op: .update, fields: differing)
+        }
+        return try record(id: id)
     }
 
     /// The problem categories: the default list, then the office's additions, by key.
