@@ -6,8 +6,8 @@ import Foundation
 public struct Fieldbook: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "fieldbook",
-        abstract: "Record village inspection work offline, and report coverage.",
-        discussion: """
+        abstract: tr("Record village inspection work offline, and report coverage."),
+        discussion: tr(id: "help.fieldbook.discussion", """
             Exit codes: 0 done; 1 a name or id that is not there; 64 a bad argument or value (also: \
             no passphrase given, or an enrollment request whose fingerprint was not given); 65 bad \
             data in a file (a damaged key file or request, a key backup with a wrong passphrase); \
@@ -16,7 +16,7 @@ public struct Fieldbook: ParsableCommand {
             could not be written, or a bundle or key file could not be written to --out; 77 a \
             change this store may not make (also: a fingerprint that does not match or is not \
             confirmed, a key command on the wrong kind of store).
-            """,
+            """),
         subcommands: [
             Init.self, Round.self, RosterCommand.self, Visit.self, Forum.self, Notice.self, Fix.self,
             FixStatusCommand.self, Problem.self, Rectify.self, Transfer.self, Problems.self, Categories.self,
@@ -30,6 +30,7 @@ public struct Fieldbook: ParsableCommand {
     /// Runs the command line and returns the exit code; messages go to stdout and stderr.
     public static func run(arguments: [String]) -> Int32 {
         FaultSignals.install()
+        Language.current = Language(environment: ProcessInfo.processInfo.environment)
         do {
             var command = try parseAsRoot(arguments)
             try command.run()

@@ -114,6 +114,8 @@ final class Sandbox: Sendable {
         environment["FIELDBOOK_DB"] = nil
         environment["FIELDBOOK_NOW"] = fixedNow
         environment["FIELDBOOK_TZ"] = "Asia/Shanghai"
+        // English unless a test asks for Chinese, whatever the machine's locale.
+        environment["FIELDBOOK_LANG"] = "en"
         for (key, value) in extra { environment[key] = value }
 
         let process = Process()
