@@ -119,3 +119,9 @@ public func tr(_ text: LocalizedText) -> String {
 public func tr(id: String, _ english: String) -> String {
     LocalizedText(id: id, english: english).rendered(in: Language.current)
 }
+
+/// The message in `language`, for output whose language is chosen apart from the interface's
+/// (a report written with `--lang`).
+public func tr(_ text: LocalizedText, in language: Language) -> String {
+    text.rendered(in: language)
+}
