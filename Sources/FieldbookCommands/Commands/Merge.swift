@@ -96,7 +96,7 @@ enum StoreFault {
     /// how much merging `bundles` needs (three times their inflated size: the change log, the
     /// records and their indexes, and the WAL that holds them until the commit).
     static func explain(_ error: FieldbookError, store: String, bundles: [String]) -> FieldbookError {
-        guard case .storeFailure(let path, let message) = error, message.hasPrefix("the disk is full") else { return error }
+        guard case .storeFailure(let path, let message) = error, message.hasPrefix(tr("the disk is full")) else { return error }
         let raw = bundles.reduce(Int64(0)) { sum, path in sum + ((try? BundleFile.open(path).manifest.payload.rawSize) ?? 0) }
         var stats = statvfs()
         let folder = (store as NSString).deletingLastPathComponent

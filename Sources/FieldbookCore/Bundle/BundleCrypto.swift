@@ -81,17 +81,17 @@ enum BundleCrypto {
     /// Unwraps the file key with this store's private key, from the recipient entry naming it.
     static func unwrap(_ recipient: BundleManifest.Recipient, with key: Curve25519.KeyAgreement.PrivateKey, bundleID: String) throws -> SymmetricKey {
         guard let enc = Data(base64Encoded: recipient.enc), let wrapped = Data(base64Encoded: recipient.wrapped) else {
-            throw BundleError("has a recipient entry that is not base64")
+            throw BundleError(tr("has a recipient entry that is not base64"))
         }
         do {
             var receiver = try HPKE.Recipient(privateKey: key, ciphersuite: suite, info: hpkeInfo, encapsulatedKey: enc)
             let plain = try receiver.open(wrapped, authenticating: Data(bundleID.utf8))
-            guard plain.count == 32 else { throw BundleError("has a wrapped key of the wrong size") }
+            guard plain.count == 32 else { throw BundleError(tr("has a wrapped key of the wrong size")) }
             return SymmetricKey(data: plain)
         } catch let error as BundleError {
             throw error
         } catch {
-            throw BundleError("has a key wrapped for this store that does not open (altered after it was written?)")
+            throw BundleError(tr("has a key wrapped for this store that does not open (altered after it was written?)"))
         }
     }
 
@@ -156,7 +156,7 @@ enum BundleCrypto {
         }
 
         private func open(last: Bool, sink: (UnsafeRawBufferPointer) throws -> Void) throws {
-            guard buffer.count >= tagSize else { throw BundleError("has an encrypted payload cut short") }
+            guard buffer.count >= tagSize else { throw BundleError(tr("has an encrypted payload cut short")) }
             let plain: Data
             do {
                 let box = try ChaChaPoly.SealedBox(
@@ -164,7 +164,7 @@ enum BundleCrypto {
                     tag: buffer[(buffer.count - tagSize)...])
                 plain = try ChaChaPoly.open(box, using: key)
             } catch {
-                throw BundleError("has an encrypted payload that does not open at chunk \(counter + 1) (altered, reordered or cut short after it was sealed)")
+                throw BundleError(tr("has an encrypted payload that does not open at chunk \(counter + 1) (altered, reordered or cut short after it was sealed)"))
             }
             counter += 1
             buffer.removeAll(keepingCapacity: true)

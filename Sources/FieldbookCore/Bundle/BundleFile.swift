@@ -58,64 +58,64 @@ public enum BundleFile {
     public static func open(_ path: String) throws -> Envelope {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw BundleError("does not exist")
+            throw BundleError(tr("does not exist"))
         }
-        if isDirectory.boolValue { throw BundleError("is a folder, not a bundle") }
+        if isDirectory.boolValue { throw BundleError(tr("is a folder, not a bundle")) }
         // Only a regular file is opened: reading a named pipe or a terminal device would wait for
         // ever for someone to write to it.
         var info = stat()
         guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
-            throw BundleError("is not a regular file (a named pipe or a device?), not a bundle")
+            throw BundleError(tr("is not a regular file (a named pipe or a device?), not a bundle"))
         }
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw BundleError("cannot be read") }
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw BundleError(tr("cannot be read")) }
         defer { try? handle.close() }
         let fileSize = Int64((try? handle.seekToEnd()) ?? 0)
         try? handle.seek(toOffset: 0)
         let header = [UInt8]((try? handle.read(upToCount: headerSize)) ?? Data())
         guard header.count >= 8, Array(header[0..<8]) == magic else {
             if header.starts(with: [0x1F, 0x8B]) {
-                throw BundleError("is a bare gzip file, not a Fieldbook bundle")
+                throw BundleError(tr("is a bare gzip file, not a Fieldbook bundle"))
             }
-            throw BundleError("is not a Fieldbook bundle (its first bytes are not the bundle magic number)")
+            throw BundleError(tr("is not a Fieldbook bundle (its first bytes are not the bundle magic number)"))
         }
-        guard header.count == headerSize else { throw BundleError("is truncated inside its header") }
+        guard header.count == headerSize else { throw BundleError(tr("is truncated inside its header")) }
         let version = UInt16(header[8]) << 8 | UInt16(header[9])
         guard version == formatVersion || version == signedFormatVersion else {
             if version > signedFormatVersion {
-                throw BundleError("uses bundle format \(version); this fieldbook reads formats 1 and 2. Update fieldbook to merge it")
+                throw BundleError(tr("uses bundle format \(version); this fieldbook reads formats 1 and 2. Update fieldbook to merge it"))
             }
-            throw BundleError("declares bundle format \(version), which does not exist")
+            throw BundleError(tr("declares bundle format \(version), which does not exist"))
         }
         let length = header[10..<14].reduce(0) { $0 << 8 | Int($1) }
         guard length > 0, length <= (version == 1 ? maxManifestSize : maxSignedManifestSize) else {
-            throw BundleError("declares a manifest of \(length) bytes, which no bundle has")
+            throw BundleError(tr("declares a manifest of \(Int(length), "byte"), which no bundle has"))
         }
         guard let manifestData = try? handle.read(upToCount: length), manifestData.count == length else {
-            throw BundleError("is truncated inside its manifest")
+            throw BundleError(tr("is truncated inside its manifest"))
         }
         guard Array(SHA256.hash(data: manifestData)) == Array(header[14..<46]) else {
-            throw BundleError("has a damaged manifest (its SHA-256 does not match)")
+            throw BundleError(tr("has a damaged manifest (its SHA-256 does not match)"))
         }
         if version == 1, let object = try? JSONSerialization.jsonObject(with: manifestData) as? [String: Any],
             !((object["encryption"].map { $0 is NSNull } ?? true) && (object["signature"].map { $0 is NSNull } ?? true))
         {
-            throw BundleError("is a format 1 bundle whose manifest says it is encrypted or signed, which format 1 never is")
+            throw BundleError(tr("is a format 1 bundle whose manifest says it is encrypted or signed, which format 1 never is"))
         }
         let manifest: BundleManifest
         do {
             manifest = try JSONDecoder().decode(BundleManifest.self, from: manifestData)
         } catch {
-            throw BundleError("has a manifest that is not valid bundle JSON")
+            throw BundleError(tr("has a manifest that is not valid bundle JSON"))
         }
         guard manifest.format == Int(version) else {
-            throw BundleError("has manifest format \(manifest.format) inside a format \(version) envelope")
+            throw BundleError(tr("has manifest format \(manifest.format) inside a format \(version) envelope"))
         }
         guard manifest.payload.encoding == "jsonl", manifest.payload.compression == "gzip" else {
-            throw BundleError("uses payload \(manifest.payload.encoding)+\(manifest.payload.compression); this fieldbook reads jsonl+gzip")
+            throw BundleError(tr("uses payload \(manifest.payload.encoding)+\(manifest.payload.compression); this fieldbook reads jsonl+gzip"))
         }
         if version == 1 {
             guard manifest.encryption == nil, manifest.signature == nil else {
-                throw BundleError("is a format 1 bundle that says it is encrypted or signed, which format 1 never is")
+                throw BundleError(tr("is a format 1 bundle that says it is encrypted or signed, which format 1 never is"))
             }
         }
         try manifest.check()
@@ -124,10 +124,10 @@ public enum BundleFile {
         // Sizes come from the file: compare before any arithmetic, so no value can overflow.
         guard p.compressedSize <= fileSize - payloadOffset - 4 else {
             let (end, overflow) = (payloadOffset + 4).addingReportingOverflow(p.compressedSize)
-            throw BundleError("is truncated: \(fileSize) bytes where the manifest makes at least \(overflow ? "more than \(Int64.max)" : String(end)). Copy it again from the laptop")
+            throw BundleError(tr("is truncated: \(Int(fileSize), "byte") where the manifest makes at least \(overflow ? tr("more than \(Int64.max)") : String(end)). Copy it again from the laptop"))
         }
         guard p.rawSize <= p.compressedSize * 1100 + 1024 else {
-            throw BundleError("declares impossible payload sizes (\(p.rawSize) bytes raw from \(p.compressedSize) compressed)")
+            throw BundleError(tr("declares impossible payload sizes (\(p.rawSize) bytes raw from \(p.compressedSize) compressed)"))
         }
         let trailerOffset = payloadOffset + p.compressedSize
         try? handle.seek(toOffset: UInt64(trailerOffset))
@@ -136,18 +136,18 @@ public enum BundleFile {
         let expected = version == 1 ? 0 : Int64(signatureSize)
         guard trailer.count == 4, signatureLength == expected else {
             throw BundleError(
-                version == 1 ? "has a signature block, which format 1 does not allow"
-                    : "has a signature block of \(signatureLength) bytes where format 2 has \(signatureSize)")
+                version == 1 ? tr("has a signature block, which format 1 does not allow")
+                    : tr("has a signature block of \(signatureLength) bytes where format 2 has \(signatureSize)"))
         }
         guard fileSize == trailerOffset + 4 + expected else {
-            if fileSize < trailerOffset + 4 + expected { throw BundleError("is truncated inside its signature. Copy it again from the laptop") }
-            throw BundleError("has \(fileSize - trailerOffset - 4 - expected) unexpected bytes after its end")
+            if fileSize < trailerOffset + 4 + expected { throw BundleError(tr("is truncated inside its signature. Copy it again from the laptop")) }
+            throw BundleError(tr("has \(Int(fileSize - trailerOffset - 4 - expected), "unexpected byte") after its end"))
         }
         var envelope = Envelope(path: path, manifest: manifest, fileSize: fileSize, payloadOffset: payloadOffset)
         envelope.header = header
         if version == 2 {
             guard let signature = try? handle.read(upToCount: signatureSize), signature.count == signatureSize else {
-                throw BundleError("is truncated inside its signature. Copy it again from the laptop")
+                throw BundleError(tr("is truncated inside its signature. Copy it again from the laptop"))
             }
             envelope.packerSignature = signature
         }
@@ -159,7 +159,7 @@ public enum BundleFile {
     public static func readLines(
         _ envelope: Envelope, _ body: (Int, UnsafeRawBufferPointer) throws -> Void
     ) throws {
-        guard let handle = FileHandle(forReadingAtPath: envelope.path) else { throw BundleError("cannot be read") }
+        guard let handle = FileHandle(forReadingAtPath: envelope.path) else { throw BundleError(tr("cannot be read")) }
         defer { try? handle.close() }
         let p = envelope.manifest.payload
         try handle.seek(toOffset: UInt64(envelope.payloadOffset))
@@ -167,7 +167,7 @@ public enum BundleFile {
         let inflater = try GzipInflater(limit: Int(p.rawSize))
         var opener: BundleCrypto.Opener?
         if envelope.format == 2 {
-            guard let key = envelope.fileKey else { throw BundleError("is encrypted; only a store it is addressed to can read it") }
+            guard let key = envelope.fileKey else { throw BundleError(tr("is encrypted; only a store it is addressed to can read it")) }
             opener = BundleCrypto.Opener(key: SymmetricKey(data: key))
         }
         var pending = [UInt8]()
@@ -193,7 +193,7 @@ public enum BundleFile {
             if start < chunk.count {
                 pending.append(contentsOf: chunk[start...])
                 if pending.count > maxLineSize {
-                    throw BundleError("has a change line longer than \(maxLineSize) bytes at line \(lineNumber + 1)")
+                    throw BundleError(tr("has a change line longer than \(maxLineSize) bytes at line \(lineNumber + 1)"))
                 }
             }
         }
@@ -201,7 +201,7 @@ public enum BundleFile {
             while remaining > 0 {
                 let want = Int(min(remaining, 1 << 16))
                 guard let data = try handle.read(upToCount: want), !data.isEmpty else {
-                    throw BundleError("is truncated inside its payload")
+                    throw BundleError(tr("is truncated inside its payload"))
                 }
                 remaining -= Int64(data.count)
                 hasher.update(data: data)
@@ -220,46 +220,46 @@ public enum BundleFile {
                 hasher.update(data: data)
             }
             if remaining == 0, hex(Array(hasher.finalize())) != p.sha256 {
-                throw BundleError("has a damaged payload (its SHA-256 does not match the manifest)")
+                throw BundleError(tr("has a damaged payload (its SHA-256 does not match the manifest)"))
             }
             throw error
         } catch let error as GzipError {
             // A damaged payload shows first as bad compression; name the digest when it also fails.
             let digest = hex(Array(hasher.finalize()))
             if remaining == 0, digest != p.sha256 {
-                throw BundleError("has a damaged payload (its SHA-256 does not match the manifest)")
+                throw BundleError(tr("has a damaged payload (its SHA-256 does not match the manifest)"))
             }
-            throw BundleError("has a damaged payload: \(error.description)")
+            throw BundleError(tr("has a damaged payload: \(error.description)"))
         }
         guard hex(Array(hasher.finalize())) == p.sha256 else {
-            throw BundleError("has a damaged payload (its SHA-256 does not match the manifest)")
+            throw BundleError(tr("has a damaged payload (its SHA-256 does not match the manifest)"))
         }
-        guard pending.isEmpty else { throw BundleError("has a payload whose last line is not terminated") }
+        guard pending.isEmpty else { throw BundleError(tr("has a payload whose last line is not terminated")) }
         guard Int64(inflater.produced) == p.rawSize else {
-            throw BundleError("has a payload of \(inflater.produced) bytes where the manifest says \(p.rawSize)")
+            throw BundleError(tr("has a payload of \(Int(inflater.produced), "byte") where the manifest says \(p.rawSize)"))
         }
         guard lineNumber == envelope.manifest.changes else {
-            throw BundleError("has \(lineNumber) changes where the manifest says \(envelope.manifest.changes)")
+            throw BundleError(tr("has \(Int(lineNumber), "change") where the manifest says \(envelope.manifest.changes)"))
         }
     }
 
     /// Format 2 without a key: the sealed payload's SHA-256 against the manifest, which needs no key
     /// (the payload's contents are checked by a store it is addressed to).
     static func checkSealedDigest(_ envelope: Envelope) throws {
-        guard let handle = FileHandle(forReadingAtPath: envelope.path) else { throw BundleError("cannot be read") }
+        guard let handle = FileHandle(forReadingAtPath: envelope.path) else { throw BundleError(tr("cannot be read")) }
         defer { try? handle.close() }
         try handle.seek(toOffset: UInt64(envelope.payloadOffset))
         var hasher = SHA256()
         var remaining = envelope.manifest.payload.compressedSize
         while remaining > 0 {
             guard let data = try handle.read(upToCount: Int(min(remaining, 1 << 20))), !data.isEmpty else {
-                throw BundleError("is truncated inside its payload")
+                throw BundleError(tr("is truncated inside its payload"))
             }
             remaining -= Int64(data.count)
             hasher.update(data: data)
         }
         guard hex(Array(hasher.finalize())) == envelope.manifest.payload.sha256 else {
-            throw BundleError("has a damaged payload (its SHA-256 does not match the manifest)")
+            throw BundleError(tr("has a damaged payload (its SHA-256 does not match the manifest)"))
         }
     }
 

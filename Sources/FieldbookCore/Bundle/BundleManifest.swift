@@ -153,55 +153,55 @@ extension BundleManifest {
     /// bounded one-line text, roles and scopes come from their sets, each device range can hold its
     /// count, and the counts add up. Sizes are checked against the file by ``BundleFile/open(_:)``.
     func check() throws {
-        func refuse(_ what: String) -> BundleError { BundleError("has a manifest whose \(what)") }
+        func refuse(_ what: String) -> BundleError { BundleError(tr("has a manifest whose \(what)")) }
         func name(_ text: String, _ what: String, required: Bool = true) throws {
-            if let problem = ChangeRules.textProblem(text, maxLength: ChangeRules.shortText) { throw refuse("\(what) is refused: \(problem)") }
-            if required, text.allSatisfy(\.isWhitespace) { throw refuse("\(what) is empty") }
+            if let problem = ChangeRules.textProblem(text, maxLength: ChangeRules.shortText) { throw refuse(tr("\(what) is refused: \(problem)")) }
+            if required, text.allSatisfy(\.isWhitespace) { throw refuse(tr("\(what) is empty")) }
         }
-        guard ChangeRules.isID(bundleID) else { throw refuse("bundle_id is not a lowercase UUID") }
-        guard ChangeRules.isID(device.id) else { throw refuse("device id is not a lowercase UUID") }
-        try name(device.name, "device name")
-        if let team = device.team { try name(team, "device team", required: false) }
-        guard DeviceRole(rawValue: device.role) != nil else { throw refuse("device role is neither field nor central") }
+        guard ChangeRules.isID(bundleID) else { throw refuse(tr("bundle_id is not a lowercase UUID")) }
+        guard ChangeRules.isID(device.id) else { throw refuse(tr("device id is not a lowercase UUID")) }
+        try name(device.name, tr("device name"))
+        if let team = device.team { try name(team, tr("device team"), required: false) }
+        guard DeviceRole(rawValue: device.role) != nil else { throw refuse(tr("device role is neither field nor central")) }
         if let round { try name(round, "round", required: false) }
         try name(createdAt, "created_at", required: false)
-        guard ["changes", "all", "roster", "unconfirmed"].contains(scope) else { throw refuse("scope is not changes, all, roster or unconfirmed") }
-        guard changes >= 0, changes <= 1 << 40 else { throw refuse("change count \(changes) is impossible") }
-        guard createdHLC >= 0, changes == 0 || (minHLC >= 0 && minHLC <= maxHLC) else { throw refuse("clock range is impossible") }
+        guard ["changes", "all", "roster", "unconfirmed"].contains(scope) else { throw refuse(tr("scope is not changes, all, roster or unconfirmed")) }
+        guard changes >= 0, changes <= 1 << 40 else { throw refuse(tr("change count \(changes) is impossible")) }
+        guard createdHLC >= 0, changes == 0 || (minHLC >= 0 && minHLC <= maxHLC) else { throw refuse(tr("clock range is impossible")) }
         guard payload.compressedSize > 0, payload.rawSize >= 0, payload.rawSize <= BundleFile.maxRawSize else {
-            throw BundleError("declares impossible payload sizes (\(payload.rawSize) bytes raw from \(payload.compressedSize) compressed)")
+            throw BundleError(tr("declares impossible payload sizes (\(payload.rawSize) bytes raw from \(payload.compressedSize) compressed)"))
         }
         guard payload.sha256.utf8.count == 64, payload.sha256.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else {
-            throw refuse("payload sha256 is not 64 lowercase hex digits")
+            throw refuse(tr("payload sha256 is not 64 lowercase hex digits"))
         }
         var ids = Set<String>()
         var total = 0
         for d in devices {
-            guard ChangeRules.isID(d.id) else { throw refuse("devices list an id that is not a lowercase UUID") }
-            guard ids.insert(d.id).inserted else { throw refuse("devices list \(d.id) twice") }
-            try name(d.name, "name of device \(d.id)")
-            if let team = d.team { try name(team, "team of device \(d.id)", required: false) }
-            guard DeviceRole(rawValue: d.role) != nil else { throw refuse("role of device \(d.id) is neither field nor central") }
+            guard ChangeRules.isID(d.id) else { throw refuse(tr("devices list an id that is not a lowercase UUID")) }
+            guard ids.insert(d.id).inserted else { throw refuse(tr("devices list \(d.id) twice")) }
+            try name(d.name, tr("name of device \(d.id)"))
+            if let team = d.team { try name(team, tr("team of device \(d.id)"), required: false) }
+            guard DeviceRole(rawValue: d.role) != nil else { throw refuse(tr("role of device \(d.id) is neither field nor central")) }
             guard d.firstSeq >= 1, d.lastSeq >= d.firstSeq, d.count >= 1,
                 d.lastSeq - d.firstSeq >= Int64(d.count) - 1, d.count <= changes
             else {
-                throw refuse("range of device \(d.id) (\(d.count) changes numbered \(d.firstSeq)–\(d.lastSeq)) is impossible")
+                throw refuse(tr("range of device \(d.id) (\(Int(d.count), "change") numbered \(d.firstSeq)–\(d.lastSeq)) is impossible"))
             }
             total += d.count
         }
-        guard total == changes else { throw refuse("devices hold \(total) changes where it says \(changes)") }
+        guard total == changes else { throw refuse(tr("devices hold \(Int(total), "change") where it says \(changes)")) }
         // The packer's entry in `devices` is the packer: described otherwise, a store could not tell
         // which description to believe (merge refuses it too, in DeviceBook).
         if let own = ownRange, own.name != device.name || own.team != device.team || own.role != device.role {
-            throw BundleError("has a manifest that describes its own device in two ways")
+            throw BundleError(tr("has a manifest that describes its own device in two ways"))
         }
         var kinds = 0
         for (kind, n) in counts {
-            guard RecordKind(rawValue: kind) != nil else { throw refuse("counts name an unknown kind") }
-            guard n >= 0, n <= changes else { throw refuse("count of \(kind) is impossible") }
+            guard RecordKind(rawValue: kind) != nil else { throw refuse(tr("counts name an unknown kind")) }
+            guard n >= 0, n <= changes else { throw refuse(tr("count of \(kind) is impossible")) }
             kinds += n
         }
-        guard kinds == changes else { throw refuse("counts per kind add up to \(kinds) where it says \(changes)") }
+        guard kinds == changes else { throw refuse(tr("counts per kind add up to \(kinds) where it says \(changes)")) }
         if format == 2 { try checkSigned(refuse) }
     }
 
@@ -211,37 +211,37 @@ extension BundleManifest {
             text.utf8.count == count && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
         }
         func bytes(_ text: String) -> Int { text.utf8.count > 200 ? -1 : Data(base64Encoded: text)?.count ?? -1 }
-        guard let encryption else { throw refuse("encryption is missing, which format 2 requires") }
+        guard let encryption else { throw refuse(tr("encryption is missing, which format 2 requires")) }
         guard encryption.scheme == "fieldbook-stream-v1", encryption.chunkSize == BundleCrypto.chunkSize else {
-            throw refuse("encryption scheme is not fieldbook-stream-v1 with chunks of 65536 bytes")
+            throw refuse(tr("encryption scheme is not fieldbook-stream-v1 with chunks of 65536 bytes"))
         }
         guard !encryption.recipients.isEmpty, encryption.recipients.count <= 10_000 else {
-            throw refuse("recipients list is empty or too long")
+            throw refuse(tr("recipients list is empty or too long"))
         }
         for r in encryption.recipients {
             guard isHex(r.keyID, 16), bytes(r.enc) == 32, bytes(r.wrapped) == 48 else {
-                throw refuse("recipients hold an entry that is not a key id with a 32-byte key and a 48-byte wrapped key")
+                throw refuse(tr("recipients hold an entry that is not a key id with a 32-byte key and a 48-byte wrapped key"))
             }
         }
         guard let signature, signature.scheme == "ed25519", isHex(signature.keyID, 16) else {
-            throw refuse("signature is not an ed25519 key id, which format 2 requires")
+            throw refuse(tr("signature is not an ed25519 key id, which format 2 requires"))
         }
-        guard payload.compressedSize >= Int64(BundleCrypto.tagSize) else { throw refuse("payload is too small to be sealed") }
-        guard let segments else { throw refuse("segments are missing, which format 2 requires") }
-        guard segments.count <= 1_000_000 else { throw refuse("segments list is too long") }
+        guard payload.compressedSize >= Int64(BundleCrypto.tagSize) else { throw refuse(tr("payload is too small to be sealed")) }
+        guard let segments else { throw refuse(tr("segments are missing, which format 2 requires")) }
+        guard segments.count <= 1_000_000 else { throw refuse(tr("segments list is too long")) }
         var byDevice: [String: [(Int64, Int64)]] = [:]
         for g in segments {
             guard ChangeRules.isID(g.device), g.firstSeq >= 1, g.lastSeq >= g.firstSeq, g.lastSeq <= 1 << 53, isHex(g.sha256, 64),
                 bytes(g.signature) == 64
             else {
-                throw refuse("segments hold an entry that is not a device, a sequence range, a digest and a signature")
+                throw refuse(tr("segments hold an entry that is not a device, a sequence range, a digest and a signature"))
             }
             byDevice[g.device, default: []].append((g.firstSeq, g.lastSeq))
         }
         for (device, ranges) in byDevice {
             let sorted = ranges.sorted { $0.0 < $1.0 }
             for (a, b) in zip(sorted, sorted.dropFirst()) where b.0 <= a.1 {
-                throw refuse("segments of device \(device) overlap")
+                throw refuse(tr("segments of device \(device) overlap"))
             }
         }
     }

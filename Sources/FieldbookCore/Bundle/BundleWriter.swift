@@ -61,7 +61,7 @@ enum BundleWriter {
     static func notWritten(_ directory: String, _ fault: FileFault) -> FieldbookError {
         var reason = fault.reason(folder: directory)
         if fault.code == ENOTDIR, fault.path != directory {
-            reason = "\(fault.path) is a file, not a folder"
+            reason = tr("\(fault.path) is a file, not a folder")
         }
         return .bundleNotWritten(folder: directory, reason: reason)
     }
@@ -142,7 +142,7 @@ enum BundleWriter {
                 // Another pack took it for a leftover (its writer looked gone): nothing is lost.
                 throw FieldbookError.bundleNotWritten(
                     folder: (finalPath as NSString).deletingLastPathComponent,
-                    reason: "its temporary file was removed while it was being written (by another pack that took it for a leftover?); pack again")
+                    reason: tr("its temporary file was removed while it was being written (by another pack that took it for a leftover?); pack again"))
             }
             throw FileFault(code, path: finalPath)
         }

@@ -58,7 +58,7 @@ enum ChangeLineParser {
                 while true {
                     skipSpace()
                     let key = try string()
-                    guard seen.insert(key).inserted else { throw Failure(reason: "has the member \"\(key)\" twice") }
+                    guard seen.insert(key).inserted else { throw Failure(reason: tr("has the member \"\(key)\" twice")) }
                     skipSpace()
                     try expect(UInt8(ascii: ":"))
                     skipSpace()
@@ -67,11 +67,11 @@ enum ChangeLineParser {
                     case "record": record = try uuid(key)
                     case "kind":
                         let text = try string()
-                        guard let k = RecordKind(rawValue: text) else { throw Failure(reason: "has an unknown kind \"\(text)\"") }
+                        guard let k = RecordKind(rawValue: text) else { throw Failure(reason: tr("has an unknown kind \"\(text)\"")) }
                         kind = k
                     case "op":
                         let text = try string()
-                        guard let o = ChangeOp(rawValue: text) else { throw Failure(reason: "has an unknown operation \"\(text)\"") }
+                        guard let o = ChangeOp(rawValue: text) else { throw Failure(reason: tr("has an unknown operation \"\(text)\"")) }
                         op = o
                     case "seq": seq = try integer(key)
                     case "hlc": hlc = try integer(key)
@@ -86,21 +86,21 @@ enum ChangeLineParser {
                     default: try value(depth: 0)
                     }
                     skipSpace()
-                    guard let c = next() else { throw Failure(reason: "ends inside an object") }
+                    guard let c = next() else { throw Failure(reason: tr("ends inside an object")) }
                     if c == UInt8(ascii: "}") { break }
-                    guard c == UInt8(ascii: ",") else { throw Failure(reason: "is not valid JSON (expected , or } at byte \(i))") }
+                    guard c == UInt8(ascii: ",") else { throw Failure(reason: tr("is not valid JSON (expected , or \("}") at byte \(i))")) }
                 }
             }
             skipSpace()
-            guard i == bytes.count else { throw Failure(reason: "has text after its closing brace") }
+            guard i == bytes.count else { throw Failure(reason: tr("has text after its closing brace")) }
             guard let device, let record, let kind, let op, let seq, let hlc, let fields else {
                 let missing = [("device", device == nil), ("record", record == nil), ("kind", kind == nil), ("op", op == nil),
                                ("seq", seq == nil), ("hlc", hlc == nil), ("fields", fields == nil)]
                     .filter(\.1).map(\.0)
-                throw Failure(reason: "lacks \(missing.joined(separator: ", "))")
+                throw Failure(reason: tr("lacks \(missing.joined(separator: ", "))"))
             }
-            guard seq >= 1 else { throw Failure(reason: "has sequence number \(seq); they start at 1") }
-            guard hlc >= 0 else { throw Failure(reason: "has a negative clock") }
+            guard seq >= 1 else { throw Failure(reason: tr("has sequence number \(seq); they start at 1")) }
+            guard hlc >= 0 else { throw Failure(reason: tr("has a negative clock")) }
             // SQLite's json_extract looks field names up as spelled: a name spelled with an escape
             // would read as missing there, and as itself everywhere else. Such fields are stored as
             // this reader reads them.
@@ -112,7 +112,7 @@ enum ChangeLineParser {
 
         /// `fields`: an object of field name → null, a whole number, text, or a list of text.
         mutating func fieldsObject() throws(Failure) -> [String: FieldValue] {
-            guard next() == UInt8(ascii: "{") else { throw Failure(reason: "has fields that is not an object") }
+            guard next() == UInt8(ascii: "{") else { throw Failure(reason: tr("has fields that is not an object")) }
             var values: [String: FieldValue] = [:]
             skipSpace()
             if peek() == UInt8(ascii: "}") { i += 1; return values }
@@ -125,12 +125,12 @@ enum ChangeLineParser {
                 skipSpace()
                 let value = try fieldValue(name)
                 guard values.updateValue(value, forKey: name) == nil else {
-                    throw Failure(reason: "has the field \"\(name.prefix(64))\" twice")
+                    throw Failure(reason: tr("has the field \"\(name.prefix(64))\" twice"))
                 }
                 skipSpace()
-                guard let c = next() else { throw Failure(reason: "ends inside an object") }
+                guard let c = next() else { throw Failure(reason: tr("ends inside an object")) }
                 if c == UInt8(ascii: "}") { return values }
-                guard c == UInt8(ascii: ",") else { throw Failure(reason: "is not valid JSON (expected , or } at byte \(i - 1))") }
+                guard c == UInt8(ascii: ",") else { throw Failure(reason: tr("is not valid JSON (expected , or \("}") at byte \(i - 1))")) }
             }
         }
 
@@ -147,25 +147,25 @@ enum ChangeLineParser {
                 while true {
                     skipSpace()
                     guard peek() == UInt8(ascii: "\"") else {
-                        throw Failure(reason: "has field \(field) with a list that holds something other than text")
+                        throw Failure(reason: tr("has field \(field) with a list that holds something other than text"))
                     }
                     items.append(try string())
                     guard items.count <= ChangeRules.listItems else {
-                        throw Failure(reason: "has field \(field) with a list of more than \(ChangeRules.listItems) items")
+                        throw Failure(reason: tr("has field \(field) with a list of more than \(ChangeRules.listItems) items"))
                     }
                     skipSpace()
-                    guard let d = next() else { throw Failure(reason: "ends inside an array") }
+                    guard let d = next() else { throw Failure(reason: tr("ends inside an array")) }
                     if d == UInt8(ascii: "]") { return .list(items) }
-                    guard d == UInt8(ascii: ",") else { throw Failure(reason: "is not valid JSON (expected , or ] at byte \(i - 1))") }
+                    guard d == UInt8(ascii: ",") else { throw Failure(reason: tr("is not valid JSON (expected , or ] at byte \(i - 1))")) }
                 }
             case UInt8(ascii: "{"), UInt8(ascii: "t"), UInt8(ascii: "f"):
                 try value(depth: 0)
-                throw Failure(reason: "has field \(field) whose value is an object or true/false; a value is null, a whole number, text or a list of text")
+                throw Failure(reason: tr("has field \(field) whose value is an object or true/false; a value is null, a whole number, text or a list of text"))
             default:
                 let start = i
                 try number()
                 guard let n = Int64(text(start, i)) else {
-                    throw Failure(reason: "has field \(field) with the number \(text(start, min(i, start + 40))), which is not a whole number from \(Int64.min) to \(Int64.max)")
+                    throw Failure(reason: tr("has field \(field) with the number \(text(start, min(i, start + 40))), which is not a whole number from \(Int64.min) to \(Int64.max)"))
                 }
                 return .int(n)
             }
@@ -173,7 +173,7 @@ enum ChangeLineParser {
 
         /// `base`: an object of field name → list of versions `DEVICE:SEQ`.
         mutating func baseObject() throws(Failure) -> [String: [VersionID]] {
-            guard next() == UInt8(ascii: "{") else { throw Failure(reason: "has base that is not an object") }
+            guard next() == UInt8(ascii: "{") else { throw Failure(reason: tr("has base that is not an object")) }
             var result: [String: [VersionID]] = [:]
             skipSpace()
             if peek() == UInt8(ascii: "}") { i += 1; return result }
@@ -183,7 +183,7 @@ enum ChangeLineParser {
                 skipSpace()
                 try expect(UInt8(ascii: ":"))
                 skipSpace()
-                guard next() == UInt8(ascii: "[") else { throw Failure(reason: "has base.\(name.prefix(64)) that is not a list of versions") }
+                guard next() == UInt8(ascii: "[") else { throw Failure(reason: tr("has base.\(name.prefix(64)) that is not a list of versions")) }
                 var versions: [VersionID] = []
                 skipSpace()
                 if peek() == UInt8(ascii: "]") {
@@ -191,28 +191,28 @@ enum ChangeLineParser {
                 } else {
                     while true {
                         skipSpace()
-                        guard peek() == UInt8(ascii: "\"") else { throw Failure(reason: "has base.\(name.prefix(64)) holding something other than a version") }
+                        guard peek() == UInt8(ascii: "\"") else { throw Failure(reason: tr("has base.\(name.prefix(64)) holding something other than a version")) }
                         let text = try string()
                         guard let version = VersionID(text), ChangeRules.isID(version.device), version.seq >= 1 else {
-                            throw Failure(reason: "has a base version \"\(text.prefix(80))\" that is not DEVICE:SEQ")
+                            throw Failure(reason: tr("has a base version \"\(text.prefix(80))\" that is not DEVICE:SEQ"))
                         }
                         versions.append(version)
                         guard versions.count <= ChangeRules.baseVersions else {
-                            throw Failure(reason: "has base.\(name.prefix(64)) naming more than \(ChangeRules.baseVersions) versions")
+                            throw Failure(reason: tr("has base.\(name.prefix(64)) naming more than \(ChangeRules.baseVersions) versions"))
                         }
                         skipSpace()
-                        guard let d = next() else { throw Failure(reason: "ends inside an array") }
+                        guard let d = next() else { throw Failure(reason: tr("ends inside an array")) }
                         if d == UInt8(ascii: "]") { break }
-                        guard d == UInt8(ascii: ",") else { throw Failure(reason: "is not valid JSON (expected , or ] at byte \(i - 1))") }
+                        guard d == UInt8(ascii: ",") else { throw Failure(reason: tr("is not valid JSON (expected , or ] at byte \(i - 1))")) }
                     }
                 }
                 guard result.updateValue(versions, forKey: name) == nil else {
-                    throw Failure(reason: "has base.\(name.prefix(64)) twice")
+                    throw Failure(reason: tr("has base.\(name.prefix(64)) twice"))
                 }
                 skipSpace()
-                guard let c = next() else { throw Failure(reason: "ends inside an object") }
+                guard let c = next() else { throw Failure(reason: tr("ends inside an object")) }
                 if c == UInt8(ascii: "}") { return result }
-                guard c == UInt8(ascii: ",") else { throw Failure(reason: "is not valid JSON (expected , or } at byte \(i - 1))") }
+                guard c == UInt8(ascii: ",") else { throw Failure(reason: tr("is not valid JSON (expected , or \("}") at byte \(i - 1))")) }
             }
         }
 
@@ -236,31 +236,31 @@ enum ChangeLineParser {
             let at = i
             guard next() == c else {
                 if at >= bytes.count {
-                    throw Failure(reason: at == 0 ? "is empty" : "ends where \(Character(Unicode.Scalar(c))) should be")
+                    throw Failure(reason: at == 0 ? tr("is empty") : tr("ends where \(Character(Unicode.Scalar(c))) should be"))
                 }
-                throw Failure(reason: "is not valid JSON (expected \(Character(Unicode.Scalar(c))) at byte \(at))")
+                throw Failure(reason: tr("is not valid JSON (expected \(Character(Unicode.Scalar(c))) at byte \(at))"))
             }
         }
 
         mutating func uuid(_ key: String) throws(Failure) -> String {
             let s = try string()
             guard s.utf8.count == 36, s.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || $0 == 0x2D })
-            else { throw Failure(reason: "has a \(key) id that is not a lowercase UUID") }
+            else { throw Failure(reason: tr("has a \(key) id that is not a lowercase UUID")) }
             return s
         }
 
         mutating func integer(_ key: String) throws(Failure) -> Int64 {
             let start = i
             try number()
-            guard let n = Int64(text(start, i)) else { throw Failure(reason: "has a \(key) that is not a whole number") }
+            guard let n = Int64(text(start, i)) else { throw Failure(reason: tr("has a \(key) that is not a whole number")) }
             return n
         }
 
         /// Checks one JSON value; for an object, returns its member count.
         @discardableResult
         mutating func value(depth: Int) throws(Failure) -> Int {
-            guard depth < 32 else { throw Failure(reason: "nests too deeply") }
-            guard let c = peek() else { throw Failure(reason: "ends where a value should be") }
+            guard depth < 32 else { throw Failure(reason: tr("nests too deeply")) }
+            guard let c = peek() else { throw Failure(reason: tr("ends where a value should be")) }
             switch c {
             case UInt8(ascii: "{"):
                 i += 1
@@ -276,9 +276,9 @@ enum ChangeLineParser {
                     try value(depth: depth + 1)
                     count += 1
                     skipSpace()
-                    guard let d = next() else { throw Failure(reason: "ends inside an object") }
+                    guard let d = next() else { throw Failure(reason: tr("ends inside an object")) }
                     if d == UInt8(ascii: "}") { return count }
-                    guard d == UInt8(ascii: ",") else { throw Failure(reason: "is not valid JSON (expected , or } at byte \(i - 1))") }
+                    guard d == UInt8(ascii: ",") else { throw Failure(reason: tr("is not valid JSON (expected , or \("}") at byte \(i - 1))")) }
                 }
             case UInt8(ascii: "["):
                 i += 1
@@ -288,9 +288,9 @@ enum ChangeLineParser {
                     skipSpace()
                     try value(depth: depth + 1)
                     skipSpace()
-                    guard let d = next() else { throw Failure(reason: "ends inside an array") }
+                    guard let d = next() else { throw Failure(reason: tr("ends inside an array")) }
                     if d == UInt8(ascii: "]") { return 0 }
-                    guard d == UInt8(ascii: ",") else { throw Failure(reason: "is not valid JSON (expected , or ] at byte \(i - 1))") }
+                    guard d == UInt8(ascii: ",") else { throw Failure(reason: tr("is not valid JSON (expected , or ] at byte \(i - 1))")) }
                 }
             case UInt8(ascii: "\""):
                 _ = try string()
@@ -304,7 +304,7 @@ enum ChangeLineParser {
 
         mutating func literal(_ word: String) throws(Failure) {
             for expected in word.utf8 {
-                guard next() == expected else { throw Failure(reason: "is not valid JSON (bad literal at byte \(i - 1))") }
+                guard next() == expected else { throw Failure(reason: tr("is not valid JSON (bad literal at byte \(i - 1))")) }
             }
         }
 
@@ -312,26 +312,26 @@ enum ChangeLineParser {
             let start = i
             if peek() == UInt8(ascii: "-") { i += 1 }
             guard let first = peek(), first >= 0x30 && first <= 0x39 else {
-                throw Failure(reason: "is not valid JSON (bad value at byte \(start))")
+                throw Failure(reason: tr("is not valid JSON (bad value at byte \(start))"))
             }
             i += 1
             if first != 0x30 { while let d = peek(), d >= 0x30 && d <= 0x39 { i += 1 } }
             if peek() == UInt8(ascii: ".") {
                 i += 1
-                guard let d = peek(), d >= 0x30 && d <= 0x39 else { throw Failure(reason: "is not valid JSON (bad number at byte \(start))") }
+                guard let d = peek(), d >= 0x30 && d <= 0x39 else { throw Failure(reason: tr("is not valid JSON (bad number at byte \(start))")) }
                 while let d = peek(), d >= 0x30 && d <= 0x39 { i += 1 }
             }
             if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
                 i += 1
                 if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") { i += 1 }
-                guard let d = peek(), d >= 0x30 && d <= 0x39 else { throw Failure(reason: "is not valid JSON (bad number at byte \(start))") }
+                guard let d = peek(), d >= 0x30 && d <= 0x39 else { throw Failure(reason: tr("is not valid JSON (bad number at byte \(start))")) }
                 while let d = peek(), d >= 0x30 && d <= 0x39 { i += 1 }
             }
         }
 
         /// A JSON string: escapes and UTF-8 checked. Returns its text (escapes decoded).
         mutating func string() throws(Failure) -> String {
-            guard next() == UInt8(ascii: "\"") else { throw Failure(reason: "is not valid JSON (expected a string at byte \(i - 1))") }
+            guard next() == UInt8(ascii: "\"") else { throw Failure(reason: tr("is not valid JSON (expected a string at byte \(i - 1))")) }
             let start = i
             let base = bytes.baseAddress!
             let count = bytes.count
@@ -340,30 +340,30 @@ enum ChangeLineParser {
             var ascii = true
             // One tight loop over the bytes: this is where a merge spends its parsing time.
             while true {
-                guard j < count else { throw Failure(reason: "ends inside a string") }
+                guard j < count else { throw Failure(reason: tr("ends inside a string")) }
                 let c = base[j]
                 if c == 0x22 { break }
                 if c == 0x5C {
                     escaped = true
-                    guard j + 1 < count else { throw Failure(reason: "ends inside a string") }
+                    guard j + 1 < count else { throw Failure(reason: tr("ends inside a string")) }
                     let e = base[j + 1]
                     switch e {
                     case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74:
                         j += 2
                     case 0x75:
-                        guard j + 5 < count else { throw Failure(reason: "ends inside a string") }
+                        guard j + 5 < count else { throw Failure(reason: tr("ends inside a string")) }
                         for k in (j + 2)...(j + 5) {
                             let h = base[k]
                             guard (h >= 0x30 && h <= 0x39) || (h | 0x20 >= 0x61 && h | 0x20 <= 0x66) else {
-                                throw Failure(reason: "has a bad \\u escape")
+                                throw Failure(reason: tr("has a bad \\u escape"))
                             }
                         }
                         j += 6
-                    default: throw Failure(reason: "has a bad escape in a string")
+                    default: throw Failure(reason: tr("has a bad escape in a string"))
                     }
                     continue
                 }
-                if c < 0x20 { throw Failure(reason: "has a control character inside a string") }
+                if c < 0x20 { throw Failure(reason: tr("has a control character inside a string")) }
                 if c >= 0x80 { ascii = false }
                 j += 1
             }
@@ -372,12 +372,12 @@ enum ChangeLineParser {
             let raw = UnsafeBufferPointer(start: base + start, count: j - start)
             if !escaped {
                 if ascii { return String(decoding: raw, as: UTF8.self) }
-                guard let s = String(validating: raw, as: UTF8.self) else { throw Failure(reason: "is not UTF-8 text") }
+                guard let s = String(validating: raw, as: UTF8.self) else { throw Failure(reason: tr("is not UTF-8 text")) }
                 return s
             }
-            guard String(validating: raw, as: UTF8.self) != nil else { throw Failure(reason: "is not UTF-8 text") }
+            guard String(validating: raw, as: UTF8.self) != nil else { throw Failure(reason: tr("is not UTF-8 text")) }
             guard let text = Self.unescape(raw) else {
-                throw Failure(reason: "has a \\u escape that is half of a surrogate pair (not a character)")
+                throw Failure(reason: tr("has a \\u escape that is half of a surrogate pair (not a character)"))
             }
             return text
         }

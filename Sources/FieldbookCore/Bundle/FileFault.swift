@@ -32,22 +32,23 @@ struct FileFault: Error {
     static func describe(_ code: Int32, folder: String) -> String {
         switch code {
         case ENOSPC, EDQUOT:
-            let free = freeSpace(folder).map { " (\(FileFault.bytes($0)) free there)" } ?? ""
-            return "the disk is full\(free): free some space on it, or use another stick or folder"
+            let free = freeSpace(folder).map { FileFault.bytes($0) }
+            return free.map { tr("the disk is full (\($0) free there): free some space on it, or use another stick or folder") }
+                ?? tr("the disk is full: free some space on it, or use another stick or folder")
         case EFBIG:
-            return "the file grew larger than that disk or this account allows (a FAT32 stick takes files of at most 4 GB)"
+            return tr("the file grew larger than that disk or this account allows (a FAT32 stick takes files of at most 4 GB)")
         case EROFS:
-            return "the disk is read-only (a write-protected stick?)"
+            return tr("the disk is read-only (a write-protected stick?)")
         case EACCES, EPERM:
-            return "this user may not write there"
+            return tr("this user may not write there")
         case EIO:
-            return "the disk reported an input/output error (was the stick pulled out?)"
+            return tr("the disk reported an input/output error (was the stick pulled out?)")
         case ENOTDIR, EEXIST:
-            return "it is a file, not a folder"
+            return tr("it is a file, not a folder")
         case ENOENT:
-            return "there is no such folder"
+            return tr("there is no such folder")
         case ENAMETOOLONG:
-            return "the path is too long for that disk"
+            return tr("the path is too long for that disk")
         default:
             let text = String(cString: strerror(code))
             return text.prefix(1).lowercased() + text.dropFirst()
@@ -68,7 +69,7 @@ struct FileFault: Error {
     }
 
     static func bytes(_ n: Int64) -> String {
-        if n < 1 << 10 { return "\(n) bytes" }
+        if n < 1 << 10 { return tr("\(Int(n), "byte")") }
         if n < 1 << 20 { return "\(n >> 10) KB" }
         return String(format: "%.1f MB", Double(n) / 1_048_576)
     }

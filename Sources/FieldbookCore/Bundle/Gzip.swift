@@ -18,7 +18,7 @@ final class GzipDeflater {
         self.sink = sink
         let status = deflateInit2_(
             &stream, level, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
-        guard status == Z_OK else { throw GzipError(description: "zlib could not start compressing (\(status))") }
+        guard status == Z_OK else { throw GzipError(description: tr("zlib could not start compressing (\(status))")) }
     }
 
     deinit { deflateEnd(&stream) }
@@ -49,7 +49,7 @@ final class GzipDeflater {
                 return deflate(&stream, flush)
             }
             guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
-                throw GzipError(description: "zlib failed while compressing (\(status))")
+                throw GzipError(description: tr("zlib failed while compressing (\(status))"))
             }
             let produced = buffer.count - Int(stream.avail_out)
             if produced > 0 { try sink(Array(buffer[..<produced])) }
@@ -72,7 +72,7 @@ final class GzipInflater {
     init(limit: Int) throws {
         self.limit = limit
         let status = inflateInit2_(&stream, 31, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
-        guard status == Z_OK else { throw GzipError(description: "zlib could not start inflating (\(status))") }
+        guard status == Z_OK else { throw GzipError(description: tr("zlib could not start inflating (\(status))")) }
     }
 
     deinit { inflateEnd(&stream) }
@@ -80,7 +80,7 @@ final class GzipInflater {
     /// Feeds compressed bytes; `sink` gets the inflated bytes. Data after the gzip end is an error.
     func write(_ bytes: UnsafeRawBufferPointer, sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         guard bytes.count > 0 else { return }
-        if ended { throw GzipError(description: "there are bytes after the end of the compressed payload") }
+        if ended { throw GzipError(description: tr("there are bytes after the end of the compressed payload")) }
         stream.next_in = UnsafeMutablePointer(mutating: bytes.bindMemory(to: Bytef.self).baseAddress)
         stream.avail_in = uInt(bytes.count)
         while stream.avail_in > 0 || !ended {
@@ -92,14 +92,14 @@ final class GzipInflater {
             let count = buffer.count - Int(stream.avail_out)
             produced += count
             if produced > limit {
-                throw GzipError(description: "the payload inflates past its declared size")
+                throw GzipError(description: tr("the payload inflates past its declared size"))
             }
             if count > 0 { try buffer.withUnsafeBytes { try sink(UnsafeRawBufferPointer(rebasing: $0[..<count])) } }
             switch status {
             case Z_STREAM_END:
                 ended = true
                 if stream.avail_in > 0 {
-                    throw GzipError(description: "there are bytes after the end of the compressed payload")
+                    throw GzipError(description: tr("there are bytes after the end of the compressed payload"))
                 }
                 return
             case Z_OK:
@@ -107,13 +107,13 @@ final class GzipInflater {
             case Z_BUF_ERROR:
                 return
             default:
-                throw GzipError(description: "the compressed payload is damaged")
+                throw GzipError(description: tr("the compressed payload is damaged"))
             }
         }
     }
 
     /// Throws when the stream stopped before its gzip trailer.
     func finish() throws {
-        guard ended else { throw GzipError(description: "the compressed payload ends too early") }
+        guard ended else { throw GzipError(description: tr("the compressed payload ends too early")) }
     }
 }

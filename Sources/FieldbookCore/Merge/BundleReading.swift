@@ -26,17 +26,17 @@ struct PayloadTally {
 
     func check(against manifest: BundleManifest) throws {
         guard counts == manifest.counts.filter({ $0.value != 0 }) else {
-            throw BundleError("has a manifest whose counts per kind disagree with its payload")
+            throw BundleError(tr("has a manifest whose counts per kind disagree with its payload"))
         }
         guard ranges.count == manifest.devices.count,
             manifest.devices.allSatisfy({ d in
                 ranges[d.id].map { $0.first == d.firstSeq && $0.last == d.lastSeq && $0.count == d.count } ?? false
             })
         else {
-            throw BundleError("has a manifest whose device sequence ranges disagree with its payload")
+            throw BundleError(tr("has a manifest whose device sequence ranges disagree with its payload"))
         }
         guard changes == 0 || (minHLC == manifest.minHLC && maxHLC == manifest.maxHLC) else {
-            throw BundleError("has a manifest whose clock range disagrees with its payload")
+            throw BundleError(tr("has a manifest whose clock range disagrees with its payload"))
         }
     }
 }
@@ -75,19 +75,19 @@ struct BundleChecks {
         guard current!.seqs.insert(line.seq).inserted else {
             throw ChangeRules.Violation(
                 field: "seq", text: "\(line.seq)",
-                reason: "the bundle holds change \(line.seq) of device \(line.device) twice")
+                reason: tr("the bundle holds change \(line.seq) of device \(line.device) twice"))
         }
         let key = RecordKey(line.record)
         if let known = kinds.updateValue(line.kind, forKey: key), known != line.kind {
             throw ChangeRules.Violation(
                 field: "record", text: line.record,
-                reason: "it is a \(known.rawValue) earlier in the bundle; a record id belongs to one kind")
+                reason: tr("it is a \(known.rawValue) earlier in the bundle; a record id belongs to one kind"))
         }
         for (name, value) in line.values {
             guard case .reference(let target)? = line.kind.field(name)?.type, let id = value.text,
                 let known = kinds[RecordKey(id)], known != target
             else { continue }
-            throw ChangeRules.Violation(field: name, value: value, reason: "it is a \(known.rawValue), not a \(target.rawValue)")
+            throw ChangeRules.Violation(field: name, value: value, reason: tr("it is a \(known.rawValue), not a \(target.rawValue)"))
         }
     }
 }
@@ -108,7 +108,7 @@ enum BundleReading {
             do throws(ChangeLineParser.Failure) {
                 line = try ChangeLineParser.parse(bytes)
             } catch {
-                throw BundleError("has a change at line \(number) that \(error.reason)")
+                throw BundleError(tr("has a change at line \(number) that \(error.reason)"))
             }
             do throws(ChangeRules.Violation) {
                 try ChangeRules.check(
@@ -130,7 +130,7 @@ enum BundleReading {
 extension BundleError {
     /// A change the rules refuse: the line, the kind, the field, the value, and why.
     static func refused(line: Int, _ kind: RecordKind, _ violation: ChangeRules.Violation) -> BundleError {
-        BundleError("has a \(kind.rawValue) change at line \(line) whose \(violation.field) \(violation.value) is refused: \(violation.reason)")
+        BundleError(tr("has a \(kind.rawValue) change at line \(line) whose \(violation.field) \(violation.value) is refused: \(violation.reason)"))
     }
 }
 

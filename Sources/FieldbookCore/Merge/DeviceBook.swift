@@ -33,7 +33,7 @@ struct DeviceBook {
         if let own = manifest.devices.first(where: { $0.id == packer.id }),
             own.name != packer.name || own.team != packer.team || own.role != packer.role
         {
-            throw BundleError("has a manifest that describes its own device in two ways")
+            throw BundleError(tr("has a manifest that describes its own device in two ways"))
         }
         try speak(id: packer.id, name: packer.name, team: packer.team, role: packerRole, by: packer.name)
         // A bundle packed by this very store speaks for nobody: what it says of other devices came
@@ -55,7 +55,7 @@ struct DeviceBook {
         guard id != localID else { return }
         if let known = entries[id], known.confirmed, known.role != role {
             throw BundleError(
-                "says device \(name) is a \(role.rawValue) store, but this store knows it as a \(known.role.rawValue) store; a store's role never changes")
+                tr("says device \(name) is a \(role.rawValue) store, but this store knows it as a \(known.role.rawValue) store; a store's role never changes"))
         }
         if let known = entries[id], known.confirmed, known.name == name, known.team == team { return }
         entries[id] = Entry(name: name, team: team, role: role, confirmed: true, changed: true)
@@ -68,11 +68,11 @@ struct DeviceBook {
 
     /// How a refusal describes the device's standing: its role, or that only a teammate vouched for it.
     func standing(_ id: String) -> String {
-        guard let entry = entries[id] else { return "a device this store does not know" }
+        guard let entry = entries[id] else { return tr("a device this store does not know") }
         guard entry.confirmed else {
-            return "known here only from a teammate's relay; merge that device's own bundle, or the office's, first"
+            return tr("known here only from a teammate's relay; merge that device's own bundle, or the office's, first")
         }
-        return "a \(entry.role.rawValue) store"
+        return tr("a \(entry.role.rawValue) store")
     }
 
     /// Writes what changed into the device table.

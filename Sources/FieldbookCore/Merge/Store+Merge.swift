@@ -94,7 +94,7 @@ extension Store {
                 }
                 if trust.requiresSignatures {
                     throw BundleError(
-                        "is an unsigned bundle (format 1), and this store requires signed bundles \(trust.policy == .require ? "(its policy)" : "since it has enrolled devices"). Pack it again on an enrolled laptop that pinned the office key, or let unsigned bundles in with `fieldbook devices policy --allow-unsigned`")
+                        tr("is an unsigned bundle (format 1), and this store requires signed bundles \(trust.policy == .require ? tr("(its policy)") : tr("since it has enrolled devices")). Pack it again on an enrolled laptop that pinned the office key, or let unsigned bundles in with `fieldbook devices policy --allow-unsigned`"))
                 }
             } else {
                 authentication = try BundleAuthentication(&envelope, trust: trust)
@@ -177,7 +177,7 @@ extension Store {
                 || base != line.base && (try? CanonicalJSON.decode([String: [VersionID]].self, from: base)) != line.replaced
             {
                 throw BundleError(
-                    "holds change \(line.seq) of device \(devices.name(line.device)) that differs from the one this store already has: two laptops share one device id (was a store file copied?). Nothing was merged; run `fieldbook init` afresh on the copy")
+                    tr("holds change \(line.seq) of device \(devices.name(line.device)) that differs from the one this store already has: two laptops share one device id (was a store file copied?). Nothing was merged; run `fieldbook init` afresh on the copy"))
             }
             return true
         }
@@ -204,18 +204,18 @@ extension Store {
             if line.device == local.deviceID {
                 guard try holds(line) else {
                     throw BundleError(
-                        "holds change \(line.seq) under this store's own device id, which this store never made (was this store file copied to another laptop?). Nothing was merged")
+                        tr("holds change \(line.seq) under this store's own device id, which this store never made (was this store file copied to another laptop?). Nothing was merged"))
                 }
                 return
             }
             guard let role = devices.role(line.device) else {
-                throw BundleError("has a change at line \(number) from device \(line.device), which its manifest does not list")
+                throw BundleError(tr("has a change at line \(number) from device \(line.device), which its manifest does not list"))
             }
             if let reason = ChangeRules.authority(kind: line.kind, op: line.op, fields: line.values, role: role) {
                 // One this store holds already was judged when it first came; a new one is refused.
                 guard try holds(line) else {
                     throw BundleError(
-                        "has a \(line.kind.rawValue) \(line.op.rawValue) at line \(number) by \(devices.name(line.device)) (\(devices.standing(line.device))) that this store refuses: \(reason)")
+                        tr("has a \(line.kind.rawValue) \(line.op.rawValue) at line \(number) by \(devices.name(line.device)) (\(devices.standing(line.device))) that this store refuses: \(reason)"))
                 }
                 return
             }
@@ -224,7 +224,7 @@ extension Store {
                     line.device, line.seq, line.hlc, line.kind.rawValue, line.record, line.op.rawValue, line.fields, line.base,
                 ])
             } catch {
-                throw Store.bundleFault(error, "has a change at line \(number) this store refuses")
+                throw Store.bundleFault(error, tr("has a change at line \(number) this store refuses"))
             }
             guard db.changesCount == 1 else {
                 // Held already: the same change, or a different one under the same number.
@@ -247,7 +247,7 @@ extension Store {
                 do {
                     try statement.execute(arguments: [line.record, line.fields, db.lastInsertedRowID, line.device, line.hlc])
                 } catch {
-                    throw Store.bundleFault(error, "has a \(line.kind.rawValue) at line \(number) this store refuses")
+                    throw Store.bundleFault(error, tr("has a \(line.kind.rawValue) at line \(number) this store refuses"))
                 }
                 if db.changesCount == 1 { outcome.newRecords += 1 } else { touch(line.record, line.kind) }
             } else {
@@ -277,7 +277,7 @@ extension Store {
                     inScope: { $0 == line.device || scopeTrust.delegatedBy[$0] == line.device })
                 {
                     throw BundleError(
-                        "has a \(line.kind.rawValue) \(line.op.rawValue) of record \(line.record) at line \(line.number) by \(devices.name(line.device)) (an office below this one) that this store refuses: \(reason)")
+                        tr("has a \(line.kind.rawValue) \(line.op.rawValue) of record \(line.record) at line \(line.number) by \(devices.name(line.device)) (an office below this one) that this store refuses: \(reason)"))
                 }
             }
         }
@@ -290,9 +290,9 @@ extension Store {
                 state = try Store.refold(id, kind: kind, db)
             } catch let conflict as RecordKindConflict {
                 throw BundleError(
-                    "has a \(conflict.kind.rawValue) change to record \(id), which this store holds as a \(conflict.held.rawValue): a record id belongs to one kind")
+                    tr("has a \(conflict.kind.rawValue) change to record \(id), which this store holds as a \(conflict.held.rawValue): a record id belongs to one kind"))
             } catch {
-                throw Store.bundleFault(error, "holds a \(kind.rawValue) \(id) this store refuses")
+                throw Store.bundleFault(error, tr("holds a \(kind.rawValue) \(id) this store refuses"))
             }
             if !existed && state.exists { outcome.newRecords += 1 }
         }

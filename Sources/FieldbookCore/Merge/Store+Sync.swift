@@ -66,18 +66,18 @@ extension Store {
                 let spec = kind.field(field)
                 func show(_ json: String) throws -> String {
                     let value = (try? CanonicalJSON.decode(FieldValue.self, from: json)) ?? .null
-                    if field == deletedField { return value == .int(1) ? "deleted" : "kept alive (edited)" }
+                    if field == deletedField { return value == .int(1) ? tr("deleted") : tr("kept alive (edited)") }
                     return try labeler.label(value, spec, db)
                 }
                 let current = try Row.fetchOne(db, sql: "SELECT * FROM \(kind.table) WHERE id = ?", arguments: [recordID])
                     .map { try labeler.record(kind, $0, db) }
-                let record = current.map(RecordReport.headline) ?? "(its create has not arrived yet)"
+                let record = current.map(RecordReport.headline) ?? tr("(its create has not arrived yet)")
                 // A transferred clue's text stays out of the list: `show` prints it, marked.
                 // Without its row (its create not arrived yet), a problem's detail and note are withheld
                 // anyway: the changes held may say it was transferred.
                 let withheld = RecordReport.sensitiveFields.contains(field)
                     && (current.map(RecordReport.isSensitive) ?? (kind == .problem))
-                let hidden = "(sensitive: see `fieldbook show \(recordID.prefix(13))`)"
+                let hidden = tr("(sensitive: see `fieldbook show \(recordID.prefix(13))`)")
                 return ConflictEntry(
                     id: Store.conflictID(recordID, field, loser), kind: kind, recordID: recordID, record: record,
                     field: field == deletedField ? "deleted" : field,
@@ -122,16 +122,16 @@ extension Store {
                 if conflict.kind == .problem, Store.problemStepFields.contains(field) {
                     throw FieldbookError.notEditable(
                         field: field, kind: conflict.kind,
-                        hint: "keep one of the two versions (--keep kept or --keep overwritten), then record the next step with `fieldbook rectify` or `fieldbook transfer`")
+                        hint: tr("keep one of the two versions (--keep kept or --keep overwritten), then record the next step with `fieldbook rectify` or `fieldbook transfer`"))
                 }
                 guard let spec = conflict.kind.field(field) else {
-                    throw FieldbookError.invalidValue(field: "deleted", value: text, expected: "use --keep kept or --keep overwritten")
+                    throw FieldbookError.invalidValue(field: "deleted", value: text, expected: tr("use --keep kept or --keep overwritten"))
                 }
                 value = try parse(db, text, for: spec)
             }
             if conflict.kind == .problem, field == "transferred_to", value.isNull {
                 throw FieldbookError.notEditable(
-                    field: field, kind: conflict.kind, hint: "a clue once transferred stays transferred; keep the version that names where it went")
+                    field: field, kind: conflict.kind, hint: tr("a clue once transferred stays transferred; keep the version that names where it went"))
             }
             try appendLocalChange(
                 db, kind: conflict.kind, recordID: conflict.recordID, op: .update, fields: [field: value])

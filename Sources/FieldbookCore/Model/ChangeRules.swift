@@ -65,14 +65,14 @@ public enum ChangeRules {
             let v = scalar.value
             if v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v) {
                 if multiline, v == 0x0A || v == 0x09 { continue }
-                return "it holds the control character U+\(hex4(v)); remove it"
+                return tr("it holds the control character U+\(hex4(v)); remove it")
             }
             // (No format character lies among the CJK blocks, 2E80–FDFF: names skip the lookup.)
             if !allowsInvisible, v >= 0xAD, !(0x2E80...0xFDFF).contains(v), scalar.properties.generalCategory == .format {
-                return "it holds the invisible formatting character U+\(hex4(v)); remove it"
+                return tr("it holds the invisible formatting character U+\(hex4(v)); remove it")
             }
         }
-        if count > maxLength { return "it is \(count) characters long; at most \(maxLength) are allowed" }
+        if count > maxLength { return tr("it is \(count, "character") long; at most \(maxLength) are allowed") }
         return nil
     }
 
@@ -103,49 +103,49 @@ public enum ChangeRules {
     public static func check(_ value: FieldValue, _ spec: FieldSpec) throws(Violation) {
         func fail(_ reason: String) -> Violation { Violation(field: spec.name, value: value, reason: reason) }
         if value == .null {
-            if spec.required { throw fail("it is required") }
+            if spec.required { throw fail(tr("it is required")) }
             return
         }
         switch spec.type {
         case .text(let maxLength, let multiline):
-            guard let s = value.text else { throw fail("it must be text") }
+            guard let s = value.text else { throw fail(tr("it must be text")) }
             if let problem = textProblem(s, maxLength: maxLength, multiline: multiline) { throw fail(problem) }
-            if spec.required, s.allSatisfy(\.isWhitespace) { throw fail("it must not be empty") }
+            if spec.required, s.allSatisfy(\.isWhitespace) { throw fail(tr("it must not be empty")) }
         case .date:
             guard let s = value.text, FieldDate.isCanonical(s) else {
-                throw fail("it must be a real date written YYYY-MM-DD, between 1900 and 2200")
+                throw fail(tr("it must be a real date written YYYY-MM-DD, between 1900 and 2200"))
             }
         case .count(let minimum, let maximum):
-            guard let n = value.int else { throw fail("it must be a whole number") }
-            guard n >= minimum, n <= maximum else { throw fail("it must be between \(minimum) and \(maximum)") }
+            guard let n = value.int else { throw fail(tr("it must be a whole number")) }
+            guard n >= minimum, n <= maximum else { throw fail(tr("it must be between \(minimum) and \(maximum)")) }
         case .list:
-            guard case .list(let items) = value else { throw fail("it must be a list of names") }
+            guard case .list(let items) = value else { throw fail(tr("it must be a list of names")) }
             try checkList(items, field: spec.name, value: value)
-            for item in items where item.allSatisfy(\.isWhitespace) { throw fail("a list item is empty") }
+            for item in items where item.allSatisfy(\.isWhitespace) { throw fail(tr("a list item is empty")) }
         case .priorities:
-            guard case .list(let items) = value else { throw fail("it must be a list of priority kinds") }
-            guard Set(items).count == items.count else { throw fail("a priority kind is listed twice") }
+            guard case .list(let items) = value else { throw fail(tr("it must be a list of priority kinds")) }
+            guard Set(items).count == items.count else { throw fail(tr("a priority kind is listed twice")) }
             for item in items where PriorityKind(rawValue: item) == nil {
-                throw fail("\(item) is not a priority kind (wubao, dibao, weifang)")
+                throw fail(tr("\(item) is not a priority kind (wubao, dibao, weifang)"))
             }
         case .choice(let words):
-            guard let s = value.text, words.contains(s) else { throw fail("it must be one of \(words.joined(separator: ", "))") }
+            guard let s = value.text, words.contains(s) else { throw fail(tr("it must be one of \(words.joined(separator: ", "))")) }
         case .reference(let kind):
-            guard let s = value.text, isID(s) else { throw fail("it must be the id of a \(kind.rawValue) (a lowercase UUID)") }
+            guard let s = value.text, isID(s) else { throw fail(tr("it must be the id of a \(kind.rawValue) (a lowercase UUID)")) }
         case .recordOf(let kinds):
             guard let s = value.text, isID(s) else {
-                throw fail("it must be the id of a \(kinds.map(\.rawValue).joined(separator: ", a ")) (a lowercase UUID)")
+                throw fail(tr("it must be the id of a \(kinds.map(\.rawValue).joined(separator: tr(", a "))) (a lowercase UUID)"))
             }
         }
     }
 
     static func checkList(_ items: [String], field: String, value: FieldValue) throws(Violation) {
         guard items.count <= listItems else {
-            throw Violation(field: field, value: value, reason: "it has \(items.count) items; at most \(listItems) are allowed")
+            throw Violation(field: field, value: value, reason: tr("it has \(items.count, "item"); at most \(listItems) are allowed"))
         }
         for item in items {
             if let problem = textProblem(item, maxLength: shortText, allowsInvisible: false) {
-                throw Violation(field: field, value: value, reason: "an item: \(problem)")
+                throw Violation(field: field, value: value, reason: tr("an item: \(problem)"))
             }
         }
     }
@@ -169,21 +169,21 @@ public enum ChangeRules {
         kind: RecordKind, recordID: String, op: ChangeOp, fields: [String: FieldValue],
         base: [String: [VersionID]], version: VersionID
     ) throws(Violation) {
-        guard isID(recordID) else { throw Violation(field: "record", text: recordID, reason: "a record id is a lowercase UUID") }
+        guard isID(recordID) else { throw Violation(field: "record", text: recordID, reason: tr("a record id is a lowercase UUID")) }
         guard let deleted = fields[deletedField] else {
-            throw Violation(field: deletedField, text: "(absent)", reason: "every change writes \(deletedField)")
+            throw Violation(field: deletedField, text: "(absent)", reason: tr("every change writes \(deletedField)"))
         }
         guard deleted == .int(0) || deleted == .int(1) else {
-            throw Violation(field: deletedField, value: deleted, reason: "it must be 0 or 1")
+            throw Violation(field: deletedField, value: deleted, reason: tr("it must be 0 or 1"))
         }
         switch op {
         case .create:
-            guard deleted == .int(0) else { throw Violation(field: deletedField, value: deleted, reason: "a create makes a live record") }
-            guard base.isEmpty else { throw Violation(field: "base", text: "{…}", reason: "a create replaces nothing") }
+            guard deleted == .int(0) else { throw Violation(field: deletedField, value: deleted, reason: tr("a create makes a live record")) }
+            guard base.isEmpty else { throw Violation(field: "base", text: "{…}", reason: tr("a create replaces nothing")) }
         case .delete:
-            guard deleted == .int(1) else { throw Violation(field: deletedField, value: deleted, reason: "a delete writes 1") }
+            guard deleted == .int(1) else { throw Violation(field: deletedField, value: deleted, reason: tr("a delete writes 1")) }
             guard fields.count == 1 else {
-                throw Violation(field: fields.keys.first { $0 != deletedField } ?? "fields", text: "…", reason: "a delete writes only \(deletedField)")
+                throw Violation(field: fields.keys.first { $0 != deletedField } ?? "fields", text: "…", reason: tr("a delete writes only \(deletedField)"))
             }
         case .update:
             break
@@ -200,15 +200,15 @@ public enum ChangeRules {
                 if let key = value.text, isCategoryKeyField(kind, name), !ProblemCategory.isKey(key) {
                     throw Violation(
                         field: name, value: value,
-                        reason: "a category key is lowercase letters, digits and -, at most 40 (e.g. village-assets)")
+                        reason: tr("a category key is lowercase letters, digits and -, at most 40 (e.g. village-assets)"))
                 }
             } else {
                 unknown += 1
                 guard unknown <= unknownFields else {
-                    throw Violation(field: name, value: value, reason: "a change may carry at most \(unknownFields) fields its kind does not define")
+                    throw Violation(field: name, value: value, reason: tr("a change may carry at most \(unknownFields, "field") its kind does not define"))
                 }
                 guard isFieldName(name) else {
-                    throw Violation(field: String(name.prefix(64)), value: value, reason: "a field name is lowercase letters, digits and _")
+                    throw Violation(field: String(name.prefix(64)), value: value, reason: tr("a field name is lowercase letters, digits and _"))
                 }
                 switch value {
                 case .null, .int: break
@@ -223,43 +223,43 @@ public enum ChangeRules {
         if op == .create, kind == .problem {
             // A problem is found open: its rectification is recorded step by step after, never at once.
             if let status = fields["status"], status != .text(ProblemStatus.open.rawValue) {
-                throw Violation(field: "status", value: status, reason: "a problem is created open; its rectification comes in later changes")
+                throw Violation(field: "status", value: status, reason: tr("a problem is created open; its rectification comes in later changes"))
             }
             for name in ["rectified_on", "rectified_device", "verified_on", "closed_on"] where !(fields[name] ?? .null).isNull {
-                throw Violation(field: name, value: fields[name]!, reason: "a problem is created open; its rectification comes in later changes")
+                throw Violation(field: name, value: fields[name]!, reason: tr("a problem is created open; its rectification comes in later changes"))
             }
             for name in ["rectified_by", "verified_by"] where !(fields[name]?.list.isEmpty ?? true) {
-                throw Violation(field: name, value: fields[name]!, reason: "a problem is created open; its rectification comes in later changes")
+                throw Violation(field: name, value: fields[name]!, reason: tr("a problem is created open; its rectification comes in later changes"))
             }
         }
         if op == .create {
             for spec in kind.fields where spec.required && (fields[spec.name] ?? .null) == .null {
-                throw Violation(field: spec.name, text: "(absent)", reason: "a \(kind.rawValue) needs it")
+                throw Violation(field: spec.name, text: "(absent)", reason: tr("a \(kind.rawValue) needs it"))
             }
             if let key = naturalKey(kind, fields), RecordID.derived(kind, key: key) != recordID {
                 let shown = key.split(separator: "\u{1F}", omittingEmptySubsequences: false).joined(separator: " / ")
                 let from = kind == .household ? "code" : kind == .category ? "key" : "name"
                 throw Violation(
-                    field: "record", text: recordID, reason: "a \(kind.rawValue)'s id is derived from its \(from) \(shown)")
+                    field: "record", text: recordID, reason: tr("a \(kind.rawValue)'s id is derived from its \(from) \(shown)"))
             }
         }
         for (name, versions) in base {
             guard fields[name] != nil else {
-                throw Violation(field: "base", text: name, reason: "it names a field the change does not write")
+                throw Violation(field: "base", text: name, reason: tr("it names a field the change does not write"))
             }
             guard !versions.isEmpty, versions.count <= baseVersions else {
-                throw Violation(field: "base", text: name, reason: "a field replaces between 1 and \(baseVersions) versions")
+                throw Violation(field: "base", text: name, reason: tr("a field replaces between 1 and \(baseVersions) versions"))
             }
             for v in versions {
                 guard isID(v.device), v.seq >= 1 else {
-                    throw Violation(field: "base", text: v.description, reason: "a version is DEVICE:SEQ, with a lowercase UUID and a number from 1")
+                    throw Violation(field: "base", text: v.description, reason: tr("a version is DEVICE:SEQ, with a lowercase UUID and a number from 1"))
                 }
                 guard v.device != version.device || v.seq < version.seq else {
-                    throw Violation(field: "base", text: v.description, reason: "a change can replace only earlier changes of its own device")
+                    throw Violation(field: "base", text: v.description, reason: tr("a change can replace only earlier changes of its own device"))
                 }
             }
             guard Set(versions).count == versions.count else {
-                throw Violation(field: "base", text: name, reason: "it names a version twice")
+                throw Violation(field: "base", text: name, reason: tr("it names a version twice"))
             }
         }
     }
@@ -302,16 +302,16 @@ public enum ChangeRules {
         case .visit, .forum, .notice, .fix, .problem:
             return nil
         case .category:
-            return "only the office adds or changes problem categories"
+            return tr("only the office adds or changes problem categories")
         case .round, .team:
-            return op == .create ? nil : "only the office changes or deletes a \(kind.rawValue)"
+            return op == .create ? nil : tr("only the office changes or deletes a \(kind.rawValue)")
         case .household:
             if op == .create, fields["source"] == .text("field") { return nil }
             return op == .create
-                ? "a field store creates only households found in the field (source field); the roster is the office's"
-                : "only the office changes or deletes a household; record a note, the office decides"
+                ? tr("a field store creates only households found in the field (source field); the roster is the office's")
+                : tr("only the office changes or deletes a household; record a note, the office decides")
         case .township, .village:
-            return "only the office changes the roster's \(kind == .township ? "townships" : "villages")"
+            return kind == .township ? tr("only the office changes the roster's townships") : tr("only the office changes the roster's villages")
         }
     }
 }
@@ -329,7 +329,7 @@ extension ChangeRules {
         kind: RecordKind, op: ChangeOp, creators: () throws -> [String], inScope: (String) -> Bool
     ) rethrows -> String? {
         if kind == .category {
-            return "problem categories are this office's own; an office below it adds none here (ask this office to add it)"
+            return tr("problem categories are this office's own; an office below it adds none here (ask this office to add it)")
         }
         guard op != .create else { return nil }
         let by = try creators()
@@ -339,9 +339,11 @@ extension ChangeRules {
             // create is in a bundle still on its way (bundles merge in any order); a roster record's id
             // is derived from names any office can write, so its create must come first.
             guard Store.rosterKinds.contains(kind) else { return nil }
-            return "this store holds no create of that \(kind.rawValue) by that office or its laptops, and its id is derived from names any office can write; merge the bundle that created it first"
+            return tr("this store holds no create of that \(kind.rawValue) by that office or its laptops, and its id is derived from names any office can write; merge the bundle that created it first")
         }
-        return "the record was created by a device outside that office's county (not it, nor a laptop its trust list enrolls); an office below this one \(op == .delete ? "deletes" : "changes") only its own county's records"
+        return op == .delete
+            ? tr("the record was created by a device outside that office's county (not it, nor a laptop its trust list enrolls); an office below this one deletes only its own county's records")
+            : tr("the record was created by a device outside that office's county (not it, nor a laptop its trust list enrolls); an office below this one changes only its own county's records")
     }
 }
 

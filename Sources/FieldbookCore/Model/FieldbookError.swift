@@ -55,69 +55,73 @@ public enum FieldbookError: Error, LocalizedError, Hashable, Sendable {
 
     public var errorDescription: String? { message }
 
-    public var message: String {
+    public var message: String { message(in: Language.current) }
+
+    /// The message in `language` (the interface's is ``message``).
+    public func message(in language: Language) -> String {
         switch self {
         case .noStore(let path):
-            return "No Fieldbook store at \(path). Create one with `fieldbook init --device NAME`, or name another with --db."
+            return tr("No Fieldbook store at \(path). Create one with `fieldbook init --device NAME`, or name another with --db.", in: language)
         case .storeExists(let path):
-            return "A file already exists at \(path); it was left untouched. Choose another path with --db."
+            return tr("A file already exists at \(path); it was left untouched. Choose another path with --db.", in: language)
         case .notAStore(let path, let reason):
-            return "\(path) is not a Fieldbook store (\(reason)). Check the path given with --db or $FIELDBOOK_DB."
+            return tr("\(path) is not a Fieldbook store (\(reason)). Check the path given with --db or $FIELDBOOK_DB.", in: language)
         case .newerSchema(let path):
-            return "\(path) was written by a newer Fieldbook; it was left untouched. Update fieldbook to open it."
+            return tr("\(path) was written by a newer Fieldbook; it was left untouched. Update fieldbook to open it.", in: language)
         case .storeFailure(let path, let message):
-            return "Could not update \(path): \(message). Nothing was written; try again."
+            return tr("Could not update \(path): \(message). Nothing was written; try again.", in: language)
         case .storeReadOnly(let path, let reason):
-            return "Could not update \(path): \(reason). Nothing was written; copy the store to a writable folder, or remove the stick's write protection."
+            return tr("Could not update \(path): \(reason). Nothing was written; copy the store to a writable folder, or remove the stick's write protection.", in: language)
         case .storeReadFailure(let path, let message):
-            return "Could not read \(path): \(message). Nothing was changed; run `sqlite3 \(path) 'PRAGMA integrity_check'` and keep a copy of the file."
+            return tr("Could not read \(path): \(message). Nothing was changed; run `sqlite3 \(path) 'PRAGMA integrity_check'` and keep a copy of the file.", in: language)
         case .bundleNotWritten(let folder, let reason):
-            return "Could not write the bundle to --out \(folder): \(reason). Nothing was left there, and the store was not changed."
+            return tr("Could not write the bundle to --out \(folder): \(reason). Nothing was left there, and the store was not changed.", in: language)
         case .unreadableInput(let path, let reason):
-            return "Cannot read \(path): \(reason). Nothing was done; check the path, or copy the bundles again."
+            return tr("Cannot read \(path): \(reason). Nothing was done; check the path, or copy the bundles again.", in: language)
         case .noBundles(let paths):
             let names = paths.joined(separator: ", ")
-            return (paths.count == 1 ? "The folder \(names) holds" : "The folders \(names) hold")
-                + " no bundle files (NAME.\(BundleFile.fileExtension)). Nothing was done; name the folder a laptop's `fieldbook pack` wrote to."
+            return paths.count == 1
+                ? tr("The folder \(names) holds no bundle files (NAME.\(BundleFile.fileExtension)). Nothing was done; name the folder a laptop's `fieldbook pack` wrote to.", in: language)
+                : tr("The folders \(names) hold no bundle files (NAME.\(BundleFile.fileExtension)). Nothing was done; name the folder a laptop's `fieldbook pack` wrote to.", in: language)
         case .unknownVillage(let name, let suggestions):
-            return "No village or community named \(name)."
-                + (suggestions.isEmpty
-                    ? " Import the roster with `fieldbook roster import FILE.csv`."
-                    : " Did you mean: \(suggestions.joined(separator: ", "))?")
+            return suggestions.isEmpty
+                ? tr("No village or community named \(name). Import the roster with `fieldbook roster import FILE.csv`.", in: language)
+                : tr("No village or community named \(name). Did you mean: \(suggestions.joined(separator: ", "))?", in: language)
         case .ambiguousVillage(let name, let candidates):
             let form = ["TOWNSHIP/VILLAGE", "COUNTY/TOWNSHIP/VILLAGE", "CITY/COUNTY/TOWNSHIP/VILLAGE"][
                 min(2, max(0, (candidates.first?.filter { $0 == "/" }.count ?? 1) - 1))]
-            return "\(name) is the name of several villages: \(candidates.joined(separator: ", ")). Name one as \(form)."
+            return tr("\(name) is the name of several villages: \(candidates.joined(separator: ", ")). Name one as \(form).", in: language)
         case .unknownHousehold(let code, let suggestions):
-            return "No household \(code) on the roster."
-                + (suggestions.isEmpty ? "" : " Closest: \(suggestions.joined(separator: ", ")).")
-                + " To record a household found in the field, add --new-household --village VILLAGE."
+            return suggestions.isEmpty
+                ? tr("No household \(code) on the roster. To record a household found in the field, add --new-household --village VILLAGE.", in: language)
+                : tr("No household \(code) on the roster. Closest: \(suggestions.joined(separator: ", ")). To record a household found in the field, add --new-household --village VILLAGE.", in: language)
         case .householdExists(let code, let village):
-            return "Household \(code) is already on the roster (\(village)); drop --new-household."
+            return tr("Household \(code) is already on the roster (\(village)); drop --new-household.", in: language)
         case .unknownRecord(let id):
-            return "No record with id \(id). `fieldbook list` shows the ids."
+            return tr("No record with id \(id). `fieldbook list` shows the ids.", in: language)
         case .ambiguousID(let id, let candidates):
-            return "\(id) starts several ids: \(candidates.joined(separator: ", ")). Give more characters."
+            return tr("\(id) starts several ids: \(candidates.joined(separator: ", ")). Give more characters.", in: language)
         case .unknownRound(let name, let known):
-            return "No round named \(name)."
-                + (known.isEmpty ? "" : " Known rounds: \(known.joined(separator: ", ")).")
+            return known.isEmpty
+                ? tr("No round named \(name).", in: language)
+                : tr("No round named \(name). Known rounds: \(known.joined(separator: ", ")).", in: language)
         case .noRound:
-            return "No round is set on this device. Set one with `fieldbook round NAME` (e.g. 五届第五轮)."
+            return tr("No round is set on this device. Set one with `fieldbook round NAME` (e.g. 五届第五轮).", in: language)
         case .invalidValue(let field, let value, let expected):
-            return "Invalid \(field) \"\(value)\": \(expected)."
+            return tr("Invalid \(field) \"\(value)\": \(expected).", in: language)
         case .unknownField(let field, let kind):
             let names = kind.fields.map(\.name).joined(separator: ", ")
-            return "A \(kind.rawValue) has no field \(field). Its fields: \(names)."
+            return tr("A \(kind.rawValue) has no field \(field). Its fields: \(names).", in: language)
         case .notEditable(let field, let kind, let hint):
-            return "The \(field) of a \(kind.rawValue) cannot be set with edit: \(hint)."
+            return tr("The \(field) of a \(kind.rawValue) cannot be set with edit: \(hint).", in: language)
         case .recordDeleted(let id):
-            return "Record \(id) was deleted; `fieldbook history \(id)` shows what it held."
+            return tr("Record \(id) was deleted; `fieldbook history \(id)` shows what it held.", in: language)
         case .nothingToChange(let id):
-            return "Record \(id) already holds those values; nothing was written."
+            return tr("Record \(id) already holds those values; nothing was written.", in: language)
         case .badFile(let path, let reason):
             return "\(path): \(reason)"
         case .notPermitted(let reason):
-            return "This store may not do that: \(reason)."
+            return tr("This store may not do that: \(reason).", in: language)
         }
     }
 }

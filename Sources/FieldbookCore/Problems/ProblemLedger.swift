@@ -133,7 +133,7 @@ extension Store {
             guard let status = ProblemStatus(input: text) else {
                 throw FieldbookError.invalidValue(
                     field: "status", value: text,
-                    expected: "use open (未整改), rectifying (整改中), rectified (已整改), verified (已验收销号) or not-rectifiable (无法整改)")
+                    expected: tr("use open (未整改), rectifying (整改中), rectified (已整改), verified (已验收销号) or not-rectifiable (无法整改)"))
             }
             return status
         }
@@ -171,7 +171,7 @@ extension Store {
                 let villageID: String = row["village_id"]
                 items.append(ProblemLedger.Item(
                     id: row["id"], shortID: row["id"], township: row["township_name"],
-                    village: row["village_name"] ?? "unknown village \(villageID.prefix(8))", villageID: villageID,
+                    village: row["village_name"] ?? tr("unknown village \(villageID.prefix(8))"), villageID: villageID,
                     round: row["round_name"], summary: row["summary"] ?? "", categoryKey: key,
                     categoryName: key.map { categories[$0] ?? $0 }, foundOn: row["found_on"] ?? "",
                     responsible: row["responsible"], deadline: deadline, status: itemStatus, measures: row["measures"],

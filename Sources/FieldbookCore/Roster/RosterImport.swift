@@ -87,7 +87,7 @@ public enum Roster {
                 } catch {
                     let column = name == "county" || name == "city" ? name
                         : kind == .township ? "township" : kind == .village ? "village" : name
-                    return "its \(column) \(error.value) is refused: \(error.reason)"
+                    return tr("its \(column) \(error.value) is refused: \(error.reason)")
                 }
             }
             return nil
@@ -97,7 +97,7 @@ public enum Roster {
     /// Reads and checks the file: whole-file problems throw; row problems become rejections.
     static func read(path: String) throws -> (rows: [Row], rejected: [RosterImportReport.Rejection], ignored: [String]) {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw FieldbookError.badFile(path: path, reason: "cannot be read. Check the path.")
+            throw FieldbookError.badFile(path: path, reason: tr("cannot be read. Check the path."))
         }
         var bytes = [UInt8](data)
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
@@ -105,15 +105,15 @@ public enum Roster {
             let line = bytes[..<offset].filter { $0 == 0x0A }.count + 1
             throw FieldbookError.badFile(
                 path: path,
-                reason: "line \(line) is not UTF-8 text (it may be saved as GBK/ANSI). Save the file as \"CSV UTF-8\" in Excel or WPS and import again.")
+                reason: tr("line \(line) is not UTF-8 text (it may be saved as GBK/ANSI). Save the file as \"CSV UTF-8\" in Excel or WPS and import again."))
         }
         let text = String(decoding: bytes, as: UTF8.self)
         if let problem = quotingProblem(text) {
-            throw FieldbookError.badFile(path: path, reason: "line \(problem.line): \(problem.reason). Fix the quoting and import again.")
+            throw FieldbookError.badFile(path: path, reason: tr("line \(problem.line): \(problem.reason). Fix the quoting and import again."))
         }
         let reader = try CSVReader(string: text, hasHeaderRow: false)
         guard let header = reader.next(), header.contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
-            throw FieldbookError.badFile(path: path, reason: "is empty; a roster needs a header row and one row per household.")
+            throw FieldbookError.badFile(path: path, reason: tr("is empty; a roster needs a header row and one row per household."))
         }
         var positions: [Column: Int] = [:]
         var ignored: [String] = []
@@ -129,7 +129,7 @@ public enum Roster {
         guard missing.isEmpty else {
             throw FieldbookError.badFile(
                 path: path,
-                reason: "missing column \(missing.map(\.display).joined(separator: ", ")); the header has \(header.joined(separator: ", ")). A roster needs township, village and household columns (乡镇, 村, 户号).")
+                reason: tr("missing column \(missing.map(\.display).joined(separator: ", ")); the header has \(header.joined(separator: ", ")). A roster needs township, village and household columns (乡镇, 村, 户号)."))
         }
         var rows: [Row] = []
         var rejected: [RosterImportReport.Rejection] = []
@@ -139,7 +139,7 @@ public enum Roster {
             defer { line += 1 + fields.joined().filter { $0 == "\n" || $0 == "\r\n" }.count }
             if fields.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
             guard fields.count == header.count else {
-                rejected.append(.init(line: line, reason: "has \(fields.count) fields; the header has \(header.count)"))
+                rejected.append(.init(line: line, reason: tr("has \(fields.count, "field"); the header has \(header.count)")))
                 continue
             }
             func value(_ column: Column) -> String? {
@@ -150,30 +150,30 @@ public enum Roster {
                 return v.isEmpty ? nil : v
             }
             guard let code = value(.household) else {
-                rejected.append(.init(line: line, reason: "has no household code (户号)"))
+                rejected.append(.init(line: line, reason: tr("has no household code (户号)")))
                 continue
             }
             guard let township = value(.township) else {
-                rejected.append(.init(line: line, reason: "household \(code) has no township (乡镇)"))
+                rejected.append(.init(line: line, reason: tr("household \(code) has no township (乡镇)")))
                 continue
             }
             guard let village = value(.village) else {
-                rejected.append(.init(line: line, reason: "household \(code) has no village (村)"))
+                rejected.append(.init(line: line, reason: tr("household \(code) has no village (村)")))
                 continue
             }
             guard !township.contains("/"), !village.contains("/") else {
-                rejected.append(.init(line: line, reason: "a township or village name cannot contain /"))
+                rejected.append(.init(line: line, reason: tr("a township or village name cannot contain /")))
                 continue
             }
             let county = value(.county)
             let city = value(.city)
             guard !(county ?? "").contains("/"), !(city ?? "").contains("/") else {
-                rejected.append(.init(line: line, reason: "a county or city name cannot contain /"))
+                rejected.append(.init(line: line, reason: tr("a county or city name cannot contain /")))
                 continue
             }
             let kindText = value(.villageKind) ?? (village.hasSuffix("社区") ? "community" : "village")
             guard let kind = VillageKind(input: kindText) else {
-                rejected.append(.init(line: line, reason: "village kind \"\(kindText)\" is not 村 (village) or 社区 (community)"))
+                rejected.append(.init(line: line, reason: tr("village kind \"\(kindText)\" is not 村 (village) or 社区 (community)")))
                 continue
             }
             let priority: [String]
@@ -181,7 +181,7 @@ public enum Roster {
                 priority = try Store.parsePriorities(value(.priority) ?? "")
             } catch let error as FieldbookError {
                 if case .invalidValue(_, let word, _) = error {
-                    rejected.append(.init(line: line, reason: "unknown priority kind \"\(word)\"; use 五保户, 低保户, 危房改造户 (wubao, dibao, weifang) separated by ;"))
+                    rejected.append(.init(line: line, reason: tr("unknown priority kind \"\(word)\"; use 五保户, 低保户, 危房改造户 (wubao, dibao, weifang) separated by ;")))
                 } else {
                     rejected.append(.init(line: line, reason: error.message))
                 }
@@ -192,7 +192,7 @@ public enum Roster {
                 head: value(.head), priority: priority, county: county, city: city)
             // The rules every change meets (ChangeRules), so no row can fail half-way through the import.
             if let problem = row.problem {
-                rejected.append(.init(line: line, reason: "household \(code): \(problem)"))
+                rejected.append(.init(line: line, reason: tr("household \(code): \(problem)")))
                 continue
             }
             // Codes are unique within a county: the same code in two counties is two households.
@@ -201,7 +201,7 @@ public enum Roster {
                 var same = earlier.row
                 same.line = line
                 if same != row {
-                    rejected.append(.init(line: line, reason: "household \(code) is already on line \(earlier.line) with other details"))
+                    rejected.append(.init(line: line, reason: tr("household \(code) is already on line \(earlier.line) with other details")))
                 }
                 continue
             }
@@ -250,7 +250,7 @@ public enum Roster {
                             if after == "\n" { line += 1 }
                             atFieldStart = true
                         } else {
-                            return (line, "a quoted field is followed by \"\(after)\" instead of a comma or the end of the line")
+                            return (line, tr("a quoted field is followed by \"\(after)\" instead of a comma or the end of the line"))
                         }
                     }
                 } else if c == "\n" {
@@ -264,7 +264,7 @@ public enum Roster {
                     inQuotes = true
                     quoteLine = line
                 } else {
-                    return (line, "a quote appears inside an unquoted field; put the whole field in quotes and double the inner quotes")
+                    return (line, tr("a quote appears inside an unquoted field; put the whole field in quotes and double the inner quotes"))
                 }
             case ",":
                 atFieldStart = true
@@ -277,7 +277,7 @@ public enum Roster {
                 atFieldStart = false
             }
         }
-        if inQuotes { return (quoteLine, "a quoted field opened here is never closed") }
+        if inQuotes { return (quoteLine, tr("a quoted field opened here is never closed")) }
         return nil
     }
 }
@@ -288,7 +288,7 @@ extension Store {
         let role = try read { db in try LocalState.fetch(db).role }
         guard role == .central else {
             throw FieldbookError.notPermitted(
-                "the roster is the office's. Import it into the central store, `fieldbook pack --roster` there, and merge that bundle here")
+                tr("the roster is the office's. Import it into the central store, `fieldbook pack --roster` there, and merge that bundle here"))
         }
         let (rows, rejected, ignored) = try Roster.read(path: path)
         var report = RosterImportReport()

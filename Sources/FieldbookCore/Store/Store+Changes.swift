@@ -18,7 +18,7 @@ struct LocalState {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT l.*, d.role FROM local_state l LEFT JOIN device d ON d.id = l.device_id WHERE l.singleton = 1
             """)) else {
-            throw FieldbookError.notAStore(path: db.description, reason: "it has no device")
+            throw FieldbookError.notAStore(path: db.description, reason: tr("it has no device"))
         }
         return LocalState(
             deviceID: row["device_id"],
@@ -84,7 +84,7 @@ extension Store {
         guard try Store.insert(change, db) else {
             throw FieldbookError.storeFailure(
                 path: db.description,
-                message: "its log already holds change \(change.seq) of this device, which this store did not make; run `fieldbook status`")
+                message: tr("its log already holds change \(change.seq) of this device, which this store did not make; run `fieldbook status`"))
         }
         try db.cachedStatement(sql: "UPDATE local_state SET last_hlc = ?, last_seq = ? WHERE singleton = 1")
             .execute(arguments: [local.lastHLC.rawValue, local.lastSeq])
@@ -116,7 +116,7 @@ extension Store {
     func ensureRound(_ db: Database, name: String) throws -> String {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else {
-            throw FieldbookError.invalidValue(field: "round", value: name, expected: "name the round, e.g. 五届第五轮")
+            throw FieldbookError.invalidValue(field: "round", value: name, expected: tr("name the round, e.g. 五届第五轮"))
         }
         let id = RecordID.round(trimmed)
         try ensureReference(db, kind: .round, id: id, fields: ["name": .text(trimmed)])
@@ -148,7 +148,7 @@ extension Store {
 
     static func change(from row: Row) throws -> Change {
         guard let kind = RecordKind(rawValue: row["kind"]), let op = ChangeOp(rawValue: row["op"]) else {
-            throw FieldbookError.storeFailure(path: "store", message: "a change has an unknown kind or operation")
+            throw FieldbookError.storeFailure(path: "store", message: tr("a change has an unknown kind or operation"))
         }
         return Change(
             device: row["device_id"], seq: row["seq"], hlc: HybridTimestamp(rawValue: row["hlc"]),

@@ -24,7 +24,7 @@ extension Store {
         guard let status = ProblemStatus(input: statusText), status != .open else {
             throw FieldbookError.invalidValue(
                 field: "status", value: statusText,
-                expected: "use rectifying (整改中), rectified (已整改), verified (已验收销号) or not-rectifiable (无法整改)")
+                expected: tr("use rectifying (整改中), rectified (已整改), verified (已验收销号) or not-rectifiable (无法整改)"))
         }
         return try step(id) { db, current in
             let local = try LocalState.fetch(db)
@@ -33,12 +33,12 @@ extension Store {
             let people = by.map(Store.splitNames) ?? local.inspectors
             if status == .verified, people.isEmpty {
                 throw FieldbookError.notPermitted(
-                    "a verification (验收销号) names who checked the rectification off, someone other than who rectified it: give --by NAME")
+                    tr("a verification (验收销号) names who checked the rectification off, someone other than who rectified it: give --by NAME"))
             }
             if status == .rectified, people.isEmpty {
                 throw FieldbookError.invalidValue(
                     field: "by", value: by ?? "",
-                    expected: "name who records the rectification (--by NAME): it is checked off later by someone else, so both are named")
+                    expected: tr("name who records the rectification (--by NAME): it is checked off later by someone else, so both are named"))
             }
             var fields: [String: FieldValue] = ["status": .text(status.rawValue)]
             if let measures { fields["measures"] = try parse(db, measures, for: spec("measures")) }
@@ -53,16 +53,16 @@ extension Store {
                 let was = ProblemStatus(rawValue: current.values["status"]?.text ?? "") ?? .open
                 guard was == .rectified else {
                     throw FieldbookError.notPermitted(
-                        "problem \(id) is \(was.rawValue) (\(was.chinese)); only a rectified problem is verified. Mark it rectified first: `fieldbook rectify \(id.prefix(13)) --status rectified`")
+                        tr("problem \(id) is \(was.rawValue) (\(was.chinese)); only a rectified problem is verified. Mark it rectified first: `fieldbook rectify \(id.prefix(13)) --status rectified`"))
                 }
                 let marker = current.values["rectified_device"]?.text
                 let markers = current.values["rectified_by"]?.list ?? []
                 // No names on the rectification: nobody on that device can show they are someone else.
                 let samePeople = markers.isEmpty || !Set(markers).isDisjoint(with: people)
                 if marker == local.deviceID, samePeople {
-                    let who = markers.isEmpty ? "this device" : markers.joined(separator: "、") + " on this device"
+                    let who = markers.isEmpty ? tr("this device") : tr("\(markers.joined(separator: "、")) on this device")
                     throw FieldbookError.notPermitted(
-                        "problem \(id) was marked rectified by \(who); its verification (验收销号) must be recorded by another inspector (--by NAME) or on another device")
+                        tr("problem \(id) was marked rectified by \(who); its verification (验收销号) must be recorded by another inspector (--by NAME) or on another device"))
                 }
                 fields["verified_on"] = day
                 fields["verified_by"] = .list(people)
@@ -82,7 +82,7 @@ extension Store {
         guard let destination = ClueDestination(input: destinationText) else {
             throw FieldbookError.invalidValue(
                 field: "to", value: destinationText,
-                expected: "use discipline (纪委监委), organisation (组织部门) or other")
+                expected: tr("use discipline (纪委监委), organisation (组织部门) or other"))
         }
         return try step(id) { db, current in
             let spec = { (name: String) in RecordKind.problem.field(name)! }
@@ -135,14 +135,14 @@ extension Store {
         let name = rawName.trimmingCharacters(in: .whitespaces)
         guard ProblemCategory.isKey(key) else {
             throw FieldbookError.invalidValue(
-                field: "key", value: rawKey, expected: "a category key is lowercase letters, digits and -, at most 40 (e.g. village-assets)")
+                field: "key", value: rawKey, expected: tr("a category key is lowercase letters, digits and -, at most 40 (e.g. village-assets)"))
         }
         try write { db in
             let known = try Store.categories(db)
             if let same = known.first(where: { $0.key == key || $0.name == name }) {
                 throw FieldbookError.invalidValue(
                     field: same.key == key ? "key" : "name", value: same.key == key ? key : name,
-                    expected: "it is already the category \(same.key) (\(same.name)); choose another")
+                    expected: tr("it is already the category \(same.key) (\(same.name)); choose another"))
             }
             let spec = RecordKind.category.field("name")!
             let fields: [String: FieldValue] = ["key": .text(key), "name": try parse(db, name, for: spec)]
@@ -158,8 +158,7 @@ extension Store {
         if let match = all.first(where: { $0.key == text.lowercased() || $0.name == text }) { return match.key }
         throw FieldbookError.invalidValue(
             field: "category", value: input,
-            expected: "use one of " + all.map { "\($0.key) (\($0.name))" }.joined(separator: ", ")
-                + "; the office adds others with `fieldbook categories add KEY --name NAME`")
+            expected: tr("use one of \(all.map { "\($0.key) (\($0.name))" }.joined(separator: ", ")); the office adds others with `fieldbook categories add KEY --name NAME`"))
     }
 
     /// The id of the problem `idOrPrefix` names.
@@ -167,7 +166,7 @@ extension Store {
         let (kind, id) = try locate(idOrPrefix)
         guard kind == .problem else {
             throw FieldbookError.invalidValue(
-                field: "id", value: idOrPrefix, expected: "name a problem (发现问题), not a \(kind.rawValue)")
+                field: "id", value: idOrPrefix, expected: tr("name a problem (发现问题), not a \(kind.rawValue)"))
         }
         return id
     }
@@ -178,7 +177,7 @@ extension Store {
         guard kind == .visit || kind == .forum || kind == .notice else {
             throw FieldbookError.invalidValue(
                 field: "from", value: idOrPrefix,
-                expected: "name the visit, forum or notice where the problem came up, not a \(kind.rawValue)")
+                expected: tr("name the visit, forum or notice where the problem came up, not a \(kind.rawValue)"))
         }
         return id
     }
@@ -197,7 +196,7 @@ extension Store {
         guard let row, let sourceVillage: String = row["village_id"], sourceVillage != village else { return }
         let label = "\(row["township"] ?? "?")/\(row["name"] ?? "?")"
         throw FieldbookError.invalidValue(
-            field: "from", value: source, expected: "it was recorded in \(label); name that village, or leave --from out")
+            field: "from", value: source, expected: tr("it was recorded in \(label); name that village, or leave --from out"))
     }
 
     /// Refuses a deadline or step date before the day the problem was found.
@@ -206,7 +205,7 @@ extension Store {
         for name in ["deadline", "rectified_on", "verified_on", "closed_on", "transferred_on"] {
             if let day = fields[name]?.text, day < found {
                 throw FieldbookError.invalidValue(
-                    field: name, value: day, expected: "the problem was found on \(found); give that day or a later one")
+                    field: name, value: day, expected: tr("the problem was found on \(found); give that day or a later one"))
             }
         }
     }

@@ -130,7 +130,7 @@ extension Store {
             let roundID = try filter.round.map { try resolveRound(db, $0) }
             let since = try filter.since.map { text in
                 guard let date = FieldDate.normalize(text) else {
-                    throw FieldbookError.invalidValue(field: "since", value: text, expected: "give a date as YYYY-MM-DD")
+                    throw FieldbookError.invalidValue(field: "since", value: text, expected: tr("give a date as YYYY-MM-DD"))
                 }
                 return date
             }
@@ -349,17 +349,17 @@ struct Labeler {
                     let head: String? = row["head"]
                     name = [row["code"] as String, head].compactMap { $0 }.joined(separator: " ")
                 } else {
-                    name = "unknown household \(text.prefix(8))"
+                    name = tr("unknown household \(text.prefix(8))")
                 }
             case .village:
                 let row = try Row.fetchOne(
                     db,
                     sql: "SELECT t.name AS township, v.name FROM village v LEFT JOIN township t ON t.id = v.township_id WHERE v.id = ?",
                     arguments: [text])
-                name = row.map { "\($0["township"] ?? "?")/\($0["name"] as String)" } ?? "unknown village \(text.prefix(8))"
+                name = row.map { "\($0["township"] ?? "?")/\($0["name"] as String)" } ?? tr("unknown village \(text.prefix(8))")
             default:
                 name = try String.fetchOne(db, sql: "SELECT name FROM \(kind.table) WHERE id = ?", arguments: [text])
-                    ?? "unknown \(kind.rawValue) \(text.prefix(8))"
+                    ?? tr("unknown \(kind.rawValue) \(text.prefix(8))")
             }
             cache[text] = name
             return name
@@ -370,7 +370,7 @@ struct Labeler {
         if let cached = householdVillage[household] { return cached }
         let villageID = try String.fetchOne(db, sql: "SELECT village_id FROM household WHERE id = ?", arguments: [household])
         let label = try villageID.map { try self.label(.text($0), FieldSpec("village", .reference(.village)), db) }
-            ?? "unknown village"
+            ?? tr("unknown village")
         householdVillage[household] = label
         return label
     }

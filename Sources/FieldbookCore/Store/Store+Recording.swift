@@ -63,20 +63,20 @@ extension Store {
                 if (fields["participants"] ?? .null).isNull, split.count == 3 {
                     guard sum >= 1 else {
                         throw FieldbookError.invalidValue(
-                            field: "participants", value: "0", expected: "a forum needs at least one participant")
+                            field: "participants", value: "0", expected: tr("a forum needs at least one participant"))
                     }
                     fields["participants"] = .int(sum)
                 } else if let participants = fields["participants"]?.int, sum > participants {
                     throw FieldbookError.invalidValue(
                         field: "participants", value: String(participants),
-                        expected: "the cadres, members and villagers given add up to \(sum); give at least that many")
+                        expected: tr("the cadres, members and villagers given add up to \(sum); give at least that many"))
                 }
             default:
                 break
             }
             if kind.field("date") != nil, fields["date"] == nil { fields["date"] = .text(today) }
             for spec in kind.fields where spec.required && (fields[spec.name] ?? .null).isNull {
-                throw FieldbookError.invalidValue(field: spec.name, value: "", expected: "it is required")
+                throw FieldbookError.invalidValue(field: spec.name, value: "", expected: tr("it is required"))
             }
             try appendLocalChange(db, kind: kind, recordID: id, op: .create, fields: fields, fresh: true)
         }
@@ -86,7 +86,7 @@ extension Store {
     private func addFieldHousehold(_ db: Database, code rawCode: String, _ new: NewHousehold) throws -> String {
         let code = rawCode.trimmingCharacters(in: .whitespaces)
         guard !code.isEmpty else {
-            throw FieldbookError.invalidValue(field: "household", value: rawCode, expected: "give the household's code")
+            throw FieldbookError.invalidValue(field: "household", value: rawCode, expected: tr("give the household's code"))
         }
         // Its code is unique within its village's county and city (none in a one-district store).
         let village = try resolveVillage(db, new.village)
@@ -101,7 +101,7 @@ extension Store {
             sql: "SELECT v.name FROM household h LEFT JOIN village v ON v.id = h.village_id WHERE h.id = ? AND h.deleted = 0",
             arguments: [id])
         {
-            throw FieldbookError.householdExists(code: code, village: existing["name"] ?? "unknown village")
+            throw FieldbookError.householdExists(code: code, village: existing["name"] ?? tr("unknown village"))
         }
         var fields: [String: FieldValue] = [
             "village": .text(village), "code": .text(code),
@@ -128,12 +128,12 @@ extension Store {
             for (name, text) in assignments {
                 guard let spec = kind.field(name) else { throw FieldbookError.unknownField(name, kind: kind) }
                 if name == "source" {
-                    throw FieldbookError.notEditable(field: name, kind: kind, hint: "it says where the record came from")
+                    throw FieldbookError.notEditable(field: name, kind: kind, hint: tr("it says where the record came from"))
                 }
                 if kind == .problem, Self.problemStepFields.contains(name) {
                     throw FieldbookError.notEditable(
                         field: name, kind: kind,
-                        hint: "a problem's rectification is recorded with `fieldbook rectify ID --status …`, its transfer with `fieldbook transfer ID --to …`")
+                        hint: tr("a problem's rectification is recorded with `fieldbook rectify ID --status …`, its transfer with `fieldbook transfer ID --to …`"))
                 }
                 if kind == .problem, name == "category" {
                     fields[name] = .text(try resolveCategory(db, text))
@@ -168,10 +168,10 @@ extension Store {
     public func setFixStatus(_ idOrPrefix: String, to status: String, date: String? = nil) throws -> Record {
         let (kind, id) = try locate(idOrPrefix)
         guard kind == .fix else {
-            throw FieldbookError.invalidValue(field: "id", value: idOrPrefix, expected: "name a fix (立行立改), not a \(kind.rawValue)")
+            throw FieldbookError.invalidValue(field: "id", value: idOrPrefix, expected: tr("name a fix (立行立改), not a \(kind.rawValue)"))
         }
         guard let newStatus = FixStatus(input: status) else {
-            throw FieldbookError.invalidValue(field: "status", value: status, expected: "use fixed or verified")
+            throw FieldbookError.invalidValue(field: "status", value: status, expected: tr("use fixed or verified"))
         }
         var assignments: [(field: String, value: String)] = [("status", newStatus.rawValue)]
         if let date { assignments.append((newStatus.dateField, date)) }

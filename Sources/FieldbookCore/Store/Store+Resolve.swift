@@ -74,7 +74,7 @@ extension Store {
             }
             throw FieldbookError.invalidValue(
                 field: "household", value: code,
-                expected: "households of several counties have this code: \(labels.joined(separator: ", ")); name one as COUNTY/CODE")
+                expected: tr("households of several counties have this code: \(labels.joined(separator: ", ")); name one as COUNTY/CODE"))
         }
         let all = try Row.fetchAll(db, sql: "SELECT code, head FROM household WHERE deleted = 0")
         let suggestions = Closest.matches(
@@ -119,9 +119,9 @@ extension Store {
             }
             throw FieldbookError.invalidValue(
                 field: "township", value: name,
-                expected: "several townships have this name: \(labels.joined(separator: ", ")); name one as COUNTY/TOWNSHIP")
+                expected: tr("several townships have this name: \(labels.joined(separator: ", ")); name one as COUNTY/TOWNSHIP"))
         }
-        throw FieldbookError.invalidValue(field: "township", value: name, expected: "a township on the roster")
+        throw FieldbookError.invalidValue(field: "township", value: name, expected: tr("a township on the roster"))
     }
 
     /// Reads one field's value from what a person typed, checking it as the store would.
@@ -142,7 +142,7 @@ extension Store {
         case .text:
             if text.isEmpty {
                 if spec.required {
-                    throw FieldbookError.invalidValue(field: spec.name, value: input, expected: "it must not be empty")
+                    throw FieldbookError.invalidValue(field: spec.name, value: input, expected: tr("it must not be empty"))
                 }
                 return .null
             }
@@ -151,14 +151,14 @@ extension Store {
             if text.isEmpty, !spec.required { return .null }
             guard let date = FieldDate.normalize(text) else {
                 throw FieldbookError.invalidValue(
-                    field: spec.name, value: input, expected: "give a real date as YYYY-MM-DD, e.g. 2026-11-21")
+                    field: spec.name, value: input, expected: tr("give a real date as YYYY-MM-DD, e.g. 2026-11-21"))
             }
             return .text(date)
         case .count(let minimum, let maximum):
             if text.isEmpty, !spec.required { return .null }
             guard let n = Int64(text), n >= minimum, n <= maximum else {
                 throw FieldbookError.invalidValue(
-                    field: spec.name, value: input, expected: "give a whole number from \(minimum) to \(maximum)")
+                    field: spec.name, value: input, expected: tr("give a whole number from \(minimum) to \(maximum)"))
             }
             return .int(n)
         case .list:
@@ -177,13 +177,13 @@ extension Store {
                 }
             guard let word else {
                 throw FieldbookError.invalidValue(
-                    field: spec.name, value: input, expected: "use one of \(words.joined(separator: ", "))")
+                    field: spec.name, value: input, expected: tr("use one of \(words.joined(separator: ", "))"))
             }
             return .text(word)
         case .reference(let kind):
             if text.isEmpty {
                 if spec.required {
-                    throw FieldbookError.invalidValue(field: spec.name, value: input, expected: "it must not be empty")
+                    throw FieldbookError.invalidValue(field: spec.name, value: input, expected: tr("it must not be empty"))
                 }
                 return .null
             }
@@ -193,12 +193,12 @@ extension Store {
             case .round: return .text(try resolveRound(db, text))
             case .township: return .text(try resolveTownship(db, text))
             default:
-                throw FieldbookError.invalidValue(field: spec.name, value: input, expected: "it cannot be set by name")
+                throw FieldbookError.invalidValue(field: spec.name, value: input, expected: tr("it cannot be set by name"))
             }
         case .recordOf(let kinds):
             if text.isEmpty {
                 if spec.required {
-                    throw FieldbookError.invalidValue(field: spec.name, value: input, expected: "it must not be empty")
+                    throw FieldbookError.invalidValue(field: spec.name, value: input, expected: tr("it must not be empty"))
                 }
                 return .null
             }
@@ -208,8 +208,7 @@ extension Store {
             }
             throw FieldbookError.invalidValue(
                 field: spec.name, value: input,
-                expected: "give the id of a " + kinds.map { "\($0.rawValue) (\($0.chinese))" }.joined(separator: ", a ")
-                    + " this store holds; `fieldbook list` shows the ids")
+                expected: tr("give the id of a \(kinds.map { "\($0.rawValue) (\($0.chinese))" }.joined(separator: tr(", a "))) this store holds; `fieldbook list` shows the ids"))
         }
     }
 
@@ -227,7 +226,7 @@ extension Store {
             guard let kind = PriorityKind(input: word) else {
                 throw FieldbookError.invalidValue(
                     field: field, value: word,
-                    expected: "use wubao, dibao or weifang (五保户, 低保户, 危房改造户), separated by ;")
+                    expected: tr("use wubao, dibao or weifang (五保户, 低保户, 危房改造户), separated by ;"))
             }
             kinds.insert(kind)
         }

@@ -72,7 +72,7 @@ public final class Store: Sendable {
         if FileManager.default.fileExists(atPath: path) { throw FieldbookError.storeExists(path: path) }
         guard !setup.name.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw FieldbookError.invalidValue(
-                field: "device", value: setup.name, expected: "name this laptop, e.g. 第一巡察组-笔记本1")
+                field: "device", value: setup.name, expected: tr("name this laptop, e.g. 第一巡察组-笔记本1"))
         }
         // The names every bundle's manifest carries meet the rules a manifest is checked by.
         for (field, text) in [("device", setup.name), ("team", setup.team), ("round", setup.round), ("district", setup.district)]
@@ -119,12 +119,12 @@ public final class Store: Sendable {
     public static func open(at path: String, environment: FieldbookEnvironment = .live) throws -> Store {
         guard FileManager.default.fileExists(atPath: path) else { throw FieldbookError.noStore(path: path) }
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw FieldbookError.notAStore(path: path, reason: "it cannot be read")
+            throw FieldbookError.notAStore(path: path, reason: tr("it cannot be read"))
         }
         let header = (try? handle.read(upToCount: 16)) ?? nil
         try? handle.close()
         guard let header, header == Data("SQLite format 3\0".utf8) else {
-            throw FieldbookError.notAStore(path: path, reason: "it is not an SQLite database")
+            throw FieldbookError.notAStore(path: path, reason: tr("it is not an SQLite database"))
         }
         let readOnly = readOnlyReason(path)
         // On a nearly full disk, a store with no log to replay is read without SQLite's memory-mapped
@@ -177,13 +177,13 @@ public final class Store: Sendable {
             let (queue, appID, superseded, complete) = loaded
             dbQueue = queue
             guard appID == Schema.applicationID else {
-                throw FieldbookError.notAStore(path: path, reason: "it is an SQLite database of another program")
+                throw FieldbookError.notAStore(path: path, reason: tr("it is an SQLite database of another program"))
             }
             if superseded { throw FieldbookError.newerSchema(path: path) }
             if readOnlyOpen {
                 guard complete else {
                     throw FieldbookError.notAStore(
-                        path: path, reason: "it was written by an earlier fieldbook and must be updated, but \(readOnly ?? full ?? "it can only be read"); copy it to a writable folder first")
+                        path: path, reason: tr("it was written by an earlier fieldbook and must be updated, but \(readOnly ?? full ?? tr("it can only be read")); copy it to a writable folder first"))
                 }
             } else {
                 try Schema.migrator.migrate(dbQueue)
@@ -211,7 +211,7 @@ public final class Store: Sendable {
         guard statvfs(folder.isEmpty ? "." : folder, &stats) == 0 else { return nil }
         let free = Int64(stats.f_bavail) * Int64(stats.f_frsize)
         guard free < minimumFreeBytes else { return nil }
-        return "the disk is full (\(free >> 10) KB free where the store is; fieldbook needs at least \(minimumFreeBytes >> 10) KB to write)"
+        return tr("the disk is full (\(free >> 10) KB free where the store is; fieldbook needs at least \(minimumFreeBytes >> 10) KB to write)")
     }
 
     /// Why the store at `path` can only be read, or nil when it can be written: the medium is
@@ -220,8 +220,8 @@ public final class Store: Sendable {
         let folder = (path as NSString).deletingLastPathComponent
         let dir = folder.isEmpty ? "." : folder
         if access(path, W_OK) != 0 || access(dir, W_OK) != 0 {
-            if errno == EROFS { return "the disk it is on is read-only (a write-protected stick?)" }
-            return access(path, W_OK) != 0 ? "the file is read-only for this user" : "its folder is read-only for this user"
+            if errno == EROFS { return tr("the disk it is on is read-only (a write-protected stick?)") }
+            return access(path, W_OK) != 0 ? tr("the file is read-only for this user") : tr("its folder is read-only for this user")
         }
         return nil
     }
@@ -246,7 +246,7 @@ public final class Store: Sendable {
             // WAL lets a report read while a merge writes; FULL makes every commit durable.
             // (GRDB's own WAL setting would lower synchronous to NORMAL.)
             guard try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") == "wal" else {
-                throw DatabaseError(message: "could not switch the store to WAL mode")
+                throw DatabaseError(message: tr("could not switch the store to WAL mode"))
             }
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
@@ -257,14 +257,14 @@ public final class Store: Sendable {
     static func describe(_ error: any Error) -> String {
         if let error = error as? DatabaseError {
             switch error.resultCode {
-            case .SQLITE_BUSY, .SQLITE_LOCKED: return "the store is busy in another fieldbook command"
-            case .SQLITE_FULL: return "the disk is full"
-            case .SQLITE_READONLY: return "the file is read-only"
-            case .SQLITE_CORRUPT, .SQLITE_NOTADB: return "the file is damaged or not a database"
-            case .SQLITE_CANTOPEN: return "the file cannot be opened"
-            case .SQLITE_IOERR: return "the disk reported an input/output error"
-            case .SQLITE_CONSTRAINT: return "a value broke a rule of the store (\(error.message ?? "constraint"))"
-            default: return error.message ?? "database error \(error.resultCode.rawValue)"
+            case .SQLITE_BUSY, .SQLITE_LOCKED: return tr("the store is busy in another fieldbook command")
+            case .SQLITE_FULL: return tr("the disk is full")
+            case .SQLITE_READONLY: return tr("the file is read-only")
+            case .SQLITE_CORRUPT, .SQLITE_NOTADB: return tr("the file is damaged or not a database")
+            case .SQLITE_CANTOPEN: return tr("the file cannot be opened")
+            case .SQLITE_IOERR: return tr("the disk reported an input/output error")
+            case .SQLITE_CONSTRAINT: return tr("a value broke a rule of the store (\(error.message ?? "constraint"))")
+            default: return error.message ?? tr("database error \(error.resultCode.rawValue)")
             }
         }
         return error.localizedDescription
@@ -295,7 +295,7 @@ public final class Store: Sendable {
     /// read-only does.
     private func writeFailure(_ error: any Error) -> FieldbookError {
         if let error = error as? DatabaseError, error.resultCode == .SQLITE_READONLY {
-            return .storeReadOnly(path: path, reason: "it or the log beside it (-wal, -shm) cannot be written")
+            return .storeReadOnly(path: path, reason: tr("it or the log beside it (-wal, -shm) cannot be written"))
         }
         return .storeFailure(path: path, message: Store.describe(error))
     }
@@ -348,7 +348,7 @@ enum ReadOnlyCopy {
             remove(folder)
             throw FieldbookError.notAStore(
                 path: path,
-                reason: "it can only be read, and its log of recent changes (-wal) can be read only from a copy, which could not be made in \(fm.temporaryDirectory.path); copy the store with its -wal file to a writable folder")
+                reason: tr("it can only be read, and its log of recent changes (-wal) can be read only from a copy, which could not be made in \(fm.temporaryDirectory.path); copy the store with its -wal file to a writable folder"))
         }
     }
 

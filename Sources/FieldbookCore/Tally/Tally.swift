@@ -179,7 +179,7 @@ struct TallyFilter {
         func day(_ text: String?, _ field: String) throws -> String? {
             guard let text = trimmed(text) else { return nil }
             guard let date = FieldDate.normalize(text) else {
-                throw FieldbookError.invalidValue(field: field, value: text, expected: "give a real date as YYYY-MM-DD, e.g. 2026-11-21")
+                throw FieldbookError.invalidValue(field: field, value: text, expected: tr("give a real date as YYYY-MM-DD, e.g. 2026-11-21"))
             }
             return date
         }
@@ -189,7 +189,7 @@ struct TallyFilter {
         applied.to = to
         if let from, let to, from > to {
             throw FieldbookError.invalidValue(
-                field: "to", value: to, expected: "the last day must not come before the first day, \(from)")
+                field: "to", value: to, expected: tr("the last day must not come before the first day, \(from)"))
         }
         districtName = try String.fetchOne(db, sql: "SELECT district FROM local_state WHERE singleton = 1")
         let township = trimmed(query.township)
@@ -208,8 +208,8 @@ struct TallyFilter {
                 throw FieldbookError.invalidValue(
                     field: "team", value: team,
                     expected: teams.isEmpty
-                        ? "no device of this store belongs to a team"
-                        : "use a team of this store's devices: \(teams.joined(separator: ", "))")
+                        ? tr("no device of this store belongs to a team")
+                        : tr("use a team of this store's devices: \(teams.joined(separator: ", "))"))
             }
             teamDevices = try String.fetchAll(db, sql: "SELECT id FROM device WHERE team = ? ORDER BY id", arguments: [team])
             applied.team = team

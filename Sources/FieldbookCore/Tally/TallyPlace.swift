@@ -27,8 +27,8 @@ enum TallyPlace {
                 throw FieldbookError.invalidValue(
                     field: "city", value: city,
                     expected: known.isEmpty
-                        ? "no township of this store names a city (市); its roster has no city column"
-                        : "use a city of this store: \(listed(known))")
+                        ? tr("no township of this store names a city (市); its roster has no city column")
+                        : tr("use a city of this store: \(listed(known))"))
             }
             set = matching
         }
@@ -39,14 +39,14 @@ enum TallyPlace {
                 throw FieldbookError.invalidValue(
                     field: "county", value: county,
                     expected: known.isEmpty
-                        ? "no township of this store names a county (区/县); its roster has no county column"
-                        : "use a county of this store\(city.map { " in \($0)" } ?? ""): \(listed(known))")
+                        ? tr("no township of this store names a county (区/县); its roster has no county column")
+                        : city.map { tr("use a county of this store in \($0): \(listed(known))") } ?? tr("use a county of this store: \(listed(known))"))
             }
             let cities = distinct(matching.map { $0.city ?? "?" })
             if cities.count > 1 {
                 throw FieldbookError.invalidValue(
                     field: "county", value: county,
-                    expected: "counties of this name are in several cities: \(listed(cities.map { "\($0)/\(county)" })); add --city CITY")
+                    expected: tr("counties of this name are in several cities: \(listed(cities.map { "\($0)/\(county)" })); add --city CITY"))
             }
             set = matching
         }
@@ -56,13 +56,13 @@ enum TallyPlace {
                 let scope = [city, county].compactMap { $0 }.joined(separator: "/")
                 throw FieldbookError.invalidValue(
                     field: "township", value: township,
-                    expected: "a township of \(scope) on the roster: \(listed(distinct(set.map(\.name))))")
+                    expected: tr("a township of \(scope) on the roster: \(listed(distinct(set.map(\.name))))"))
             }
             if matching.count > 1 {
                 let labels = matching.map { [$0.county ?? districtName ?? "?", $0.name].joined(separator: "/") }
                 throw FieldbookError.invalidValue(
                     field: "township", value: township,
-                    expected: "several townships have this name: \(listed(labels)); add --county COUNTY")
+                    expected: tr("several townships have this name: \(listed(labels)); add --county COUNTY"))
             }
             set = matching
         }

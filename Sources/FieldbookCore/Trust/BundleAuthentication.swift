@@ -49,43 +49,42 @@ struct BundleAuthentication {
         self.trust = trust
         packer = manifest.device.id
         guard let signature = manifest.signature, let packerSignature = envelope.packerSignature else {
-            throw BundleError("is format 2 without a signature")
+            throw BundleError(tr("is format 2 without a signature"))
         }
         guard let signer = trust.signer(keyID: signature.keyID) else {
             if let upstream = trust.upstream, upstream.keys.signID == signature.keyID {
                 throw BundleError(
-                    "is packed by \(upstream.name), the office above this one: bundles flow upward, to it, and this office does not merge its bundles")
+                    tr("is packed by \(upstream.name), the office above this one: bundles flow upward, to it, and this office does not merge its bundles"))
             }
             throw BundleError(
-                "is signed by device \(manifest.device.name) (key \(signature.keyID)), which this store does not know: "
-                    + (trust.isCentral
-                        ? "enroll it first (fieldbook devices enroll REQUEST), then merge this bundle again"
-                        : "merge the office's latest roster bundle, which lists the enrolled devices, then merge this one again"))
+                trust.isCentral
+                    ? tr("is signed by device \(manifest.device.name) (key \(signature.keyID)), which this store does not know: enroll it first (fieldbook devices enroll REQUEST), then merge this bundle again")
+                    : tr("is signed by device \(manifest.device.name) (key \(signature.keyID)), which this store does not know: merge the office's latest roster bundle, which lists the enrolled devices, then merge this one again"))
         }
         guard signer.keys.signingKey.isValidSignature(packerSignature, for: BundleCrypto.bundleContext + Data(envelope.header))
         else {
-            throw BundleError("has a signature that does not match its contents: it was altered after it was signed. Copy it again from the laptop")
+            throw BundleError(tr("has a signature that does not match its contents: it was altered after it was signed. Copy it again from the laptop"))
         }
         if let device = signer.device, device != packer {
-            throw BundleError("is signed with the key of device \(trust.members[device]?.name ?? device) but says it was packed by \(manifest.device.name)")
+            throw BundleError(tr("is signed with the key of device \(trust.members[device]?.name ?? device) but says it was packed by \(manifest.device.name)"))
         }
         if signer.device == nil, signer.role == .central, trust.isCentral, packer != trust.localID {
             throw BundleError(
-                "is signed with this office's own key by another store (\(manifest.device.name)): a copy of the office store, or one restored from its key backup, packs for the laptops, not for this office. Merge the laptops' bundles here instead")
+                tr("is signed with this office's own key by another store (\(manifest.device.name)): a copy of the office store, or one restored from its key backup, packs for the laptops, not for this office. Merge the laptops' bundles here instead"))
         }
         // An enrolled laptop is who the office enrolled: it cannot rename itself or change team.
         // (What a laptop's manifest says of relayed devices is not taken at all: DeviceBook.)
         if let member = trust.members[packer], member.name != manifest.device.name || member.team != manifest.device.team {
             throw BundleError(
-                "says its laptop is \(manifest.device.name) (team \(manifest.device.team ?? "none")), but the office enrolled it as \(member.name) (team \(member.team ?? "none")); a laptop's name and team are the ones it was enrolled with")
+                tr("says its laptop is \(manifest.device.name) (team \(manifest.device.team ?? tr("none"))), but the office enrolled it as \(member.name) (team \(member.team ?? tr("none"))); a laptop's name and team are the ones it was enrolled with"))
         }
         packerRole = signer.role
         guard manifest.device.role == signer.role.rawValue else {
-            throw BundleError("says its packer \(manifest.device.name) is a \(manifest.device.role) store, but it is signed by a \(signer.role.rawValue) store's key")
+            throw BundleError(tr("says its packer \(manifest.device.name) is a \(manifest.device.role) store, but it is signed by a \(signer.role.rawValue) store's key"))
         }
         if let member = trust.members[packer], let after = member.revokedAfterSeq, let own = manifest.ownRange, own.lastSeq > after {
             throw BundleError(
-                "is packed by \(member.name), which the office revoked after its change \(after); this bundle holds its changes up to \(own.lastSeq). Changes after the revocation are refused")
+                tr("is packed by \(member.name), which the office revoked after its change \(after); this bundle holds its changes up to \(own.lastSeq). Changes after the revocation are refused"))
         }
         packerIsLowerOffice = trust.isLowerOffice(packer)
         packerRevoked = packerIsLowerOffice && trust.members[packer]?.revokedAfterSeq != nil
@@ -94,7 +93,7 @@ struct BundleAuthentication {
             // other office.
             for d in manifest.devices where d.id != packer && d.id != trust.localID && d.role != DeviceRole.field.rawValue {
                 throw BundleError(
-                    "is packed by \(manifest.device.name), an office below this one, and says device \(d.name) is an office (central) store; an office below this one relays its laptops' changes only")
+                    tr("is packed by \(manifest.device.name), an office below this one, and says device \(d.name) is an office (central) store; an office below this one relays its laptops' changes only"))
             }
         }
         // The trust list an office bundle carries: read now, so the segments of the devices it
@@ -107,7 +106,7 @@ struct BundleAuthentication {
                 office.keys.signingKey.isValidSignature(signatureBytes, for: TrustList.signingContext + document)
             else {
                 throw BundleError(
-                    "carries a trust list not signed by \(office.name), which packed it (its signature does not match the key this office enrolled): forged or altered on the way")
+                    tr("carries a trust list not signed by \(office.name), which packed it (its signature does not match the key this office enrolled): forged or altered on the way"))
             }
             let list: TrustList
             do { list = try TrustList.open(carried, officeKey: office.keys) } catch let error as TrustError { throw BundleError(error.reason) }
@@ -121,7 +120,7 @@ struct BundleAuthentication {
                 older: TrustList(version: heldVersion, issuedAt: "", office: list.office, members: Array(heldMembers), receipts: [:]),
                 newer: list)
             {
-                throw BundleError("carries a trust list of \(office.name) that \(undoes)")
+                throw BundleError(tr("carries a trust list of \(office.name) that \(undoes)"))
             }
             if !packerRevoked, list.version > heldVersion {
                 for (id, by) in trust.delegatedBy where by == packer {
@@ -137,7 +136,7 @@ struct BundleAuthentication {
             carriedTrust = nil
         } else if let carried = manifest.trust {
             guard signer.role == .central, let office = trust.office else {
-                throw BundleError("carries a trust list, but is not signed by the office")
+                throw BundleError(tr("carries a trust list, but is not signed by the office"))
             }
             let list: TrustList
             do { list = try TrustList.open(carried, officeKey: office.keys) } catch let error as TrustError { throw BundleError(error.reason) }
@@ -150,11 +149,11 @@ struct BundleAuthentication {
         }
         // The file key, wrapped for this store's key.
         guard let keys = trust.keys else {
-            throw BundleError("is encrypted, and this store has no keys to open it (fieldbook keys show makes them); it is addressed to \(Self.addressees(manifest, trust))")
+            throw BundleError(tr("is encrypted, and this store has no keys to open it (fieldbook keys show makes them); it is addressed to \(Self.addressees(manifest, trust))"))
         }
         let myID = keys.publicKeys.boxID
         guard let entry = manifest.encryption?.recipients.first(where: { $0.keyID == myID }) else {
-            throw BundleError("is not addressed to this store, so it cannot be opened here: it is addressed to \(Self.addressees(manifest, self.trust))")
+            throw BundleError(tr("is not addressed to this store, so it cannot be opened here: it is addressed to \(Self.addressees(manifest, self.trust))"))
         }
         let fileKey = try BundleCrypto.unwrap(entry, with: keys.agreement, bundleID: manifest.bundleID)
         envelope.fileKey = fileKey.withUnsafeBytes { Data($0) }
@@ -164,20 +163,20 @@ struct BundleAuthentication {
                 // Not this office's own, nor one an office's trust list enrolls.
                 if self.trust.requiresSignatures {
                     throw BundleError(
-                        "carries signed changes of device \(segment.device), which neither this office nor \(manifest.device.name)'s trust list enrolls")
+                        tr("carries signed changes of device \(segment.device), which neither this office nor \(manifest.device.name)'s trust list enrolls"))
                 }
                 continue
             }
             guard let author = self.trust.signer(segment.device) else {
                 if self.trust.requiresSignatures {
-                    throw BundleError("carries changes of device \(segment.device), which this store does not know (not enrolled)")
+                    throw BundleError(tr("carries changes of device \(segment.device), which this store does not know (not enrolled)"))
                 }
                 continue
             }
             guard segment.isSigned(by: author.keys) else {
                 if self.trust.memberName(segment.device) == nil, !self.trust.requiresSignatures { continue }
                 throw BundleError(
-                    "carries changes of device \(self.trust.memberName(segment.device) ?? "\(segment.device) (not enrolled)") (numbers \(segment.firstSeq)–\(segment.lastSeq)) whose signature is not that device's: forged or altered on the way")
+                    tr("carries changes of device \(self.trust.memberName(segment.device) ?? tr("\(segment.device) (not enrolled)")) (numbers \(segment.firstSeq)–\(segment.lastSeq)) whose signature is not that device's: forged or altered on the way"))
             }
             roles[segment.device] = author.role
             checks[segment.device, default: []].append(Check(segment))
@@ -187,7 +186,7 @@ struct BundleAuthentication {
         // A device's role in the manifest must be the one its key gives it.
         for d in manifest.devices {
             if let role = roles[d.id], role.rawValue != d.role {
-                throw BundleError("says device \(d.name) is a \(d.role) store, but its changes are signed by a \(role.rawValue) store's key")
+                throw BundleError(tr("says device \(d.name) is a \(d.role) store, but its changes are signed by a \(role.rawValue) store's key"))
             }
         }
     }
@@ -211,7 +210,7 @@ struct BundleAuthentication {
                 if change.seq < g.firstSeq { hi = mid - 1 } else if change.seq > g.lastSeq { lo = mid + 1 } else {
                     let check = list[mid]
                     guard change.seq == check.next else {
-                        throw BundleError("has change \(change.seq) of device \(name(change.device)) at line \(number) out of its signed order (a segment's changes come in order, whole)")
+                        throw BundleError(tr("has change \(change.seq) of device \(name(change.device)) at line \(number) out of its signed order (a segment's changes come in order, whole)"))
                     }
                     line.removeAll(keepingCapacity: true)
                     Segment.canonicalLine(
@@ -233,11 +232,11 @@ struct BundleAuthentication {
             : packerRole == .central
         if !(covered || change.device == packer || vouched || !trust.requiresSignatures), try !holds() {
             throw BundleError(
-                "has change \(change.seq) of device \(name(change.device)) at line \(number) that its author did not sign (a relay carries its author's signed segment; this one does not)")
+                tr("has change \(change.seq) of device \(name(change.device)) at line \(number) that its author did not sign (a relay carries its author's signed segment; this one does not)"))
         }
         if packerRevoked, try !holds() {
             throw BundleError(
-                "is packed by \(trust.members[packer]?.name ?? packer), an office below this one that this office revoked: its bundles bring nothing new here (change \(change.seq) of device \(name(change.device)) at line \(number) is not held)")
+                tr("is packed by \(trust.members[packer]?.name ?? packer), an office below this one that this office revoked: its bundles bring nothing new here (change \(change.seq) of device \(name(change.device)) at line \(number) is not held)"))
         }
         if let after = trust.revokedAfterSeq(change.device), change.seq > after {
             leftOutRevoked += 1
@@ -247,7 +246,7 @@ struct BundleAuthentication {
     }
 
     /// A device as messages name it.
-    private func name(_ device: String) -> String { trust.memberName(device) ?? "\(device) (not enrolled)" }
+    private func name(_ device: String) -> String { trust.memberName(device) ?? tr("\(device) (not enrolled)") }
 
     /// Every segment whole and matching its author's digest.
     func finish() throws {
@@ -255,11 +254,11 @@ struct BundleAuthentication {
             for check in list {
                 let g = check.segment
                 guard check.next - 1 == g.lastSeq else {
-                    throw BundleError("carries a signed segment of device \(name(g.device)) (numbers \(g.firstSeq)–\(g.lastSeq)) without all of its changes")
+                    throw BundleError(tr("carries a signed segment of device \(name(g.device)) (numbers \(g.firstSeq)–\(g.lastSeq)) without all of its changes"))
                 }
                 guard RecordID.hex(Array(check.hasher.finalize())) == g.sha256 else {
                     throw BundleError(
-                        "has changes of device \(name(g.device)) (numbers \(g.firstSeq)–\(g.lastSeq)) that differ from what their author signed: altered or forged on the way")
+                        tr("has changes of device \(name(g.device)) (numbers \(g.firstSeq)–\(g.lastSeq)) that differ from what their author signed: altered or forged on the way"))
                 }
             }
         }

@@ -147,15 +147,15 @@ public enum KeyBackup {
     static func open(_ data: Data, passphrase: String) throws -> Contents {
         guard data.count <= maxFileSize, let file = try? JSONDecoder().decode(File.self, from: data),
             file.fieldbook == "key-backup"
-        else { throw TrustError("is not a Fieldbook key backup (fieldbook keys backup writes one)") }
+        else { throw TrustError(tr("is not a Fieldbook key backup (fieldbook keys backup writes one)")) }
         guard file.format == 1 else {
-            throw TrustError("is a key backup of format \(file.format), which this fieldbook does not read; update fieldbook")
+            throw TrustError(tr("is a key backup of format \(file.format), which this fieldbook does not read; update fieldbook"))
         }
         let cost = Cost(n: file.kdf.n, r: file.kdf.r, p: file.kdf.p)
         guard file.kdf.name == "scrypt", file.cipher == "chacha20-poly1305", cost.isAcceptable,
             file.kdf.salt.count == 16, file.nonce.count == 12, file.sealed.count >= 16
-        else { throw TrustError("is a key backup whose parameters are damaged (or not this fieldbook's); nothing was restored") }
-        let wrong = TrustError("the passphrase is wrong, or the file is damaged; nothing was restored")
+        else { throw TrustError(tr("is a key backup whose parameters are damaged (or not this fieldbook's); nothing was restored")) }
+        let wrong = TrustError(tr("the passphrase is wrong, or the file is damaged; nothing was restored"))
         let plaintext: Data
         do {
             let box = try ChaChaPoly.SealedBox(
@@ -170,7 +170,7 @@ public enum KeyBackup {
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         guard let contents = try? decoder.decode(Contents.self, from: plaintext), contents.fieldbook == "key-backup-contents",
             contents.format == 1
-        else { throw TrustError("opens, but holds contents this fieldbook does not read; update fieldbook") }
+        else { throw TrustError(tr("opens, but holds contents this fieldbook does not read; update fieldbook")) }
         return contents
     }
 }
@@ -206,11 +206,11 @@ extension Store {
         guard length >= KeyBackup.minimumPassphraseLength else {
             throw FieldbookError.invalidValue(
                 field: "passphrase", value: "\(length) characters",
-                expected: "use at least \(KeyBackup.minimumPassphraseLength) characters")
+                expected: tr("use at least \(KeyBackup.minimumPassphraseLength) characters"))
         }
         guard try read({ db in try LocalState.fetch(db).role }) == .central else {
             throw FieldbookError.notPermitted(
-                "only the office's keys are backed up; a laptop's keys never leave it (a lost laptop is revoked, and a new store is enrolled)")
+                tr("only the office's keys are backed up; a laptop's keys never leave it (a lost laptop is revoked, and a new store is enrolled)"))
         }
         _ = try publicKeys()
         let contents = try read { db -> KeyBackup.Contents in
@@ -255,10 +255,10 @@ extension Store {
     public func restoreKeys(from data: Data, passphrase: String) throws -> KeyRestore {
         guard try read({ db in try LocalState.fetch(db).role }) == .central else {
             throw FieldbookError.notPermitted(
-                "keys are restored only into an office store (make one with `fieldbook init --central`); a laptop keeps its own keys")
+                tr("keys are restored only into an office store (make one with `fieldbook init --central`); a laptop keeps its own keys"))
         }
         let contents = try KeyBackup.open(data, passphrase: passphrase)
-        let damaged = TrustError("opens, but what it holds does not agree with itself; the file is damaged, nothing was restored")
+        let damaged = TrustError(tr("opens, but what it holds does not agree with itself; the file is damaged, nothing was restored"))
         let keys = try StoreKeys(signRaw: contents.office.signPrivate, boxRaw: contents.office.boxPrivate)
         guard keys.publicKeys.sign == contents.office.sign, keys.publicKeys.box == contents.office.box else { throw damaged }
         if let document = contents.trust.document {
@@ -285,7 +285,7 @@ extension Store {
         return try write { db in
             let local = try LocalState.fetch(db)
             guard local.role == .central else {
-                throw FieldbookError.notPermitted("keys are restored only into an office store")
+                throw FieldbookError.notPermitted(tr("keys are restored only into an office store"))
             }
             var previous: PublicKeys?
             if let row = try Row.fetchOne(db, sql: "SELECT sign_private, box_private FROM store_key") {
@@ -295,14 +295,14 @@ extension Store {
             let version = try Int64.fetchOne(db, sql: "SELECT version FROM trust_state") ?? 0
             if let previous, previous != keys.publicKeys, !held.isEmpty || version > 0 {
                 throw FieldbookError.notPermitted(
-                    "this office store has keys of its own (fingerprint \(previous.fingerprint)) and has enrolled \(held.count) devices with them; those laptops trust its keys. Restore into a new store made with `fieldbook init --central`")
+                    tr("this office store has keys of its own (fingerprint \(previous.fingerprint)) and has enrolled \(held.count, "device") with them; those laptops trust its keys. Restore into a new store made with `fieldbook init --central`"))
             }
             for row in held {
                 let id: String = row["device_id"]
                 guard let backupKeys = backupDevices[id] else { continue }
                 guard try PublicKeys(sign: row["sign"] as Data, box: row["box"] as Data) == backupKeys else {
                     throw FieldbookError.notPermitted(
-                        "device \(row["name"] as String) is enrolled here with other keys than in the backup; nothing was restored")
+                        tr("device \(row["name"] as String) is enrolled here with other keys than in the backup; nothing was restored"))
                 }
             }
             if backupDevices[local.deviceID] != nil { throw damaged }

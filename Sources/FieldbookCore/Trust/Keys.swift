@@ -12,10 +12,10 @@ public struct PublicKeys: Sendable, Equatable, Hashable {
 
     public init(sign: Data, box: Data) throws {
         guard sign.count == 32, (try? Curve25519.Signing.PublicKey(rawRepresentation: sign)) != nil else {
-            throw TrustError("a signing key is not 32 bytes of Ed25519")
+            throw TrustError(tr("a signing key is not 32 bytes of Ed25519"))
         }
         guard box.count == 32, (try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: box)) != nil else {
-            throw TrustError("an encryption key is not 32 bytes of X25519")
+            throw TrustError(tr("an encryption key is not 32 bytes of X25519"))
         }
         self.sign = sign
         self.box = box
@@ -24,7 +24,7 @@ public struct PublicKeys: Sendable, Equatable, Hashable {
     /// Reads two base64 keys.
     public init(sign: String, box: String) throws {
         guard let s = Data(base64Encoded: sign), let b = Data(base64Encoded: box) else {
-            throw TrustError("a key is not base64")
+            throw TrustError(tr("a key is not base64"))
         }
         try self.init(sign: s, box: b)
     }
@@ -79,7 +79,7 @@ public struct StoreKeys {
     init(signRaw: Data, boxRaw: Data) throws {
         guard let s = try? Curve25519.Signing.PrivateKey(rawRepresentation: signRaw),
             let b = try? Curve25519.KeyAgreement.PrivateKey(rawRepresentation: boxRaw)
-        else { throw TrustError("the store's private keys are damaged") }
+        else { throw TrustError(tr("the store's private keys are damaged")) }
         signing = s
         agreement = b
     }
@@ -146,17 +146,17 @@ public struct OfficeKeyFile: Sendable, Equatable {
     public static func decode(_ data: Data) throws -> OfficeKeyFile {
         guard data.count < 65536, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             object["fieldbook"] as? String == "office-key"
-        else { throw TrustError("is not an office key file (fieldbook keys export writes one)") }
-        guard (object["format"] as? Int) == 1 else { throw TrustError("is an office key file of a format this fieldbook does not read") }
+        else { throw TrustError(tr("is not an office key file (fieldbook keys export writes one)")) }
+        guard (object["format"] as? Int) == 1 else { throw TrustError(tr("is an office key file of a format this fieldbook does not read")) }
         guard let device = object["device"] as? String, ChangeRules.isID(device), let name = object["name"] as? String,
             ChangeRules.textProblem(name, maxLength: ChangeRules.shortText) == nil,
             let sign = object["sign"] as? String, let box = object["box"] as? String
-        else { throw TrustError("is an office key file with a missing or damaged member") }
+        else { throw TrustError(tr("is an office key file with a missing or damaged member")) }
         if let check = object["check"] {
             var rest = object
             rest["check"] = nil
             guard let check = check as? String, check == Self.check(rest) else {
-                throw TrustError("is an office key file that was damaged or altered after it was written (its check does not match); ask the office for the file again")
+                throw TrustError(tr("is an office key file that was damaged or altered after it was written (its check does not match); ask the office for the file again"))
             }
         }
         return OfficeKeyFile(device: device, name: name, keys: try PublicKeys(sign: sign, box: box))
@@ -214,30 +214,30 @@ public struct EnrollmentRequest: Sendable, Equatable {
             let signatureText = outer["signature"] as? String, let signature = Data(base64Encoded: signatureText),
             let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
             object["fieldbook"] as? String == "enrollment-request"
-        else { throw TrustError("is not an enrollment request (fieldbook enroll writes one)") }
+        else { throw TrustError(tr("is not an enrollment request (fieldbook enroll writes one)")) }
         guard (object["format"] as? Int) == 1 else {
-            throw TrustError("is an enrollment request of a format this fieldbook does not read; update fieldbook")
+            throw TrustError(tr("is an enrollment request of a format this fieldbook does not read; update fieldbook"))
         }
         guard let device = object["device"] as? String, ChangeRules.isID(device), let name = object["name"] as? String,
             ChangeRules.textProblem(name, maxLength: ChangeRules.shortText) == nil, !name.allSatisfy(\.isWhitespace),
             let sign = object["sign"] as? String, let box = object["box"] as? String,
             let createdAt = object["created_at"] as? String,
             ChangeRules.textProblem(createdAt, maxLength: ChangeRules.shortText) == nil
-        else { throw TrustError("is an enrollment request with a missing or damaged member") }
+        else { throw TrustError(tr("is an enrollment request with a missing or damaged member")) }
         let team = object["team"] as? String
         if let team, ChangeRules.textProblem(team, maxLength: ChangeRules.shortText) != nil {
-            throw TrustError("is an enrollment request with a damaged team name")
+            throw TrustError(tr("is an enrollment request with a damaged team name"))
         }
         var role = DeviceRole.field
         if let r = object["role"] {
             guard let text = r as? String, let parsed = DeviceRole(rawValue: text) else {
-                throw TrustError("is an enrollment request with a damaged role")
+                throw TrustError(tr("is an enrollment request with a damaged role"))
             }
             role = parsed
         }
         let keys = try PublicKeys(sign: sign, box: box)
         guard keys.signingKey.isValidSignature(signature, for: signingContext + body) else {
-            throw TrustError("is an enrollment request whose signature does not match its keys (altered after it was written?)")
+            throw TrustError(tr("is an enrollment request whose signature does not match its keys (altered after it was written?)"))
         }
         return EnrollmentRequest(device: device, name: name, team: team, keys: keys, createdAt: createdAt, role: role)
     }

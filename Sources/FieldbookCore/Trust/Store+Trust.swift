@@ -127,35 +127,35 @@ struct TrustContext {
     func delegationProblem(_ list: TrustList, office: String) -> String? {
         let officeName = members[office]?.name ?? office
         guard list.office.device == office, list.office.keys == members[office]?.keys else {
-            return "carries a trust list of another office than \(officeName), which packed it"
+            return tr("carries a trust list of another office than \(officeName), which packed it")
         }
         var taken: [Data: String] = [:]
         for m in members.values where m.device != office {
-            taken[m.keys.sign] = "\(m.name), which this office enrolled"
-            taken[m.keys.box] = "\(m.name), which this office enrolled"
+            taken[m.keys.sign] = tr("\(m.name), which this office enrolled")
+            taken[m.keys.box] = tr("\(m.name), which this office enrolled")
         }
         for (id, m) in delegated where delegatedBy[id] != office {
-            let by = members[delegatedBy[id] ?? ""]?.name ?? "another office"
-            taken[m.keys.sign] = "\(m.name), which \(by) enrolled"
-            taken[m.keys.box] = "\(m.name), which \(by) enrolled"
+            let by = members[delegatedBy[id] ?? ""]?.name ?? tr("another office")
+            taken[m.keys.sign] = tr("\(m.name), which \(by) enrolled")
+            taken[m.keys.box] = tr("\(m.name), which \(by) enrolled")
         }
         let own = [keys?.publicKeys.sign, keys?.publicKeys.box, self.office?.keys.sign, self.office?.keys.box].compactMap { $0 }
         for m in list.members {
             let name = m.name.terminalSafe
             if m.role != .field {
-                return "carries a trust list of \(officeName) that enrolls \(name) as an office (central): an office below this one enrolls laptops only"
+                return tr("carries a trust list of \(officeName) that enrolls \(name) as an office (central): an office below this one enrolls laptops only")
             }
             if m.device == localID || own.contains(m.keys.sign) || own.contains(m.keys.box) {
-                return "carries a trust list of \(officeName) that enrolls this office itself (\(name))"
+                return tr("carries a trust list of \(officeName) that enrolls this office itself (\(name))")
             }
             if let other = members[m.device], m.device != office {
-                return "carries a trust list of \(officeName) that enrolls device \(other.name.terminalSafe), which this office enrolled itself"
+                return tr("carries a trust list of \(officeName) that enrolls device \(other.name.terminalSafe), which this office enrolled itself")
             }
             if let by = delegatedBy[m.device], by != office {
-                return "carries a trust list of \(officeName) that enrolls device \(name), which \((members[by]?.name ?? by).terminalSafe) enrolled"
+                return tr("carries a trust list of \(officeName) that enrolls device \(name), which \((members[by]?.name ?? by).terminalSafe) enrolled")
             }
             if let holder = taken[m.keys.sign] ?? taken[m.keys.box] {
-                return "carries a trust list of \(officeName) that gives \(name) the keys of \(holder.terminalSafe)"
+                return tr("carries a trust list of \(officeName) that gives \(name) the keys of \(holder.terminalSafe)")
             }
         }
         return nil
@@ -163,10 +163,10 @@ struct TrustContext {
 
     /// A name for a key id a bundle is addressed to.
     func recipientName(_ keyID: String) -> String {
-        if let office, office.keys.boxID == keyID { return "the office (\(office.name))" }
-        if let upstream, upstream.keys.boxID == keyID { return "the office above (\(upstream.name))" }
+        if let office, office.keys.boxID == keyID { return tr("the office (\(office.name))") }
+        if let upstream, upstream.keys.boxID == keyID { return tr("the office above (\(upstream.name))") }
         if let member = members.values.first(where: { $0.keys.boxID == keyID }) { return member.name }
-        return "key \(keyID)"
+        return tr("key \(keyID)")
     }
 
     /// Who a bundle this store packs is encrypted to: the office, and the enrolled, unrevoked members
@@ -294,14 +294,14 @@ extension Store {
             }
             let local = try LocalState.fetch(db)
             guard local.role == .field else {
-                throw FieldbookError.notPermitted("this is an office store; it holds its own keys and pins no other office's")
+                throw FieldbookError.notPermitted(tr("this is an office store; it holds its own keys and pins no other office's"))
             }
             _ = try storeKeys(db)
             if let row = try Row.fetchOne(db, sql: "SELECT sign, box FROM office_key") {
                 let held = try PublicKeys(sign: row["sign"] as Data, box: row["box"] as Data)
                 if held == file.keys { return }
                 throw FieldbookError.notPermitted(
-                    "this laptop already trusts another office key (fingerprint \(held.fingerprint)); make a new store with `fieldbook init --office` to trust another")
+                    tr("this laptop already trusts another office key (fingerprint \(held.fingerprint)); make a new store with `fieldbook init --office` to trust another"))
             }
             try db.execute(
                 sql: "INSERT INTO office_key (singleton, device_id, name, sign, box) VALUES (1, ?, ?, ?, ?)",
@@ -316,20 +316,20 @@ extension Store {
         let local = try LocalState.fetch(db)
         if file.device == local.deviceID || file.keys.sign == own.sign || file.keys.box == own.box {
             throw FieldbookError.notPermitted(
-                "\(file.name) is this office's own key file; pin the key file of the office above this one (the city's), which it exports with `fieldbook keys export`")
+                tr("\(file.name) is this office's own key file; pin the key file of the office above this one (the city's), which it exports with `fieldbook keys export`"))
         }
         if try Bool.fetchOne(db, sql: "SELECT 1 FROM device_key WHERE device_id = ? OR sign = ? OR box = ?",
                              arguments: [file.device, file.keys.sign, file.keys.box]) ?? false
         {
             throw FieldbookError.notPermitted(
-                "\(file.name) is a device this office enrolled; the office above it cannot be one of its own devices")
+                tr("\(file.name) is a device this office enrolled; the office above it cannot be one of its own devices"))
         }
         if let row = try Row.fetchOne(db, sql: "SELECT name, sign, box FROM upstream_key") {
             let held = try PublicKeys(sign: row["sign"] as Data, box: row["box"] as Data)
             if held == file.keys { return }
             guard replace else {
                 throw FieldbookError.notPermitted(
-                    "this office already reports to another office, \(row["name"] as String) (fingerprint \(held.fingerprint)); give --replace to report to \(file.name) instead")
+                    tr("this office already reports to another office, \(row["name"] as String) (fingerprint \(held.fingerprint)); give --replace to report to \(file.name) instead"))
             }
         }
         try db.execute(
@@ -356,29 +356,29 @@ extension Store {
     @discardableResult
     public func enroll(_ request: EnrollmentRequest) throws -> TrustList.Member {
         try write { db in
-            try requireCentral(db, "enrolls devices")
+            try requireCentral(db, tr("enrolls devices"))
             _ = try storeKeys(db)
             let local = try LocalState.fetch(db)
             guard request.device != local.deviceID else {
-                throw FieldbookError.notPermitted("the request is this office's own device id (was the office store copied to a laptop?)")
+                throw FieldbookError.notPermitted(tr("the request is this office's own device id (was the office store copied to a laptop?)"))
             }
             if let row = try Row.fetchOne(db, sql: "SELECT sign, box, revoked_after_seq FROM device_key WHERE device_id = ?", arguments: [request.device]) {
                 if let after = row["revoked_after_seq"] as Int64? {
                     throw FieldbookError.notPermitted(
-                        "device \(request.name) was revoked (its changes after \(after) are refused); a revoked laptop is never enrolled again: make it a new store with `fieldbook init`")
+                        tr("device \(request.name) was revoked (its changes after \(after) are refused); a revoked laptop is never enrolled again: make it a new store with `fieldbook init`"))
                 }
                 guard try PublicKeys(sign: row["sign"] as Data, box: row["box"] as Data) == request.keys else {
                     throw FieldbookError.notPermitted(
-                        "device \(request.name) is enrolled already with other keys; a device's keys never change (was its store made again? enroll the new store, which has a new device id)")
+                        tr("device \(request.name) is enrolled already with other keys; a device's keys never change (was its store made again? enroll the new store, which has a new device id)"))
                 }
             } else {
                 if let by = try String.fetchOne(db, sql: "SELECT office_id FROM delegated_key WHERE device_id = ?", arguments: [request.device]) {
                     let name = try String.fetchOne(db, sql: "SELECT name FROM device_key WHERE device_id = ?", arguments: [by]) ?? by
                     throw FieldbookError.notPermitted(
-                        "device \(request.name) is enrolled by \(name), an office below this one; its changes reach this office in that office's bundles")
+                        tr("device \(request.name) is enrolled by \(name), an office below this one; its changes reach this office in that office's bundles"))
                 }
                 if try Bool.fetchOne(db, sql: "SELECT 1 FROM upstream_key WHERE device_id = ?", arguments: [request.device]) ?? false {
-                    throw FieldbookError.notPermitted("device \(request.name) is the office above this one; it cannot also be enrolled below it")
+                    throw FieldbookError.notPermitted(tr("device \(request.name) is the office above this one; it cannot also be enrolled below it"))
                 }
                 let sign = request.keys.sign, box = request.keys.box
                 let reused = try Bool.fetchOne(
@@ -392,15 +392,15 @@ extension Store {
                 let own = try storeKeys(db).publicKeys
                 if reused || request.keys.sign == own.sign || request.keys.box == own.box {
                     throw FieldbookError.notPermitted(
-                        "the request for \(request.name) carries keys another device (or this office) already has; every store makes its own keys. Was the store file copied? Make the laptop a new store with `fieldbook init`")
+                        tr("the request for \(request.name) carries keys another device (or this office) already has; every store makes its own keys. Was the store file copied? Make the laptop a new store with `fieldbook init`"))
                 }
                 if let role = try String.fetchOne(db, sql: "SELECT role FROM device WHERE id = ? AND confirmed = 1", arguments: [request.device]),
                     role != request.role.rawValue
                 {
                     throw FieldbookError.notPermitted(
                         request.role == .central
-                            ? "device \(request.name) is known here as a laptop; a store's role never changes, and only an office store enrolls as an office"
-                            : "device \(request.name) is an office store; only laptops are enrolled as laptops")
+                            ? tr("device \(request.name) is known here as a laptop; a store's role never changes, and only an office store enrolls as an office")
+                            : tr("device \(request.name) is an office store; only laptops are enrolled as laptops"))
                 }
                 // A key names one device: a second device with the same keys is a copied store.
                 if try String.fetchOne(db, sql: "SELECT device_id FROM device_key WHERE sign = ? OR box = ?",
@@ -408,7 +408,7 @@ extension Store {
                     || [own.sign, own.box].contains(request.keys.sign) || [own.sign, own.box].contains(request.keys.box)
                 {
                     throw FieldbookError.notPermitted(
-                        "device \(request.name) has the keys of another device (was a store copied from one laptop to another?); make the laptop a new store with `fieldbook init`")
+                        tr("device \(request.name) has the keys of another device (was a store copied from one laptop to another?); make the laptop a new store with `fieldbook init`"))
                 }
                 try db.execute(
                     sql: "INSERT INTO device_key (device_id, name, team, sign, box, enrolled_at, role) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -429,24 +429,24 @@ extension Store {
     /// gap): its changes up to there stay, later ones are refused wherever the trust list reaches.
     public func revoke(device text: String, afterSeq: Int64?) throws -> (name: String, afterSeq: Int64) {
         try write { db in
-            try requireCentral(db, "revokes devices")
+            try requireCentral(db, tr("revokes devices"))
             let rows = try Row.fetchAll(db, sql: "SELECT device_id, name, revoked_after_seq FROM device_key")
             let matches = rows.filter { ($0["device_id"] as String).hasPrefix(text.lowercased()) || ($0["name"] as String) == text }
             guard matches.count == 1, let row = matches.first else {
                 if matches.isEmpty {
                     throw FieldbookError.invalidValue(
-                        field: "device", value: text, expected: "an enrolled device's name or id (fieldbook devices lists them)")
+                        field: "device", value: text, expected: tr("an enrolled device's name or id (fieldbook devices lists them)"))
                 }
                 throw FieldbookError.invalidValue(
-                    field: "device", value: text, expected: "one device; it names \(matches.count): give more of the id")
+                    field: "device", value: text, expected: tr("one device; it names \(matches.count): give more of the id"))
             }
             let id: String = row["device_id"], name: String = row["name"]
             let held = try Store.contiguousSeq(db, device: id)
             let after = afterSeq ?? held
-            guard after >= 0 else { throw FieldbookError.invalidValue(field: "after-seq", value: String(after), expected: "0 or more") }
+            guard after >= 0 else { throw FieldbookError.invalidValue(field: "after-seq", value: String(after), expected: tr("0 or more")) }
             if let before = row["revoked_after_seq"] as Int64? {
                 guard after <= before else {
-                    throw FieldbookError.notPermitted("device \(name) is revoked after change \(before) already; a revocation can only move earlier")
+                    throw FieldbookError.notPermitted(tr("device \(name) is revoked after change \(before) already; a revocation can only move earlier"))
                 }
             }
             try db.execute(
@@ -458,7 +458,7 @@ extension Store {
 
     private func requireCentral(_ db: Database, _ what: String) throws {
         guard try LocalState.fetch(db).role == .central else {
-            throw FieldbookError.notPermitted("only the office \(what); this is a laptop's store")
+            throw FieldbookError.notPermitted(tr("only the office \(what); this is a laptop's store"))
         }
     }
 
@@ -587,7 +587,7 @@ extension Store {
                 {
                     return nil
                 }
-                throw BundleError("carries a trust list that \(problem)")
+                throw BundleError(tr("carries a trust list that \(problem)"))
             }
             if list.version == held.version { return nil }
         }

@@ -85,38 +85,38 @@ public struct TrustList: Sendable, Equatable {
     static func open(_ signed: Signed, officeKey: PublicKeys) throws -> TrustList {
         guard let document = Data(base64Encoded: signed.document), document.count <= 64 << 20,
             let signature = Data(base64Encoded: signed.signature)
-        else { throw TrustError("carries a trust list that is not base64") }
+        else { throw TrustError(tr("carries a trust list that is not base64")) }
         guard officeKey.signingKey.isValidSignature(signature, for: signingContext + document) else {
-            throw TrustError("carries a trust list not signed by the office this store trusts (its signature does not match the office's key)")
+            throw TrustError(tr("carries a trust list not signed by the office this store trusts (its signature does not match the office's key)"))
         }
         let list = try parse(document)
         guard list.office.keys == officeKey else {
-            throw TrustError("carries a trust list that names another office's keys than the one that signed it")
+            throw TrustError(tr("carries a trust list that names another office's keys than the one that signed it"))
         }
         for m in list.members where m.device == list.office.device || m.keys.sign == officeKey.sign || m.keys.box == officeKey.box
             || m.keys.sign == list.office.keys.sign || m.keys.box == list.office.keys.box
         {
-            throw TrustError("carries a trust list that enrolls the office itself (\(m.name.terminalSafe)) as a laptop")
+            throw TrustError(tr("carries a trust list that enrolls the office itself (\(m.name.terminalSafe)) as a laptop"))
         }
         var keys = Set<Data>()
         for m in list.members where !keys.insert(m.keys.sign).inserted || !keys.insert(m.keys.box).inserted {
-            throw TrustError("carries a trust list in which two devices share keys")
+            throw TrustError(tr("carries a trust list in which two devices share keys"))
         }
         return list
     }
 
     static func parse(_ document: Data) throws -> TrustList {
-        func bad(_ what: String) -> TrustError { TrustError("carries a trust list whose \(what)") }
+        func bad(_ what: String) -> TrustError { TrustError(tr("carries a trust list whose \(what)")) }
         guard let object = try? JSONSerialization.jsonObject(with: document) as? [String: Any],
             object["fieldbook"] as? String == "trust-list", (object["format"] as? Int) == 1
-        else { throw bad("document is not a trust list") }
-        guard let version = (object["version"] as? NSNumber)?.int64Value, version >= 1 else { throw bad("version is missing") }
+        else { throw bad(tr("document is not a trust list")) }
+        guard let version = (object["version"] as? NSNumber)?.int64Value, version >= 1 else { throw bad(tr("version is missing")) }
         let issuedAt = object["issued_at"] as? String ?? ""
         guard let o = object["office"] as? [String: Any], let oid = o["device"] as? String, ChangeRules.isID(oid),
             let oname = o["name"] as? String, let osign = o["sign"] as? String, let obox = o["box"] as? String
-        else { throw bad("office is missing or damaged") }
+        else { throw bad(tr("office is missing or damaged")) }
         let office = OfficeKeyFile(device: oid, name: oname, keys: try PublicKeys(sign: osign, box: obox))
-        guard let list = object["devices"] as? [[String: Any]], list.count <= maxMembers else { throw bad("devices are missing") }
+        guard let list = object["devices"] as? [[String: Any]], list.count <= maxMembers else { throw bad(tr("devices are missing")) }
         var members: [Member] = []
         var seen = Set<String>()
         for m in list {
@@ -124,17 +124,17 @@ public struct TrustList: Sendable, Equatable {
                 let name = m["name"] as? String, ChangeRules.textProblem(name, maxLength: ChangeRules.shortText) == nil,
                 let sign = m["sign"] as? String, let box = m["box"] as? String,
                 let status = m["status"] as? String, status == "enrolled" || status == "revoked"
-            else { throw bad("device list holds a damaged entry") }
+            else { throw bad(tr("device list holds a damaged entry")) }
             let team = m["team"] as? String
-            if let team, ChangeRules.textProblem(team, maxLength: ChangeRules.shortText) != nil { throw bad("device list holds a damaged team") }
+            if let team, ChangeRules.textProblem(team, maxLength: ChangeRules.shortText) != nil { throw bad(tr("device list holds a damaged team")) }
             var role = DeviceRole.field
             if let r = m["role"] {
-                guard let text = r as? String, let parsed = DeviceRole(rawValue: text) else { throw bad("device list holds a damaged role") }
+                guard let text = r as? String, let parsed = DeviceRole(rawValue: text) else { throw bad(tr("device list holds a damaged role")) }
                 role = parsed
             }
             var after: Int64?
             if status == "revoked" {
-                guard let seq = (m["revoked_after_seq"] as? NSNumber)?.int64Value, seq >= 0 else { throw bad("revocation has no sequence number") }
+                guard let seq = (m["revoked_after_seq"] as? NSNumber)?.int64Value, seq >= 0 else { throw bad(tr("revocation has no sequence number")) }
                 after = seq
             }
             members.append(Member(
@@ -143,7 +143,7 @@ public struct TrustList: Sendable, Equatable {
         var receipts: [String: Int64] = [:]
         for r in object["receipts"] as? [[String: Any]] ?? [] {
             guard let id = r["device"] as? String, ChangeRules.isID(id), let seq = (r["through_seq"] as? NSNumber)?.int64Value, seq >= 0
-            else { throw bad("receipts hold a damaged entry") }
+            else { throw bad(tr("receipts hold a damaged entry")) }
             receipts[id] = seq
         }
         return TrustList(version: version, issuedAt: issuedAt, office: office, members: members, receipts: receipts)
@@ -153,13 +153,13 @@ public struct TrustList: Sendable, Equatable {
     /// (or revokes from a later point than before).
     static func replacementProblem(older: TrustList, newer: TrustList) -> String? {
         if newer.version < older.version {
-            return "is version \(newer.version), older than the version \(older.version) this store holds; an old trust list cannot replace a newer one"
+            return tr("is version \(newer.version), older than the version \(older.version) this store holds; an old trust list cannot replace a newer one")
         }
         let now = Dictionary(newer.members.map { ($0.device, $0) }, uniquingKeysWith: { a, _ in a })
         for m in older.members {
             guard let revoked = m.revokedAfterSeq else { continue }
             guard let later = now[m.device]?.revokedAfterSeq, later <= revoked else {
-                return "would un-revoke device \(m.name.terminalSafe), which version \(older.version) revoked; a revocation cannot be undone"
+                return tr("would un-revoke device \(m.name.terminalSafe), which version \(older.version) revoked; a revocation cannot be undone")
             }
         }
         return nil
