@@ -460,5 +460,12 @@ extension ChineseCatalog {
         ("counties of this name are in several cities: {1}; add --city CITY", "多个市都有此名称的区县：{1}；请加上 --city CITY"),
         ("a township of {1} on the roster: {2}", "名册中 {1} 下的乡镇：{2}"),
         ("several townships have this name: {1}; add --county COUNTY", "多个乡镇同名：{1}；请加上 --county COUNTY"),
+        // More
+        ("{1} (process {2})", "{1}（进程 {2}）"),
+        ("{1} and {2} more", "{1} 及另外 {2} 个"),
+        ("{1}, … ({2} in all)", "{1}……（共 {2} 个）"),
+        ("{1 character}", "{1} 个字符"),
+        ("(withheld)", "（不予显示）"),
+        ("(absent)", "（缺失）"),
     ]
 }

@@ -171,7 +171,7 @@ public enum ChangeRules {
     ) throws(Violation) {
         guard isID(recordID) else { throw Violation(field: "record", text: recordID, reason: tr("a record id is a lowercase UUID")) }
         guard let deleted = fields[deletedField] else {
-            throw Violation(field: deletedField, text: "(absent)", reason: tr("every change writes \(deletedField)"))
+            throw Violation(field: deletedField, text: tr("(absent)"), reason: tr("every change writes \(deletedField)"))
         }
         guard deleted == .int(0) || deleted == .int(1) else {
             throw Violation(field: deletedField, value: deleted, reason: tr("it must be 0 or 1"))
@@ -195,7 +195,7 @@ public enum ChangeRules {
                     try check(value, spec)
                 } catch where kind == .problem && (name == "detail" || name == "transfer_note") && value.text != nil {
                     // A problem's detail may be a transferred clue's: a refusal never quotes it.
-                    throw Violation(field: name, text: "(withheld)", reason: error.reason)
+                    throw Violation(field: name, text: tr("(withheld)"), reason: error.reason)
                 }
                 if let key = value.text, isCategoryKeyField(kind, name), !ProblemCategory.isKey(key) {
                     throw Violation(
@@ -234,7 +234,7 @@ public enum ChangeRules {
         }
         if op == .create {
             for spec in kind.fields where spec.required && (fields[spec.name] ?? .null) == .null {
-                throw Violation(field: spec.name, text: "(absent)", reason: tr("a \(kind.rawValue) needs it"))
+                throw Violation(field: spec.name, text: tr("(absent)"), reason: tr("a \(kind.rawValue) needs it"))
             }
             if let key = naturalKey(kind, fields), RecordID.derived(kind, key: key) != recordID {
                 let shown = key.split(separator: "\u{1F}", omittingEmptySubsequences: false).joined(separator: " / ")

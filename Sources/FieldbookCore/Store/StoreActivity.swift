@@ -33,7 +33,7 @@ public final class StoreActivity: @unchecked Sendable {
         let lines = String(decoding: data.prefix(400), as: UTF8.self).split(separator: "\n").map(String.init)
         guard lines.count >= 2, let pid = Int32(lines[1]), pid > 0, kill(pid, 0) == 0 || errno == EPERM
         else { return nil }
-        return "\(lines[0]) (process \(pid))"
+        return tr("\(lines[0]) (process \(pid))")
     }
 }
 

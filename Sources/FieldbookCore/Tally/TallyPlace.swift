@@ -77,6 +77,6 @@ enum TallyPlace {
 
     /// Names joined for a one-line message: the first 30, then how many in all.
     static func listed(_ names: [String]) -> String {
-        names.count <= 30 ? names.joined(separator: ", ") : names.prefix(30).joined(separator: ", ") + ", … (\(names.count) in all)"
+        names.count <= 30 ? names.joined(separator: ", ") : tr("\(names.prefix(30).joined(separator: ", ")), … (\(names.count) in all)")
     }
 }

@@ -194,7 +194,7 @@ struct BundleAuthentication {
     /// Whom a bundle is addressed to, by name where this store knows the key.
     static func addressees(_ manifest: BundleManifest, _ trust: TrustContext) -> String {
         let names = (manifest.encryption?.recipients ?? []).map { trust.recipientName($0.keyID) }
-        return names.prefix(6).joined(separator: ", ") + (names.count > 6 ? " and \(names.count - 6) more" : "")
+        return names.count > 6 ? tr("\(names.prefix(6).joined(separator: ", ")) and \(names.count - 6) more") : names.joined(separator: ", ")
     }
 
     /// Judges one line: hashed into its author's segment; a change no signature covers is refused

@@ -205,7 +205,7 @@ extension Store {
         let length = KeyBackup.normalized(passphrase).count
         guard length >= KeyBackup.minimumPassphraseLength else {
             throw FieldbookError.invalidValue(
-                field: "passphrase", value: "\(length) characters",
+                field: "passphrase", value: tr("\(length, "character")"),
                 expected: tr("use at least \(KeyBackup.minimumPassphraseLength) characters"))
         }
         guard try read({ db in try LocalState.fetch(db).role }) == .central else {
