@@ -282,7 +282,7 @@ import Testing
         try s.ok("keys", "backup", "--db", "other.sqlite", "--out", "other.fbbackup", "--passphrase-file", "other-pass.txt")
         expectFailure(
             try s.run("keys", "restore", "--db", "office.sqlite", "other.fbbackup", "--passphrase-file", "other-pass.txt"),
-            code: 77, naming: [office, "enrolled 1 devices"])
+            code: 77, naming: [office, "enrolled 1 device with them"])
     }
 
     @Test("status on a laptop says how many of its changes the office confirmed")

@@ -88,7 +88,7 @@ public enum BundleFile {
         }
         let length = header[10..<14].reduce(0) { $0 << 8 | Int($1) }
         guard length > 0, length <= (version == 1 ? maxManifestSize : maxSignedManifestSize) else {
-            throw BundleError(tr("declares a manifest of \(Int(length), "byte"), which no bundle has"))
+            throw BundleError(tr("declares a manifest of \(length) bytes, which no bundle has"))
         }
         guard let manifestData = try? handle.read(upToCount: length), manifestData.count == length else {
             throw BundleError(tr("is truncated inside its manifest"))
@@ -141,7 +141,7 @@ public enum BundleFile {
         }
         guard fileSize == trailerOffset + 4 + expected else {
             if fileSize < trailerOffset + 4 + expected { throw BundleError(tr("is truncated inside its signature. Copy it again from the laptop")) }
-            throw BundleError(tr("has \(Int(fileSize - trailerOffset - 4 - expected), "unexpected byte") after its end"))
+            throw BundleError(tr("has unexpected bytes after its end (\(Int(fileSize - trailerOffset - 4 - expected), "byte"))"))
         }
         var envelope = Envelope(path: path, manifest: manifest, fileSize: fileSize, payloadOffset: payloadOffset)
         envelope.header = header
@@ -239,7 +239,7 @@ public enum BundleFile {
             throw BundleError(tr("has a payload of \(Int(inflater.produced), "byte") where the manifest says \(p.rawSize)"))
         }
         guard lineNumber == envelope.manifest.changes else {
-            throw BundleError(tr("has \(Int(lineNumber), "change") where the manifest says \(envelope.manifest.changes)"))
+            throw BundleError(tr("has the wrong number of changes where the manifest says \(envelope.manifest.changes): its payload holds \(lineNumber)"))
         }
     }
 

@@ -72,7 +72,7 @@ public enum ChangeRules {
                 return tr("it holds the invisible formatting character U+\(hex4(v)); remove it")
             }
         }
-        if count > maxLength { return tr("it is \(count, "character") long; at most \(maxLength) are allowed") }
+        if count > maxLength { return tr("it is \(count) characters long; at most \(maxLength) are allowed") }
         return nil
     }
 
