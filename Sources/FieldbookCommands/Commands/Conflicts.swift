@@ -29,7 +29,7 @@ extension Fieldbook {
                 return
             }
             for c in conflicts {
-                print("\(c.id)  \(c.kind.rawValue) \(c.recordID.prefix(13)) \(c.record)".oneLine)
+                print("\(c.id)  \(RecordReport.kindWord(c.kind)) \(c.recordID.prefix(13)) \(c.record)".oneLine)
                 print(("    " + tr("\(c.field): kept \(c.kept)  (\(c.keptDevice), \(c.keptAt.formatted(in: zone)))")).oneLine)
                 print(("    \(String(repeating: " ", count: DisplayWidth.of(c.field.oneLine)))  " + tr("overwritten \(c.overwritten)  (\(c.overwrittenDevice), \(c.overwrittenAt.formatted(in: zone)))")).oneLine)
             }

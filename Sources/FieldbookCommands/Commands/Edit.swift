@@ -24,7 +24,7 @@ extension Fieldbook {
                 return (parts[0].trimmingCharacters(in: .whitespaces), parts.count > 1 ? String(parts[1]) : "")
             }
             let (record, changed) = try context.open().edit(id, set: pairs)
-            print(tr("Edited \(record.kind.rawValue) \(record.id) (\(changed.joined(separator: ", "))): \(RecordReport.headline(record))").oneLine)
+            print(tr("Edited \(RecordReport.kindWord(record.kind)) \(record.id) (\(changed.joined(separator: ", "))): \(RecordReport.headline(record))").oneLine)
         }
     }
 }

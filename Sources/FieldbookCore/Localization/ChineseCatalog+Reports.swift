@@ -3,8 +3,8 @@ extension ChineseCatalog {
     static let reports: [(String, String)] = [
         ("{1} ({2}) {3}", "{1}（{2}）{3}"),
         ("{1} ({2}) {3} by {4}", "{1}（{2}）{3}，走访人 {4}"),
-        ("{1} {2} {3 participant}", "{1} {2} 座谈 {3} 人次"),
-        ("{1} {2} {3 copy|copies} at {4}", "{1} {2} 在{4}张贴公告 {3} 张"),
+        ("{1} {2} {3 participant}", "{1} {2} {3} 人次"),
+        ("{1} {2} {3 copy|copies} at {4}", "{1} {2} {3} 张，贴于{4}"),
         (" [clue transferred to {1}]", " [已移交{1}]"),
         (" on {1}", "，移交日期 {1}"),
         ("sensitive: clue transferred to {1} ({2}){3}; keep this screen private", "敏感：问题线索已移交{1}（{2}）{3}；请勿让他人看到此屏幕"),
