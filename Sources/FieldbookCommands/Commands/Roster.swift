@@ -21,7 +21,7 @@ extension Fieldbook {
 
             func run(_ context: CommandContext) throws {
                 let store = try context.open()
-                let activity = store.announce("a roster import")
+                let activity = store.announce(tr("a roster import"))
                 defer { activity.end() }
                 let report = try store.importRoster(csvAt: file)
                 print(tr("Imported \(file.oneLine): \(report.added, "household") added, \(report.updated) updated, \(report.unchanged) unchanged, \(report.rejected.count) rejected (\(report.townshipsAdded) townships and \(report.villagesAdded) villages added)."))

@@ -338,5 +338,6 @@ extension ChineseCatalog {
         ("confirmed", "已确认"),
         ("{1} of your {2} changes are confirmed at the office", "你的 {2} 条变更中，巡察办已确认 {1} 条"),
         ("; {1} not yet (pack --unconfirmed re-packs them)", "；{1} 条尚未确认（pack --unconfirmed 会重新打包）"),
+        ("a roster import", "花名册导入"),
     ]
 }
