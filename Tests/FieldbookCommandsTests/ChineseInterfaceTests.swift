@@ -119,7 +119,12 @@ struct ChineseInterfaceTests {
 
     @Test("--help in Chinese: the abstract, the discussion and every option's help", arguments: [
         ["keys", "--help"], ["visit", "--help"], ["problems", "--help"], ["devices", "enroll", "--help"], ["keys", "pin", "--help"],
-        ["conflicts", "resolve", "--help"], ["roster", "import", "--help"],
+        ["conflicts", "resolve", "--help"], ["roster", "import", "--help"], ["init", "--help"], ["forum", "--help"],
+        ["notice", "--help"], ["fix", "--help"], ["fix-status", "--help"], ["problem", "--help"], ["rectify", "--help"],
+        ["transfer", "--help"], ["categories", "add", "--help"], ["edit", "--help"], ["delete", "--help"], ["history", "--help"],
+        ["list", "--help"], ["show", "--help"], ["status", "--help"], ["conflicts", "--help"], ["enroll", "--help"],
+        ["devices", "--help"], ["devices", "revoke", "--help"], ["devices", "policy", "--help"], ["keys", "export", "--help"],
+        ["keys", "backup", "--help"], ["keys", "restore", "--help"], ["roster", "--help"], ["categories", "--help"],
     ])
     func helpInChinese(arguments: [String]) throws {
         let day = Sandbox()
@@ -199,8 +204,11 @@ let englishAllowed: Set<String> = {
         "more", "detailed", "values", "default",
         // Values commands take.
         "table", "csv", "json", "visits", "forums", "notices", "fixes", "kept", "overwritten", "discipline",
-        "organisation", "other", "excel",
+        "organisation", "other", "excel", "auto", "require", "allow-unsigned", "land-use",
+        // Names of algorithms.
+        "scrypt",
     ]
+    for category in ProblemCategory.defaults { words.insert(category.key) }
     for kind in RecordKind.allCases {
         words.insert(kind.rawValue)
         for field in kind.fields { words.insert(field.name) }

@@ -119,7 +119,7 @@ extension ChineseCatalog {
         ("The day transferred, YYYY-MM-DD (default: today).", "移交日期，YYYY-MM-DD（默认今天）。"),
         ("A note on the transfer (sensitive: shown only by `fieldbook show`).", "移交说明（敏感：只有 `fieldbook show` 会显示）。"),
         ("List every device: enrolled, pending, revoked; what this store holds of each.", "列出所有设备：已登记、待登记、已吊销；以及本数据库存有每台设备的哪些变更。"),
-        ("help.devices.discussion", "状态：enrolled 已登记（在巡察办的信任列表中）、pending 待登记（见过它的变更，但从未登记）、revoked 已吊销（N 号以后的变更一律拒收）、office 巡察办、this 本机（本数据库）。由下级巡察办登记的笔记本（在市里看，县级巡察办登记的笔记本）按那个巡察办的信任列表显示为“由该巡察办登记”。seq：收到的最大序号；held：从 1 起连续无缺的序号到几号。`devices enroll`、`devices revoke` 和 `devices policy` 用于更改。"),
+        ("help.devices.discussion", "状态：已登记（在巡察办的信任列表中）、待登记（见过它的变更，但从未登记）、第 N 号后吊销（N 号以后的变更一律拒收）、巡察办、本机（本数据库）。由下级巡察办登记的笔记本（在市里看，县级巡察办登记的笔记本）按那个巡察办的信任列表显示，并注明由哪个巡察办登记。序号：收到的最大序号；连续至：从 1 起连续无缺地收到第几号。`devices enroll`、`devices revoke` 和 `devices policy` 用于更改。"),
         ("table (default), csv (UTF-8 with BOM, for Excel and WPS) or json.", "table（默认）、csv（带 BOM 的 UTF-8，可用 Excel 和 WPS 打开）或 json。"),
         (" by {1}", "（由 {1} 登记）"),
         ("revoked after {1}", "第 {1} 号后吊销"),
