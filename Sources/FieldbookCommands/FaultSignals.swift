@@ -1,3 +1,4 @@
+import FieldbookCore
 import Foundation
 
 #if canImport(Glibc)
@@ -21,8 +22,10 @@ enum FaultSignals {
     nonisolated(unsafe) private static var message: UnsafeMutableBufferPointer<UInt8>?
 
     static func install() {
+        // Made before `Fieldbook.run` sets the language: it reads the environment itself.
+        let language = Language(environment: ProcessInfo.processInfo.environment)
         let text = Array(
-            "fieldbook: the disk that holds the store is full or failed while the store was in use; the command stopped and nothing it was writing was kept. Free some space on that disk and run it again.\n".utf8)
+            ("fieldbook: " + tr("the disk that holds the store is full or failed while the store was in use; the command stopped and nothing it was writing was kept. Free some space on that disk and run it again.", in: language) + "\n").utf8)
         let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: text.count)
         _ = buffer.initialize(from: text)
         message = buffer

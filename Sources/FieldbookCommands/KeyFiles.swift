@@ -26,17 +26,17 @@ enum KeyFiles {
     static func read(_ path: String, what: String) throws -> Data {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
-            throw refuse("cannot read \(what) \(path): there is no such file. Nothing was done; check the path.", code: 66)
+            throw refuse(tr("cannot read \(what) \(path): there is no such file. Nothing was done; check the path."), code: 66)
         }
         guard !isFolder.boolValue else {
-            throw refuse("cannot read \(what) \(path): it is a folder. Nothing was done; name the file.", code: 66)
+            throw refuse(tr("cannot read \(what) \(path): it is a folder. Nothing was done; name the file."), code: 66)
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         guard size <= maxSize else {
-            throw FieldbookError.badFile(path: path, reason: "is \(size >> 20) MB, too large to be \(what); nothing was done")
+            throw FieldbookError.badFile(path: path, reason: tr("is \(size >> 20) MB, too large to be \(what); nothing was done"))
         }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw refuse("cannot read \(what) \(path): it cannot be opened by this user. Nothing was done.", code: 66)
+            throw refuse(tr("cannot read \(what) \(path): it cannot be opened by this user. Nothing was done."), code: 66)
         }
         return data
     }
@@ -46,13 +46,13 @@ enum KeyFiles {
     /// A file that cannot be written exits 74 and leaves nothing behind.
     static func writeNew(_ data: Data, to path: String, mode: mode_t = 0o644, flag: String = "--out") throws {
         if FileManager.default.fileExists(atPath: path) {
-            throw refuse("\(path) already exists; it was left untouched. Remove it first, or choose another path with \(flag).", code: 73)
+            throw refuse(tr("\(path) already exists; it was left untouched. Remove it first, or choose another path with \(flag)."), code: 73)
         }
         let folder = (path as NSString).deletingLastPathComponent
         let temporary = (folder.isEmpty ? "." : folder) + "/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
         func fail(_ reason: String) -> ExitCode {
             unlink(temporary)
-            return refuse("could not write \(path): \(reason). Nothing was written there; choose another path with \(flag).", code: 74)
+            return refuse(tr("could not write \(path): \(reason). Nothing was written there; choose another path with \(flag)."), code: 74)
         }
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else { throw fail(String(cString: strerror(errno))) }
@@ -77,9 +77,9 @@ enum KeyFiles {
         if link(temporary, path) == 0 {
             unlink(temporary)
         } else if errno == EEXIST {
-            throw fail("a file of that name appeared meanwhile")
+            throw fail(tr("a file of that name appeared meanwhile"))
         } else {
-            guard !FileManager.default.fileExists(atPath: path) else { throw fail("a file of that name appeared meanwhile") }
+            guard !FileManager.default.fileExists(atPath: path) else { throw fail(tr("a file of that name appeared meanwhile")) }
             guard rename(temporary, path) == 0 else { throw fail(String(cString: strerror(errno))) }
         }
         let dir = open(folder.isEmpty ? "." : folder, O_RDONLY | O_CLOEXEC)
@@ -94,7 +94,7 @@ enum KeyFiles {
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) {
             guard isFolder.boolValue else {
-                throw refuse("could not write to \(folder): it is a file, not a folder. Choose another folder with \(flag).", code: 74)
+                throw refuse(tr("could not write to \(folder): it is a file, not a folder. Choose another folder with \(flag)."), code: 74)
             }
             return
         }
@@ -102,7 +102,7 @@ enum KeyFiles {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
             let reason = (error as NSError).localizedFailureReason ?? error.localizedDescription
-            throw refuse("could not make the folder \(folder): \(reason) Choose another folder with \(flag).", code: 74)
+            throw refuse(tr("could not make the folder \(folder): \(reason) Choose another folder with \(flag)."), code: 74)
         }
     }
 
@@ -147,7 +147,7 @@ enum Prompt {
 enum Passphrase {
     static func obtain(file: String?, confirm: Bool, environment: [String: String]) throws -> String {
         if let file {
-            let data = try KeyFiles.read(file, what: "the passphrase file")
+            let data = try KeyFiles.read(file, what: tr("the passphrase file"))
             let text = String(decoding: data, as: UTF8.self)
             var line = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
             if line.hasSuffix("\r") { line.removeLast() }
@@ -156,15 +156,15 @@ enum Passphrase {
         if let value = environment["FIELDBOOK_PASSPHRASE"], !value.isEmpty { return value }
         guard Prompt.canAsk else {
             throw KeyFiles.refuse(
-                "no passphrase: give --passphrase-file FILE (its first line), set FIELDBOOK_PASSPHRASE, or run this at a terminal to type it.",
+                tr("no passphrase: give --passphrase-file FILE (its first line), set FIELDBOOK_PASSPHRASE, or run this at a terminal to type it."),
                 code: 64)
         }
-        guard let first = Prompt.hidden("Passphrase (at least \(KeyBackup.minimumPassphraseLength) characters): ") else {
-            throw KeyFiles.refuse("no passphrase was typed; nothing was done.", code: 64)
+        guard let first = Prompt.hidden(tr("Passphrase (at least \(KeyBackup.minimumPassphraseLength) characters): ")) else {
+            throw KeyFiles.refuse(tr("no passphrase was typed; nothing was done."), code: 64)
         }
         if confirm {
-            guard let second = Prompt.hidden("The same passphrase again: "), second == first else {
-                throw KeyFiles.refuse("the two passphrases typed differ; nothing was written.", code: 64)
+            guard let second = Prompt.hidden(tr("The same passphrase again: ")), second == first else {
+                throw KeyFiles.refuse(tr("the two passphrases typed differ; nothing was written."), code: 64)
             }
         }
         return first

@@ -4,11 +4,11 @@ import FieldbookCore
 extension Fieldbook {
     struct Conflicts: StoreCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List conflicts: concurrent edits of one field, the value kept and the one overwritten.",
+            abstract: tr("List conflicts: concurrent edits of one field, the value kept and the one overwritten."),
             subcommands: [Resolve.self])
 
         @OptionGroup var store: StoreOptions
-        @Flag(help: "Print JSON.") var json = false
+        @Flag(help: ArgumentHelp(tr("Print JSON."))) var json = false
 
         func run(_ context: CommandContext) throws {
             let conflicts = try context.open().conflicts()
@@ -25,37 +25,37 @@ extension Fieldbook {
                 return
             }
             guard !conflicts.isEmpty else {
-                print("No conflicts.")
+                print(tr("No conflicts."))
                 return
             }
             for c in conflicts {
-                print("\(c.id)  \(c.kind.rawValue) \(c.recordID.prefix(13)) \(c.record)".oneLine)
-                print("    \(c.field): kept \(c.kept)  (\(c.keptDevice), \(c.keptAt.formatted(in: zone)))".oneLine)
-                print("    \(String(repeating: " ", count: c.field.oneLine.count))  overwritten \(c.overwritten)  (\(c.overwrittenDevice), \(c.overwrittenAt.formatted(in: zone)))".oneLine)
+                print("\(c.id)  \(RecordReport.kindWord(c.kind)) \(c.recordID.prefix(13)) \(c.record)".oneLine)
+                print(("    " + tr("\(c.field): kept \(c.kept)  (\(c.keptDevice), \(c.keptAt.formatted(in: zone)))")).oneLine)
+                print(("    \(String(repeating: " ", count: DisplayWidth.of(c.field.oneLine)))  " + tr("overwritten \(c.overwritten)  (\(c.overwrittenDevice), \(c.overwrittenAt.formatted(in: zone)))")).oneLine)
             }
-            print("\(conflicts.count) conflicts. Decide one with `fieldbook conflicts resolve ID --keep kept|overwritten` or `--value VALUE`.")
+            print(tr("\(conflicts.count, "conflict"). Decide one with `fieldbook conflicts resolve ID --keep kept|overwritten` or `--value VALUE`."))
         }
 
         struct Resolve: StoreCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Record a person's decision on a conflict, as a new change that travels like any other.")
+                abstract: tr("Record a person's decision on a conflict, as a new change that travels like any other."))
 
             @OptionGroup var store: StoreOptions
-            @Argument(help: "The conflict's id (or its first characters).") var id: String
-            @Option(help: "kept (the value shown now) or overwritten (the value that lost).") var keep: String?
-            @Option(help: "Write this value instead of either.") var value: String?
+            @Argument(help: ArgumentHelp(tr("The conflict's id (or its first characters)."))) var id: String
+            @Option(help: ArgumentHelp(tr("kept (the value shown now) or overwritten (the value that lost)."))) var keep: String?
+            @Option(help: ArgumentHelp(tr("Write this value instead of either."))) var value: String?
 
             func validate() throws {
-                guard (keep == nil) != (value == nil) else { throw ValidationError("Give either --keep kept|overwritten or --value VALUE.") }
+                guard (keep == nil) != (value == nil) else { throw ValidationError(tr("Give either --keep kept|overwritten or --value VALUE.")) }
                 if let keep, !["kept", "overwritten"].contains(keep) {
-                    throw ValidationError("--keep takes kept or overwritten, not \(keep.oneLine).")
+                    throw ValidationError(tr("--keep takes kept or overwritten, not \(keep.oneLine)."))
                 }
             }
 
             func run(_ context: CommandContext) throws {
                 let choice: ConflictChoice = value.map { .value($0) } ?? (keep == "kept" ? .kept : .overwritten)
                 let record = try context.open().resolveConflict(id, keep: choice)
-                print("Resolved conflict \(id): \(RecordReport.summary(record))".oneLine)
+                print(tr("Resolved conflict \(id): \(RecordReport.summary(record))").oneLine)
             }
         }
     }

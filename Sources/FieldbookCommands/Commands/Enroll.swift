@@ -5,43 +5,44 @@ import Foundation
 extension Fieldbook {
     struct Enroll: StoreCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write this laptop's enrollment request, for the office to enroll.",
-            discussion: """
+            abstract: tr("Write this laptop's enrollment request, for the office to enroll."),
+            discussion: tr(id: "help.enroll.discussion", """
                 Writes NAME_ID8.fbenroll into the folder: this laptop's name, team and public keys, \
                 signed with its own key. Carry it to the office, where `fieldbook devices enroll FILE` \
                 enrolls it after the team leader reads out the fingerprint printed here. On an \
                 office store it writes the office's request for the office above it (a county \
                 office's, for the city's), which enrolls it as an office.
-                """)
+                """))
 
         static let fileExtension = "fbenroll"
 
         @OptionGroup var store: StoreOptions
-        @Option(help: "The folder to write the request to (a USB stick).") var out: String
+        @Option(help: ArgumentHelp(tr("The folder to write the request to (a USB stick)."))) var out: String
 
         func run(_ context: CommandContext) throws {
             let store = try context.open()
             let (request, keys) = try store.enrollmentRequest()
             let office = request.role == .central
-            let what = office ? "office" : "laptop"
+            let what = office ? tr("office") : tr("laptop")
             let path = (out as NSString).appendingPathComponent(Self.fileName(request))
             try KeyFiles.makeFolder(out)
             if let held = FileManager.default.contents(atPath: path), let existing = try? EnrollmentRequest.decode(held),
                 existing.device == request.device, existing.keys == request.keys
             {
-                print("\(path) already holds this \(what)'s request; it was left as it is.".oneLine)
+                print(tr("\(path) already holds this \(what)'s request; it was left as it is.").oneLine)
             } else {
                 try KeyFiles.writeNew(request.encoded(signedBy: keys), to: path)
-                print("Wrote \(path): the enrollment request of \(request.name)\(request.team.map { ", team \($0)" } ?? "").".oneLine)
+                let team = request.team.map { tr(", team \($0)") } ?? ""
+                print(tr("Wrote \(path): the enrollment request of \(request.name)\(team).").oneLine)
             }
-            print("This \(what)'s fingerprint, to read to the office\(office ? " above" : "") when it enrolls the request:")
+            print(office ? tr("This office's fingerprint, to read to the office above when it enrolls the request:") : tr("This laptop's fingerprint, to read to the office when it enrolls the request:"))
             print("    \(request.keys.fingerprint)")
             if office {
                 if try store.trustSummary().upstream == nil {
-                    print("No office above this one is pinned yet: pin its key file with `fieldbook keys pin city.fbkey`, so `fieldbook pack` can pack for it.")
+                    print(tr("No office above this one is pinned yet: pin its key file with `fieldbook keys pin city.fbkey`, so `fieldbook pack` can pack for it."))
                 }
             } else if try store.trustSummary().office == nil {
-                print("No office keys are pinned here yet: pin them with `fieldbook keys pin office.fbkey`, so this laptop can check what the office sends.")
+                print(tr("No office keys are pinned here yet: pin them with `fieldbook keys pin office.fbkey`, so this laptop can check what the office sends."))
             }
         }
 

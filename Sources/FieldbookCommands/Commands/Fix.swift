@@ -3,18 +3,18 @@ import FieldbookCore
 
 extension Fieldbook {
     struct Fix: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "Record a problem fixed on the spot (立行立改).")
+        static let configuration = CommandConfiguration(abstract: tr("Record a problem fixed on the spot (立行立改)."))
 
         @OptionGroup var store: StoreOptions
-        @Argument(help: "The village or community: NAME, or TOWNSHIP/NAME.") var village: String
-        @Option(help: "The problem found.") var problem: String
-        @Option(help: "The action taken.") var action: String
-        @Option(help: "The household concerned, by code.") var household: String?
-        @Option(help: "The category, e.g. 惠民政策落实.") var category: String?
-        @Option(help: "The person or unit responsible.") var responsible: String?
-        @Option(help: "open, fixed or verified (default: open).") var status: String?
-        @Option(help: "The date found, YYYY-MM-DD (default: today).") var date: String?
-        @Option(help: "The round (default: this device's round).") var round: String?
+        @Argument(help: ArgumentHelp(tr("The village or community: NAME, or TOWNSHIP/NAME."))) var village: String
+        @Option(help: ArgumentHelp(tr("The problem found."))) var problem: String
+        @Option(help: ArgumentHelp(tr("The action taken."))) var action: String
+        @Option(help: ArgumentHelp(tr("The household concerned, by code."))) var household: String?
+        @Option(help: ArgumentHelp(tr("The category, e.g. 惠民政策落实."))) var category: String?
+        @Option(help: ArgumentHelp(tr("The person or unit responsible."))) var responsible: String?
+        @Option(help: ArgumentHelp(tr("open, fixed or verified (default: open)."))) var status: String?
+        @Option(help: ArgumentHelp(tr("The date found, YYYY-MM-DD (default: today)."))) var date: String?
+        @Option(help: ArgumentHelp(tr("The round (default: this device's round)."))) var round: String?
 
         func run(_ context: CommandContext) throws {
             var inputs = ["village": village, "problem": problem, "action": action]
@@ -25,22 +25,22 @@ extension Fieldbook {
             inputs["found_on"] = date
             inputs["round"] = round
             let record = try context.open().record(.fix, inputs)
-            print("Recorded \(RecordReport.summary(record))")
+            print(tr("Recorded \(RecordReport.summary(record))"))
         }
     }
 
     struct FixStatusCommand: StoreCommand {
         static let configuration = CommandConfiguration(
-            commandName: "fix-status", abstract: "Mark an on-the-spot fix fixed or verified.")
+            commandName: "fix-status", abstract: tr("Mark an on-the-spot fix fixed or verified."))
 
         @OptionGroup var store: StoreOptions
-        @Argument(help: "The fix's id (or its first characters).") var id: String
-        @Argument(help: "fixed or verified.") var status: String
-        @Option(help: "The date of this step, YYYY-MM-DD (default: today).") var date: String?
+        @Argument(help: ArgumentHelp(tr("The fix's id (or its first characters)."))) var id: String
+        @Argument(help: ArgumentHelp(tr("fixed or verified."))) var status: String
+        @Option(help: ArgumentHelp(tr("The date of this step, YYYY-MM-DD (default: today)."))) var date: String?
 
         func run(_ context: CommandContext) throws {
             let record = try context.open().setFixStatus(id, to: status, date: date)
-            print("Updated \(RecordReport.summary(record))")
+            print(tr("Updated \(RecordReport.summary(record))"))
         }
     }
 }

@@ -4,10 +4,10 @@ import FieldbookCore
 extension Fieldbook {
     struct History: StoreCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show who changed what in a record, from what, and when.")
+            abstract: tr("Show who changed what in a record, from what, and when."))
 
         @OptionGroup var store: StoreOptions
-        @Argument(help: "The record's id (or its first characters).") var id: String
+        @Argument(help: ArgumentHelp(tr("The record's id (or its first characters)."))) var id: String
 
         func run(_ context: CommandContext) throws {
             let (record, entries) = try context.open().history(id)

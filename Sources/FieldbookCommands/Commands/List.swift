@@ -3,19 +3,19 @@ import FieldbookCore
 
 extension Fieldbook {
     struct List: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "List field records.")
+        static let configuration = CommandConfiguration(abstract: tr("List field records."))
 
         @OptionGroup var store: StoreOptions
-        @Argument(help: "visits, forums, notices, fixes or problems (default: all five).") var kind: String?
-        @Option(help: "Only this village: NAME or TOWNSHIP/NAME.") var village: String?
-        @Option(help: "Only this round.") var round: String?
-        @Option(help: "Only records dated on or after this day, YYYY-MM-DD.") var since: String?
-        @Flag(name: .customLong("include-deleted"), help: "Show deleted records too.") var includeDeleted = false
-        @Flag(help: "Print JSON instead of a table.") var json = false
+        @Argument(help: ArgumentHelp(tr("visits, forums, notices, fixes or problems (default: all five)."))) var kind: String?
+        @Option(help: ArgumentHelp(tr("Only this village: NAME or TOWNSHIP/NAME."))) var village: String?
+        @Option(help: ArgumentHelp(tr("Only this round."))) var round: String?
+        @Option(help: ArgumentHelp(tr("Only records dated on or after this day, YYYY-MM-DD."))) var since: String?
+        @Flag(name: .customLong("include-deleted"), help: ArgumentHelp(tr("Show deleted records too."))) var includeDeleted = false
+        @Flag(help: ArgumentHelp(tr("Print JSON instead of a table."))) var json = false
 
         func validate() throws {
             if let kind, List.kinds(kind) == nil {
-                throw ValidationError("Unknown kind \(kind.oneLine): use visits, forums, notices, fixes or problems.")
+                throw ValidationError(tr("Unknown kind \(kind.oneLine): use visits, forums, notices, fixes or problems."))
             }
         }
 

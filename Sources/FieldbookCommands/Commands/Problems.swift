@@ -5,33 +5,33 @@ import Foundation
 extension Fieldbook {
     struct Problems: StoreCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print the rectification ledger (整改台账): overdue problems first.",
-            discussion: """
+            abstract: tr("Print the rectification ledger (整改台账): overdue problems first."),
+            discussion: tr(id: "help.problems.discussion", """
                 Overdue: the deadline (整改时限) is before today and the problem is still open (未整改) \
                 or being rectified (整改中). Then the open problems by deadline, then the rectified, \
                 not rectifiable and verified ones. Deleted problems never show; a transferred clue \
                 shows as transferred, without its detail or note, in every format. The table leaves \
                 out, as the width requires, the day found, the category, the responsible person, \
                 the village (when all are in one) and the measures; CSV and JSON hold every column.
-                """)
+                """))
 
         enum Format: String, CaseIterable, ExpressibleByArgument {
             case table, csv, json
         }
 
         @OptionGroup var store: StoreOptions
-        @Option(help: "Only this village: NAME or TOWNSHIP/NAME.") var village: String?
-        @Option(help: "Only this status: open, rectifying, rectified, verified or not-rectifiable.") var status: String?
-        @Flag(help: "Only the overdue problems.") var overdue = false
-        @Option(help: "Only problems of this round (default: every round).") var round: String?
-        @Option(help: "table (default, printable), csv (UTF-8 with BOM, for Excel and WPS) or json.") var format: Format = .table
-        @Option(help: "The table's width in columns (default 80; e.g. 132 for A4 landscape shows every column).")
+        @Option(help: ArgumentHelp(tr("Only this village: NAME or TOWNSHIP/NAME."))) var village: String?
+        @Option(help: ArgumentHelp(tr("Only this status: open, rectifying, rectified, verified or not-rectifiable."))) var status: String?
+        @Flag(help: ArgumentHelp(tr("Only the overdue problems."))) var overdue = false
+        @Option(help: ArgumentHelp(tr("Only problems of this round (default: every round)."))) var round: String?
+        @Option(help: ArgumentHelp(tr("table (default, printable), csv (UTF-8 with BOM, for Excel and WPS) or json."))) var format: Format = .table
+        @Option(help: ArgumentHelp(tr("The table's width in columns (default 80; e.g. 132 for A4 landscape shows every column).")))
         var width: Int = 80
-        @Option(help: "Write to this file instead of the terminal.") var out: String?
+        @Option(help: ArgumentHelp(tr("Write to this file instead of the terminal."))) var out: String?
 
         func validate() throws {
             guard (60...400).contains(width) else {
-                throw ValidationError("--width must be between 60 and 400 columns, not \(width).")
+                throw ValidationError(tr("--width must be between 60 and 400 columns, not \(width)."))
             }
         }
 
@@ -46,7 +46,7 @@ extension Fieldbook {
             }
             try ReportOutput.emit(text, to: out, exact: format != .table)
             if let out {
-                print("Wrote \(out.oneLine) (\(format.rawValue)): \(ledger.items.count) problems, \(ledger.overdue) overdue.")
+                print(tr("Wrote \(out.oneLine) (\(format.rawValue)): \(ledger.items.count, "problem"), \(ledger.overdue) overdue."))
             }
         }
     }

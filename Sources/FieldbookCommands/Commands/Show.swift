@@ -3,11 +3,11 @@ import FieldbookCore
 
 extension Fieldbook {
     struct Show: StoreCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one record in full.")
+        static let configuration = CommandConfiguration(abstract: tr("Show one record in full."))
 
         @OptionGroup var store: StoreOptions
-        @Argument(help: "The record's id (or its first characters).") var id: String
-        @Flag(help: "Print JSON.") var json = false
+        @Argument(help: ArgumentHelp(tr("The record's id (or its first characters)."))) var id: String
+        @Flag(help: ArgumentHelp(tr("Print JSON."))) var json = false
 
         func run(_ context: CommandContext) throws {
             let record = try context.open().record(id: id)

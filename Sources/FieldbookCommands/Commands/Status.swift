@@ -5,7 +5,7 @@ import Foundation
 extension Fieldbook {
     struct Status: StoreCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show this device, its team and round, what it holds and what is not yet packed.")
+            abstract: tr("Show this device, its team and round, what it holds and what is not yet packed."))
 
         @OptionGroup var store: StoreOptions
 
@@ -19,31 +19,31 @@ extension Fieldbook {
             if devices.count > 1 || devices.contains(where: { !$0.gaps.isEmpty }) {
                 print("")
                 var table = TextTable(columns: [
-                    .init("device", shrinks: true), .init("team", shrinks: true), .init("changes", alignRight: true),
-                    .init("last", alignRight: true), .init("gaps / clock", shrinks: true),
+                    .init(tr("device"), shrinks: true), .init(tr("team"), shrinks: true), .init(tr("changes"), alignRight: true),
+                    .init(tr("last"), alignRight: true), .init(tr("gaps / clock"), shrinks: true),
                 ])
                 for d in devices {
                     var notes: [String] = []
-                    if !d.gaps.isEmpty { notes.append("missing " + d.gaps.map(Status.describe).joined(separator: ", ")) }
-                    if let ahead = d.aheadBy { notes.append("clock \(BundleText.duration(ahead)) ahead") }
-                    table.add([d.name + (d.isThisDevice ? " (this)" : ""), d.team ?? "", String(d.changes), String(d.lastSeq),
-                               notes.isEmpty ? "ok" : notes.joined(separator: "; ")])
+                    if !d.gaps.isEmpty { notes.append(tr("missing \(d.gaps.map(Status.describe).joined(separator: ", "))")) }
+                    if let ahead = d.aheadBy { notes.append(tr("clock \(BundleText.duration(ahead)) ahead")) }
+                    table.add([d.name + (d.isThisDevice ? tr(" (this)") : ""), d.team ?? "", String(d.changes), String(d.lastSeq),
+                               notes.isEmpty ? tr("ok") : notes.joined(separator: tr("; "))])
                 }
                 print(table.render())
             }
             let waiting = report.waitingChanges
-            if waiting > 0 { print("waiting    \(waiting) changes wait for their record's create, not yet merged") }
+            if waiting > 0 { print(RecordReport.statusLine(tr("waiting"), tr("\(waiting, "change") wait for their record's create, not yet merged"))) }
             for unknown in report.unknownReferences {
-                print("unknown    \(unknown.count) \(unknown.kind.plural) point at a \(unknown.field) this store does not know (kept)".oneLine)
+                print(RecordReport.statusLine(tr("unknown"), tr("\(unknown.count) \(Language.current == .zh ? unknown.kind.chinese : unknown.kind.plural) point at a \(unknown.field) this store does not know (kept)")).oneLine)
             }
             for (folder, leftovers) in Self.leftovers(store: context.path) {
                 let size = leftovers.reduce(Int64(0)) { $0 + $1.size }
                 let live = leftovers.filter { !$0.isAbandoned }.count
-                var line = "leftovers  \(leftovers.count) temporary files (\(BundleText.bytes(size))) of packs that did not finish, in \(folder)"
+                var line = tr("\(leftovers.count) temporary files (\(BundleText.bytes(size))) of packs that did not finish, in \(folder)")
                 line += live == 0
-                    ? "; the next `fieldbook pack` there removes them"
-                    : " (\(live) may belong to a pack running now); the next `fieldbook pack` there removes those left behind"
-                print(line.oneLine)
+                    ? tr("; the next `fieldbook pack` there removes them")
+                    : tr(" (\(live) may belong to a pack running now); the next `fieldbook pack` there removes those left behind")
+                print(RecordReport.statusLine(tr("leftovers"), line).oneLine)
             }
         }
 
@@ -54,36 +54,36 @@ extension Fieldbook {
             var lines: [String] = []
             if s.isCentral {
                 guard let keys = s.keys else {
-                    return ["trust      no keys yet (`fieldbook keys show` makes them)"]
+                    return [RecordReport.statusLine(tr("trust"), tr("no keys yet (`fieldbook keys show` makes them)"))]
                 }
-                let required = try store.signaturePolicy().requires ? "signatures required" : "unsigned bundles accepted"
-                lines.append("trust      keys made (fingerprint \(keys.fingerprint)); \(s.enrolled) devices enrolled, \(s.revoked) revoked; \(required)")
+                let required = try store.signaturePolicy().requires ? tr("signatures required") : tr("unsigned bundles accepted")
+                lines.append(RecordReport.statusLine(tr("trust"), tr("keys made (fingerprint \(keys.fingerprint)); \(s.enrolled) devices enrolled, \(s.revoked) revoked; \(required)")))
                 if s.offices > 0 {
-                    lines.append("below      \(s.offices) offices enrolled below this one; their trust lists enroll \(s.delegated) devices")
+                    lines.append(RecordReport.statusLine(tr("below"), tr("\(s.offices) offices enrolled below this one; their trust lists enroll \(s.delegated) devices")))
                 }
                 if let upstream = s.upstream {
-                    lines.append("reports to \(upstream.name) (fingerprint \(upstream.keys.fingerprint)): `fieldbook pack` packs for it".oneLine)
+                    lines.append(RecordReport.statusLine(tr("reports to"), tr("\(upstream.name) (fingerprint \(upstream.keys.fingerprint)): `fieldbook pack` packs for it")).oneLine)
                 }
                 return lines
             }
-            var trust = s.keys == nil ? "no keys yet" : "keys made"
+            var trust = s.keys == nil ? tr("no keys yet") : tr("keys made")
             if let office = s.office {
-                trust += "; office \(office.name) pinned; "
+                trust += tr("; office \(office.name) pinned; ")
                 switch s.standing {
-                case .enrolled: trust += "enrolled (trust list version \(s.trustListVersion))"
-                case .revoked: trust += "revoked: the office refuses its changes after \(s.revokedAfterSeq ?? 0)"
-                default: trust += "not enrolled yet (`fieldbook enroll --out DIR`)"
+                case .enrolled: trust += tr("enrolled (trust list version \(s.trustListVersion))")
+                case .revoked: trust += tr("revoked: the office refuses its changes after \(s.revokedAfterSeq ?? 0)")
+                default: trust += tr("not enrolled yet (`fieldbook enroll --out DIR`)")
                 }
             } else {
-                trust += "; no office keys pinned (`fieldbook keys pin office.fbkey`)"
+                trust += tr("; no office keys pinned (`fieldbook keys pin office.fbkey`)")
             }
-            lines.append(("trust      " + trust).oneLine)
+            lines.append(RecordReport.statusLine(tr("trust"), trust).oneLine)
             let confirmation = try store.officeConfirmation()
             if confirmation.receipts {
                 let total = confirmation.confirmed + confirmation.unconfirmed
-                var line = "confirmed  \(confirmation.confirmed) of your \(total) changes are confirmed at the office"
-                line += confirmation.unconfirmed == 0 ? "" : "; \(confirmation.unconfirmed) not yet (pack --unconfirmed re-packs them)"
-                lines.append(line)
+                var line = tr("\(confirmation.confirmed) of your \(total) changes are confirmed at the office")
+                line += confirmation.unconfirmed == 0 ? "" : tr("; \(confirmation.unconfirmed) not yet (pack --unconfirmed re-packs them)")
+                lines.append(RecordReport.statusLine(tr("confirmed"), line))
             }
             return lines
         }

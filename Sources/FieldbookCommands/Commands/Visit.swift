@@ -4,31 +4,31 @@ import FieldbookCore
 extension Fieldbook {
     struct Visit: StoreCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Record a household visit (入户走访).",
-            discussion: "fieldbook visit H0012 is enough: the date defaults to today, the inspectors to this device's.")
+            abstract: tr("Record a household visit (入户走访)."),
+            discussion: tr("fieldbook visit H0012 is enough: the date defaults to today, the inspectors to this device's."))
 
         @OptionGroup var store: StoreOptions
-        @Argument(help: "The household's code (户号).") var household: String
-        @Option(help: "The date, YYYY-MM-DD (default: today).") var date: String?
-        @Option(help: "The inspectors who visited, e.g. 张三,李四.") var by: String?
-        @Option(help: "Who was met, e.g. 户主本人.") var met: String?
-        @Option(help: "Notes of the visit.") var note: String?
-        @Option(help: "Issues the household raised.") var issues: String?
-        @Option(name: .customLong("follow-up"), help: "Follow-up needed.") var followUp: String?
-        @Option(help: "The round (default: this device's round).") var round: String?
-        @Flag(name: .customLong("new-household"), help: "Record a household found in the field that is not on the roster.")
+        @Argument(help: ArgumentHelp(tr("The household's code (户号)."))) var household: String
+        @Option(help: ArgumentHelp(tr("The date, YYYY-MM-DD (default: today)."))) var date: String?
+        @Option(help: ArgumentHelp(tr("The inspectors who visited, e.g. 张三,李四."))) var by: String?
+        @Option(help: ArgumentHelp(tr("Who was met, e.g. 户主本人."))) var met: String?
+        @Option(help: ArgumentHelp(tr("Notes of the visit."))) var note: String?
+        @Option(help: ArgumentHelp(tr("Issues the household raised."))) var issues: String?
+        @Option(name: .customLong("follow-up"), help: ArgumentHelp(tr("Follow-up needed."))) var followUp: String?
+        @Option(help: ArgumentHelp(tr("The round (default: this device's round)."))) var round: String?
+        @Flag(name: .customLong("new-household"), help: ArgumentHelp(tr("Record a household found in the field that is not on the roster.")))
         var newHousehold = false
-        @Option(help: "With --new-household: its village.") var village: String?
-        @Option(help: "With --new-household: the head's name (户主).") var head: String?
-        @Option(help: "With --new-household: the village group (村民组).") var group: String?
-        @Option(help: "With --new-household: priority kinds, e.g. 低保户;五保户.") var priority: String?
+        @Option(help: ArgumentHelp(tr("With --new-household: its village."))) var village: String?
+        @Option(help: ArgumentHelp(tr("With --new-household: the head's name (户主)."))) var head: String?
+        @Option(help: ArgumentHelp(tr("With --new-household: the village group (村民组)."))) var group: String?
+        @Option(help: ArgumentHelp(tr("With --new-household: priority kinds, e.g. 低保户;五保户."))) var priority: String?
 
         func validate() throws {
             if newHousehold, village == nil {
-                throw ValidationError("--new-household needs --village VILLAGE: the village the household belongs to.")
+                throw ValidationError(tr("--new-household needs --village VILLAGE: the village the household belongs to."))
             }
             if !newHousehold, village != nil || head != nil || group != nil || priority != nil {
-                throw ValidationError("--village, --head, --group and --priority describe a new household: add --new-household.")
+                throw ValidationError(tr("--village, --head, --group and --priority describe a new household: add --new-household."))
             }
         }
 
@@ -44,7 +44,7 @@ extension Fieldbook {
             let new = newHousehold
                 ? NewHousehold(village: village ?? "", head: head, group: group, priority: priority) : nil
             let record = try context.open().record(.visit, inputs, newHousehold: new)
-            print("Recorded \(RecordReport.summary(record))")
+            print(tr("Recorded \(RecordReport.summary(record))"))
         }
     }
 }

@@ -8,7 +8,29 @@ import Foundation
 public enum RecordReport {
     /// One line saying what a record is: kind, id, what and where.
     public static func summary(_ record: Record) -> String {
-        "\(record.kind.rawValue) \(record.id) \(headline(record))".oneLine
+        "\(kindWord(record.kind)) \(record.id) \(headline(record))".oneLine
+    }
+
+    /// A record kind as a message names it: `visit` in English (the word commands take), 入户走访 in Chinese.
+    public static func kindWord(_ kind: RecordKind) -> String { Language.current == .zh ? kind.chinese : kind.rawValue }
+
+    /// A problem's status as a message names it: `open` in English (the word `--status` takes), 未整改 in Chinese.
+    public static func statusWord(_ status: ProblemStatus) -> String { Language.current == .zh ? status.chinese : status.rawValue }
+
+    /// A fix's status as a message names it: `fixed` in English, 已整改 in Chinese.
+    public static func statusWord(_ status: FixStatus) -> String { Language.current == .zh ? status.chinese : status.rawValue }
+
+    /// The status word of a stored status value: as ``statusWord(_:)`` for a known one, else as stored.
+    static func statusWord(_ value: String?, of kind: RecordKind) -> String {
+        guard let value else { return "?" }
+        if kind == .problem, let status = ProblemStatus(rawValue: value) { return statusWord(status) }
+        if kind == .fix, let status = FixStatus(rawValue: value) { return statusWord(status) }
+        return value
+    }
+
+    /// A line of `fieldbook status`: the label in a column of 10, then the value (`device     …`).
+    public static func statusLine(_ label: String, _ value: String) -> String {
+        DisplayWidth.pad(label, to: 10) + " " + value
     }
 
     /// The short description used in lists and one-line confirmations, on one line.
@@ -19,16 +41,20 @@ public enum RecordReport {
         switch r.kind {
         case .visit:
             let by = r["inspectors"].list
-            return "\(r.labels["household"] ?? "?") (\(village)) \(r.date ?? "")" + (by.isEmpty ? "" : " by \(by.joined(separator: "、"))")
+            let household = r.labels["household"] ?? "?"
+            let date = r.date ?? ""
+            return by.isEmpty
+                ? tr("\(household) (\(village)) \(date)")
+                : tr("\(household) (\(village)) \(date) by \(by.joined(separator: "、"))")
         case .forum:
-            return "\(village) \(r.date ?? "") \(r["participants"].int ?? 0) participants"
+            return tr("\(village) \(r.date ?? "") \(Int(r["participants"].int ?? 0), "participant")")
         case .notice:
-            return "\(village) \(r.date ?? "") \(r["copies"].int ?? 0) copies at \(r["place"].text ?? "?")"
+            return tr("\(village) \(r.date ?? "") \(Int(r["copies"].int ?? 0), "copy", plural: "copies") at \(r["place"].text ?? "?")")
         case .fix:
-            return "\(village) \(r.date ?? "") [\(r["status"].text ?? "?")] \(r["problem"].text ?? "")"
+            return "\(village) \(r.date ?? "") [\(statusWord(r["status"].text, of: .fix))] \(r["problem"].text ?? "")"
         case .problem:
-            let transferred = transferredTo(r).map { " [clue transferred to \($0.chinese)]" } ?? ""
-            return "\(village) \(r.date ?? "") [\(r["status"].text ?? "?")] \(r["summary"].text ?? "")" + transferred
+            let transferred = transferredTo(r).map { tr(" [clue transferred to \($0.chinese)]") } ?? ""
+            return "\(village) \(r.date ?? "") [\(statusWord(r["status"].text, of: .problem))] \(r["summary"].text ?? "")" + transferred
         default:
             return r["name"].text ?? r["code"].text ?? ""
         }
@@ -50,13 +76,13 @@ public enum RecordReport {
     /// The line `show` and `history` put above a transferred clue.
     static func sensitiveLine(_ r: Record) -> String? {
         guard let to = transferredTo(r) else { return nil }
-        let on = r["transferred_on"].text.map { " on \($0)" } ?? ""
-        return "sensitive: clue transferred to \(to.chinese) (\(to.rawValue))\(on); keep this screen private"
+        let on = r["transferred_on"].text.map { tr(" on \($0)") } ?? ""
+        return tr("sensitive: clue transferred to \(to.chinese) (\(to.rawValue))\(on); keep this screen private")
     }
 
     /// Every field of one record, a line each.
     public static func detail(_ r: Record, timeZone: TimeZone = .current) -> String {
-        var lines = [("\(r.kind.rawValue) \(r.id)" + (r.deleted ? "  (deleted)" : "")).oneLine]
+        var lines = [("\(kindWord(r.kind)) \(r.id)" + (r.deleted ? "  " + tr("(deleted)") : "")).oneLine]
         if let sensitive = sensitiveLine(r) { lines.append(sensitive.oneLine) }
         var table: [(String, String)] = []
         for spec in r.kind.fields {
@@ -75,7 +101,7 @@ public enum RecordReport {
                 case "transferred_to":
                     text = ClueDestination(rawValue: value.text ?? "").map { "\($0.chinese) (\($0.rawValue))" } ?? text
                 case let field where isSensitive(r) && sensitiveFields.contains(field):
-                    name += " [sensitive]"
+                    name += tr(" [sensitive]")
                 default:
                     break
                 }
@@ -84,9 +110,9 @@ public enum RecordReport {
             table.append((name, text))
         }
         if r.kind == .visit, let village = r.labels["village"] { table.insert(("village", village), at: 2) }
-        table.append(("recorded by", r.createdByName))
-        table.append(("recorded at", r.createdAt.formatted(in: timeZone)))
-        if r.updatedAt != r.createdAt { table.append(("last change", r.updatedAt.formatted(in: timeZone))) }
+        table.append((tr("recorded by"), r.createdByName))
+        table.append((tr("recorded at"), r.createdAt.formatted(in: timeZone)))
+        if r.updatedAt != r.createdAt { table.append((tr("last change"), r.updatedAt.formatted(in: timeZone))) }
         let width = table.map { DisplayWidth.of($0.0) }.max() ?? 0
         lines += table.map { "  " + DisplayWidth.pad($0.0, to: width) + "  " + $0.1.oneLine }
         return lines.joined(separator: "\n")
@@ -104,9 +130,9 @@ public enum RecordReport {
     /// Records as a table, ids first so they can be copied into `edit`, `delete` and `show`.
     /// `shortIDs` maps ids to the prefixes to show (``Store/shortIDs(for:)``); full ids otherwise.
     public static func table(_ records: [Record], shortIDs: [String: String] = [:], maxWidth: Int = 80) -> String {
-        guard !records.isEmpty else { return "No records." }
+        guard !records.isEmpty else { return tr("No records.") }
         var table = TextTable(columns: [
-            .init("id"), .init("kind"), .init("date"), .init("village", shrinks: true), .init("what", shrinks: true),
+            .init(tr("id")), .init(tr("kind")), .init(tr("date")), .init(tr("village"), shrinks: true), .init(tr("what"), shrinks: true),
         ])
         for r in records {
             let what: String
@@ -127,7 +153,7 @@ public enum RecordReport {
                 what = headline(r)
             }
             let village = (r.labels["village"] ?? "?").split(separator: "/").last.map(String.init) ?? "?"
-            table.add([shortIDs[r.id] ?? r.id, r.kind.chinese, r.date ?? "", village, (r.deleted ? "[deleted] " : "") + what])
+            table.add([shortIDs[r.id] ?? r.id, r.kind.chinese, r.date ?? "", village, (r.deleted ? tr("[deleted]") + " " : "") + what])
         }
         return table.render(maxWidth: maxWidth)
     }
@@ -171,16 +197,16 @@ public enum RecordReport {
         var lines = [summary(record)]
         if let sensitive = sensitiveLine(record) { lines.append(sensitive) }
         for entry in entries {
-            lines.append("\(entry.hlc.formatted(in: timeZone))  \(entry.op.rawValue) by \(entry.deviceName) (change \(entry.version.seq))")
+            lines.append(tr("\(entry.hlc.formatted(in: timeZone))  \(opWord(entry.op)) by \(entry.deviceName) (change \(entry.version.seq))"))
             for change in entry.fields {
-                let field = change.field == deletedField ? "deleted" : change.field
+                let field = change.field == deletedField ? tr("deleted") : change.field
                 if isSensitive(record), sensitiveFields.contains(change.field) {
-                    lines.append("    \(field): (sensitive: `fieldbook show \(record.id.prefix(13))` prints it)")
+                    lines.append("    \(field): " + tr("(sensitive: `fieldbook show \(record.id.prefix(13))` prints it)"))
                     continue
                 }
-                let to = change.field == deletedField ? (change.to == .int(1) ? "yes" : "no") : change.toLabel
+                let to = change.field == deletedField ? (change.to == .int(1) ? tr("yes") : tr("no")) : change.toLabel
                 if let from = change.fromLabel {
-                    let before = change.field == deletedField ? (change.from?.first == .int(1) ? "yes" : "no") : from
+                    let before = change.field == deletedField ? (change.from?.first == .int(1) ? tr("yes") : tr("no")) : from
                     lines.append("    \(field): \(before) → \(to)")
                 } else {
                     lines.append("    \(field): \(to)")
@@ -191,35 +217,46 @@ public enum RecordReport {
         return lines.map(\.oneLine).joined(separator: "\n")
     }
 
+    /// What a change did, as the history names it.
+    static func opWord(_ op: ChangeOp) -> String {
+        switch op {
+        case .create: tr("create")
+        case .update: tr("update")
+        case .delete: tr("delete")
+        }
+    }
+
     /// What `fieldbook status` prints.
     public static func status(_ s: StoreStatus, timeZone: TimeZone = .current) -> String {
+        let role = s.role == "central" ? tr("central") : s.role == "field" ? tr("field") : s.role
         var lines = [
-            "device     \(s.deviceName) (\(s.role), id \(s.deviceID))",
-            "team       \(s.team ?? "—")",
-            "round      \(s.round ?? "— (set one with `fieldbook round NAME`)")",
-            "inspectors \(s.inspectors.isEmpty ? "—" : s.inspectors.joined(separator: "、"))",
-            "roster     \(s.counts[.township] ?? 0) townships, \(s.counts[.village] ?? 0) villages, \(s.counts[.household] ?? 0) households",
+            statusLine(tr("device"), tr("\(s.deviceName) (\(role), id \(s.deviceID))")),
+            statusLine(tr("team"), s.team ?? "—"),
+            statusLine(tr("round"), s.round ?? tr("— (set one with `fieldbook round NAME`)")),
+            statusLine(tr("inspectors"), s.inspectors.isEmpty ? "—" : s.inspectors.joined(separator: "、")),
+            statusLine(tr("roster"), tr("\(s.counts[.township] ?? 0, "township"), \(s.counts[.village] ?? 0, "village"), \(s.counts[.household] ?? 0, "household")")),
         ].map(\.oneLine)
-        var table = TextTable(columns: [.init("record"), .init("live", alignRight: true), .init("deleted", alignRight: true)])
+        var table = TextTable(columns: [.init(tr("record")), .init(tr("live"), alignRight: true), .init(tr("deleted"), alignRight: true)])
         for kind in RecordKind.fieldKinds {
-            table.add(["\(kind.plural) \(kind.chinese)", String(s.counts[kind] ?? 0), String(s.deletedCounts[kind] ?? 0)])
+            let name = Language.current == .zh ? kind.chinese : "\(kind.plural) \(kind.chinese)"
+            table.add([name, String(s.counts[kind] ?? 0), String(s.deletedCounts[kind] ?? 0)])
         }
         lines.append("")
         lines.append(table.render())
         let problems = s.problemStatuses.values.reduce(0, +)
         if problems > 0 {
             let byStatus = ProblemStatus.allCases.compactMap { status in
-                s.problemStatuses[status].flatMap { $0 > 0 ? "\($0) \(status.rawValue) \(status.chinese)" : nil }
+                s.problemStatuses[status].flatMap { $0 > 0 ? tr("\($0) \(status.rawValue) \(status.chinese)") : nil }
             }
             lines.append("")
-            lines.append(
-                "problems   \(byStatus.joined(separator: ", ")); \(s.problemsOverdue) overdue, \(s.cluesTransferred) \(s.cluesTransferred == 1 ? "clue" : "clues") transferred"
-            )
+            lines.append(statusLine(
+                tr("problems"),
+                tr("\(byStatus.joined(separator: tr(", "))); \(s.problemsOverdue) overdue, \(s.cluesTransferred, "clue") transferred")))
         }
         lines.append("")
-        lines.append("changes    \(s.changes) in the log, \(s.ownChanges) made here, \(s.unpacked) not yet packed")
-        if s.conflicts > 0 { lines.append("conflicts  \(s.conflicts) to review (`fieldbook conflicts`)") }
-        if let last = s.lastChange { lines.append("last       \(last.formatted(in: timeZone))") }
+        lines.append(statusLine(tr("changes"), tr("\(s.changes) in the log, \(s.ownChanges) made here, \(s.unpacked) not yet packed")))
+        if s.conflicts > 0 { lines.append(statusLine(tr("conflicts"), tr("\(s.conflicts) to review (`fieldbook conflicts`)"))) }
+        if let last = s.lastChange { lines.append(statusLine(tr("last"), last.formatted(in: timeZone))) }
         return lines.joined(separator: "\n")
     }
 }
