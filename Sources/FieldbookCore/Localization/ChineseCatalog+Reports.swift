@@ -21,7 +21,6 @@ extension ChineseCatalog {
         ("what", "内容"),
         ("[deleted]", "[已删除]"),
         ("{1}  {2} by {3} (change {4})", "{1}  {3} {2}（第 {4} 号变更）"),
-        ("deleted", "已删除"),
         ("(sensitive: `fieldbook show {1}` prints it)", "（敏感：用 `fieldbook show {1}` 查看）"),
         ("yes", "是"),
         ("no", "否"),
