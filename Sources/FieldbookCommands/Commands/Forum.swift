@@ -7,14 +7,16 @@ extension Fieldbook {
 
         @OptionGroup var store: StoreOptions
         @Argument(help: "The village or community: NAME, or TOWNSHIP/NAME.") var village: String
-        @Option(help: "How many took part (人次); may be left out when the split below is given.") var participants: String?
-        @Option(help: "Of them, village cadres.") var cadres: String?
-        @Option(help: "Of them, party members.") var members: String?
-        @Option(help: "Of them, villagers.") var villagers: String?
+        @Option(parsing: .unconditional, help: "How many took part (人次); may be left out when the split below is given.") var participants: String?
+        @Option(parsing: .unconditional, help: "Of them, village cadres.") var cadres: String?
+        @Option(parsing: .unconditional, help: "Of them, party members.") var members: String?
+        @Option(parsing: .unconditional, help: "Of them, villagers.") var villagers: String?
         @Option(help: "Topics, e.g. 低保评定,村务公开.") var topics: String?
         @Option(help: "Notes of the forum.") var note: String?
         @Option(help: "The date, YYYY-MM-DD (default: today).") var date: String?
         @Option(help: "The round (default: this device's round).") var round: String?
+
+        @OptionGroup var dates: DateOptions
 
         func validate() throws {
             if participants == nil, cadres == nil || members == nil || villagers == nil {

@@ -27,6 +27,9 @@ public enum FieldbookError: Error, LocalizedError, Hashable, Sendable {
     case unknownRound(String, known: [String])
     case noRound
     case invalidValue(field: String, value: String, expected: String)
+    /// A township, county, city, team or category named that the store does not hold; `expected`
+    /// lists what it does hold (exit code 1, as an unknown village, household or round).
+    case unknownName(field: String, value: String, expected: String)
     case unknownField(String, kind: RecordKind)
     case notEditable(field: String, kind: RecordKind, hint: String)
     case recordDeleted(id: String)
@@ -48,7 +51,7 @@ public enum FieldbookError: Error, LocalizedError, Hashable, Sendable {
         case .storeFailure, .storeReadFailure, .storeReadOnly, .bundleNotWritten: 74
         case .notPermitted: 77
         case .unknownVillage, .ambiguousVillage, .unknownHousehold, .householdExists, .unknownRecord,
-            .ambiguousID, .unknownRound, .recordDeleted, .nothingToChange:
+            .ambiguousID, .unknownRound, .unknownName, .recordDeleted, .nothingToChange:
             1
         }
     }
@@ -105,6 +108,8 @@ public enum FieldbookError: Error, LocalizedError, Hashable, Sendable {
             return "No round is set on this device. Set one with `fieldbook round NAME` (e.g. 五届第五轮)."
         case .invalidValue(let field, let value, let expected):
             return "Invalid \(field) \"\(value)\": \(expected)."
+        case .unknownName(let field, let value, let expected):
+            return tr("Unknown \(field) \"\(value)\": \(expected).")
         case .unknownField(let field, let kind):
             let names = kind.fields.map(\.name).joined(separator: ", ")
             return "A \(kind.rawValue) has no field \(field). Its fields: \(names)."

@@ -134,7 +134,7 @@ struct TallyLabels: Sendable {
         switch kind {
         case .wubao: t("五保户", "wubao")
         case .dibao: t("低保户", "dibao")
-        case .weifang: t("危房户", "weifang")
+        case .weifang: t("危房改造户", "weifang")
         }
     }
     var inspected: String { t("已巡察", "inspected") }
