@@ -99,7 +99,7 @@ import Testing
         let summary = try #require(merged.firstIndex { $0.hasPrefix("1 merged, 0 already merged, 1 rejected, of 2 bundles.") }, "\(merged)")
         #expect(merged.firstIndex { $0.hasPrefix("merged ") }! < rejected && rejected < summary, "\(merged)")
         #expect(merged.last == "fieldbook: 1 of 2 bundles were rejected (reasons above); the others were merged.", "\(merged)")
-        #expect(summary == merged.count - 2, "the summary line sums up every line before it: \(merged)")
+        #expect(summary == merged.count - 2, "the summary, then the stderr line: \(merged)")
 
         #expect(try shell(s, "\"$FB\" merge --db office.sqlite stick 2>&1 | cat > piped.txt") == 0)
         let piped = lines(s, "piped.txt")

@@ -167,8 +167,8 @@ struct TallyCommandTests {
         #expect(filtered.contains("county: 虞城县"), "\(filtered)")
         #expect(!filtered.contains("睢阳区"))
 
-        expectFailure(try sandbox.run("tally", "--db", "office.sqlite", "--county", "夏邑县"), code: 64, naming: ["夏邑县", "睢阳区, 虞城县"])
-        expectFailure(try sandbox.run("tally", "--db", "office.sqlite", "--city", "开封市"), code: 64, naming: ["开封市", "商丘市"])
+        expectFailure(try sandbox.run("tally", "--db", "office.sqlite", "--county", "夏邑县"), code: 1, naming: ["夏邑县", "睢阳区, 虞城县"])
+        expectFailure(try sandbox.run("tally", "--db", "office.sqlite", "--city", "开封市"), code: 1, naming: ["开封市", "商丘市"])
     }
 
     @Test("init --district names the district a roster without county columns covers")

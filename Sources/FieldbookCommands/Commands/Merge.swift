@@ -10,8 +10,8 @@ extension Fieldbook {
                 Bundles merged before, under any name, are reported as already merged. A bad bundle is \
                 rejected with its reason and the others still merge; the exit code is then 65. A file \
                 or folder named that cannot be read, or folders that hold no bundle, exit 66 before \
-                anything is merged. Every line goes to stdout, in order, and the summary last; a \
-                rejection is also said once on stderr, after it. A record dated after the day it was \
+                anything is merged. Each bundle's line goes to stdout, in order, then the summary and \
+                its notes (conflicts, gaps); a rejection is also said once on stderr, last. A record dated after the day it was \
                 merged is kept: a laptop's clock may run wrong, and the bundle's clock is flagged.
                 """))
 
@@ -73,6 +73,9 @@ extension Fieldbook {
                     print(tr("  ! its clock ran \(BundleText.duration(ahead)) ahead of this machine's: check that laptop's clock. Its edits win only against edits that never saw them."))
                 }
             }
+            // The summary comes after every bundle's line it sums up; a rejection is said on stderr
+            // too, last, so that stdout and stderr sent to one file or pipe read in order.
+            print(tr("\(merged) merged, \(already) already merged, \(rejected) rejected, of \(paths.count, "bundle")."))
             let summary = try store.mergeSummary()
             let conflicts = summary.conflicts
             if conflicts > 0 { print(tr("\(conflicts, "conflict") to review: `fieldbook conflicts`.")) }
@@ -83,9 +86,6 @@ extension Fieldbook {
                 let kind = Language.current == .zh ? unknown.kind.chinese : unknown.kind.plural
                 print(tr("kept: \(unknown.count) \(kind) point at a \(unknown.field.oneLine) this store does not know yet."))
             }
-            // The summary comes last, after every line it sums up; a rejection is said on stderr too,
-            // after it, so that stdout and stderr sent to one file or pipe read in order.
-            print(tr("\(merged) merged, \(already) already merged, \(rejected) rejected, of \(paths.count, "bundle")."))
             if rejected > 0 {
                 Console.error(tr("fieldbook: \(rejected) of \(paths.count) bundles were rejected (reasons above); the others were merged."))
                 throw ExitCode(65)

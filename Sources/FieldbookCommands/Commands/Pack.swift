@@ -59,13 +59,23 @@ extension Fieldbook {
 /// Small helpers for how bundle figures read.
 enum BundleText {
     static func bytes(_ n: Int64) -> String {
-        if n < 10_000 { return tr("\(Int(n), "byte")") }
+        if n < 10_000 { return tr("\(NumberText.grouped(Int(n))) bytes") }
         if n < 10_000_000 { return String(format: "%.1f KB", Double(n) / 1000) }
         return String(format: "%.1f MB", Double(n) / 1_000_000)
     }
 
     static func ratio(_ p: BundleManifest.Payload) -> String {
         String(format: "%.1f×", Double(p.rawSize) / Double(max(1, p.compressedSize)))
+    }
+
+    /// The `verify` line naming the device that packed a bundle, its team and round.
+    static func device(_ m: BundleManifest) -> String {
+        switch (m.device.team, m.round) {
+        case (let team?, let round?): tr("  device   \(m.device.name), team \(team), round \(round)")
+        case (let team?, nil): tr("  device   \(m.device.name), team \(team)")
+        case (nil, let round?): tr("  device   \(m.device.name), round \(round)")
+        case (nil, nil): tr("  device   \(m.device.name)")
+        }
     }
 
     static func counts(_ m: BundleManifest) -> String {

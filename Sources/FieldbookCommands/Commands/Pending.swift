@@ -18,13 +18,13 @@ extension Fieldbook {
         }
 
         @OptionGroup var store: StoreOptions
-        @Option(help: ArgumentHelp(tr("Only this village: NAME or TOWNSHIP/NAME."))) var village: String?
+        @Option(help: ArgumentHelp(tr("Only the households of this village: NAME or TOWNSHIP/NAME."))) var village: String?
         @Flag(name: .customLong("priority-only"), help: ArgumentHelp(tr("Only 五保户, 低保户 and 危房改造户."))) var priorityOnly = false
         @Option(help: ArgumentHelp(tr("Count visits of this round (default: this device's round)."))) var round: String?
         @Flag(name: .customLong("all-rounds"), help: ArgumentHelp(tr("Count visits of every round."))) var allRounds = false
         @Option(help: ArgumentHelp(tr("table (default, printable), csv (UTF-8 with BOM) or json."))) var format: Format = .table
         @Option(help: ArgumentHelp(tr("Headers and labels in zh or en (default: from the locale, else zh)."))) var lang: Tally.Language?
-        @Option(help: ArgumentHelp(tr("Write to this file instead of the terminal."))) var out: String?
+        @Option(help: ArgumentHelp(tr("Write the report to this file instead of the terminal."))) var out: String?
 
         func validate() throws {
             if allRounds, round != nil {

@@ -35,8 +35,8 @@ extension Fieldbook {
         @Option(help: ArgumentHelp(tr("One row per village (with township subtotals), per township, per county (区/县), per city (市), or the district's totals.")))
         var by: Level = .village
         @Option(help: ArgumentHelp(tr("Only records of this round, e.g. 五届第五轮."))) var round: String?
-        @Option(help: ArgumentHelp(tr("Only records dated on or after this day, YYYY-MM-DD."))) var from: String?
-        @Option(help: ArgumentHelp(tr("Only records dated on or before this day, YYYY-MM-DD."))) var to: String?
+        @Option(help: ArgumentHelp(tr("Only records dated this day or later, YYYY-MM-DD."))) var from: String?
+        @Option(help: ArgumentHelp(tr("Only records dated this day or earlier, YYYY-MM-DD."))) var to: String?
         @Option(help: ArgumentHelp(tr("Only the villages of this township."))) var township: String?
         @Option(help: ArgumentHelp(tr("Only the townships of this county or district (区/县), as the roster's county column names it.")))
         var county: String?
@@ -45,7 +45,7 @@ extension Fieldbook {
         @Option(help: ArgumentHelp(tr("table (default), csv (UTF-8 with BOM, for Excel and WPS), json, or html (one file, prints on A4).")))
         var format: Format = .table
         @Option(help: ArgumentHelp(tr("Headers and labels in zh or en (default: from the locale, else zh)."))) var lang: Language?
-        @Option(help: ArgumentHelp(tr("Write to this file instead of the terminal."))) var out: String?
+        @Option(help: ArgumentHelp(tr("Write the report to this file instead of the terminal."))) var out: String?
 
         func run(_ context: CommandContext) throws {
             // Only the HTML page lists the overdue problems; the other formats count them.

@@ -48,11 +48,10 @@ extension Fieldbook {
                     // Every line names what the manifest holds, which came from a stick: one line each.
                     // A sealed bundle read without a store it is addressed to: only its envelope was judged.
                     let sealedUnread = store == nil && m.format == 2
-                    let device = m.device.name + (m.device.team.map { tr(", team \($0)") } ?? "") + (m.round.map { tr(", round \($0)") } ?? "")
                     var lines = [
                         sealedUnread ? tr("\(name): envelope sound; its changes are encrypted (verify --db STORE, with a store it is addressed to, checks them)") : tr("\(name): sound"),
                         tr("  bundle   \(m.bundleID)  (format \(m.format), \(m.scope))"),
-                        tr("  device   \(device)"),
+                        BundleText.device(m),
                         tr("  created  \(m.createdAt)"),
                         tr("  changes  \(m.changes): \(BundleText.counts(m))"),
                     ]
@@ -99,7 +98,7 @@ enum BundlePaths {
             guard stat(path, &info) == 0 else {
                 let code = errno
                 let reason = code == ENOENT ? tr("there is no file or folder there (is the stick plugged in?)")
-                    : code == ENOTDIR ? (path.hasSuffix("/") ? tr("it is a file, not a folder") : tr("part of that path is a file, not a folder"))
+                    : code == ENOTDIR ? (path.hasSuffix("/") ? tr("that path is a file, not a folder") : tr("part of that path is a file, not a folder"))
                     : ListingFailure(code: code).reason
                 problems.append(.unreadableInput(path: path.oneLine, reason: reason))
                 continue
