@@ -47,6 +47,10 @@ struct ReportAgreementTests {
         let roundList = try store.pending(PendingQuery(priorityOnly: true, rounds: .named("五届第五轮")))
         #expect(round.households == roundList.households && round.visited == roundList.visited)
 
+        // The JSON says the same.
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(TallyJSON.render(report).utf8)) as? [String: Any])
+        #expect((json["district"] as? [String: Any])?["priority_households"] as? [String: Int] == ["households": 4, "visited": 2])
+
         let html = TallyHTML.render(report, by: .village, language: .zh)
         let card = try #require(html.firstMatch(of: /<div class="label">重点户走访[^<]*<\/div><div class="big">(.*?)<\/div><div class="sub">(.*?)<\/div>/))
         #expect(String(card.1) == "2 <small>/ 4</small> <em>50%</em>", "the card counts households: \(card.0)")

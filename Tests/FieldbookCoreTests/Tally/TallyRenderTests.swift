@@ -224,6 +224,7 @@ struct TallyRenderTests {
             for kind in PriorityKind.allCases {
                 #expect(priority?[kind.rawValue] == ["households": c[kind].households, "visited": c[kind].visited], sourceLocation: sourceLocation)
             }
+            #expect(object["priority_households"] as? [String: Int] == ["households": c.priority.households, "visited": c.priority.visited], sourceLocation: sourceLocation)
             #expect(object["visits"] as? Int == c.visits, sourceLocation: sourceLocation)
             #expect(object["forums"] as? Int == c.forums, sourceLocation: sourceLocation)
             #expect(object["participants"] as? Int == c.participants, sourceLocation: sourceLocation)
