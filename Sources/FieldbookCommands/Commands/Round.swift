@@ -25,7 +25,7 @@ extension Fieldbook {
             if let before {
                 print((before.isEmpty
                     ? tr("\(round) is a new round: the first of this store.")
-                    : tr("\(round) is a new round: this store held \(before.joined(separator: ", ")). Check the spelling; records from now on are in \(round).")).oneLine)
+                    : tr("\(round) is a new round: this store held \(before.joined(separator: Language.current == .zh ? "、" : ", ")). Check the spelling; records from now on are in \(round).")).oneLine)
             }
         }
     }

@@ -109,7 +109,10 @@ public enum FieldbookError: Error, LocalizedError, Hashable, Sendable {
         case .invalidValue(let field, let value, let expected):
             return "Invalid \(field) \"\(value)\": \(expected)."
         case .unknownName(let field, let value, let expected):
-            return tr("Unknown \(field) \"\(value)\": \(expected).")
+            // The kind of name as the language says it (the catalog's text keeps its place).
+            let names = ["township": "乡镇", "county": "县区", "city": "市", "team": "巡察组", "category": "问题类别"]
+            let kind = Language.current == .zh ? names[field] ?? field : field
+            return tr("Unknown \(kind) \"\(value)\": \(expected).")
         case .unknownField(let field, let kind):
             let names = kind.fields.map(\.name).joined(separator: ", ")
             return "A \(kind.rawValue) has no field \(field). Its fields: \(names)."

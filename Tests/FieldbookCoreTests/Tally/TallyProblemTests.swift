@@ -281,7 +281,7 @@ struct TallyProblemTests {
         let district = try #require(json["district"] as? [String: Any])
         #expect(Set(district.keys) == [
             "households", "visited", "coverage_percent", "priority", "visits", "forums", "participants", "notices", "copies",
-            "fixes", "villages", "villages_inspected", "inspected_percent", "problems",
+            "fixes", "villages", "villages_inspected", "inspected_percent", "problems", "priority_households",
         ])
         #expect(district["fixes"] as? [String: Int] == ["open": 1, "fixed": 1, "verified": 1])
         let problems = try #require(district["problems"] as? [String: Any])
