@@ -64,7 +64,8 @@ struct DayInVillageTests {
         // The id as `list` shows it (the shortest prefix that tells the records apart) is enough.
         let shownID = try #require(tableRow(for: fix.id, in: try day.ok("list")).flatMap { $0.split(separator: " ").first })
         #expect(shownID.count < fix.id.count)
-        let verified = try day.ok("fix-status", String(shownID), "verified", "--date", "2026-11-22")
+        // Verified the next day, recorded tonight: a date after today needs --allow-future.
+        let verified = try day.ok("fix-status", String(shownID), "verified", "--date", "2026-11-22", "--allow-future")
         #expect(verified == "Updated fix \(fix.id) 城关镇/东关村 \(today) [verified] 低保公示未更新\n")
         let fixJSON = try #require(try parseJSON(try day.ok("show", fix.id, "--json")) as? [String: Any])
         #expect(fixJSON["status"] as? String == "verified")

@@ -232,7 +232,7 @@ struct LeftoverTests {
         let packed = try s.ok("pack")
         let lines = packed.split(separator: "\n").map(String.init)
         #expect(lines.first == "Removed 5 temporary files (10.5 KB) that an interrupted pack left in bundles.", "\(packed)")
-        #expect(lines.count == 3 && lines[1].hasPrefix("Packed 1 changes into bundles/"), "\(packed)")
+        #expect(lines.count == 3 && lines[1].hasPrefix("Packed 1 change into bundles/"), "\(packed)")
 
         let kept = Set(files.filter { !$0.3 }.map(\.0) + foreign.map(\.0) + [".\(bundle).payload.tmp.d", ".y.fbundle.tmp"])
         let left = Set(Faults.names(s, "bundles").filter { $0.hasPrefix(".") || !$0.hasSuffix(".fbundle") })
@@ -293,7 +293,7 @@ struct LeftoverTests {
             Faults.line(status, startingWith: "leftovers")?.contains("1 temporary files (300 bytes) of packs that did not finish, in bundles; the next `fieldbook pack` there removes them") == true,
             "\(status)")
         let packed = try s.ok("pack")
-        #expect(packed.hasPrefix("Removed 1 temporary files (300 bytes) that an interrupted pack left in bundles.\nPacked 4 changes"), "\(packed)")
+        #expect(packed.hasPrefix("Removed 1 temporary file (300 bytes) that an interrupted pack left in bundles.\nPacked 4 changes"), "\(packed)")
         let after = Faults.names(s, "bundles")
         #expect(after.count == 1 && after[0].hasSuffix(".fbundle") && !after[0].hasPrefix("."), "\(after)")
         #expect(Faults.line(try s.ok("status"), startingWith: "leftovers") == nil)
@@ -321,7 +321,7 @@ struct UnreadableBundlePathTests {
         s.write("stick", "a file")
         for command in ["verify", "merge"] {
             let result = try s.run(command, "stick/")
-            expectFailure(result, code: 66, naming: ["Cannot read stick/", "it is a file, not a folder"])
+            expectFailure(result, code: 66, naming: ["Cannot read stick/", "that path is a file, not a folder"])
         }
     }
 

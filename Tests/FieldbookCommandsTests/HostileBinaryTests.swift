@@ -79,7 +79,7 @@ import Testing
         #expect(referenceMerge.status == 0 || referenceMerge.status == 65, "\(referenceMerge)")
         expectNoCrashReport(referenceMerge)
         let total = world.goodBundles.count + bundles.count
-        #expect(merge.stdoutLines.contains { $0.hasSuffix("of \(total) bundles.") }, "no summary line for \(total) bundles")
+        #expect(merge.stdoutLines.contains { $0.hasSuffix("of \(NumberText.grouped(total)) bundles.") }, "no summary line for \(total) bundles")
         #expect(merge.stderr.hasPrefix("fieldbook: "), "\(merge.stderr.prefix(300))")
 
         // What verify said of each file, by name.

@@ -128,7 +128,7 @@ struct ProblemCommandTests {
         expectFailure(try s.run("rectify", "ffffffff-0000", "--status", "rectified"), code: 1, naming: ["ffffffff-0000"])
         expectFailure(try s.run("transfer", p.id, "--to", "公安局"), code: 64, naming: ["公安局", "纪委监委"])
         expectFailure(try s.run("transfer", p.id, "--to", "discipline", "--date", "2026-02-30"), code: 64, naming: ["2026-02-30"])
-        expectFailure(try s.run("problem", "城关镇/东关村", "--summary", "x", "--category", "没有这类"), code: 64, naming: ["没有这类", "farm-subsidies"])
+        expectFailure(try s.run("problem", "城关镇/东关村", "--summary", "x", "--category", "没有这类"), code: 1, naming: ["没有这类", "farm-subsidies"])
         expectFailure(try s.run("problem", "城关镇/东关村", "--summary", "x", "--deadline", "2026-11-01"), code: 64, naming: ["2026-11-01", today])
         expectFailure(try s.run("problem", "没有这个村", "--summary", "x"), code: 1, naming: ["没有这个村"])
         expectFailure(try s.run("problems", "--status", "finished"), code: 64, naming: ["finished"])

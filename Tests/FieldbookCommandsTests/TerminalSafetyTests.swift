@@ -137,7 +137,7 @@ struct TerminalSafetyTests {
             #expect(merged.count == 1, "\(merge)")
             #expect(merged.first?.contains(shown(file)) == true, "\(merge)")
             #expect(merged.first?.contains("\\u{1B}") == true, "the escape is visible: \(merge)")
-            #expect(merge.stdoutLines.contains("1 merged, 0 already merged, 0 rejected, of 1 bundles."), "\(merge)")
+            #expect(merge.stdoutLines.contains("1 merged, 0 already merged, 0 rejected, of 1 bundle."), "\(merge)")
         }
         // Exactly: the merged line, the count, the conflict line.
         #expect(o.merges[1].stdoutLines.count == 3, "\(o.merges[1])")

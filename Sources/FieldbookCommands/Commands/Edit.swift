@@ -11,6 +11,8 @@ extension Fieldbook {
         @Argument(help: ArgumentHelp(tr("The record's id (or its first characters)."))) var id: String
         @Option(name: .customLong("set"), help: ArgumentHelp(tr("FIELD=VALUE; repeat for several fields."))) var assignments: [String] = []
 
+        @OptionGroup var dates: DateOptions
+
         func validate() throws {
             guard !assignments.isEmpty else { throw ValidationError(tr("Give at least one --set FIELD=VALUE.")) }
             for assignment in assignments where !assignment.contains("=") {

@@ -16,6 +16,8 @@ extension Fieldbook {
         @Option(help: ArgumentHelp(tr("The date found, YYYY-MM-DD (default: today)."))) var date: String?
         @Option(help: ArgumentHelp(tr("The round (default: this device's round)."))) var round: String?
 
+        @OptionGroup var dates: DateOptions
+
         func run(_ context: CommandContext) throws {
             var inputs = ["village": village, "problem": problem, "action": action]
             inputs["household"] = household
@@ -37,6 +39,8 @@ extension Fieldbook {
         @Argument(help: ArgumentHelp(tr("The fix's id (or its first characters)."))) var id: String
         @Argument(help: ArgumentHelp(tr("fixed or verified."))) var status: String
         @Option(help: ArgumentHelp(tr("The date of this step, YYYY-MM-DD (default: today)."))) var date: String?
+
+        @OptionGroup var dates: DateOptions
 
         func run(_ context: CommandContext) throws {
             let record = try context.open().setFixStatus(id, to: status, date: date)

@@ -7,14 +7,16 @@ extension Fieldbook {
 
         @OptionGroup var store: StoreOptions
         @Argument(help: ArgumentHelp(tr("The village or community: NAME, or TOWNSHIP/NAME."))) var village: String
-        @Option(help: ArgumentHelp(tr("How many took part (人次); may be left out when the split below is given."))) var participants: String?
-        @Option(help: ArgumentHelp(tr("Of them, village cadres."))) var cadres: String?
-        @Option(help: ArgumentHelp(tr("Of them, party members."))) var members: String?
-        @Option(help: ArgumentHelp(tr("Of them, villagers."))) var villagers: String?
+        @Option(parsing: .unconditional, help: ArgumentHelp(tr("How many took part (人次); may be left out when the split below is given."))) var participants: String?
+        @Option(parsing: .unconditional, help: ArgumentHelp(tr("Of them, village cadres."))) var cadres: String?
+        @Option(parsing: .unconditional, help: ArgumentHelp(tr("Of them, party members."))) var members: String?
+        @Option(parsing: .unconditional, help: ArgumentHelp(tr("Of them, villagers."))) var villagers: String?
         @Option(help: ArgumentHelp(tr("Topics, e.g. 低保评定,村务公开."))) var topics: String?
         @Option(help: ArgumentHelp(tr("Notes of the forum."))) var note: String?
         @Option(help: ArgumentHelp(tr("The date, YYYY-MM-DD (default: today)."))) var date: String?
         @Option(help: ArgumentHelp(tr("The round (default: this device's round)."))) var round: String?
+
+        @OptionGroup var dates: DateOptions
 
         func validate() throws {
             if participants == nil, cadres == nil || members == nil || villagers == nil {

@@ -5,17 +5,19 @@ import Foundation
 extension Fieldbook {
     struct Merge: StoreCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Merge bundles into this store, each whole or not at all.",
-            discussion: """
+            abstract: tr("Merge bundles into this store, each whole or not at all."),
+            discussion: tr(id: "help.merge.discussion", """
                 Bundles merged before, under any name, are reported as already merged. A bad bundle is \
                 rejected with its reason and the others still merge; the exit code is then 65. A file \
                 or folder named that cannot be read, or folders that hold no bundle, exit 66 before \
-                anything is merged.
-                """)
+                anything is merged. Each bundle's line goes to stdout, in order, then the summary and \
+                its notes (conflicts, gaps); a rejection is also said once on stderr, last. A record dated after the day it was \
+                merged is kept: a laptop's clock may run wrong, and the bundle's clock is flagged.
+                """))
 
         @OptionGroup var store: StoreOptions
-        @Argument(help: "Bundle files, or folders of them.") var bundles: [String]
-        @Option(name: .customLong("max-skew"), help: "Flag bundles whose clock runs more than this many minutes ahead.")
+        @Argument(help: ArgumentHelp(tr("Bundle files, or folders of them."))) var bundles: [String]
+        @Option(name: .customLong("max-skew"), help: ArgumentHelp(tr("Flag bundles whose clock runs more than this many minutes ahead.")))
         var maxSkew: Double = 60
 
         func run(_ context: CommandContext) throws {
@@ -32,7 +34,7 @@ extension Fieldbook {
                 if showProgress {
                     progress = { done, total in
                         let percent = total > 0 ? done * 100 / total : 100
-                        Console.progress("  merging \(name): \(percent)% of \(total) changes   ")
+                        Console.progress(tr("  merging \(name): \(percent)% of \(total, "change")   "))
                     }
                 }
                 let outcome = store.merge(bundleAt: path, options: MergeOptions(maxSkew: maxSkew * 60, progress: progress))
@@ -40,50 +42,52 @@ extension Fieldbook {
                 switch outcome.status {
                 case .merged:
                     merged += 1
-                    var line = "merged          \(name): \(outcome.changes) changes (\(outcome.newChanges) new), "
-                        + "\(outcome.newRecords) new records, \(outcome.updatedFields) updated fields"
-                    if outcome.newConflicts > 0 { line += ", \(outcome.newConflicts) conflicts" }
-                    if outcome.signed { line += "; signed by \(outcome.manifest?.device.name ?? "?"), opened with this store's key" }
+                    var line = tr("merged          \(name): \(outcome.changes, "change") (\(outcome.newChanges) new), \(outcome.newRecords, "new record"), \(outcome.updatedFields, "updated field")")
+                    if outcome.newConflicts > 0 { line += tr(", \(outcome.newConflicts, "conflict")") }
+                    if outcome.signed { line += tr("; signed by \(outcome.manifest?.device.name ?? "?"), opened with this store's key") }
                     print(line.oneLine)
                     if let version = outcome.trustListVersion {
-                        print("  the office's trust list, version \(version), taken: enrolled and revoked devices, and receipts (fieldbook status)")
+                        print(tr("  the office's trust list, version \(version), taken: enrolled and revoked devices, and receipts (fieldbook status)"))
                     }
                     if let version = outcome.delegatedTrustVersion {
-                        print("  \(outcome.manifest?.device.name ?? "?")'s trust list, version \(version), taken: the laptops it enrolled and revoked (fieldbook devices)".oneLine)
+                        print(tr("  \(outcome.manifest?.device.name ?? "?")'s trust list, version \(version), taken: the laptops it enrolled and revoked (fieldbook devices)").oneLine)
                     }
                 case .alreadyMerged:
                     already += 1
-                    print("already merged  \(name)")
+                    print(tr("already merged  \(name)"))
                 case .rejected(let reason):
                     rejected += 1
-                    print("rejected        \(name): \(reason.oneLine)")
+                    print(tr("rejected        \(name): \(reason.oneLine)"))
                 case .storeFailed(let error):
                     // Nothing is wrong with the bundles: the store cannot take them. Stop, and say so once.
                     let left = Array(paths[index...])
-                    for path in left { print("not merged      \((path as NSString).lastPathComponent.oneLine)") }
-                    print("\(merged) merged, \(already) already merged, \(rejected) rejected, \(left.count) not merged, of \(paths.count) bundles.")
+                    for path in left { print(tr("not merged      \((path as NSString).lastPathComponent.oneLine)")) }
+                    print(tr("\(merged) merged, \(already) already merged, \(rejected) rejected, \(left.count) not merged, of \(paths.count, "bundle")."))
                     store.releaseLog()
                     throw StoreFault.explain(error, store: store.path, bundles: left)
                 }
                 if outcome.leftOutRevoked > 0 {
-                    print("  ! \(outcome.leftOutRevoked) changes of a revoked device, made after its revocation point, were left out")
+                    print(tr("  ! \(outcome.leftOutRevoked, "change") of a revoked device, made after its revocation point, were left out"))
                 }
                 if let ahead = outcome.aheadBy {
-                    print("  ! its clock ran \(BundleText.duration(ahead)) ahead of this machine's: check that laptop's clock. Its edits win only against edits that never saw them.")
+                    print(tr("  ! its clock ran \(BundleText.duration(ahead)) ahead of this machine's: check that laptop's clock. Its edits win only against edits that never saw them."))
                 }
             }
-            print("\(merged) merged, \(already) already merged, \(rejected) rejected, of \(paths.count) bundles.")
+            // The summary comes after every bundle's line it sums up; a rejection is said on stderr
+            // too, last, so that stdout and stderr sent to one file or pipe read in order.
+            print(tr("\(merged) merged, \(already) already merged, \(rejected) rejected, of \(paths.count, "bundle")."))
             let summary = try store.mergeSummary()
             let conflicts = summary.conflicts
-            if conflicts > 0 { print("\(conflicts) conflicts to review: `fieldbook conflicts`.") }
+            if conflicts > 0 { print(tr("\(conflicts, "conflict") to review: `fieldbook conflicts`.")) }
             for device in summary.devices where !device.gaps.isEmpty {
-                print("gap: changes \(device.gaps.map(Status.describe).joined(separator: ", ")) of \(device.name.oneLine) have not arrived yet.")
+                print(tr("gap: changes \(device.gaps.map(Status.describe).joined(separator: ", ")) of \(device.name.oneLine) have not arrived yet."))
             }
             for unknown in summary.unknown {
-                print("kept: \(unknown.count) \(unknown.kind.plural) point at a \(unknown.field.oneLine) this store does not know yet.")
+                let kind = Language.current == .zh ? unknown.kind.chinese : unknown.kind.plural
+                print(tr("kept: \(unknown.count) \(kind) point at a \(unknown.field.oneLine) this store does not know yet."))
             }
             if rejected > 0 {
-                Console.error("fieldbook: \(rejected) of \(paths.count) bundles were rejected (reasons above); the others were merged.")
+                Console.error(tr("fieldbook: \(rejected) of \(paths.count) bundles were rejected (reasons above); the others were merged."))
                 throw ExitCode(65)
             }
         }

@@ -23,6 +23,8 @@ extension Fieldbook {
         @Option(help: ArgumentHelp(tr("The date found, YYYY-MM-DD (default: today)."))) var date: String?
         @Option(help: ArgumentHelp(tr("The round (default: this device's round)."))) var round: String?
 
+        @OptionGroup var dates: DateOptions
+
         func run(_ context: CommandContext) throws {
             var inputs = ["village": village, "summary": summary]
             inputs["category"] = category

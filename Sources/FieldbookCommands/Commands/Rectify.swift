@@ -18,6 +18,8 @@ extension Fieldbook {
         @Option(help: ArgumentHelp(tr("The day of this step, YYYY-MM-DD (default: today)."))) var date: String?
         @Option(help: ArgumentHelp(tr("Who records this step, e.g. 王五 (default: this device's inspectors)."))) var by: String?
 
+        @OptionGroup var dates: DateOptions
+
         func run(_ context: CommandContext) throws {
             let record = try context.open().rectify(id, status: status, measures: measures, date: date, by: by)
             print(tr("Updated \(RecordReport.summary(record))"))

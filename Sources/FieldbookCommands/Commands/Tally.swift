@@ -5,10 +5,11 @@ import Foundation
 extension Fieldbook {
     struct Tally: StoreCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Count coverage per village, township, county, city and district (走访覆盖统计).",
-            discussion: """
+            abstract: tr("Count coverage per village, township, county, city and district (走访覆盖统计)."),
+            discussion: tr(id: "help.tally.discussion", """
                 Households visited (each counted once) against households on the roster, priority \
-                households (五保户, 低保户, 危房改造户), visits, forums and participants (人次), notices and \
+                households (五保户, 低保户, 危房改造户) by kind and, each household once, together (as \
+                `pending --priority-only` lists them), visits, forums and participants (人次), notices and \
                 copies (张), fixes by status, problems found (fixes included) with the clues \
                 transferred, rectified, verified, overdue and the rectification rate (整改率), and \
                 villages inspected (at least one visit, forum or notice). Deleted records never count. \
@@ -16,7 +17,7 @@ extension Fieldbook {
                 A roster with county (区/县) and city (市) columns tallies by county and city too; \
                 a county's and a city's figures are the sums of their townships'. \
                 The rules and the JSON schema: docs/TALLY.md.
-                """)
+                """))
 
         enum Level: String, CaseIterable, ExpressibleByArgument {
             case village, township, county, city, district
@@ -31,20 +32,20 @@ extension Fieldbook {
         }
 
         @OptionGroup var store: StoreOptions
-        @Option(help: "One row per village (with township subtotals), per township, per county (区/县), per city (市), or the district's totals.")
+        @Option(help: ArgumentHelp(tr("One row per village (with township subtotals), per township, per county (区/县), per city (市), or the district's totals.")))
         var by: Level = .village
-        @Option(help: "Only records of this round, e.g. 五届第五轮.") var round: String?
-        @Option(help: "Only records dated on or after this day, YYYY-MM-DD.") var from: String?
-        @Option(help: "Only records dated on or before this day, YYYY-MM-DD.") var to: String?
-        @Option(help: "Only the villages of this township.") var township: String?
-        @Option(help: "Only the townships of this county or district (区/县), as the roster's county column names it.")
+        @Option(help: ArgumentHelp(tr("Only records of this round, e.g. 五届第五轮."))) var round: String?
+        @Option(help: ArgumentHelp(tr("Only records dated this day or later, YYYY-MM-DD."))) var from: String?
+        @Option(help: ArgumentHelp(tr("Only records dated this day or earlier, YYYY-MM-DD."))) var to: String?
+        @Option(help: ArgumentHelp(tr("Only the villages of this township."))) var township: String?
+        @Option(help: ArgumentHelp(tr("Only the townships of this county or district (区/县), as the roster's county column names it.")))
         var county: String?
-        @Option(help: "Only the counties of this city (市), as the roster's city column names it.") var city: String?
-        @Option(help: "Only records made on devices of this team.") var team: String?
-        @Option(help: "table (default), csv (UTF-8 with BOM, for Excel and WPS), json, or html (one file, prints on A4).")
+        @Option(help: ArgumentHelp(tr("Only the counties of this city (市), as the roster's city column names it."))) var city: String?
+        @Option(help: ArgumentHelp(tr("Only records made on devices of this team."))) var team: String?
+        @Option(help: ArgumentHelp(tr("table (default), csv (UTF-8 with BOM, for Excel and WPS), json, or html (one file, prints on A4).")))
         var format: Format = .table
-        @Option(help: "Headers and labels in zh or en (default: from the locale, else zh).") var lang: Language?
-        @Option(help: "Write to this file instead of the terminal.") var out: String?
+        @Option(help: ArgumentHelp(tr("Headers and labels in zh or en (default: from the locale, else zh)."))) var lang: Language?
+        @Option(help: ArgumentHelp(tr("Write the report to this file instead of the terminal."))) var out: String?
 
         func run(_ context: CommandContext) throws {
             // Only the HTML page lists the overdue problems; the other formats count them.
@@ -65,7 +66,7 @@ extension Fieldbook {
             try ReportOutput.emit(text, to: out, exact: format != .table)
             if let out {
                 let villages = report.villages.count
-                print("Wrote \(out.oneLine) (\(format.rawValue)): \(villages) villages in \(report.townships.count) townships, \(report.district.villagesInspected) inspected.")
+                print(tr("Wrote \(out.oneLine) (\(format.rawValue)): \(villages, "village") in \(report.townships.count, "township"), \(report.district.villagesInspected) inspected."))
             }
         }
     }
@@ -85,7 +86,7 @@ enum ReportOutput {
             try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
             let reason = (error as NSError).localizedFailureReason ?? error.localizedDescription
-            Console.error("fieldbook: could not write \(path.oneLine): \(reason.oneLine) Choose another path with --out.")
+            Console.error(tr("fieldbook: could not write \(path.oneLine): \(reason.oneLine) Choose another path with --out."))
             throw ExitCode(74)
         }
     }

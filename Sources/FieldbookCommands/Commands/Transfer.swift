@@ -17,6 +17,8 @@ extension Fieldbook {
         @Option(help: ArgumentHelp(tr("The day transferred, YYYY-MM-DD (default: today)."))) var date: String?
         @Option(help: ArgumentHelp(tr("A note on the transfer (sensitive: shown only by `fieldbook show`)."))) var note: String?
 
+        @OptionGroup var dates: DateOptions
+
         func run(_ context: CommandContext) throws {
             let record = try context.open().transfer(id, to: to, date: date, note: note)
             print(tr("Updated \(RecordReport.summary(record))"))

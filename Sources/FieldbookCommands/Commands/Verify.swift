@@ -5,20 +5,21 @@ import Foundation
 extension Fieldbook {
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check bundle files, and print what each holds.",
-            discussion: """
+            abstract: tr("Check bundle files, and print what each holds."),
+            discussion: tr(id: "help.verify.discussion", """
                 Without --db, every rule a bundle can be judged by alone: envelope, manifest, every \
                 change and value (of a signed, encrypted bundle: its envelope and manifest only, since \
                 only a store it is addressed to can open it). With --db STORE, also the rules only that store can know (who may \
                 change what, a copied device id, a record of another kind): the bundle is merged and \
                 rolled back, so a bundle verify calls sound merges. Exit code 0 when every bundle is \
                 sound, 65 when any is not, 66 when a file or folder named cannot be read or the \
-                folders hold no bundle.
-                """)
+                folders hold no bundle. Each bundle's lines come in order, a bundle that is not sound \
+                on stderr, and the summary last.
+                """))
 
-        @Argument(help: "Bundle files, or folders of them.") var bundles: [String]
-        @Flag(help: "Print the manifests as JSON.") var json = false
-        @Option(name: .long, help: "Also judge the bundles by this store's rules (nothing is written).")
+        @Argument(help: ArgumentHelp(tr("Bundle files, or folders of them."))) var bundles: [String]
+        @Flag(help: ArgumentHelp(tr("Print the manifests as JSON."))) var json = false
+        @Option(name: .long, help: ArgumentHelp(tr("Also judge the bundles by this store's rules (nothing is written).")))
         var db: String?
 
         func run() throws {
@@ -48,17 +49,20 @@ extension Fieldbook {
                     // A sealed bundle read without a store it is addressed to: only its envelope was judged.
                     let sealedUnread = store == nil && m.format == 2
                     var lines = [
-                        sealedUnread ? "\(name): envelope sound; its changes are encrypted (verify --db STORE, with a store it is addressed to, checks them)" : "\(name): sound",
-                        "  bundle   \(m.bundleID)  (format \(m.format), \(m.scope))",
-                        "  device   \(m.device.name)" + (m.device.team.map { ", team \($0)" } ?? "") + (m.round.map { ", round \($0)" } ?? ""),
-                        "  created  \(m.createdAt)",
-                        "  changes  \(m.changes): \(BundleText.counts(m))",
+                        sealedUnread ? tr("\(name): envelope sound; its changes are encrypted (verify --db STORE, with a store it is addressed to, checks them)") : tr("\(name): sound"),
+                        tr("  bundle   \(m.bundleID)  (format \(m.format), \(m.scope))"),
+                        BundleText.device(m),
+                        tr("  created  \(m.createdAt)"),
+                        tr("  changes  \(m.changes): \(BundleText.counts(m))"),
                     ]
-                    lines += m.devices.map { d in "  from     \(d.name): changes \(d.firstSeq)–\(d.lastSeq) (\(d.count))" }
-                    lines.append("  size     \(p.rawSize) bytes raw, \(p.compressedSize) compressed (\(BundleText.ratio(p)))")
+                    lines += m.devices.map { d in tr("  from     \(d.name): changes \(d.firstSeq)–\(d.lastSeq) (\(d.count))") }
+                    var info = stat()
+                    let file = stat(path, &info) == 0 ? Int(info.st_size) : nil
+                    lines.append(file.map { tr("  size     \($0, "byte") on disk; its changes \(NumberText.grouped(Int(p.rawSize))) raw, \(NumberText.grouped(Int(p.compressedSize))) compressed (\(BundleText.ratio(p)))") }
+                        ?? tr("  size     its changes \(Int(p.rawSize), "byte") raw, \(NumberText.grouped(Int(p.compressedSize))) compressed (\(BundleText.ratio(p)))"))
                     lines.append("  sha256   \(p.sha256)")
                     if let e = m.encryption, let sig = m.signature {
-                        lines.append("  sealed   signed by key \(sig.keyID), encrypted to \(e.recipients.count) keys: \(e.recipients.map(\.keyID).joined(separator: ", "))")
+                        lines.append(tr("  sealed   signed by key \(sig.keyID), encrypted to \(e.recipients.count, "key"): \(e.recipients.map(\.keyID).joined(separator: ", "))"))
                     }
                     print(lines.map(\.oneLine).joined(separator: "\n"))
                 } catch let error as BundleError {
@@ -72,7 +76,7 @@ extension Fieldbook {
             }
             if json { Console.writeRaw(JSONValue.array(manifests).rendered() + "\n") }
             if bad > 0 {
-                Console.error("fieldbook: \(bad) of \(paths.count) bundles are not sound.")
+                Console.error(tr("fieldbook: \(bad) of \(paths.count) bundles are not sound."))
                 throw ExitCode(65)
             }
         }
@@ -93,8 +97,8 @@ enum BundlePaths {
             var info = stat()
             guard stat(path, &info) == 0 else {
                 let code = errno
-                let reason = code == ENOENT ? "there is no file or folder there (is the stick plugged in?)"
-                    : code == ENOTDIR ? "\(path.hasSuffix("/") ? "it" : "part of that path") is a file, not a folder"
+                let reason = code == ENOENT ? tr("there is no file or folder there (is the stick plugged in?)")
+                    : code == ENOTDIR ? (path.hasSuffix("/") ? tr("that path is a file, not a folder") : tr("part of that path is a file, not a folder"))
                     : ListingFailure(code: code).reason
                 problems.append(.unreadableInput(path: path.oneLine, reason: reason))
                 continue
@@ -132,11 +136,11 @@ enum BundlePaths {
         var reason: String {
             switch code {
             case _ where Self.damaged.contains(code):
-                return "the disk reported an error while listing the folder (a damaged stick? check it on another computer)"
+                return tr("the disk reported an error while listing the folder (a damaged stick? check it on another computer)")
             case EACCES, EPERM:
-                return "this user may not list the folder"
+                return tr("this user may not list the folder")
             default:
-                return "listing the folder failed (\(String(cString: strerror(code)).lowercased()))"
+                return tr("listing the folder failed (\(String(cString: strerror(code)).lowercased()))")
             }
         }
     }

@@ -23,6 +23,8 @@ extension Fieldbook {
         @Option(help: ArgumentHelp(tr("With --new-household: the village group (村民组)."))) var group: String?
         @Option(help: ArgumentHelp(tr("With --new-household: priority kinds, e.g. 低保户;五保户."))) var priority: String?
 
+        @OptionGroup var dates: DateOptions
+
         func validate() throws {
             if newHousehold, village == nil {
                 throw ValidationError(tr("--new-household needs --village VILLAGE: the village the household belongs to."))

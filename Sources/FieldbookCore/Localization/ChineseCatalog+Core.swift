@@ -115,7 +115,6 @@ extension ChineseCatalog {
         // Store/Store+Resolve.swift
         ("households of several counties have this code: {1}; name one as COUNTY/CODE", "多个区县都有此户号：{1}；请写作 COUNTY/CODE 指明其中一个"),
         ("several townships have this name: {1}; name one as COUNTY/TOWNSHIP", "多个乡镇同名：{1}；请写作 COUNTY/TOWNSHIP 指明其中一个"),
-        ("a township on the roster", "名册中的乡镇"),
         ("give a real date as YYYY-MM-DD, e.g. 2026-11-21", "请写作 YYYY-MM-DD 格式的真实日期，如 2026-11-21"),
         ("give a whole number from {1} to {2}", "请给出 {1} 到 {2} 之间的整数"),
         ("use one of {1}", "请用以下之一：{1}"),

@@ -86,7 +86,7 @@ extension ChineseCatalog {
         ("tally.col.coverage", "覆盖率"),
         ("tally.col.wubao", "五保户"),
         ("tally.col.dibao", "低保户"),
-        ("tally.col.weifang", "危房户"),
+        ("tally.col.weifang", "危房改造户"),
         ("tally.col.inspected", "已巡察"),
         ("tally.col.visits", "走访次"),
         ("tally.col.forums", "座谈"),

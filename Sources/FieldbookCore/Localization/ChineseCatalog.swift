@@ -9,7 +9,7 @@ public enum ChineseCatalog {
     /// Every part's entries, in one list (the test reads duplicates from it).
     static let parts: [(name: String, entries: [(String, String)])] = [
         ("core", core), ("commands", commands), ("reports", reports), ("find", find),
-        ("distribution", distribution), ("demo", demo),
+        ("distribution", distribution), ("demo", demo), ("behaviour", behaviour),
     ]
 
     /// The entries as a dictionary; of a key given twice, the first wins (the test refuses both).

@@ -139,6 +139,18 @@ public enum ChangeRules {
         }
     }
 
+    /// Why a person may not type `day` into the date field `spec` on `today` (nil when they may).
+    ///
+    /// A date says when work was done (a visit, a forum, a step of a rectification), so it cannot
+    /// lie after today, unless the field plans ahead (a deadline, ``FieldSpec/planned``). The
+    /// recording commands apply it to what is typed, and `--allow-future` lifts it for one command.
+    /// Bundles are not held to it: a laptop whose clock runs wrong still records its day's work, and
+    /// refusing the whole bundle for one date would lose the rest (the merge flags such a clock).
+    public static func futureDateProblem(_ day: String, _ spec: FieldSpec, today: String) -> String? {
+        guard spec.type == .date, !spec.planned, day > today else { return nil }
+        return tr("it is after today, \(today): a date says when the work was done. Check the date and this computer's clock, or add --allow-future if the day is right")
+    }
+
     static func checkList(_ items: [String], field: String, value: FieldValue) throws(Violation) {
         guard items.count <= listItems else {
             throw Violation(field: field, value: value, reason: tr("it has \(items.count, "item"); at most \(listItems) are allowed"))

@@ -27,6 +27,9 @@ public enum FieldbookError: Error, LocalizedError, Hashable, Sendable {
     case unknownRound(String, known: [String])
     case noRound
     case invalidValue(field: String, value: String, expected: String)
+    /// A township, county, city, team or category named that the store does not hold; `expected`
+    /// lists what it does hold (exit code 1, as an unknown village, household or round).
+    case unknownName(field: String, value: String, expected: String)
     case unknownField(String, kind: RecordKind)
     case notEditable(field: String, kind: RecordKind, hint: String)
     case recordDeleted(id: String)
@@ -48,7 +51,7 @@ public enum FieldbookError: Error, LocalizedError, Hashable, Sendable {
         case .storeFailure, .storeReadFailure, .storeReadOnly, .bundleNotWritten: 74
         case .notPermitted: 77
         case .unknownVillage, .ambiguousVillage, .unknownHousehold, .householdExists, .unknownRecord,
-            .ambiguousID, .unknownRound, .recordDeleted, .nothingToChange:
+            .ambiguousID, .unknownRound, .unknownName, .recordDeleted, .nothingToChange:
             1
         }
     }
@@ -109,6 +112,11 @@ public enum FieldbookError: Error, LocalizedError, Hashable, Sendable {
             return tr("No round is set on this device. Set one with `fieldbook round NAME` (e.g. 五届第五轮).", in: language)
         case .invalidValue(let field, let value, let expected):
             return tr("Invalid \(field) \"\(value)\": \(expected).", in: language)
+        case .unknownName(let field, let value, let expected):
+            // The kind of name as the language says it (the catalog's text keeps its place).
+            let names = ["township": "乡镇", "county": "县区", "city": "市", "team": "巡察组", "category": "问题类别"]
+            let kind = language == .zh ? names[field] ?? field : field
+            return tr("Unknown \(kind) \"\(value)\": \(expected).", in: language)
         case .unknownField(let field, let kind):
             let names = kind.fields.map(\.name).joined(separator: ", ")
             return tr("A \(kind.rawValue) has no field \(field). Its fields: \(names).", in: language)

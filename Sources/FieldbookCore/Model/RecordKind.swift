@@ -177,7 +177,7 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable {
                 FieldSpec("category", .shortText),
                 FieldSpec("detail", .longText),
                 FieldSpec("responsible", .shortText),
-                FieldSpec("deadline", .date),
+                FieldSpec("deadline", .date, planned: true),
                 FieldSpec("found_on", .date, required: true),
                 FieldSpec("status", .choice(ProblemStatus.allCases.map(\.rawValue)), required: true),
                 FieldSpec("measures", .longText),
@@ -251,12 +251,20 @@ public struct FieldSpec: Sendable, Hashable {
     /// Whether a create leaves the field out when it has no value, instead of writing `null`: the
     /// levels above the township, so that a one-district roster writes the changes it always wrote.
     public var omittedWhenNull: Bool
+    /// Whether a date names a day planned ahead (a problem's deadline), which may lie after today.
+    /// Every other date says when work was done, so a person may not type a day after today
+    /// (``ChangeRules/futureDateProblem(_:_:today:)``).
+    public var planned: Bool
 
-    init(_ name: String, _ type: FieldType, column: String? = nil, required: Bool = false, omittedWhenNull: Bool = false) {
+    init(
+        _ name: String, _ type: FieldType, column: String? = nil, required: Bool = false, omittedWhenNull: Bool = false,
+        planned: Bool = false
+    ) {
         self.name = name
         self.type = type
         self.required = required
         self.omittedWhenNull = omittedWhenNull
+        self.planned = planned
         if let column {
             self.column = column
         } else if type.isReference {

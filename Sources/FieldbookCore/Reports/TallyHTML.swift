@@ -55,21 +55,23 @@ public enum TallyHTML {
     static func cards(_ report: TallyReport, _ h: HTMLText) -> String {
         let d = report.district
         let percent = { (p: Int?) in p.map { "\($0)%" } ?? "—" }
-        let priorityLines = PriorityKind.allCases.map { kind in
+        // Households, each counted once, whatever its kinds; the kinds beside, where a household of
+        // two kinds counts in both (so that the kinds may add up to more than the households).
+        let kinds = PriorityKind.allCases.map { kind in
             "\(esc(h.priorityName(kind))) \(num(d[kind].visited))/\(num(d[kind].households))"
         }.joined(separator: " · ")
-        let priorityVisited = PriorityKind.allCases.reduce(0) { $0 + d[$1].visited }
-        let priorityAll = PriorityKind.allCases.reduce(0) { $0 + d[$1].households }
+        let kindsAll = PriorityKind.allCases.reduce(0) { $0 + d[$1].households }
+        let priorityNote = kinds + (kindsAll > d.priority.households ? "<br>" + esc(h.priorityOverlap) : "")
         let cards: [(String, String, String)] = [
             (h.cardInspected, "\(num(d.villagesInspected)) <small>/ \(num(d.villages))</small> <em>\(percent(d.inspectedPercent))</em>",
              esc(h.cardInspectedNote)),
-            (h.cardVisited, "\(num(d.visited)) <small>/ \(num(d.households)) \(esc(h.householdUnit))</small> <em>\(percent(d.coveragePercent))</em>",
+            (h.cardVisited, "\(num(d.visited)) <small>/ \(num(d.households))</small> <em>\(percent(d.coveragePercent))</em>",
              esc(h.visitsNote(d.visits))),
-            (h.cardPriority, "\(num(priorityVisited)) <small>/ \(num(priorityAll)) \(esc(h.householdUnit))</small> <em>\(percent(Percent.of(priorityVisited, priorityAll)))</em>",
-             priorityLines),
-            (h.cardForums, "\(num(d.forums)) <small>\(esc(h.sessionUnit))</small>", esc(h.participantsNote(d.participants))),
-            (h.cardNotices, "\(num(d.notices)) <small>\(esc(h.timesUnit))</small>", esc(h.copiesNote(d.copies))),
-            (h.cardProblems, "\(num(d.problemsFound)) <small>\(esc(h.problemUnit))</small> <em>\(esc(h.ratePrefix))\(percent(d.rectificationPercent))</em>",
+            (h.cardPriority, "\(num(d.priority.visited)) <small>/ \(num(d.priority.households))</small> <em>\(percent(Percent.of(d.priority.visited, d.priority.households)))</em>",
+             priorityNote),
+            (h.cardForums, num(d.forums), esc(h.participantsNote(d.participants))),
+            (h.cardNotices, num(d.notices), esc(h.copiesNote(d.copies))),
+            (h.cardProblems, "\(num(d.problemsFound)) <em>\(esc(h.rate(percent(d.rectificationPercent))))</em>",
              esc(h.problemsNote(d))),
         ]
         var out = "<section class=\"cards\" aria-label=\"\(esc(h.totalsHeading))\">\n"
@@ -97,30 +99,29 @@ public enum TallyHTML {
         let countyName = { (county: String?) in l.county(county, district: report.districtName) }
         if level == .city || level == .county {
             let rows = TallyRows.rows(report, by: level, labels: l).filter { $0.level == level }
-            out += "<figure class=\"group\"><figcaption>\(esc(h.byLevelCaption(level)))</figcaption>\n"
-            out += bars(rows.map { Bar(label: $0.label.trimmingCharacters(in: .whitespaces), counts: $0.counts, isVillage: false) }, h)
-            out += "</figure>\n"
+            out += group(h.byLevelCaption(level), rows.map { Bar(label: $0.label.trimmingCharacters(in: .whitespaces), counts: $0.counts, isVillage: false) }, h)
         } else if perVillage {
             for township in report.townships {
                 let name = grouped ? "\(countyName(township.county))/\(l.township(township.name))" : l.township(township.name)
-                let title = "\(name) · \(h.townshipSummary(township.counts))"
-                out += "<figure class=\"group\"><figcaption>\(esc(title))</figcaption>\n"
-                out += bars(township.villages.map { Bar(label: $0.name, counts: $0.counts, isVillage: true) }, h)
-                out += "</figure>\n"
+                out += group("\(name) · \(h.townshipSummary(township.counts))", township.villages.map { Bar(label: $0.name, counts: $0.counts, isVillage: true) }, h)
             }
         } else if grouped {
             for county in report.counties {
-                let title = "\(countyName(county.name)) · \(h.townshipSummary(county.counts))"
-                out += "<figure class=\"group\"><figcaption>\(esc(title))</figcaption>\n"
-                out += bars(county.townships.map { Bar(label: l.township($0.name), counts: $0.counts, isVillage: false) }, h)
-                out += "</figure>\n"
+                out += group("\(countyName(county.name)) · \(h.townshipSummary(county.counts))", county.townships.map { Bar(label: l.township($0.name), counts: $0.counts, isVillage: false) }, h)
             }
         } else {
-            out += "<figure class=\"group\"><figcaption>\(esc(h.byTownshipCaption))</figcaption>\n"
-            out += bars(report.townships.map { Bar(label: l.township($0.name), counts: $0.counts, isVillage: false) }, h)
-            out += "</figure>\n"
+            out += group(h.byTownshipCaption, report.townships.map { Bar(label: l.township($0.name), counts: $0.counts, isVillage: false) }, h)
         }
         return out + "</section>\n"
+    }
+
+    /// One group of bars (a township's villages) as a table whose head, the caption and the axis,
+    /// a browser repeats on each page the group runs onto; a group that fits on a page is kept whole.
+    static func group(_ caption: String, _ rows: [Bar], _ h: HTMLText) -> String {
+        var out = "<figure class=\"group\"><table class=\"bars\">\n<thead><tr><th><div class=\"caption\">\(esc(caption))</div>"
+        out += axis(h) + "</th></tr></thead>\n<tbody>\n"
+        for bar in bars(rows, h) { out += "<tr><td>\(bar)</td></tr>\n" }
+        return out + "</tbody>\n</table></figure>\n"
     }
 
     static func legend(_ h: HTMLText) -> String {
@@ -152,27 +153,34 @@ public enum TallyHTML {
         static let barHeight = 11.0
     }
 
-    /// Horizontal bars, one small SVG per row so that a printed page breaks between bars, under
-    /// an axis row: a label, a track for 0–100%, the bar, the percentage and visited/roster, and a
-    /// red mark for priority households not yet visited (a township's villages inspected instead).
-    static func bars(_ bars: [Bar], _ h: HTMLText) -> String {
+    static func svgOpen(_ height: Double, _ label: String) -> String {
         typealias G = Geometry
-        let svgOpen = { (height: Double, label: String) in
-            "<svg viewBox=\"0 0 \(Int(G.width)) \(fmt(height))\" width=\"100%\" role=\"img\" aria-label=\"\(esc(label))\" xmlns=\"http://www.w3.org/2000/svg\">"
-        }
+        return "<svg viewBox=\"0 0 \(Int(G.width)) \(fmt(height))\" width=\"100%\" role=\"img\" aria-label=\"\(esc(label))\" xmlns=\"http://www.w3.org/2000/svg\">"
+    }
+
+    /// The axis over a group of bars: 0–100% along the track.
+    static func axis(_ h: HTMLText) -> String {
+        typealias G = Geometry
         var out = "<div class=\"axis\">" + svgOpen(14, h.chartHeading)
         for tick in [0, 25, 50, 75, 100] {
             let x = G.trackX + G.trackWidth * Double(tick) / 100
             out += "<text x=\"\(fmt(x))\" y=\"10\" text-anchor=\"middle\" class=\"axis\">\(tick)%</text>"
         }
-        out += "</svg></div>\n"
-        for bar in bars {
+        return out + "</svg></div>"
+    }
+
+    /// Horizontal bars, one small SVG per row so that a printed page breaks between bars: a label,
+    /// a track for 0–100%, the bar, the percentage and visited/roster, and a red mark for priority
+    /// households not yet visited, each once (a township's villages inspected instead).
+    static func bars(_ bars: [Bar], _ h: HTMLText) -> [String] {
+        typealias G = Geometry
+        return bars.map { bar in
             let c = bar.counts
             let percent = c.coveragePercent
             let exact = c.households == 0 ? 0 : Double(c.visited) / Double(c.households)
             let inspected = bar.isVillage ? c.villagesInspected > 0 : true
             let y = (G.rowHeight - G.barHeight) / 2
-            out += "<div class=\"bar\(inspected ? "" : " idle")\">" + svgOpen(G.rowHeight, "\(bar.label): \(h.barTitle(c))")
+            var out = "<div class=\"bar\(inspected ? "" : " idle")\">" + svgOpen(G.rowHeight, "\(bar.label): \(h.barTitle(c))")
             out += "<title>\(esc(bar.label)): \(esc(h.barTitle(c)))</title>"
             for tick in [25, 50, 75, 100] {
                 let x = G.trackX + G.trackWidth * Double(tick) / 100
@@ -189,15 +197,14 @@ public enum TallyHTML {
                 out += "<text x=\"\(fmt(G.percentEnd))\" y=\"12.5\" text-anchor=\"end\" class=\"percent\">\(percent.map { "\($0)%" } ?? "—")</text>"
                 out += "<text x=\"\(fmt(G.fractionX))\" y=\"12.5\" class=\"fraction\">\(num(c.visited))/\(num(c.households))</text>"
             }
-            let gap = PriorityKind.allCases.reduce(0) { $0 + c[$1].notVisited }
+            let gap = c.priority.notVisited
             if !bar.isVillage {
                 out += "<text x=\"\(fmt(G.markX))\" y=\"12.5\" class=\"fraction\">\(esc(h.villagesShort(c)))</text>"
             } else if gap > 0 {
                 out += "<text x=\"\(fmt(G.markX))\" y=\"12.5\" class=\"gapmark\">\(esc(h.priorityGapShort(gap)))</text>"
             }
-            out += "</svg></div>\n"
+            return out + "</svg></div>"
         }
-        return out
     }
 
     // MARK: Priority gaps
@@ -205,20 +212,20 @@ public enum TallyHTML {
     static func gaps(_ report: TallyReport, _ h: HTMLText, _ l: TallyLabels) -> String {
         var out = "<section class=\"gaps\">\n<h2>\(esc(h.gapsHeading))</h2>\n"
         let rows = report.townships.flatMap { township in
-            township.villages.filter { v in PriorityKind.allCases.contains { v.counts[$0].notVisited > 0 } }
+            township.villages.filter { $0.counts.priority.notVisited > 0 }
                 .map { (township: TallyRows.grouped(report)
                             ? "\(l.county(township.county, district: report.districtName))/\(l.township(township.name))"
                             : l.township(township.name), village: $0) }
         }
-        let all = PriorityKind.allCases.reduce(0) { $0 + report.district[$1].households }
         guard !rows.isEmpty else {
-            return out + "<p class=\"ok\">\(esc(all == 0 ? h.noPriority : h.noGaps))</p>\n</section>\n"
+            return out + "<p class=\"ok\">\(esc(report.district.priority.households == 0 ? h.noPriority : h.noGaps))</p>\n</section>\n"
         }
         out += "<p class=\"note\">\(esc(h.gapsNote))</p>\n"
         out += "<table class=\"gaptable\">\n<thead><tr><th>\(esc(l.nameColumn(.village)))</th>"
         for kind in PriorityKind.allCases { out += "<th>\(esc(h.priorityName(kind)))</th>" }
         out += "<th>\(esc(h.gapTotal))</th></tr></thead>\n<tbody>\n"
         var totals = [PriorityKind: Int]()
+        var total = 0
         for row in rows {
             out += "<tr><td>\(esc(row.township))/\(esc(row.village.name))</td>"
             for kind in PriorityKind.allCases {
@@ -228,12 +235,14 @@ public enum TallyHTML {
                     ? "<td class=\"dim\">—</td>"
                     : "<td\(p.notVisited > 0 ? " class=\"gap\"" : "")>\(num(p.notVisited)) <small>/ \(num(p.households))</small></td>"
             }
-            let gap = PriorityKind.allCases.reduce(0) { $0 + row.village.counts[$1].notVisited }
+            // Households, each once: a household of two kinds is one household not yet visited.
+            let gap = row.village.counts.priority.notVisited
+            total += gap
             out += "<td class=\"gap\">\(num(gap))</td></tr>\n"
         }
         out += "</tbody>\n<tfoot><tr><td>\(esc(l.total))</td>"
         for kind in PriorityKind.allCases { out += "<td>\(num(totals[kind] ?? 0))</td>" }
-        out += "<td>\(num(totals.values.reduce(0, +)))</td></tr></tfoot>\n</table>\n"
+        out += "<td>\(num(total))</td></tr></tfoot>\n</table>\n"
         return out + "</section>\n"
     }
 
@@ -291,9 +300,6 @@ public enum TallyHTML {
     /// rectified and verified of the problems to rectify, and the overdue ones in red.
     static func rateBars(_ rows: [(label: String, counts: TallyCounts)], _ h: HTMLText) -> String {
         typealias G = Geometry
-        let svgOpen = { (height: Double, label: String) in
-            "<svg viewBox=\"0 0 \(Int(G.width)) \(fmt(height))\" width=\"100%\" role=\"img\" aria-label=\"\(esc(label))\" xmlns=\"http://www.w3.org/2000/svg\">"
-        }
         var out = ""
         for (label, c) in rows {
             let done = c.problemsRectified + c.problemsVerified
@@ -325,21 +331,46 @@ public enum TallyHTML {
 
     // MARK: The full table
 
+    /// The widths of the detail table's columns, in percent of the page: the same in every
+    /// township's table, so that they read as one table.
+    static let columnWidths = [13.4, 5.7, 5.7, 4.6, 8.7, 8.7, 8.7, 5.7, 4.6, 5.7, 4.6, 5.7, 3.8, 3.8, 3.8, 6.8]
+
+    /// The full table. By village, each township is a table of its own whose head (the columns and
+    /// the township's row) a browser repeats on each page it runs onto, so that a continuation page
+    /// names its township; the totals close the last table once, in a footer that is not repeated.
     static func table(_ report: TallyReport, level: TallyLevel, _ h: HTMLText, _ l: TallyLabels) -> String {
-        var out = "<section class=\"detail\">\n<h2>\(esc(h.tableHeading(level)))</h2>\n<table class=\"tally\">\n<thead><tr>"
+        var out = "<section class=\"detail\">\n<h2>\(esc(h.tableHeading(level)))</h2>\n"
         let headers = [l.nameColumn(level, grouped: TallyRows.grouped(report)), l.households, l.visited, l.coverage]
             + PriorityKind.allCases.map(l.priorityColumn)
             + [l.visits, l.forums, l.participants, l.notices, l.copies]
             + FixStatus.allCases.map(l.fixStatus) + [l.inspected]
-        out += headers.map { "<th>\(esc($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
-        for row in TallyRows.rows(report, by: level, labels: l) {
-            out += tableRow(row, level: row.level.rawValue, l)
+        let head = "<tr>" + headers.map { "<th>\(esc($0))</th>" }.joined() + "</tr>\n"
+        let totals = level == .district ? "" : "<tfoot>\n" + tableRow(TallyRows.Row(label: l.total, counts: report.district, isVillage: false, level: .district), level: "total", l) + "</tfoot>\n"
+        let rows = TallyRows.rows(report, by: level, labels: l)
+        guard level == .village else {
+            out += "<table class=\"tally\">\n<thead>\n\(head)</thead>\n<tbody>\n"
+            for row in rows { out += tableRow(row, level: row.level.rawValue, l) }
+            return out + "</tbody>\n\(totals)</table>\n</section>\n"
         }
-        out += "</tbody>\n"
-        if level != .district {
-            out += "<tfoot>\n" + tableRow(TallyRows.Row(label: l.total, counts: report.district, isVillage: false, level: .district), level: "total", l) + "</tfoot>\n"
+        let columns = "<colgroup>" + columnWidths.map { "<col style=\"width:\(fmt($0))%\">" }.joined() + "</colgroup>\n"
+        var open = false
+        for row in rows {
+            switch row.level {
+            case .village:
+                out += tableRow(row, level: row.level.rawValue, l)
+            case .township:
+                if open { out += "</tbody>\n</table>\n" }
+                out += "<table class=\"tally township\">\n\(columns)<thead>\n\(head)\(tableRow(row, level: row.level.rawValue, l))</thead>\n<tbody>\n"
+                open = true
+            default:  // a county heading its townships, between their tables
+                if open { out += "</tbody>\n</table>\n" }
+                out += "<table class=\"tally county\">\n\(columns)<tbody>\n\(tableRow(row, level: row.level.rawValue, l))</tbody>\n</table>\n"
+                open = false
+            }
         }
-        return out + "</table>\n</section>\n"
+        if open { out += "</tbody>\n</table>\n" }
+        out += "<table class=\"tally totals\">\n\(columns)\(totals)</table>\n"
+        return out + "</section>\n"
     }
 
     static func tableRow(_ row: TallyRows.Row, level: String, _ l: TallyLabels) -> String {
@@ -347,11 +378,25 @@ public enum TallyHTML {
         let work = TallyTable.workCells(row, labels: l).dropFirst()
         let all = Array(cells.dropLast()) + work + [cells.last!]
         let label = row.label.trimmingCharacters(in: .whitespaces)
-        let figures = all.dropFirst().map { cell in
-            "<td>\(esc(Int(cell).map(num) ?? cell))</td>"
-        }.joined()
+        let figures = all.dropFirst().map { cell in "<td>\(esc(grouped(cell)))</td>" }.joined()
         let idle = row.isVillage && row.counts.villagesInspected == 0 ? " idle" : ""
         return "<tr class=\"\(level)\(idle)\" data-level=\"\(level)\"><td>\(esc(label))</td>\(figures)</tr>\n"
+    }
+
+    /// A cell's figures with thousands separators: `14743` as `14,743`, `1043/1723` as `1,043/1,723`.
+    static func grouped(_ cell: String) -> String {
+        var out = ""
+        var digits = ""
+        for character in cell {
+            if character.isASCII, character.isNumber {
+                digits.append(character)
+                continue
+            }
+            out += Int(digits).map(num) ?? digits
+            digits = ""
+            out.append(character)
+        }
+        return out + (Int(digits).map(num) ?? digits)
     }
 
     static func notes(_ report: TallyReport, _ l: TallyLabels) -> String {
@@ -404,14 +449,18 @@ public enum TallyHTML {
         return "tr.county td, tr.city td { font-weight: 700; background: #e6eaf1; }\n"
     }
 
+    /// The page's fonts: a Chinese one that Linux (Noto Sans CJK, from fonts-noto-cjk), Windows
+    /// (Microsoft YaHei, SimSun) or a Mac has, before the generic family.
+    static let fonts = "\"Noto Sans CJK SC\", \"Noto Sans SC\", \"Source Han Sans SC\", \"Microsoft YaHei\", \"微软雅黑\", "
+        + "\"PingFang SC\", \"Hiragino Sans GB\", \"WenQuanYi Micro Hei\", \"SimSun\", \"宋体\", \"Noto Serif CJK SC\", sans-serif"
+
     static let style = """
 
         @page { size: A4; margin: 14mm 12mm 16mm; }
         * { box-sizing: border-box; }
         html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
         body { margin: 0 auto; padding: 10mm 0; max-width: 186mm; color: #1d2433; background: #fff;
-          font: 10.5pt/1.5 "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei",
-            "Hiragino Sans GB", "WenQuanYi Micro Hei", sans-serif; }
+          font: 10.5pt/1.5 \(fonts); }
         h1 { font-size: 19pt; margin: 0 0 1.5mm; padding-bottom: 1.5mm; border-bottom: 2.5px solid #b3261e; }
         h2 { font-size: 13pt; margin: 7mm 0 2.5mm; padding-left: 2.5mm; border-left: 4px solid #b3261e; break-after: avoid; }
         .filters { margin: 0; color: #5b6478; font-size: 9.5pt; white-space: pre-wrap; }
@@ -425,9 +474,10 @@ public enum TallyHTML {
         .legend { margin: 0 0 2mm; font-size: 8.5pt; color: #5b6478; }
         .key { margin-right: 4mm; white-space: nowrap; }
         .swatch { display: inline-block; width: 3.2mm; height: 3.2mm; border-radius: 0.6mm; margin-right: 1mm; vertical-align: -0.4mm; }
-        figure.group { margin: 0 0 3.5mm; }
-        figcaption { font-weight: 700; font-size: 10pt; margin-bottom: 0.3mm; break-after: avoid; }
-        .axis { break-after: avoid; }
+        figure.group { margin: 0 0 3.5mm; break-inside: avoid; }
+        table.bars { font-size: inherit; }
+        table.bars th, table.bars td { padding: 0; border: none; text-align: left; white-space: normal; background: none; font-weight: 400; }
+        .caption { font-weight: 700; font-size: 10pt; margin-bottom: 0.3mm; }
         .bar { break-inside: avoid; }
         svg { display: block; overflow: visible; }
         svg text { font-family: inherit; fill: #1d2433; font-size: 11px; }
@@ -446,7 +496,11 @@ public enum TallyHTML {
         th:first-child, td:first-child { text-align: left; }
         thead th { background: #eef0f4; font-weight: 700; border-bottom: 1px solid #9aa3b5; }
         thead { display: table-header-group; }
+        tfoot { display: table-row-group; }
         tr { break-inside: avoid; }
+        table.tally.township, table.tally.county { table-layout: fixed; break-inside: avoid; margin-bottom: 1.5mm; }
+        table.tally.totals { table-layout: fixed; break-before: avoid; }
+        table.tally.township td, table.tally.county td, table.tally.totals td { overflow: hidden; text-overflow: clip; }
         tr.township td { font-weight: 700; background: #f6f7f9; }
         tr.village td:first-child { padding-left: 4mm; }
         tr.idle td:first-child { color: #8a93a6; }
@@ -473,127 +527,122 @@ public enum TallyHTML {
         """
 }
 
-/// The words of the HTML page that the terminal table does not use.
+/// The words of the HTML page that the terminal table does not use, in the page's language
+/// (`--lang`, apart from the interface's): the English is the catalog's key.
 struct HTMLText {
     var language: ReportLanguage
 
     init(_ language: ReportLanguage) { self.language = language }
 
-    private func t(_ zh: String, _ en: String) -> String { language == .zh ? zh : en }
+    private var lang: Language { language == .zh ? .zh : .en }
 
-    func priorityName(_ kind: PriorityKind) -> String { t(kind.chinese, kind.rawValue) }
+    private func n(_ value: Int) -> String { TallyHTML.num(value) }
 
-    var totalsHeading: String { t("全区合计", "District totals") }
-    var cardInspected: String { t("已巡察村（社区）", "Villages inspected") }
-    var cardInspectedNote: String { t("至少有一次入户走访、座谈或张贴公告", "at least one visit, forum or notice") }
-    var cardVisited: String { t("入户走访覆盖", "Households visited") }
-    var cardPriority: String { t("重点户走访", "Priority households visited") }
-    var cardForums: String { t("座谈", "Forums") }
-    var cardNotices: String { t("张贴公告", "Notices posted") }
-    var cardProblems: String { t("发现问题（含立行立改）", "Problems found (with on-the-spot fixes)") }
-    var ratePrefix: String { t("整改率 ", "rectified ") }
-    var householdUnit: String { t("户", "hh") }
-    var sessionUnit: String { t("场", "sessions") }
-    var timesUnit: String { t("次", "times") }
-    var problemUnit: String { t("个", "problems") }
+    /// A priority kind's name, as the record kinds define it.
+    func priorityName(_ kind: PriorityKind) -> String { language == .zh ? kind.chinese : kind.rawValue }
 
-    func visitsNote(_ n: Int) -> String { t("走访 \(TallyHTML.num(n)) 次，同户多次只计一户", "\(TallyHTML.num(n)) visits; a household counts once") }
-    func participantsNote(_ n: Int) -> String { t("\(TallyHTML.num(n)) 人次", "\(TallyHTML.num(n)) participants") }
-    func copiesNote(_ n: Int) -> String { t("\(TallyHTML.num(n)) 张", "\(TallyHTML.num(n)) copies") }
+    var totalsHeading: String { tr("District totals", in: lang) }
+    var cardInspected: String { tr("Villages inspected", in: lang) }
+    var cardInspectedNote: String { tr("with at least one visit, forum or notice", in: lang) }
+    var cardVisited: String { tr("Households visited (each household once)", in: lang) }
+    var cardPriority: String { tr("Priority households visited (each household once)", in: lang) }
+    var priorityOverlap: String { tr("A household of two kinds counts in each kind, once above.", in: lang) }
+    var cardForums: String { tr("Forums held (sessions)", in: lang) }
+    var cardNotices: String { tr("Notices posted (times)", in: lang) }
+    var cardProblems: String { tr("Problems found, with on-the-spot fixes", in: lang) }
+    func rate(_ percent: String) -> String { tr("rectified \(percent)", in: lang) }
+
+    func visitsNote(_ visits: Int) -> String { tr("\(visits, "visit"); a household visited twice counts once", in: lang) }
+    func participantsNote(_ people: Int) -> String { tr("\(people, "participant") in all", in: lang) }
+    func copiesNote(_ copies: Int) -> String { tr("\(copies, "copy", plural: "copies") posted", in: lang) }
     func problemsNote(_ c: TallyCounts) -> String {
-        t("立行立改 \(TallyHTML.num(c.fixes)) · 移交线索 \(TallyHTML.num(c.problems.clues)) · 逾期 \(TallyHTML.num(c.problems.overdue))",
-          "\(TallyHTML.num(c.fixes)) on the spot · \(TallyHTML.num(c.problems.clues)) clues transferred · \(TallyHTML.num(c.problems.overdue)) overdue")
+        tr("\(n(c.fixes)) on the spot · \(n(c.problems.clues)) clues transferred · \(n(c.problems.overdue)) overdue", in: lang)
     }
 
-    var problemsHeading: String { t("发现问题与整改", "Problems found and rectified") }
+    var problemsHeading: String { tr("Problems found and rectified", in: lang) }
     var rateRule: String {
-        t("整改率＝（已整改＋已验收销号）÷（发现问题－无法整改），各级都由合计数算出，没有问题的显示“—”。发现问题含立行立改，其已整改、已核实计入已整改、已验收销号。逾期指整改时限已过（以生成日计）仍未整改或整改中。",
-          "Rectification rate = (rectified + verified) ÷ (found − not rectifiable), from each row's sums; — where there is nothing to rectify. Problems found include on-the-spot fixes, counted as rectified or verified by their status. Overdue: past the deadline on the day of this tally, still open or rectifying.")
+        tr("Rectification rate = (rectified + verified) ÷ (found − not rectifiable), from each row's sums; — where there is nothing to rectify. Problems found include on-the-spot fixes, counted as rectified or verified by their status. Overdue: past the deadline on the day of this tally, still open or rectifying.", in: lang)
     }
-    var ratesCaption: String { t("各乡镇整改率", "Rectification rate per township") }
+    var ratesCaption: String { tr("Rectification rate per township", in: lang) }
     var problemHeaders: [String] {
-        [t("发现问题", "found"), t("其中立行立改", "on the spot"), t("移交线索", "clues")]
-            + ClueDestination.allCases.map { t($0.chinese, "to \($0.rawValue)") }
-            + [t("已整改", "rectified"), t("已验收销号", "verified"), t("无法整改", "not rectifiable"),
-               t("未整改", "open"), t("逾期", "overdue"), t("整改率", "rate")]
+        [tr("Found", in: lang), tr("Of them on the spot", in: lang), tr("Clues transferred", in: lang)]
+            + ClueDestination.allCases.map { destination in
+                switch destination {
+                case .discipline: tr("To the discipline commission", in: lang)
+                case .organisation: tr("To the organisation department", in: lang)
+                case .other: tr("To other departments", in: lang)
+                }
+            }
+            + [tr("Rectified", in: lang), tr("Verified and closed", in: lang), tr("Not rectifiable", in: lang), tr("Not yet rectified", in: lang), tr("Overdue", in: lang),
+               tr("Rectification rate", in: lang)]
     }
     func rateTitle(_ c: TallyCounts) -> String {
-        t("发现问题 \(c.problemsFound) 个，已整改 \(c.problemsRectified)、已验收销号 \(c.problemsVerified)、无法整改 \(c.problems.notRectifiable)、逾期 \(c.problems.overdue)",
-          "\(c.problemsFound) found, \(c.problemsRectified) rectified, \(c.problemsVerified) verified, \(c.problems.notRectifiable) not rectifiable, \(c.problems.overdue) overdue")
+        tr("\(n(c.problemsFound)) found, \(n(c.problemsRectified)) rectified, \(n(c.problemsVerified)) verified, \(n(c.problems.notRectifiable)) not rectifiable, \(n(c.problems.overdue)) overdue", in: lang)
     }
-    var noProblems: String { t("无问题", "no problems") }
-    func overdueShort(_ n: Int) -> String { t("逾期 \(n)", "\(n) overdue") }
-    var overdueHeading: String { t("逾期未整改的问题", "Overdue problems") }
+    var noProblems: String { tr("no problems found", in: lang) }
+    func overdueShort(_ count: Int) -> String { tr("\(n(count)) overdue", in: lang) }
+    var overdueHeading: String { tr("Overdue problems", in: lang) }
     var overdueNote: String {
-        t("整改时限已过、仍未整改或整改中的问题，逾期最久的在前。已移交的问题线索只计数，不列出。",
-          "Past their deadline and still open or rectifying, the longest overdue first. Transferred clues are counted above, never listed.")
+        tr("Past their deadline and still open or rectifying, the longest overdue first. Transferred clues are counted above, never listed.", in: lang)
     }
-    var overdueSummary: String { t("问题", "problem") }
-    var overdueDeadline: String { t("整改时限", "deadline") }
-    var overdueDays: String { t("逾期天数", "days overdue") }
-    var overdueResponsible: String { t("责任人", "responsible") }
-    var noOverdue: String { t("没有逾期未整改的问题。", "No problem is overdue.") }
-    var overdueAllTransferred: String {
-        t("逾期的问题均已移交线索：只计数，不列出。", "Every overdue problem was transferred as a clue: counted, not listed.")
-    }
-    func overdueMore(_ n: Int) -> String {
-        t("另有 \(TallyHTML.num(n)) 个逾期问题未列出；全部见 fieldbook problems。", "\(TallyHTML.num(n)) more overdue problems are not listed; fieldbook problems shows them all.")
+    var overdueSummary: String { tr("Problem (overdue)", in: lang) }
+    var overdueDeadline: String { tr("Deadline for rectification", in: lang) }
+    var overdueDays: String { tr("Days past the deadline", in: lang) }
+    var overdueResponsible: String { tr("Person responsible", in: lang) }
+    var noOverdue: String { tr("No problem is overdue.", in: lang) }
+    var overdueAllTransferred: String { tr("Every overdue problem was transferred as a clue: counted, not listed.", in: lang) }
+    func overdueMore(_ count: Int) -> String {
+        tr("\(count, "more overdue problem") not listed; fieldbook problems shows them all.", in: lang)
     }
 
-    var chartHeading: String { t("各村入户走访覆盖率", "Households visited per village") }
-    var byTownshipCaption: String { t("各乡镇入户走访覆盖率", "Households visited per township") }
+    var chartHeading: String { tr("Households visited per village", in: lang) }
+    var byTownshipCaption: String { tr("Households visited per township", in: lang) }
     func byLevelCaption(_ level: TallyLevel) -> String {
-        level == .city ? t("各市入户走访覆盖率", "Households visited per city") : t("各县区入户走访覆盖率", "Households visited per county")
+        level == .city ? tr("Households visited per city", in: lang) : tr("Households visited per county", in: lang)
     }
-    var legendFull: String { t("全部走访", "all visited") }
-    var legendMost: String { t("60% 及以上", "60% or more") }
-    var legendLow: String { t("不足 60%", "under 60%") }
-    var legendNone: String { t("未走访", "none visited") }
-    var noRoster: String { t("名册无户", "no households") }
-    var legendIdleSample: String { t("灰色村名", "grey name") }
-    var legendIdle: String { t("未巡察", "not inspected") }
-    var legendGap: String { t("重点户未走访户数", "priority households not yet visited") }
+    var legendFull: String { tr("all visited", in: lang) }
+    var legendMost: String { tr("60% or more", in: lang) }
+    var legendLow: String { tr("under 60%", in: lang) }
+    var legendNone: String { tr("none visited", in: lang) }
+    var noRoster: String { tr("no households on the roster", in: lang) }
+    var legendIdleSample: String { tr("grey name", in: lang) }
+    var legendIdle: String { tr("not inspected", in: lang) }
+    var legendGap: String { tr("priority households not yet visited, each once", in: lang) }
 
-    func tooManyVillages(_ n: Int) -> String {
-        t("共 \(n) 个村（社区），图中按乡镇显示；各村数字见下表。", "\(n) villages: the chart shows townships; the table below has every village.")
+    func tooManyVillages(_ count: Int) -> String {
+        tr("\(count, "village"): the chart shows townships; the table below has every village.", in: lang)
     }
 
     func townshipSummary(_ c: TallyCounts) -> String {
-        t("已巡察 \(c.villagesInspected)/\(c.villages) 个村（社区），走访 \(TallyHTML.num(c.visited))/\(TallyHTML.num(c.households)) 户",
-          "\(c.villagesInspected) of \(c.villages) villages inspected, \(TallyHTML.num(c.visited)) of \(TallyHTML.num(c.households)) households visited")
+        tr("\(n(c.villagesInspected)) of \(c.villages, "village") inspected, \(n(c.visited)) of \(c.households, "household") visited", in: lang)
     }
 
-    func villagesShort(_ c: TallyCounts) -> String {
-        t("巡察 \(c.villagesInspected)/\(c.villages) 村", "\(c.villagesInspected)/\(c.villages) insp.")
-    }
+    func villagesShort(_ c: TallyCounts) -> String { tr("\(n(c.villagesInspected))/\(n(c.villages)) insp.", in: lang) }
 
     func barTitle(_ c: TallyCounts) -> String {
-        t("已走访 \(c.visited) 户 / 在册 \(c.households) 户，走访 \(c.visits) 次",
-          "\(c.visited) of \(c.households) households visited, \(c.visits) visits")
+        tr("\(n(c.visited)) of \(c.households, "household") visited, \(c.visits, "visit")", in: lang)
     }
 
-    func priorityGapShort(_ n: Int) -> String { t("缺 \(n)", "\(n) left") }
+    func priorityGapShort(_ count: Int) -> String { tr("\(n(count)) left", in: lang) }
 
-    var gapsHeading: String { t("重点户未走访情况", "Priority households not yet visited") }
+    var gapsHeading: String { tr("Priority households still to visit", in: lang) }
     var gapsNote: String {
-        t("五保户、低保户、危房改造户须全部走访。各格为“未走访 / 在册”户数；名单用 fieldbook pending 打印。",
-          "Every wubao, dibao and weifang household must be visited. Cells: not visited / on roster; print the names with fieldbook pending.")
+        tr("Every wubao, dibao and weifang household must be visited. Cells: not visited / on roster; the last column counts households, each once; print the names with fieldbook pending --priority-only.", in: lang)
     }
-    var gapTotal: String { t("未走访合计", "not visited") }
-    var noGaps: String { t("所有重点户均已走访。", "Every priority household has been visited.") }
-    var noPriority: String { t("名册中没有重点户。", "The roster holds no priority households.") }
+    var gapTotal: String { tr("Households not visited", in: lang) }
+    var noGaps: String { tr("Every priority household has been visited.", in: lang) }
+    var noPriority: String { tr("The roster holds no priority households.", in: lang) }
     func tableHeading(_ level: TallyLevel) -> String {
         switch level {
-        case .village: t("分村统计表", "Figures per village")
-        case .township: t("分乡镇统计表", "Figures per township")
-        case .county: t("分县区统计表", "Figures per county")
-        case .city: t("分市统计表", "Figures per city")
-        case .district: t("全区统计", "District figures")
+        case .village: tr("Figures per village", in: lang)
+        case .township: tr("Figures per township", in: lang)
+        case .county: tr("Figures per county", in: lang)
+        case .city: tr("Figures per city", in: lang)
+        case .district: tr("District figures", in: lang)
         }
     }
 
     var rule: String {
-        t("统计口径：只计未删除的记录；一户多次走访只计一户；已巡察指至少有一次入户走访、座谈或张贴公告；立行立改不计入已巡察；发现问题含立行立改，已移交的问题线索只计数。由 Fieldbook 生成。",
-          "Counting rules: deleted records never count; a household visited several times counts once; a village is inspected with at least one visit, forum or notice (fixes alone do not count); problems found include on-the-spot fixes, and a transferred clue is only counted. Made by Fieldbook.")
+        tr("Counting rules: deleted records never count; a household visited several times counts once, and a household of two priority kinds once among the priority households; a village is inspected with at least one visit, forum or notice (fixes alone do not count); problems found include on-the-spot fixes, and a transferred clue is only counted. Made by Fieldbook. Where Chinese shows as boxes, install a Chinese font (fonts-noto-cjk on Linux).", in: lang)
     }
 }

@@ -84,6 +84,8 @@ public enum TallyJSON {
             "priority": .object(Dictionary(uniqueKeysWithValues: PriorityKind.allCases.map { kind in
                 (kind.rawValue, JSONValue.object(["households": int(c[kind].households), "visited": int(c[kind].visited)]))
             })),
+            // Households of any priority kind, each once (what `pending --priority-only` lists).
+            "priority_households": .object(["households": int(c.priority.households), "visited": int(c.priority.visited)]),
             "visits": int(c.visits),
             "forums": int(c.forums),
             "participants": int(c.participants),

@@ -12,6 +12,9 @@ public struct FieldbookEnvironment: Sendable {
     /// waits for ("a merge (process 4711)", or nil when the other does not say). The command line
     /// prints it on a terminal.
     public var waiting: @Sendable (_ store: String, _ activity: String?) -> Void
+    /// Whether a person may type a date after ``today()`` into a field that records when work was
+    /// done (`--allow-future`); see ``ChangeRules/futureDateProblem(_:_:today:)``.
+    public var allowsFutureDates = false
 
     public init(
         now: @escaping @Sendable () -> Date,

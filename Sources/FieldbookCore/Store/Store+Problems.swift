@@ -156,7 +156,7 @@ extension Store {
         let text = input.trimmingCharacters(in: .whitespaces)
         let all = try Store.categories(db)
         if let match = all.first(where: { $0.key == text.lowercased() || $0.name == text }) { return match.key }
-        throw FieldbookError.invalidValue(
+        throw FieldbookError.unknownName(
             field: "category", value: input,
             expected: tr("use one of \(all.map { "\($0.key) (\($0.name))" }.joined(separator: ", ")); the office adds others with `fieldbook categories add KEY --name NAME`"))
     }

@@ -190,10 +190,18 @@ extension Store {
     }
 
     /// Sets the round this device records in, creating it if it is new.
-    public func setRound(_ name: String) throws {
+    /// Returns the names of the rounds the store held before, when `name` is a new round (nil
+    /// when the store held it already): a misspelt round would split the tally.
+    @discardableResult
+    public func setRound(_ name: String) throws -> [String]? {
         try write { db in
+            let known = try String.fetchAll(db, sql: "SELECT name FROM round WHERE deleted = 0 ORDER BY created_hlc")
+            let existed = try Bool.fetchOne(
+                db, sql: "SELECT 1 FROM round WHERE id = ? AND deleted = 0",
+                arguments: [RecordID.round(name.trimmingCharacters(in: .whitespaces))]) == true
             let id = try ensureRound(db, name: name)
             try db.execute(sql: "UPDATE local_state SET round_id = ?", arguments: [id])
+            return existed ? nil : known
         }
     }
 

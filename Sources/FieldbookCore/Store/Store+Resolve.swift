@@ -121,7 +121,12 @@ extension Store {
                 field: "township", value: name,
                 expected: tr("several townships have this name: \(labels.joined(separator: ", ")); name one as COUNTY/TOWNSHIP"))
         }
-        throw FieldbookError.invalidValue(field: "township", value: name, expected: tr("a township on the roster"))
+        let known = try String.fetchAll(db, sql: "SELECT name FROM township WHERE deleted = 0 ORDER BY created_hlc, id")
+        throw FieldbookError.unknownName(
+            field: "township", value: name,
+            expected: known.isEmpty
+                ? tr("the store holds no township yet; import the roster with `fieldbook roster import FILE.csv`")
+                : tr("use a township of this store: \(TallyPlace.listed(TallyPlace.distinct(known)))"))
     }
 
     /// Reads one field's value from what a person typed, checking it as the store would.
@@ -152,6 +157,9 @@ extension Store {
             guard let date = FieldDate.normalize(text) else {
                 throw FieldbookError.invalidValue(
                     field: spec.name, value: input, expected: tr("give a real date as YYYY-MM-DD, e.g. 2026-11-21"))
+            }
+            if !environment.allowsFutureDates, let problem = ChangeRules.futureDateProblem(date, spec, today: environment.today()) {
+                throw FieldbookError.invalidValue(field: spec.name, value: input, expected: problem)
             }
             return .text(date)
         case .count(let minimum, let maximum):

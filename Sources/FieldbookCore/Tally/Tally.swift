@@ -38,6 +38,7 @@ extension Store {
                 counts.wubao = PriorityTally(households: row[4], visited: row[5])
                 counts.dibao = PriorityTally(households: row[6], visited: row[7])
                 counts.weifang = PriorityTally(households: row[8], visited: row[9])
+                counts.priority = PriorityTally(households: row[10], visited: row[11])
                 byVillage[villageID] = counts
                 placedVisits += counts.visits
             }
@@ -205,7 +206,7 @@ struct TallyFilter {
         if let team = trimmed(query.team) {
             let teams = try String.fetchAll(db, sql: "SELECT DISTINCT team FROM device WHERE team IS NOT NULL ORDER BY team")
             guard teams.contains(team) else {
-                throw FieldbookError.invalidValue(
+                throw FieldbookError.unknownName(
                     field: "team", value: team,
                     expected: teams.isEmpty
                         ? tr("no device of this store belongs to a team")
@@ -263,7 +264,8 @@ struct TallyFilter {
 enum TallySQL {
     /// Per village: households on the roster, visited, visits, and each priority kind on the roster
     /// and visited (columns read by position: village_id, households, visited, visits, then each
-    /// kind and kind_visited in `PriorityKind` order). With `withTotal`, a last row (village_id
+    /// kind and kind_visited in `PriorityKind` order, then the households of any priority kind and
+    /// of them visited, each household once). With `withTotal`, a last row (village_id
     /// NULL) holds every counted visit in `visits`: those the village rows do not hold point at
     /// households the store does not have.
     ///
@@ -275,8 +277,10 @@ enum TallySQL {
     static func households(_ filter: TallyFilter, withTotal: Bool) -> String {
         let flags = PriorityKind.allCases.map { "instr(h.priority, '\"\($0.rawValue)\"') > 0 AS \($0.rawValue)" }
             .joined(separator: ", ")
+        let anyKind = "(" + PriorityKind.allCases.map(\.rawValue).joined(separator: " OR ") + ")"
         let sums = PriorityKind.allCases.map { "sum(\($0.rawValue)), sum(\($0.rawValue) AND n > 0)" }.joined(separator: ", ")
-        let zeros = PriorityKind.allCases.map { _ in "0, 0" }.joined(separator: ", ")
+            + ", sum(\(anyKind)), sum(\(anyKind) AND n > 0)"
+        let zeros = (PriorityKind.allCases.map { _ in "0, 0" } + ["0, 0"]).joined(separator: ", ")
         let visits = filter.recordClauses(date: "v.date", prefix: "v.")
         return """
             SELECT village_id, count(*), count(nullif(n, 0)), ifnull(sum(n), 0), \(sums)

@@ -24,7 +24,7 @@ enum TallyPlace {
             let matching = set.filter { $0.city == city }
             guard !matching.isEmpty else {
                 let known = distinct(set.compactMap(\.city))
-                throw FieldbookError.invalidValue(
+                throw FieldbookError.unknownName(
                     field: "city", value: city,
                     expected: known.isEmpty
                         ? tr("no township of this store names a city (市); its roster has no city column")
@@ -36,7 +36,7 @@ enum TallyPlace {
             let matching = set.filter { $0.county == county || ($0.county == nil && county == districtName) }
             guard !matching.isEmpty else {
                 let known = distinct(set.compactMap { $0.county ?? districtName })
-                throw FieldbookError.invalidValue(
+                throw FieldbookError.unknownName(
                     field: "county", value: county,
                     expected: known.isEmpty
                         ? tr("no township of this store names a county (区/县); its roster has no county column")
@@ -54,7 +54,7 @@ enum TallyPlace {
             let matching = set.filter { $0.name == township }
             if matching.isEmpty {
                 let scope = [city, county].compactMap { $0 }.joined(separator: "/")
-                throw FieldbookError.invalidValue(
+                throw FieldbookError.unknownName(
                     field: "township", value: township,
                     expected: tr("a township of \(scope) on the roster: \(listed(distinct(set.map(\.name))))"))
             }

@@ -90,6 +90,9 @@ public struct TallyCounts: Sendable, Hashable {
     public var wubao = PriorityTally()
     public var dibao = PriorityTally()
     public var weifang = PriorityTally()
+    /// Priority households of any kind, each counted once (a 低保户 that is also a 危房改造户 is one
+    /// household here and one in each kind above): what `pending --priority-only` lists.
+    public var priority = PriorityTally()
     /// Counted visits.
     public var visits = 0
     /// Forums (座谈, sessions) and their participants (人次).
@@ -165,6 +168,8 @@ public struct TallyCounts: Sendable, Hashable {
             sum[kind].households += b[kind].households
             sum[kind].visited += b[kind].visited
         }
+        sum.priority.households += b.priority.households
+        sum.priority.visited += b.priority.visited
         sum.visits += b.visits
         sum.forums += b.forums
         sum.participants += b.participants

@@ -281,7 +281,7 @@ struct TallyProblemTests {
         let district = try #require(json["district"] as? [String: Any])
         #expect(Set(district.keys) == [
             "households", "visited", "coverage_percent", "priority", "visits", "forums", "participants", "notices", "copies",
-            "fixes", "villages", "villages_inspected", "inspected_percent", "problems",
+            "fixes", "villages", "villages_inspected", "inspected_percent", "problems", "priority_households",
         ])
         #expect(district["fixes"] as? [String: Int] == ["open": 1, "fixed": 1, "verified": 1])
         let problems = try #require(district["problems"] as? [String: Any])
@@ -324,10 +324,10 @@ struct TallyProblemTests {
         #expect(overdue.contains("<td>城关镇/东关村</td><td class=\"text\">低保评定未公示</td><td>2026-11-10</td><td class=\"gap\">11</td><td class=\"text\">村支书王某</td>"), "\(overdue)")
         let totals = String(section[try #require(section.firstRange(of: /<tfoot><tr>.*?<\/tr>/))])
         #expect(totals.matches(of: /<td[^>]*>(.*?)<\/td>/).map { String($0.1) } == ["合计", "10", "3", "3", "1", "1", "1", "2", "3", "1", "4", "2", "56%"])
-        #expect(html.contains("10 <small>个</small> <em>整改率 56%</em>"), "the district's card")
+        #expect(html.contains("10 <em>整改率 56%</em>"), "the district's card")
         // The section comes before the detail table, whose rows stay as they were.
         let problemsAt = try #require(html.range(of: "<section class=\"problems\">"))
-        let detailAt = try #require(html.range(of: "<table class=\"tally\">"))
+        let detailAt = try #require(html.range(of: "<section class=\"detail\">"))
         #expect(problemsAt.lowerBound < detailAt.lowerBound)
 
         // Only transferred problems overdue: counted, not listed.

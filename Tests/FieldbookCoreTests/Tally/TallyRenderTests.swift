@@ -95,7 +95,7 @@ struct TallyRenderTests {
 
     /// The rows of the HTML detail table: level and cells, tags stripped.
     static func htmlRows(_ html: String) -> [(level: String, cells: [String])] {
-        guard let start = html.range(of: "<table class=\"tally\">") else { return [] }
+        guard let start = html.range(of: "<section class=\"detail\">") else { return [] }
         let table = html[start.upperBound...]
         return table.matches(of: /<tr class="[^"]*" data-level="([a-z_]+)">(.*?)<\/tr>/).map { match in
             let cells = String(match.2).matches(of: /<td[^>]*>(.*?)<\/td>/).map { unescape(String($0.1)) }
@@ -123,7 +123,7 @@ struct TallyRenderTests {
         #expect(problems.header == ["乡镇/村", "问题数", "立改", "移交", "已整改", "已销号", "无法整改", "未整改", "逾期", "整改率"])
         try #require(problems.rows.count == coverage.rows.count)
         for (row, problemRow) in zip(coverage.rows, problems.rows) { #expect(row[0] == problemRow[0]) }
-        #expect(coverage.header == ["乡镇/村", "在册户", "已访户", "覆盖率", "五保户", "低保户", "危房户", "已巡察"])
+        #expect(coverage.header == ["乡镇/村", "在册户", "已访户", "覆盖率", "五保户", "低保户", "危房改造户", "已巡察"])
         #expect(work.header == ["乡镇/村", "走访次", "座谈", "人次", "公告", "张数", "未整改", "已整改", "已核实"])
         let expected = report.townships.flatMap { t in [(t.name ?? "?", t.counts, false)] + t.villages.map { ($0.name, $0.counts, true) } }
         try #require(coverage.rows.count == expected.count, "\(text)")
@@ -224,6 +224,7 @@ struct TallyRenderTests {
             for kind in PriorityKind.allCases {
                 #expect(priority?[kind.rawValue] == ["households": c[kind].households, "visited": c[kind].visited], sourceLocation: sourceLocation)
             }
+            #expect(object["priority_households"] as? [String: Int] == ["households": c.priority.households, "visited": c.priority.visited], sourceLocation: sourceLocation)
             #expect(object["visits"] as? Int == c.visits, sourceLocation: sourceLocation)
             #expect(object["forums"] as? Int == c.forums, sourceLocation: sourceLocation)
             #expect(object["participants"] as? Int == c.participants, sourceLocation: sourceLocation)
@@ -380,7 +381,7 @@ struct TallyRenderTests {
         let (first, second, work) = (tables[0], tables[1], tables[2])
         #expect(tables[3].totals == ["合计", "296000", "96000", "20000", "92000", "80000", "16000", "108000", "26172", "61%"], "\(text)")
         #expect(first.header.first == "乡镇/村" && second.header.first == "乡镇/村")
-        #expect(Array(first.header.dropFirst()) + Array(second.header.dropFirst()) == ["在册户", "已访户", "覆盖率", "五保户", "低保户", "危房户", "已巡察"])
+        #expect(Array(first.header.dropFirst()) + Array(second.header.dropFirst()) == ["在册户", "已访户", "覆盖率", "五保户", "低保户", "危房改造户", "已巡察"])
         #expect(first.rows.map { $0[0] } == second.rows.map { $0[0] })
         #expect(first.rows.count == 6 && second.rows.count == 6)
         #expect(first.rows[1] == ["幸福美丽新时代乡村振兴示范社区", "1234567", "987654", "80%", "54321/65432"])
