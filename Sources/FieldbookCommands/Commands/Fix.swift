@@ -6,10 +6,10 @@ extension Fieldbook {
         static let configuration = CommandConfiguration(abstract: "Record a problem fixed on the spot (立行立改).")
 
         @OptionGroup var store: StoreOptions
-        @Argument(help: "The village or community: NAME, or TOWNSHIP/NAME.") var village: String
+        @Argument(help: "The village or community: NAME, or TOWNSHIP/NAME.", completion: .custom(StoreCompletion.villages)) var village: String
         @Option(help: "The problem found.") var problem: String
         @Option(help: "The action taken.") var action: String
-        @Option(help: "The household concerned, by code.") var household: String?
+        @Option(help: "The household concerned, by code.", completion: .custom(StoreCompletion.households)) var household: String?
         @Option(help: "The category, e.g. 惠民政策落实.") var category: String?
         @Option(help: "The person or unit responsible.") var responsible: String?
         @Option(help: "open, fixed or verified (default: open).") var status: String?

@@ -6,7 +6,7 @@ extension Fieldbook {
         static let configuration = CommandConfiguration(abstract: "Record a forum with villagers (座谈).")
 
         @OptionGroup var store: StoreOptions
-        @Argument(help: "The village or community: NAME, or TOWNSHIP/NAME.") var village: String
+        @Argument(help: "The village or community: NAME, or TOWNSHIP/NAME.", completion: .custom(StoreCompletion.villages)) var village: String
         @Option(help: "How many took part (人次); may be left out when the split below is given.") var participants: String?
         @Option(help: "Of them, village cadres.") var cadres: String?
         @Option(help: "Of them, party members.") var members: String?

@@ -20,7 +20,7 @@ extension Fieldbook {
         }
 
         @OptionGroup var store: StoreOptions
-        @Option(help: "Only this village: NAME or TOWNSHIP/NAME.") var village: String?
+        @Option(help: "Only this village: NAME or TOWNSHIP/NAME.", completion: .custom(StoreCompletion.villages)) var village: String?
         @Option(help: "Only this status: open, rectifying, rectified, verified or not-rectifiable.") var status: String?
         @Flag(help: "Only the overdue problems.") var overdue = false
         @Option(help: "Only problems of this round (default: every round).") var round: String?
