@@ -34,7 +34,7 @@ public enum StoreCompletions {
                             sql: "SELECT DISTINCT head FROM household WHERE deleted = 0 AND head LIKE ? ESCAPE '\\' ORDER BY head LIMIT ?",
                             arguments: [like, limit])
                     }
-                    return words.filter { $0.hasPrefix(prefix) && !$0.contains(where: \.isWhitespace) }
+                    return words.filter { $0.hasPrefix(prefix) && safe($0) }
                 case .villages:
                     let rows = try Row.fetchAll(
                         db,
@@ -50,11 +50,28 @@ public enum StoreCompletions {
                         if counts[name] == 1 { words.insert(name) }
                         words.insert(qualified)
                     }
-                    return words.filter { $0.hasPrefix(prefix) && !$0.contains(where: \.isWhitespace) }.sorted().prefix(limit).map { $0 }
+                    return words.filter { $0.hasPrefix(prefix) && safe($0) }.sorted().prefix(limit).map { $0 }
                 }
             }
         } catch {
             return []
+        }
+    }
+
+    /// Whether a word may be offered to the shell: bash expands the words of `compgen -W` (a `$(…)`
+    /// in a code would run), and a space, a control or a bidi character would break or disguise the
+    /// line. Letters, digits, Chinese text and `-_./·` only; other words are not offered.
+    static func safe(_ word: String) -> Bool {
+        !word.isEmpty && word.unicodeScalars.allSatisfy { scalar in
+            if scalar.isASCII {
+                return scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "-_./".unicodeScalars.contains(scalar)
+            }
+            switch scalar.properties.generalCategory {
+            case .control, .format, .spaceSeparator, .lineSeparator, .paragraphSeparator, .unassigned, .privateUse, .surrogate:
+                return false
+            default:
+                return true
+            }
         }
     }
 }

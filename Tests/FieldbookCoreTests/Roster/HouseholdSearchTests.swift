@@ -262,4 +262,23 @@ import Testing
         #expect(try readings(reopened).count == 8)
         #expect(try reopened.findHouseholds("sxx").households.map(\.code) == ["DG004"])
     }
+
+    @Test func completionOffersCodesNamesAndVillagesButNothingTheShellWouldExpand() throws {
+        let dir = TemporaryDirectory()
+        let store = try office(dir)
+        let odd = try store.importRoster(csvAt: dir.write("odd.csv", """
+            乡镇,村,类型,村民组,户号,户主,重点户
+            城关镇,东关村,村,二组,DG$(touch x),张三,
+            城关镇,东关村,村,二组,DG`id`,李四,
+
+            """))
+        #expect(odd.added == 2, "\(odd.rejected)")
+        #expect(StoreCompletions.words(.households, prefix: "DG", storeAt: store.path) == ["DG001", "DG002", "DG003", "DG004"])
+        #expect(StoreCompletions.words(.households, prefix: "张", storeAt: store.path) == ["张三", "张建国"])
+        #expect(StoreCompletions.words(.villages, prefix: "", storeAt: store.path) == [
+            "古城乡/东关村", "古城乡/西河村", "城关镇/东关村", "城关镇/新华社区", "新华社区", "西河村",
+        ])
+        #expect(StoreCompletions.words(.villages, prefix: "", storeAt: dir.path("none.sqlite")).isEmpty)
+        #expect(StoreCompletions.words(.villages, prefix: "", storeAt: dir.write("not.sqlite", "not a store")).isEmpty)
+    }
 }
