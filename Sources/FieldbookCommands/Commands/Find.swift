@@ -23,7 +23,7 @@ extension Fieldbook {
             help: ArgumentHelp(tr("Only households of this village: NAME or TOWNSHIP/NAME.")),
             completion: .custom(StoreCompletion.villages))
         var village: String?
-        @Option(help: ArgumentHelp(tr("Show at most this many households (default 20)."))) var limit = 20
+        @Option(help: ArgumentHelp(tr("Show at most this many households, best first."))) var limit = 20
         @Flag(help: ArgumentHelp(tr("Print the households as JSON instead of a table."))) var json = false
 
         func validate() throws {

@@ -16,7 +16,7 @@ extension ChineseCatalog {
         ("The code, the head's name (张建国, zhangjianguo, zjg), and village or group words.",
          "户号、户主姓名（张建国、zhangjianguo、zjg），以及村或村民组的名称。"),
         ("Only households of this village: NAME or TOWNSHIP/NAME.", "只查这个村的农户：村名 或 乡镇/村名。"),
-        ("Show at most this many households (default 20).", "最多显示这么多户（默认 20）。"),
+        ("Show at most this many households, best first.", "最多显示这么多户，匹配好的在前。"),
         ("Print the households as JSON instead of a table.", "以 JSON 输出农户，不输出表格。"),
         ("--limit must be 1 or more.", "--limit 至少为 1。"),
         ("Give a code, a name or pinyin to find, e.g. fieldbook find zjg.", "请给出要查找的户号、姓名或拼音，例如 fieldbook find zjg。"),
