@@ -18,7 +18,7 @@ public struct Fieldbook: ParsableCommand {
             confirmed, a key command on the wrong kind of store).
             """),
         subcommands: [
-            Init.self, Round.self, RosterCommand.self, Visit.self, Forum.self, Notice.self, Fix.self,
+            Init.self, Round.self, RosterCommand.self, Find.self, Visit.self, Forum.self, Notice.self, Fix.self,
             FixStatusCommand.self, Problem.self, Rectify.self, Transfer.self, Problems.self, Categories.self,
             Edit.self, Delete.self, History.self, List.self, Show.self, Status.self,
             Pack.self, Verify.self, Merge.self, Conflicts.self, Demo.self, Tally.self, Pending.self,

@@ -198,7 +198,9 @@ let englishAllowed: Set<String> = {
         "fieldbook", "init", "round", "roster", "import", "visit", "forum", "notice", "fix", "fix-status", "problem",
         "rectify", "transfer", "problems", "categories", "list", "add", "edit", "delete", "history", "show", "status",
         "pack", "verify", "merge", "conflicts", "resolve", "demo", "tally", "pending", "keys", "export", "backup",
-        "restore", "pin", "enroll", "devices", "revoke", "policy",
+        "restore", "pin", "enroll", "devices", "revoke", "policy", "find", "quickstart",
+        // Pinyin, as a name is typed (张建国).
+        "zhangjianguo", "zjg",
         // ArgumentParser's own words.
         "overview", "usage", "arguments", "options", "subcommands", "help", "information", "error", "see", "for",
         "more", "detailed", "values", "default",

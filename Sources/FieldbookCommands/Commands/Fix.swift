@@ -6,10 +6,10 @@ extension Fieldbook {
         static let configuration = CommandConfiguration(abstract: tr("Record a problem fixed on the spot (立行立改)."))
 
         @OptionGroup var store: StoreOptions
-        @Argument(help: ArgumentHelp(tr("The village or community: NAME, or TOWNSHIP/NAME."))) var village: String
+        @Argument(help: ArgumentHelp(tr("The village or community: NAME, or TOWNSHIP/NAME.")), completion: .custom(StoreCompletion.villages)) var village: String
         @Option(help: ArgumentHelp(tr("The problem found."))) var problem: String
         @Option(help: ArgumentHelp(tr("The action taken."))) var action: String
-        @Option(help: ArgumentHelp(tr("The household concerned, by code."))) var household: String?
+        @Option(help: ArgumentHelp(tr("The household concerned, by code.")), completion: .custom(StoreCompletion.households)) var household: String?
         @Option(help: ArgumentHelp(tr("The category, e.g. 惠民政策落实."))) var category: String?
         @Option(help: ArgumentHelp(tr("The person or unit responsible."))) var responsible: String?
         @Option(help: ArgumentHelp(tr("open, fixed or verified (default: open)."))) var status: String?

@@ -6,7 +6,7 @@ extension Fieldbook {
         static let configuration = CommandConfiguration(abstract: tr("Record a forum with villagers (座谈)."))
 
         @OptionGroup var store: StoreOptions
-        @Argument(help: ArgumentHelp(tr("The village or community: NAME, or TOWNSHIP/NAME."))) var village: String
+        @Argument(help: ArgumentHelp(tr("The village or community: NAME, or TOWNSHIP/NAME.")), completion: .custom(StoreCompletion.villages)) var village: String
         @Option(parsing: .unconditional, help: ArgumentHelp(tr("How many took part (人次); may be left out when the split below is given."))) var participants: String?
         @Option(parsing: .unconditional, help: ArgumentHelp(tr("Of them, village cadres."))) var cadres: String?
         @Option(parsing: .unconditional, help: ArgumentHelp(tr("Of them, party members."))) var members: String?

@@ -7,7 +7,7 @@ extension Fieldbook {
 
         @OptionGroup var store: StoreOptions
         @Argument(help: ArgumentHelp(tr("visits, forums, notices, fixes or problems (default: all five)."))) var kind: String?
-        @Option(help: ArgumentHelp(tr("Only this village: NAME or TOWNSHIP/NAME."))) var village: String?
+        @Option(help: ArgumentHelp(tr("Only this village: NAME or TOWNSHIP/NAME.")), completion: .custom(StoreCompletion.villages)) var village: String?
         @Option(help: ArgumentHelp(tr("Only this round."))) var round: String?
         @Option(help: ArgumentHelp(tr("Only records dated on or after this day, YYYY-MM-DD."))) var since: String?
         @Flag(name: .customLong("include-deleted"), help: ArgumentHelp(tr("Show deleted records too."))) var includeDeleted = false

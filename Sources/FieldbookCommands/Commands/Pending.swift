@@ -18,7 +18,7 @@ extension Fieldbook {
         }
 
         @OptionGroup var store: StoreOptions
-        @Option(help: ArgumentHelp(tr("Only the households of this village: NAME or TOWNSHIP/NAME."))) var village: String?
+        @Option(help: ArgumentHelp(tr("Only the households of this village: NAME or TOWNSHIP/NAME.")), completion: .custom(StoreCompletion.villages)) var village: String?
         @Flag(name: .customLong("priority-only"), help: ArgumentHelp(tr("Only 五保户, 低保户 and 危房改造户."))) var priorityOnly = false
         @Option(help: ArgumentHelp(tr("Count visits of this round (default: this device's round)."))) var round: String?
         @Flag(name: .customLong("all-rounds"), help: ArgumentHelp(tr("Count visits of every round."))) var allRounds = false

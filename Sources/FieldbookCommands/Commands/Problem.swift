@@ -12,7 +12,7 @@ extension Fieldbook {
                 """))
 
         @OptionGroup var store: StoreOptions
-        @Argument(help: ArgumentHelp(tr("The village or community: NAME, or TOWNSHIP/NAME."))) var village: String
+        @Argument(help: ArgumentHelp(tr("The village or community: NAME, or TOWNSHIP/NAME.")), completion: .custom(StoreCompletion.villages)) var village: String
         @Option(help: ArgumentHelp(tr("The problem in one line, as the ledger shows it."))) var summary: String
         @Option(help: ArgumentHelp(tr("The category: a key or its Chinese name, e.g. farm-subsidies or 惠农资金."))) var category: String?
         @Option(help: ArgumentHelp(tr("What was found, in full (never shown in lists or the ledger once the clue is transferred).")))

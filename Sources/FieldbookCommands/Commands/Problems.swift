@@ -20,7 +20,7 @@ extension Fieldbook {
         }
 
         @OptionGroup var store: StoreOptions
-        @Option(help: ArgumentHelp(tr("Only this village: NAME or TOWNSHIP/NAME."))) var village: String?
+        @Option(help: ArgumentHelp(tr("Only this village: NAME or TOWNSHIP/NAME.")), completion: .custom(StoreCompletion.villages)) var village: String?
         @Option(help: ArgumentHelp(tr("Only this status: open, rectifying, rectified, verified or not-rectifiable."))) var status: String?
         @Flag(help: ArgumentHelp(tr("Only the overdue problems."))) var overdue = false
         @Option(help: ArgumentHelp(tr("Only problems of this round (default: every round)."))) var round: String?

@@ -8,7 +8,10 @@ extension Fieldbook {
             discussion: tr("fieldbook visit H0012 is enough: the date defaults to today, the inspectors to this device's."))
 
         @OptionGroup var store: StoreOptions
-        @Argument(help: ArgumentHelp(tr("The household's code (户号)."))) var household: String
+        @Argument(
+            help: ArgumentHelp(tr("The household's code (户号), or its head's name in characters or pinyin (张建国, zhangjianguo, zjg): see fieldbook find.")),
+            completion: .custom(StoreCompletion.households))
+        var household: String
         @Option(help: ArgumentHelp(tr("The date, YYYY-MM-DD (default: today)."))) var date: String?
         @Option(help: ArgumentHelp(tr("The inspectors who visited, e.g. 张三,李四."))) var by: String?
         @Option(help: ArgumentHelp(tr("Who was met, e.g. 户主本人."))) var met: String?
@@ -18,7 +21,7 @@ extension Fieldbook {
         @Option(help: ArgumentHelp(tr("The round (default: this device's round)."))) var round: String?
         @Flag(name: .customLong("new-household"), help: ArgumentHelp(tr("Record a household found in the field that is not on the roster.")))
         var newHousehold = false
-        @Option(help: ArgumentHelp(tr("With --new-household: its village."))) var village: String?
+        @Option(help: ArgumentHelp(tr("With --new-household: its village.")), completion: .custom(StoreCompletion.villages)) var village: String?
         @Option(help: ArgumentHelp(tr("With --new-household: the head's name (户主)."))) var head: String?
         @Option(help: ArgumentHelp(tr("With --new-household: the village group (村民组)."))) var group: String?
         @Option(help: ArgumentHelp(tr("With --new-household: priority kinds, e.g. 低保户;五保户."))) var priority: String?
@@ -35,7 +38,13 @@ extension Fieldbook {
         }
 
         func run(_ context: CommandContext) throws {
+            let store = try context.open()
             var inputs = ["household": household]
+            // Not a code: the one household whose head the text names (fieldbook find).
+            if !newHousehold, let choice = try store.householdForVisit(household) {
+                print(tr("\(household.oneLine) is household \(choice.household.label.oneLine)."))
+                inputs["household"] = choice.input
+            }
             inputs["date"] = date
             inputs["inspectors"] = by
             inputs["met"] = met
@@ -45,7 +54,7 @@ extension Fieldbook {
             inputs["round"] = round
             let new = newHousehold
                 ? NewHousehold(village: village ?? "", head: head, group: group, priority: priority) : nil
-            let record = try context.open().record(.visit, inputs, newHousehold: new)
+            let record = try store.record(.visit, inputs, newHousehold: new)
             print(tr("Recorded \(RecordReport.summary(record))"))
         }
     }

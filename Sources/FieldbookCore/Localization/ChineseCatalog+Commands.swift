@@ -85,7 +85,6 @@ extension ChineseCatalog {
         ("Unknown kind {1}: use visits, forums, notices, fixes or problems.", "没有 {1} 这种记录：请用 visits、forums、notices、fixes 或 problems。"),
         ("Record a household visit (入户走访).", "记录入户走访。"),
         ("fieldbook visit H0012 is enough: the date defaults to today, the inspectors to this device's.", "只写 fieldbook visit H0012 即可：日期默认今天，巡察人员默认本设备设定的人员。"),
-        ("The household's code (户号).", "户号。"),
         ("The inspectors who visited, e.g. 张三,李四.", "走访的巡察人员，如 张三,李四。"),
         ("Who was met, e.g. 户主本人.", "见到的人，如 户主本人。"),
         ("Notes of the visit.", "走访记录。"),

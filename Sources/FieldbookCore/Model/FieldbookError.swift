@@ -21,6 +21,8 @@ public enum FieldbookError: Error, LocalizedError, Hashable, Sendable {
     case unknownVillage(String, suggestions: [String])
     case ambiguousVillage(String, candidates: [String])
     case unknownHousehold(String, suggestions: [String])
+    /// `visit TEXT` where TEXT, not a code, matches several households (`fieldbook find`).
+    case ambiguousHousehold(String, candidates: [String], total: Int)
     case householdExists(code: String, village: String)
     case unknownRecord(String)
     case ambiguousID(String, candidates: [String])
@@ -50,7 +52,7 @@ public enum FieldbookError: Error, LocalizedError, Hashable, Sendable {
         case .storeExists: 73
         case .storeFailure, .storeReadFailure, .storeReadOnly, .bundleNotWritten: 74
         case .notPermitted: 77
-        case .unknownVillage, .ambiguousVillage, .unknownHousehold, .householdExists, .unknownRecord,
+        case .unknownVillage, .ambiguousVillage, .unknownHousehold, .ambiguousHousehold, .householdExists, .unknownRecord,
             .ambiguousID, .unknownRound, .unknownName, .recordDeleted, .nothingToChange:
             1
         }
@@ -98,6 +100,11 @@ public enum FieldbookError: Error, LocalizedError, Hashable, Sendable {
             return suggestions.isEmpty
                 ? tr("No household \(code) on the roster. To record a household found in the field, add --new-household --village VILLAGE.", in: language)
                 : tr("No household \(code) on the roster. Closest: \(suggestions.joined(separator: ", ")). To record a household found in the field, add --new-household --village VILLAGE.", in: language)
+        case .ambiguousHousehold(let text, let candidates, let total):
+            let list = candidates.joined(separator: ", ")
+            return candidates.count < total
+                ? tr("\(text) matches \(total, "household"), the closest: \(list). Give the household's code (户号); `fieldbook find \(text)` lists them all.", in: language)
+                : tr("\(text) matches \(total, "household"): \(list). Give the household's code (户号).", in: language)
         case .householdExists(let code, let village):
             return tr("Household \(code) is already on the roster (\(village)); drop --new-household.", in: language)
         case .unknownRecord(let id):

@@ -342,6 +342,8 @@ extension Store {
                 case .unchanged: report.unchanged += 1
                 }
             }
+            // The pinyin of the new names, for `fieldbook find` (NameReading.swift).
+            try NameReadings.fillMissing(db)
         }
         return report
     }

@@ -15,6 +15,7 @@ enum Schema {
         migrator.registerMigration("v6-problems", migrate: createProblems)
         migrator.registerMigration("v7-levels", migrate: addLevels)
         migrator.registerMigration("v8-upward", migrate: createUpward)
+        migrator.registerMigration("v9-household-search", migrate: createHouseholdSearch)
         return migrator
     }
 
