@@ -13,7 +13,7 @@ import Testing
         while let relative = enumerator?.nextObject() as? String {
             let full = (folder as NSString).appendingPathComponent(relative)
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory)
             if isDirectory.boolValue || relative.contains(".sqlite") { continue }
             result[relative] = FileManager.default.contents(atPath: full)
         }
