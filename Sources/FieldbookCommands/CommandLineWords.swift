@@ -12,6 +12,15 @@ enum CommandLineWords {
     /// or `--db=FILE`) moved after its path (`roster import`, `keys export`), where ArgumentParser
     /// reads them. Anything else is left as it is.
     static func movingLeadingOptions(_ arguments: [String]) -> [String] {
+        let (moved, rest) = leadingOptions(of: arguments)
+        guard !moved.isEmpty else { return arguments }
+        var words = rest
+        words.insert(contentsOf: moved, at: path(in: words).count)
+        return words
+    }
+
+    /// The leading options (`--db FILE`, `--db=FILE`) and the words after them.
+    static func leadingOptions(of arguments: [String]) -> (options: [String], rest: [String]) {
         var rest = arguments[...]
         var moved: [String] = []
         while let first = rest.first {
@@ -25,10 +34,7 @@ enum CommandLineWords {
                 break
             }
         }
-        guard !moved.isEmpty else { return arguments }
-        var words = Array(rest)
-        words.insert(contentsOf: moved, at: path(in: words).count)
-        return words
+        return (moved, Array(rest))
     }
 
     /// The subcommands at the start of `arguments` (`["roster", "import"]`), with their types.
@@ -47,6 +53,8 @@ enum CommandLineWords {
     /// always; below it (`fieldbook roster imprt`), when a subcommand is close to the word (the
     /// word may otherwise be the command's own argument). Nil when there is nothing to say.
     static func unknownCommand(in arguments: [String]) -> String? {
+        // `--db FILE xyzzy`: the options stay before a word that is no subcommand.
+        let arguments = leadingOptions(of: arguments).rest
         let path = path(in: arguments)
         let command = path.last?.command ?? Fieldbook.self
         guard path.count < arguments.count else { return nil }
