@@ -160,15 +160,17 @@ public enum Demo {
             // Someone else's stick in round 2: a bundle from a laptop the office never enrolled, under
             // a real laptop's name, and a real bundle with one byte changed after it was written.
             if r == min(1, scale.rounds - 1), let real = packed.first {
-                let impostor = try Store.create(
-                    at: path("impostor.sqlite"),
-                    setup: DeviceSetup(name: laptops[0].name, team: "第一巡察组", round: roundName, inspectors: ["冒名者"]),
-                    environment: clock.environment(seed: seed &* 1000 &+ 999))
-                try impostor.pinOffice(officeKey)
-                if let forged = try impostor.pack(into: stick) {
-                    try fm.moveItem(atPath: forged.path, toPath: (stick as NSString).appendingPathComponent("伪造 " + (forged.path as NSString).lastPathComponent))
+                do {  // the impostor's store is closed before its files go
+                    let impostor = try Store.create(
+                        at: path("impostor.sqlite"),
+                        setup: DeviceSetup(name: laptops[0].name, team: "第一巡察组", round: roundName, inspectors: ["冒名者"]),
+                        environment: clock.environment(seed: seed &* 1000 &+ 999))
+                    try impostor.pinOffice(officeKey)
+                    if let forged = try impostor.pack(into: stick) {
+                        try fm.moveItem(atPath: forged.path, toPath: (stick as NSString).appendingPathComponent("伪造 " + (forged.path as NSString).lastPathComponent))
+                    }
                 }
-                try? fm.removeItem(atPath: path("impostor.sqlite"))
+                for suffix in ["", "-wal", "-shm"] { try? fm.removeItem(atPath: path("impostor.sqlite") + suffix) }
                 // The manifest edited (its date), and its digest in the header made to match again:
                 // only the signature tells.
                 var bytes = try Data(contentsOf: URL(fileURLWithPath: real))
