@@ -18,7 +18,8 @@ extension Fieldbook {
 
                 Install: copy the fieldbook file into a folder on PATH, e.g.
                   sudo install -m 755 fieldbook /usr/local/bin/
-                It runs on 64-bit Linux (x86_64): Debian, Ubuntu, UOS (统信) and Kylin (麒麟) desktops.
+                It runs on 64-bit Linux (x86_64) with glibc 2.35 or later (see `ldd --version`):
+                Debian 12, Ubuntu 22.04 and later, and UOS (统信) or Kylin (麒麟) on as new a base.
                 It needs libsqlite3 and zlib, which these systems have; if not:
                   sudo apt-get install libsqlite3-0 zlib1g
                 Check it with: fieldbook --version

@@ -44,6 +44,9 @@ public enum Demo {
                 name: "\(district.name)巡察办", central: true, district: scale.counties == 0 ? district.name : nil),
             environment: clock.environment(seed: seed &* 1000 &+ 1))
         let roster = try office.importRoster(csvAt: path("roster.csv"))
+        // Each store stays open for the whole year: give back the log a roster's worth of changes
+        // grew to (34 MB in a district), as closing the store would.
+        office.releaseLog()
         log(tr("roster: \(roster.added, "household") in \(district.villages.count) villages and communities of \(district.townships.count, "township"), imported at the office"))
         // The office's keys, made with its store; their public half goes to the teams as office.fbkey.
         guard let officeKey = try office.officeKeyFile() else {
@@ -99,6 +102,7 @@ public enum Demo {
         let rosterPath = rosterBundle.path
         DispatchQueue.concurrentPerform(iterations: laptops.count) { index in
             let outcome = laptops[index].store.merge(bundleAt: rosterPath)
+            laptops[index].store.releaseLog()
             made.withLock { $0[index] = outcome.status == .merged ? .success(laptops[index]) : .failure(
                 FieldbookError.storeFailure(path: laptops[index].store.path, message: tr("the roster bundle did not merge: \(outcome.status)"))) }
         }

@@ -18,7 +18,8 @@ extension ChineseCatalog {
 
             安装：把 fieldbook 文件复制到 PATH 中的文件夹，例如
               sudo install -m 755 fieldbook /usr/local/bin/
-            适用于 64 位 Linux（x86_64）：Debian、Ubuntu、统信 UOS 和麒麟 Kylin 桌面版。
+            适用于 glibc 2.35 或更新版本的 64 位 Linux（x86_64，用 `ldd --version` 查看）：
+            Debian 12、Ubuntu 22.04 及更新版本，以及基于同代系统的统信 UOS、麒麟 Kylin。
             需要 libsqlite3 和 zlib，这些系统一般已自带；如没有：
               sudo apt-get install libsqlite3-0 zlib1g
             检查：fieldbook --version

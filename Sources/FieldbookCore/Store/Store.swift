@@ -249,9 +249,6 @@ public final class Store: Sendable {
                 throw DatabaseError(message: "could not switch the store to WAL mode")
             }
             try db.execute(sql: "PRAGMA synchronous = FULL")
-            // The log shrinks back to 4 MiB once checkpointed: a store kept open (the demo's ten, an
-            // office's long session) does not keep the size of its largest merge in its -wal beside it.
-            try db.execute(sql: "PRAGMA journal_size_limit = 4194304")
         }
         return config
     }
@@ -287,8 +284,9 @@ public final class Store: Sendable {
         }
     }
 
-    /// Gives back the space a failed write's log took (a write that ran out of disk leaves its
-    /// log file at the size it reached). Best effort: nothing is lost if it cannot.
+    /// Gives back the space the log took: after a failed write (one that ran out of disk leaves its
+    /// log file at the size it reached), or a large one in a store kept open. Best effort: nothing
+    /// is lost if it cannot.
     public func releaseLog() {
         guard cannotWrite == nil else { return }
         try? dbQueue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
