@@ -17,12 +17,13 @@ public struct Fieldbook: ParsableCommand {
             change this store may not make (also: a fingerprint that does not match or is not \
             confirmed, a key command on the wrong kind of store).
             """),
+        version: FieldbookVersion.text,
         subcommands: [
             Init.self, Round.self, RosterCommand.self, Find.self, Visit.self, Forum.self, Notice.self, Fix.self,
             FixStatusCommand.self, Problem.self, Rectify.self, Transfer.self, Problems.self, Categories.self,
             Edit.self, Delete.self, History.self, List.self, Show.self, Status.self,
             Pack.self, Verify.self, Merge.self, Conflicts.self, Demo.self, Tally.self, Pending.self,
-            Keys.self, Enroll.self, Devices.self,
+            Keys.self, Enroll.self, Devices.self, Quickstart.self,
         ])
 
     public init() {}
@@ -31,6 +32,7 @@ public struct Fieldbook: ParsableCommand {
     public static func run(arguments: [String]) -> Int32 {
         FaultSignals.install()
         Language.current = Language(environment: ProcessInfo.processInfo.environment)
+        let arguments = CommandLineWords.movingLeadingOptions(arguments)
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
@@ -40,6 +42,10 @@ public struct Fieldbook: ParsableCommand {
             return error.exitCode
         } catch {
             let code = exitCode(for: error)
+            if code != .success, let unknown = CommandLineWords.unknownCommand(in: arguments) {
+                Console.error("fieldbook: \(unknown)")
+                return ExitCode.validationFailure.rawValue
+            }
             let message = fullMessage(for: error)
             if code == .success {
                 if !message.isEmpty { print(message) }
@@ -53,7 +59,7 @@ public struct Fieldbook: ParsableCommand {
 
 /// Options every command that opens a store shares.
 public struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: "The store file (default: $FIELDBOOK_DB, or fieldbook.sqlite here).")
+    @Option(name: .long, help: ArgumentHelp(tr("The store file (default: $FIELDBOOK_DB, or fieldbook.sqlite here).")))
     public var db: String?
 
     public init() {}
@@ -92,13 +98,13 @@ struct CommandContext {
         // On a terminal, a command held up by another says what it waits for.
         if isatty(STDERR_FILENO) == 1 {
             env.waiting = { store, activity in
-                Console.error("fieldbook: waiting for \(activity ?? "another fieldbook command") to finish with \((store as NSString).lastPathComponent.oneLine)…")
+                Console.error("fieldbook: \(tr("waiting for \(activity ?? tr("another fieldbook command")) to finish with \((store as NSString).lastPathComponent.oneLine)…"))")
             }
         }
         if let fixed = environment["FIELDBOOK_NOW"], !fixed.isEmpty {
             let formatter = ISO8601DateFormatter()
             guard let start = formatter.date(from: fixed) else {
-                throw ValidationError("FIELDBOOK_NOW must be an ISO 8601 time such as 2026-11-21T09:00:00+08:00, not \(fixed.oneLine).")
+                throw ValidationError(tr("FIELDBOOK_NOW must be an ISO 8601 time such as 2026-11-21T09:00:00+08:00, not \(fixed.oneLine)."))
             }
             // A clock that starts within ten seconds after FIELDBOOK_NOW (where in those ten seconds
             // follows the real clock, so successive commands do not all start at one millisecond

@@ -42,8 +42,8 @@ struct Runner {
         let log = (work as NSString).appendingPathComponent("last-stderr.txt")
         posix_spawn_file_actions_addopen(&actions, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         let cwd = FileManager.default.currentDirectoryPath
-        FileManager.default.changeCurrentDirectoryPath(work)
-        defer { FileManager.default.changeCurrentDirectoryPath(cwd) }
+        _ = FileManager.default.changeCurrentDirectoryPath(work)
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(cwd) }
         let start = Date()
         let spawned = posix_spawn(&pid, binary, &actions, nil, argv, environ)
         guard spawned == 0 else { throw BenchError("could not start \(binary): \(spawned)") }

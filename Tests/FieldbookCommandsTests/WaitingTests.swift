@@ -82,7 +82,8 @@ struct MemoryMapFaultTests {
         }
         locked.wait()
         let process = Process()
-        process.executableURL = try #require(FieldbookBinary.url)
+        let binary = try #require(FieldbookBinary.url)
+        process.executableURL = binary
         process.arguments = ["visit", "DG002"]
         process.currentDirectoryURL = sandbox.url
         var environment = ProcessInfo.processInfo.environment

@@ -44,13 +44,16 @@ public enum Demo {
                 name: "\(district.name)巡察办", central: true, district: scale.counties == 0 ? district.name : nil),
             environment: clock.environment(seed: seed &* 1000 &+ 1))
         let roster = try office.importRoster(csvAt: path("roster.csv"))
-        log("roster: \(roster.added) households in \(district.villages.count) villages and communities of \(district.townships.count) townships, imported at the office")
+        // Each store stays open for the whole year: give back the log a roster's worth of changes
+        // grew to (34 MB in a district), as closing the store would.
+        office.releaseLog()
+        log(tr("roster: \(roster.added, "household") in \(district.villages.count) villages and communities of \(district.townships.count, "township"), imported at the office"))
         // The office's keys, made with its store; their public half goes to the teams as office.fbkey.
         guard let officeKey = try office.officeKeyFile() else {
-            throw FieldbookError.storeFailure(path: path("office.sqlite"), message: "the office has no keys")
+            throw FieldbookError.storeFailure(path: path("office.sqlite"), message: tr("the office has no keys"))
         }
         try officeKey.encoded().write(to: URL(fileURLWithPath: path("office.fbkey")))
-        log("keys: the office's fingerprint is \(officeKey.keys.fingerprint); office.fbkey goes to every team")
+        log(tr("keys: the office's fingerprint is \(officeKey.keys.fingerprint); office.fbkey goes to every team"))
 
         // The teams and their laptops.
         let rounds = (1...scale.rounds).map { "五届第\(chineseNumber($0))轮" }
@@ -94,16 +97,17 @@ public enum Demo {
         for laptop in laptops { try office.enroll(try laptop.store.enrollmentRequest().request) }
         // The roster, signed by the office and encrypted to every enrolled laptop, with the trust list.
         guard let rosterBundle = try office.pack(into: (sticks as NSString).appendingPathComponent("0-roster"), scope: .roster) else {
-            throw FieldbookError.storeFailure(path: path("office.sqlite"), message: "the roster could not be packed")
+            throw FieldbookError.storeFailure(path: path("office.sqlite"), message: tr("the roster could not be packed"))
         }
         let rosterPath = rosterBundle.path
         DispatchQueue.concurrentPerform(iterations: laptops.count) { index in
             let outcome = laptops[index].store.merge(bundleAt: rosterPath)
+            laptops[index].store.releaseLog()
             made.withLock { $0[index] = outcome.status == .merged ? .success(laptops[index]) : .failure(
-                FieldbookError.storeFailure(path: laptops[index].store.path, message: "the roster bundle did not merge: \(outcome.status)")) }
+                FieldbookError.storeFailure(path: laptops[index].store.path, message: tr("the roster bundle did not merge: \(outcome.status)"))) }
         }
         _ = try made.withLock { results in try plans.indices.map { try results[$0]!.get() } }
-        log("teams: \(scale.teams) inspection teams with \(laptops.count) laptops, each enrolled at the office and given the signed, encrypted roster")
+        log(tr("teams: \(scale.teams, "inspection team") with \(laptops.count, "laptop"), each enrolled at the office and given the signed, encrypted roster"))
 
         // Which villages each round inspects, and which laptop goes where.
         let chosen = Array(district.villages.indices.shuffled(using: &rng).prefix(scale.inspected))
@@ -160,15 +164,17 @@ public enum Demo {
             // Someone else's stick in round 2: a bundle from a laptop the office never enrolled, under
             // a real laptop's name, and a real bundle with one byte changed after it was written.
             if r == min(1, scale.rounds - 1), let real = packed.first {
-                let impostor = try Store.create(
-                    at: path("impostor.sqlite"),
-                    setup: DeviceSetup(name: laptops[0].name, team: "第一巡察组", round: roundName, inspectors: ["冒名者"]),
-                    environment: clock.environment(seed: seed &* 1000 &+ 999))
-                try impostor.pinOffice(officeKey)
-                if let forged = try impostor.pack(into: stick) {
-                    try fm.moveItem(atPath: forged.path, toPath: (stick as NSString).appendingPathComponent("伪造 " + (forged.path as NSString).lastPathComponent))
+                do {  // the impostor's store is closed before its files go
+                    let impostor = try Store.create(
+                        at: path("impostor.sqlite"),
+                        setup: DeviceSetup(name: laptops[0].name, team: "第一巡察组", round: roundName, inspectors: ["冒名者"]),
+                        environment: clock.environment(seed: seed &* 1000 &+ 999))
+                    try impostor.pinOffice(officeKey)
+                    if let forged = try impostor.pack(into: stick) {
+                        try fm.moveItem(atPath: forged.path, toPath: (stick as NSString).appendingPathComponent("伪造 " + (forged.path as NSString).lastPathComponent))
+                    }
                 }
-                try? fm.removeItem(atPath: path("impostor.sqlite"))
+                for suffix in ["", "-wal", "-shm"] { try? fm.removeItem(atPath: path("impostor.sqlite") + suffix) }
                 // The manifest edited (its date), and its digest in the header made to match again:
                 // only the signature tells.
                 var bytes = try Data(contentsOf: URL(fileURLWithPath: real))
@@ -192,8 +198,9 @@ public enum Demo {
                 let bytes = try Data(contentsOf: URL(fileURLWithPath: victim))
                 try bytes.prefix(bytes.count * 2 / 3).write(to: URL(fileURLWithPath: victim))
             }
-            let visitText = visits == households ? "\(visits) visits" : "\(visits) visits to \(households) households"
-            log("\(roundName): \(villages.count) villages, \(visitText); \(packed.count) bundles onto the stick")
+            log(visits == households
+                ? tr("\(roundName): \(villages.count, "village"), \(visits, "visit"); \(packed.count, "bundle") onto the stick")
+                : tr("\(roundName): \(villages.count, "village"), \(visits, "visit") to \(households, "household"); \(packed.count, "bundle") onto the stick"))
             // The stick reaches the office the day after the round, and the clerk merges it.
             clock.set(clock.now.addingTimeInterval(86_400))
             outcomes += try mergeFolder(stick, into: office)
@@ -211,7 +218,7 @@ public enum Demo {
         // laptop's honest store to compare with the office's.)
         let stolen = laptops[laptops.count - 1]
         let revocation = try office.revoke(device: stolen.name, afterSeq: nil)
-        log("revoked: \(stolen.name) was stolen; the office keeps its changes up to \(revocation.afterSeq) and refuses any later one")
+        log(tr("revoked: \(stolen.name) was stolen; the office keeps its changes up to \(revocation.afterSeq) and refuses any later one"))
         for suffix in ["", "-wal"] where fm.fileExists(atPath: stolen.store.path + suffix) {
             try fm.copyItem(atPath: stolen.store.path + suffix, toPath: path("stolen.sqlite") + suffix)
         }
@@ -227,7 +234,7 @@ public enum Demo {
         // Receipts: the office's next roster bundle carries the revocation and, for every laptop, how
         // far it holds all of its changes; each laptop merges it and knows what is safe.
         guard let receipts = try office.pack(into: (sticks as NSString).appendingPathComponent("9-receipts"), scope: .roster) else {
-            throw FieldbookError.storeFailure(path: path("office.sqlite"), message: "the receipts could not be packed")
+            throw FieldbookError.storeFailure(path: path("office.sqlite"), message: tr("the receipts could not be packed"))
         }
         bundlesWritten += 1
         var confirmed: Int64 = 0, unconfirmed: Int64 = 0
@@ -237,7 +244,7 @@ public enum Demo {
             confirmed += c.confirmed
             unconfirmed += c.unconfirmed
         }
-        log("receipts: the office's signed receipts reach \(laptops.count - 1) laptops: \(confirmed) of their changes confirmed at the office, \(unconfirmed) not yet")
+        log(tr("receipts: the office's signed receipts reach \(laptops.count - 1, "laptop"): \(Int(confirmed)) of their changes confirmed at the office, \(Int(unconfirmed)) not yet"))
         return DemoReport(
             directory: directory, district: district, officePath: office.path, office: office, laptopPaths: laptops.map(\.store.path),
             sticks: sticks, outcomes: outcomes, bundlesWritten: bundlesWritten)
@@ -358,12 +365,12 @@ public enum Demo {
             let entries = (try? fm.contentsOfDirectory(atPath: directory)) ?? []
             guard isDirectory.boolValue, entries.isEmpty || entries.contains(marker) else {
                 throw FieldbookError.badFile(
-                    path: directory, reason: "exists and is not a demo folder; choose another with --dir.")
+                    path: directory, reason: tr("exists and is not a demo folder; choose another with --dir."))
             }
             for entry in entries { try fm.removeItem(atPath: (directory as NSString).appendingPathComponent(entry)) }
         }
         try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        fm.createFile(atPath: (directory as NSString).appendingPathComponent(marker), contents: Data("fieldbook demo\n".utf8))
+        _ = fm.createFile(atPath: (directory as NSString).appendingPathComponent(marker), contents: Data("fieldbook demo\n".utf8))
     }
 
     static func date(_ day: String, hour: Int) -> Date {

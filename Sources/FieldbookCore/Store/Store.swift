@@ -284,8 +284,9 @@ public final class Store: Sendable {
         }
     }
 
-    /// Gives back the space a failed write's log took (a write that ran out of disk leaves its
-    /// log file at the size it reached). Best effort: nothing is lost if it cannot.
+    /// Gives back the space the log took: after a failed write (one that ran out of disk leaves its
+    /// log file at the size it reached), or a large one in a store kept open. Best effort: nothing
+    /// is lost if it cannot.
     public func releaseLog() {
         guard cannotWrite == nil else { return }
         try? dbQueue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }

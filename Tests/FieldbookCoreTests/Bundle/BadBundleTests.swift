@@ -24,7 +24,7 @@ import Testing
 
         func write(_ name: String, _ content: [UInt8]) -> String {
             let path = dir.path(name)
-            FileManager.default.createFile(atPath: path, contents: Data(content))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(content))
             return path
         }
     }
@@ -50,13 +50,13 @@ import Testing
         let f = try Fixture()
         let path = f.dir.path("cut.fbundle")
         for length in 0..<f.bytes.count {
-            FileManager.default.createFile(atPath: path, contents: Data(f.bytes[..<length]))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(f.bytes[..<length]))
             #expect(reason(path) != nil, "truncated to \(length) bytes was accepted")
         }
         // And a sample of them offered to a store: refused, store unchanged.
         let before = try dump(f.office)
         for length in stride(from: 0, to: f.bytes.count, by: 97) {
-            FileManager.default.createFile(atPath: path, contents: Data(f.bytes[..<length]))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(f.bytes[..<length]))
             guard case .rejected = f.office.merge(bundleAt: path).status else {
                 Issue.record("truncated to \(length) bytes merged")
                 continue
@@ -74,7 +74,7 @@ import Testing
             var damaged = f.bytes
             let bit = Int.random(in: 0..<(damaged.count * 8), using: &rng)
             damaged[bit / 8] ^= UInt8(1 << (bit % 8))
-            FileManager.default.createFile(atPath: path, contents: Data(damaged))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(damaged))
             #expect(reason(path) != nil, "flip of bit \(bit) was accepted")
             if trial % 100 == 0, case .merged = f.office.merge(bundleAt: path).status {
                 Issue.record("flip of bit \(bit) merged")

@@ -31,7 +31,7 @@ import Testing
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("sealed.fbundle").path
-        FileManager.default.createFile(atPath: path, contents: Data(sealed))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(sealed))
         return refusal(path)
     }
 

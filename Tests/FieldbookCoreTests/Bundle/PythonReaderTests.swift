@@ -31,8 +31,8 @@ struct PythonReaderTests {
     static func python(_ arguments: [String], in dir: TemporaryDirectory) throws -> Run {
         let label = UUID().uuidString.prefix(8)
         let outPath = dir.path("py-\(label).out"), errPath = dir.path("py-\(label).err")
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3"] + arguments

@@ -13,7 +13,7 @@ import Testing
         while let relative = enumerator?.nextObject() as? String {
             let full = (folder as NSString).appendingPathComponent(relative)
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory)
             if isDirectory.boolValue || relative.contains(".sqlite") { continue }
             result[relative] = FileManager.default.contents(atPath: full)
         }
@@ -67,6 +67,9 @@ import Testing
             #expect(Set(own.map(\.id)).isSubset(of: officeIDs), "\(laptop) has records the office lacks")
         }
         #expect(try office.status().counts[.forum] == DemoDistrict.Scale.sample.inspected)
+        // Nothing is left of the impostor's and the thief's stores, not even their logs.
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path("d"))
+        #expect(!left.contains { $0.hasPrefix("impostor.") || $0.hasPrefix("stolen.") }, "\(left)")
     }
 
     @Test func problemsFoundInTheFieldAreFollowedByTheOfficeUntilCheckedOff() throws {

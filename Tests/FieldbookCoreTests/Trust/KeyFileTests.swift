@@ -87,7 +87,7 @@ import Testing
         #expect(throws: TrustError.self) {
             var o = try #require(try JSONSerialization.jsonObject(with: swapped.encoded(signedBy: other)) as? [String: String])
             o["signature"] = outer["signature"]
-            try EnrollmentRequest.decode(try JSONSerialization.data(withJSONObject: o))
+            _ = try EnrollmentRequest.decode(try JSONSerialization.data(withJSONObject: o))
         }
     }
 }

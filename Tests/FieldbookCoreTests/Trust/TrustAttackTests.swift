@@ -171,6 +171,7 @@ func expectRefused(
     return r
 }
 
+@discardableResult
 func expectMerged(_ store: Store, _ bundle: String, sourceLocation: SourceLocation = #_sourceLocation) -> MergeOutcome {
     let outcome = store.merge(bundleAt: bundle)
     #expect(outcome.status == .merged, "control did not merge: \(reason(outcome))", sourceLocation: sourceLocation)
