@@ -114,8 +114,10 @@ final class Sandbox: Sendable {
         environment["FIELDBOOK_DB"] = nil
         environment["FIELDBOOK_NOW"] = fixedNow
         environment["FIELDBOOK_TZ"] = "Asia/Shanghai"
-        // English unless a test asks for Chinese, whatever the machine's locale.
-        environment["FIELDBOOK_LANG"] = "en"
+        // An English interface and Chinese reports (the defaults of a machine whose locale is
+        // neither), whatever the machine's locale, unless a test asks otherwise.
+        environment["FIELDBOOK_LANG"] = nil
+        environment["LC_ALL"] = "C.UTF-8"
         for (key, value) in extra { environment[key] = value }
 
         let process = Process()

@@ -206,4 +206,17 @@ struct TallyCommandTests {
         let chinese = try sandbox.run(["tally"], environment: ["LANG": "zh_CN.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""])
         #expect(chinese.stdout.hasPrefix("巡察覆盖统计（按村）\n"), "\(chinese)")
     }
+
+    @Test("FIELDBOOK_LANG chooses the reports' language as it does the interface's, over the locale")
+    func fieldbookLang() throws {
+        let sandbox = try store()
+        let english = try sandbox.run(["tally"], environment: ["FIELDBOOK_LANG": "en", "LANG": "zh_CN.UTF-8", "LC_ALL": ""])
+        #expect(english.stdout.hasPrefix("Inspection coverage by village\n"), "\(english)")
+        let chinese = try sandbox.run(["pending"], environment: ["FIELDBOOK_LANG": "zh", "LC_ALL": "en_US.UTF-8"])
+        let englishPending = try sandbox.run(["pending"], environment: ["FIELDBOOK_LANG": "en"])
+        #expect(chinese.status == 0 && englishPending.status == 0 && chinese.stdout != englishPending.stdout)
+        #expect(chinese.stdout.unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) } && !chinese.stdout.contains("household"), "\(chinese)")
+        let chosen = try sandbox.run(["tally", "--lang", "zh"], environment: ["FIELDBOOK_LANG": "en"])
+        #expect(chosen.stdout.hasPrefix("巡察覆盖统计（按村）\n"), "--lang wins: \(chosen)")
+    }
 }

@@ -56,9 +56,13 @@ public enum ReportLanguage: String, CaseIterable, Sendable {
     case zh
     case en
 
-    /// The language the locale asks for (`LC_ALL`, then `LC_MESSAGES`, then `LANG`): English for
-    /// `en…`, Chinese for anything else or nothing.
+    /// The language `FIELDBOOK_LANG` names (as for the interface), else the one the locale asks
+    /// for (`LC_ALL`, then `LC_MESSAGES`, then `LANG`): English for `en…`, Chinese for anything
+    /// else or nothing, since the report is a document for the office.
     public static func preferred(environment: [String: String]) -> ReportLanguage {
+        if let chosen = environment["FIELDBOOK_LANG"].flatMap(Language.parse) {
+            return chosen == .zh ? .zh : .en
+        }
         for key in ["LC_ALL", "LC_MESSAGES", "LANG"] {
             guard let value = environment[key], !value.isEmpty else { continue }
             return value.lowercased().hasPrefix("en") ? .en : .zh
