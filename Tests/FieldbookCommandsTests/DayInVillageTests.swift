@@ -189,7 +189,7 @@ struct DayInVillageTests {
         let imported = try day.giveRoster("roster.csv")
         #expect(
             imported == "Imported roster.csv: 2 households added, 0 updated, 0 unchanged, 0 rejected "
-                + "(1 townships and 1 villages added).\nIgnored columns: phone.\n")
+                + "(1 township and 1 village added).\nIgnored columns: phone.\n")
         let visit = try day.record("visit", "DG002", "--by", "张三")
         #expect(visit.line == "Recorded visit \(visit.id) DG002 李秀英 (城关镇/东关村) \(today) by 张三")
     }

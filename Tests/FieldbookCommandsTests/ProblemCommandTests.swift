@@ -63,7 +63,7 @@ struct ProblemCommandTests {
         #expect(verified == "Updated problem \(p1.id) 城关镇/东关村 2026-11-01 [verified] 低保评定未公示\n")
 
         let transferred = try s.ok("transfer", p2.id, "--to", "纪委监委", "--note", Self.note)
-        #expect(transferred == "Updated problem \(p2.id) 城关镇/东关村 2026-11-02 [open] 村干部优亲厚友 [clue transferred to 纪委监委]\n")
+        #expect(transferred == "Updated problem \(p2.id) 城关镇/东关村 2026-11-02 [open] 村干部优亲厚友 [clue transferred to discipline]\n")
 
         // The overdue ledger: the transferred clue, nine days late, marked, without its detail.
         let overdue = try s.ok("problems", "--overdue")
@@ -91,7 +91,7 @@ struct ProblemCommandTests {
         let items = try #require(ledger["items"] as? [[String: Any]])
         #expect(items.map { $0["id"] as? String } == [p2.id, p3.id, p1.id])
         #expect(items[0]["sensitive"] as? Bool == true && items[2]["status"] as? String == "verified")
-        #expect(list.contains("[未整改·已移交纪委监委] 村干部") && list.contains("[已验收销号] 低保评定未公示"))
+        #expect(list.contains("[open·clue to discipline] 村干部") && list.contains("[verified] 低保评定未公示"))
         let listed = try #require(try parseJSON(listJSON) as? [[String: Any]])
         let clue = try #require(listed.first { $0["id"] as? String == p2.id })
         #expect(clue["sensitive"] as? Bool == true && clue["detail"] is NSNull)

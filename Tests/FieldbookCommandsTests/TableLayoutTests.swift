@@ -83,8 +83,8 @@ struct TableLayoutTests {
         // Long text was cut to fit, and says so.
         #expect(table.contains("…"), "\(table)")
         // Short text is shown whole.
-        #expect(table.contains("[已整改] 台账缺页"), "\(table)")
-        #expect(table.contains("1张 · 村部"), "\(table)")
+        #expect(table.contains("[fixed] 台账缺页"), "\(table)")
+        #expect(table.contains("1 copy · 村部"), "\(table)")
         // Oldest first: the visit of the 19th, then the fix of the 20th.
         let dates = table.split(separator: "\n").dropFirst(2).compactMap { line in
             line.firstMatch(of: #/\d{4}-\d{2}-\d{2}/#).map { String($0.0) }

@@ -249,7 +249,7 @@ import Testing
         expectFailure(try s.run(backup + ["--passphrase-file", "short.txt"]), code: 64, naming: ["passphrase", "at least 8"])
         #expect(!FileManager.default.fileExists(atPath: s.path("office.fbbackup")))
         let wrote = try s.ok(backup + ["--passphrase-file", "pass.txt"])
-        #expect(wrote.contains("office.fbbackup") && wrote.contains(office) && wrote.contains("1 devices enrolled"), "\(wrote)")
+        #expect(wrote.contains("office.fbbackup") && wrote.contains(office) && wrote.contains("1 device enrolled"), "\(wrote)")
         let attributes = try FileManager.default.attributesOfItem(atPath: s.path("office.fbbackup"))
         #expect((attributes[.posixPermissions] as? Int ?? 0) & 0o077 == 0, "only its owner reads the backup")
         expectFailure(try s.run(backup + ["--passphrase-file", "pass.txt"]), code: 73, naming: ["office.fbbackup", "already exists"])

@@ -123,7 +123,7 @@ extension Fieldbook {
                 let data = try store.backupKeys(passphrase: passphrase)
                 try KeyFiles.writeNew(data, to: out, mode: 0o600)
                 let summary = try store.trustSummary()
-                print(tr("Wrote \(out): the office's private keys (fingerprint \(summary.keys?.fingerprint ?? "?")) and its trust list (\(summary.enrolled) devices enrolled, \(summary.revoked) revoked), under the passphrase.").oneLine)
+                print(tr("Wrote \(out): the office's private keys (fingerprint \(summary.keys?.fingerprint ?? "?")) and its trust list (\(summary.enrolled, "device") enrolled, \(summary.revoked) revoked), under the passphrase.").oneLine)
                 print(tr("Keep it off this machine, with the passphrase kept apart; `fieldbook keys restore \(out)` brings the keys back on a new office store.").oneLine)
             }
         }

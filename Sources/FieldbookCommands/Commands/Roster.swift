@@ -24,7 +24,7 @@ extension Fieldbook {
                 let activity = store.announce(tr("a roster import"))
                 defer { activity.end() }
                 let report = try store.importRoster(csvAt: file)
-                print(tr("Imported \(file.oneLine): \(report.added, "household") added, \(report.updated) updated, \(report.unchanged) unchanged, \(report.rejected.count) rejected (\(report.townshipsAdded) townships and \(report.villagesAdded) villages added)."))
+                print(tr("Imported \(file.oneLine): \(report.added, "household") added, \(report.updated) updated, \(report.unchanged) unchanged, \(report.rejected.count) rejected (\(report.townshipsAdded, "township") and \(report.villagesAdded, "village") added)."))
                 if !report.ignoredColumns.isEmpty {
                     print(tr("Ignored columns: \(report.ignoredColumns.joined(separator: ", ")).").oneLine)
                 }

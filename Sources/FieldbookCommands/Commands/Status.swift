@@ -57,7 +57,7 @@ extension Fieldbook {
                     return [RecordReport.statusLine(tr("trust"), tr("no keys yet (`fieldbook keys show` makes them)"))]
                 }
                 let required = try store.signaturePolicy().requires ? tr("signatures required") : tr("unsigned bundles accepted")
-                lines.append(RecordReport.statusLine(tr("trust"), tr("keys made (fingerprint \(keys.fingerprint)); \(s.enrolled) devices enrolled, \(s.revoked) revoked; \(required)")))
+                lines.append(RecordReport.statusLine(tr("trust"), tr("keys made (fingerprint \(keys.fingerprint)); \(s.enrolled, "device") enrolled, \(s.revoked) revoked; \(required)")))
                 if s.offices > 0 {
                     lines.append(RecordReport.statusLine(tr("below"), tr("\(s.offices) offices enrolled below this one; their trust lists enroll \(s.delegated) devices")))
                 }

@@ -20,6 +20,12 @@ public enum RecordReport {
     /// A fix's status as a message names it: `fixed` in English, 已整改 in Chinese.
     public static func statusWord(_ status: FixStatus) -> String { Language.current == .zh ? status.chinese : status.rawValue }
 
+    /// A clue's destination as a message names it: `discipline` in English (the word `transfer --to`
+    /// takes), 纪委监委 in Chinese.
+    public static func destinationWord(_ destination: ClueDestination) -> String {
+        Language.current == .zh ? destination.chinese : destination.rawValue
+    }
+
     /// The status word of a stored status value: as ``statusWord(_:)`` for a known one, else as stored.
     static func statusWord(_ value: String?, of kind: RecordKind) -> String {
         guard let value else { return "?" }
@@ -53,7 +59,7 @@ public enum RecordReport {
         case .fix:
             return "\(village) \(r.date ?? "") [\(statusWord(r["status"].text, of: .fix))] \(r["problem"].text ?? "")"
         case .problem:
-            let transferred = transferredTo(r).map { tr(" [clue transferred to \($0.chinese)]") } ?? ""
+            let transferred = transferredTo(r).map { tr(" [clue transferred to \(destinationWord($0))]") } ?? ""
             return "\(village) \(r.date ?? "") [\(statusWord(r["status"].text, of: .problem))] \(r["summary"].text ?? "")" + transferred
         default:
             return r["name"].text ?? r["code"].text ?? ""
@@ -140,20 +146,19 @@ public enum RecordReport {
             case .visit:
                 what = [r.labels["household"], r["note"].text, r["issues"].text].compactMap { $0 }.joined(separator: " · ")
             case .forum:
-                what = "\(r["participants"].int ?? 0)人次" + (r["topics"].list.isEmpty ? "" : " · " + r["topics"].list.joined(separator: "、"))
+                what = tr("\(Int(r["participants"].int ?? 0), "person", plural: "people")") + (r["topics"].list.isEmpty ? "" : " · " + r["topics"].list.joined(separator: "、"))
             case .notice:
-                what = "\(r["copies"].int ?? 0)张 · \(r["place"].text ?? "")"
+                what = tr("\(Int(r["copies"].int ?? 0), "copy", plural: "copies") · \(r["place"].text ?? "")")
             case .fix:
-                let status = FixStatus(rawValue: r["status"].text ?? "")?.chinese ?? "?"
-                what = "[\(status)] \(r["problem"].text ?? "")"
+                what = "[\(statusWord(r["status"].text, of: .fix))] \(r["problem"].text ?? "")"
             case .problem:
-                let status = ProblemStatus(rawValue: r["status"].text ?? "")?.chinese ?? "?"
-                what = "[\(status)" + (transferredTo(r).map { "·已移交\($0.chinese)" } ?? "") + "] \(r["summary"].text ?? "")"
+                let status = statusWord(r["status"].text, of: .problem)
+                what = "[\(status)" + (transferredTo(r).map { tr("·clue to \(destinationWord($0))") } ?? "") + "] \(r["summary"].text ?? "")"
             default:
                 what = headline(r)
             }
             let village = (r.labels["village"] ?? "?").split(separator: "/").last.map(String.init) ?? "?"
-            table.add([shortIDs[r.id] ?? r.id, r.kind.chinese, r.date ?? "", village, (r.deleted ? tr("[deleted]") + " " : "") + what])
+            table.add([shortIDs[r.id] ?? r.id, kindWord(r.kind), r.date ?? "", village, (r.deleted ? tr("[deleted]") + " " : "") + what])
         }
         return table.render(maxWidth: maxWidth)
     }

@@ -204,8 +204,8 @@ import Testing
         // `list`: the row is marked, the detail absent, in the table and in JSON.
         let records = try f.store.list(RecordFilter(kinds: [.problem]))
         let listed = RecordReport.table(records, shortIDs: try f.store.shortIDs(for: records.map(\.id)))
-        #expect(listed.contains("[未整改·已移交纪委监委] 村干部"), "\(listed)")
-        #expect(listed.contains("[未整改] 账目未公开"))
+        #expect(listed.contains("[open·clue to discipline] 村干部"), "\(listed)")
+        #expect(listed.contains("[open] 账目未公开"))
         let listJSON = JSONValue.array(records.map { RecordReport.json($0) }).rendered()
         #expect(!listJSON.contains(Self.secret) && !listJSON.contains(Self.note))
         #expect(listJSON.contains("普通问题的详细情况"))  // an ordinary problem's detail is not withheld
@@ -213,7 +213,7 @@ import Testing
         #expect(one["sensitive"] as? Bool == true)
         #expect(one["detail"] is NSNull && one["transfer_note"] is NSNull)
         #expect(one["withheld"] as? [String] == ["detail", "transfer_note"])
-        #expect(RecordReport.summary(try f.store.record(id: clue.id)).hasSuffix("[open] 村干部优亲厚友 [clue transferred to 纪委监委]"))
+        #expect(RecordReport.summary(try f.store.record(id: clue.id)).hasSuffix("[open] 村干部优亲厚友 [clue transferred to discipline]"))
 
         // `show` is the one place that prints it, under a warning, each line marked.
         let shown = RecordReport.detail(try f.store.record(id: clue.id))
