@@ -33,7 +33,9 @@ struct Benchmark: ParsableCommand {
         }
         let runner = Runner(binary: binary, work: work)
         let households = villages * 10
-        print("Fieldbook benchmark: \(Fmt.int(changes)) changes on \(devices) laptops; roster of \(Fmt.int(villages)) villages, \(Fmt.int(households)) households")
+        print(growth
+            ? "Fieldbook benchmark, growth mode: roster of \(Fmt.int(villages)) villages, \(Fmt.int(households)) households"
+            : "Fieldbook benchmark: \(Fmt.int(changes)) changes on \(devices) laptops; roster of \(Fmt.int(villages)) villages, \(Fmt.int(households)) households")
         print("machine: \(Machine.describe())")
         print("work folder: \(work)\n")
         if growth {
