@@ -46,7 +46,7 @@ let package = Package(
         .executableTarget(
             name: "fieldbook-bench",
             dependencies: [
-                "FieldbookCore",
+                "FieldbookCore", "CZlibSys",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -154,7 +154,13 @@ enum Machine {
         #else
             let build = "release build"
         #endif
-        return "\(cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(memory) GiB, \(build)"
+        return "\(cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(memory) GiB, \(build), \(load())"
+    }
+
+    /// The machine's load when asked (it is shared: other processes' work slows every figure).
+    static func load() -> String {
+        let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
+        return "load average " + text.split(separator: " ").prefix(3).joined(separator: " ")
     }
 
     static func peakKB() -> Int {

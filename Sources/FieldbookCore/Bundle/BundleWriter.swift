@@ -89,6 +89,10 @@ enum BundleWriter {
                 try store(bytes)
             }
         }
+        // Compressed, sealed, digested and written on another thread while the next lines are read.
+        let pipe = BackgroundPipe { try deflater.write($0) }
+        var finished = false
+        defer { if !finished { try? pipe.finish() } }
         var batch = [UInt8]()
         batch.reserveCapacity(1 << 17)
         try lines { line in
@@ -96,11 +100,13 @@ enum BundleWriter {
             batch.append(0x0A)
             rawSize += Int64(line.count + 1)
             if batch.count >= 1 << 16 {
-                try deflater.write(batch)
+                try pipe.send(batch)
                 batch.removeAll(keepingCapacity: true)
             }
         }
-        try deflater.write(batch)
+        try pipe.send(batch)
+        finished = true
+        try pipe.finish()
         try deflater.finish()
         try sealer?.finish()
 
@@ -147,5 +153,70 @@ enum BundleWriter {
             throw FileFault(code, path: finalPath)
         }
         return (finalPath, manifest)
+    }
+}
+
+/// Hands batches of bytes to a thread of their own, in order, at most a few in flight: pack
+/// compresses (and seals, digests and writes) one batch while the next is read from the store and
+/// spelled. A failure there (a full disk) is thrown at the next batch handed over, or at the end.
+final class BackgroundPipe: @unchecked Sendable {
+    private let condition = NSCondition()
+    // Guarded by `condition`.
+    private var queue: [[UInt8]] = []
+    private var closed = false
+    private var done = false
+    private var failure: (any Error)?
+    private let work: ([UInt8]) throws -> Void
+    private static let inFlight = 8
+
+    init(_ work: @escaping ([UInt8]) throws -> Void) {
+        self.work = work
+        Thread.detachNewThread { [self] in run() }
+    }
+
+    func send(_ bytes: [UInt8]) throws {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.count >= Self.inFlight && failure == nil { condition.wait() }
+        if let failure { throw failure }
+        queue.append(bytes)
+        condition.broadcast()
+    }
+
+    /// Waits until every batch is done (or the first failure), and throws that failure.
+    func finish() throws {
+        condition.lock()
+        defer { condition.unlock() }
+        closed = true
+        condition.broadcast()
+        while !done { condition.wait() }
+        if let failure { throw failure }
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while queue.isEmpty && !closed { condition.wait() }
+            if queue.isEmpty {
+                done = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let next = queue.removeFirst()
+            let failed = failure != nil
+            condition.broadcast()
+            condition.unlock()
+            // After a failure the rest is dropped: the caller is told and writes nothing more.
+            guard !failed else { continue }
+            do {
+                try work(next)
+            } catch {
+                condition.lock()
+                failure = error
+                condition.broadcast()
+                condition.unlock()
+            }
+        }
     }
 }

@@ -284,7 +284,7 @@ extension Store {
         // Everything else is folded from all of the record's changes.
         for id in touchedOrder {
             let kind = touched[id]!
-            let existed = try Bool.fetchOne(db, sql: "SELECT 1 FROM \(kind.table) WHERE id = ?", arguments: [id]) ?? false
+            let existed = try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM \(kind.table) WHERE id = ?"), arguments: [id]) ?? false
             let state: RecordState
             do {
                 state = try Store.refold(id, kind: kind, db)

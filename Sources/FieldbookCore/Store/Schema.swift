@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The store's schema, as named migrations. Append new ones; never edit one that has shipped.
@@ -16,7 +17,61 @@ enum Schema {
         migrator.registerMigration("v7-levels", migrate: addLevels)
         migrator.registerMigration("v8-upward", migrate: createUpward)
         migrator.registerMigration("v9-household-search", migrate: createHouseholdSearch)
+        migrator.registerMigration("v9-checks-without-lists", migrate: checksWithoutLists)
         return migrator
+    }
+
+    /// The same checks, spelled so that SQLite judges them without building a table per row.
+    ///
+    /// SQLite evaluates `x IN ('a', 'b', 'c')` (three values or more) by filling a temporary b-tree
+    /// with the list each time a statement runs: for every change merged, two of them (its kind and
+    /// op), about a third of the cost of writing the change. `(x = 'a' OR x = 'b' OR x = 'c')` is
+    /// the same check (the same truth for every value, NULL included, under the column's affinity
+    /// and collation) and costs a few comparisons. Only the text of the tables' definitions changes
+    /// (SQLite's documented procedure for changes that leave every stored row valid: writable_schema
+    /// and a new schema_version), so a store of any size is migrated at once, nothing copied.
+    private static func checksWithoutLists(_ db: Database) throws {
+        let tables = try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql LIKE '% IN%(%'")
+        var rewritten: [(name: String, sql: String)] = []
+        for row in tables {
+            let name: String = row["name"], sql: String = row["sql"]
+            let new = rewriteListChecks(sql)
+            if new != sql { rewritten.append((name, new)) }
+        }
+        guard !rewritten.isEmpty else { return }
+        let version = try Int.fetchOne(db, sql: "PRAGMA schema_version") ?? 0
+        try db.execute(sql: "PRAGMA writable_schema = ON")
+        do {
+            for table in rewritten {
+                try db.execute(
+                    sql: "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = ?", arguments: [table.sql, table.name])
+            }
+            try db.execute(sql: "PRAGMA schema_version = \(version + 1)")
+        } catch {
+            try? db.execute(sql: "PRAGMA writable_schema = OFF")
+            throw error
+        }
+        try db.execute(sql: "PRAGMA writable_schema = OFF")
+        // The new text is read back and parsed: a mistake fails the migration, which rolls back.
+        for table in rewritten {
+            _ = try Row.fetchAll(db, sql: "SELECT * FROM \(table.name.quotedDatabaseIdentifier) LIMIT 0")
+        }
+    }
+
+    /// `column IN ('a', 'b', 'c')` as `(column = 'a' OR column = 'b' OR column = 'c')`, for lists of
+    /// three quoted words or more (SQLite compares lists of one or two without a table).
+    static func rewriteListChecks(_ sql: String) -> String {
+        let pattern = #"([a-z_]+) IN\s*\(((?:'[a-z-]+'\s*,\s*){2,}'[a-z-]+')\)"#
+        let regex = try! NSRegularExpression(pattern: pattern)
+        var result = sql
+        for match in regex.matches(in: sql, range: NSRange(sql.startIndex..., in: sql)).reversed() {
+            let whole = Range(match.range, in: sql)!
+            let column = String(sql[Range(match.range(at: 1), in: sql)!])
+            let values = sql[Range(match.range(at: 2), in: sql)!].split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            let spelled = "(" + values.map { "\(column) = \($0)" }.joined(separator: " OR ") + ")"
+            result.replaceSubrange(Range(NSRange(whole, in: sql), in: result)!, with: spelled)
+        }
+        return result
     }
 
     /// Problems found and their rectification, and the office's problem categories: two record

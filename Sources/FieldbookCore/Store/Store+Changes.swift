@@ -142,7 +142,8 @@ extension Store {
 
     /// Every change the log holds for one record.
     static func changes(of recordID: String, _ db: Database) throws -> [Change] {
-        try Row.fetchAll(db, sql: "SELECT * FROM change WHERE record_id = ? ORDER BY id", arguments: [recordID])
+        // Prepared once per connection: a roster import or a merge asks this of every record it touches.
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM change WHERE record_id = ? ORDER BY id"), arguments: [recordID])
             .map(change(from:))
     }
 
@@ -178,12 +179,13 @@ extension Store {
             try db.cachedStatement(sql: "DELETE FROM conflict WHERE record_id = ?").execute(arguments: [recordID])
         }
         for conflict in state.conflicts {
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO conflict (record_id, kind, field, winner, winner_value, winner_hlc,
                                           loser, loser_value, loser_hlc)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
+                    """
+            ).execute(
                 arguments: [
                     recordID, kind.rawValue, conflict.field, conflict.winner.description,
                     CanonicalJSON.encode(conflict.winnerValue), conflict.winnerHLC.rawValue,

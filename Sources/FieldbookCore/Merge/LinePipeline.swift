@@ -1,0 +1,212 @@
+import Crypto
+import Foundation
+
+/// A payload's lines read on one thread, parsed and checked by the rules of a change on others, and
+/// handed to the caller in the payload's order: a merge writes the store while the next lines are
+/// inflated and parsed on the other core, and `verify` parses on every core.
+///
+/// What the caller sees is what reading on its own thread gave: every line in order; a line that
+/// fails to parse or breaks a rule fails at its place, after the lines before it; a reading failure
+/// (damaged compression, a truncated file) after every line before it; and when the caller or a
+/// line fails with a ``BundleError`` and the payload's digest does not match its manifest, the
+/// damage is named instead. Memory is bounded: at most `capacity` batches of lines are in flight.
+final class LinePipeline: @unchecked Sendable {
+    /// Lines of the payload as read: their bytes, one after another, and where each ends.
+    private struct RawBatch {
+        var index: Int
+        var firstLine: Int
+        var bytes: [UInt8] = []
+        var ends: [Int] = []
+    }
+
+    enum Parsed {
+        case line(ChangeLine)
+        case refused(BundleError)
+    }
+
+    struct ParsedBatch {
+        var firstLine: Int
+        var items: [Parsed]
+    }
+
+    /// Stops the reader when the caller has failed.
+    private struct Stopped: Error {}
+
+    private static let linesPerBatch = 256
+    private let capacity: Int
+    private let envelope: BundleFile.Envelope
+    private let condition = NSCondition()
+    // Guarded by `condition`.
+    private var raw: [RawBatch] = []
+    private var parsed: [Int: ParsedBatch] = [:]
+    private var inFlight = 0
+    private var readerDone = false
+    private var readerBatches = 0
+    private var readerError: (any Error)?
+    private var stopped = false
+    private var running = 0
+
+    init(_ envelope: BundleFile.Envelope, parsers: Int) {
+        self.envelope = envelope
+        let parsers = max(1, parsers)
+        capacity = 4 + 2 * parsers
+        running = 1 + parsers
+        Thread.detachNewThread { [self] in read() }
+        for _ in 0..<parsers {
+            Thread.detachNewThread { [self] in parse() }
+        }
+    }
+
+    /// The parsed batches in order, to `body`; then waits for the threads. Throws the first failure.
+    func forEach(_ body: (ParsedBatch) throws -> Void) throws {
+        var index = 0
+        do {
+            while true {
+                condition.lock()
+                while parsed[index] == nil && !(readerDone && index == readerBatches) {
+                    condition.wait()
+                }
+                guard let batch = parsed.removeValue(forKey: index) else {
+                    // Every batch read is handed on: what is left is how reading ended.
+                    let error = readerError
+                    condition.unlock()
+                    join()
+                    if let error { throw error }
+                    return
+                }
+                inFlight -= 1
+                condition.broadcast()
+                condition.unlock()
+                try body(batch)
+                index += 1
+            }
+        } catch let error as BundleError {
+            stop()
+            throw damaged() ? BundleError(tr("has a damaged payload (its SHA-256 does not match the manifest)")) : error
+        } catch {
+            stop()
+            throw error
+        }
+    }
+
+    private func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+        join()
+    }
+
+    private func join() {
+        condition.lock()
+        while running > 0 { condition.wait() }
+        condition.unlock()
+    }
+
+    /// Whether the whole payload is in the file and its digest is not the manifest's (a line is
+    /// judged before the digest is known: damage in transit is named as such, not as what it did).
+    private func damaged() -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: envelope.path) else { return false }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        var remaining = envelope.manifest.payload.compressedSize
+        guard (try? handle.seek(toOffset: UInt64(envelope.payloadOffset))) != nil else { return false }
+        while remaining > 0 {
+            guard let data = try? handle.read(upToCount: Int(min(remaining, 1 << 20))), !data.isEmpty else { return false }
+            remaining -= Int64(data.count)
+            hasher.update(data: data)
+        }
+        return BundleFile.hex(Array(hasher.finalize())) != envelope.manifest.payload.sha256
+    }
+
+    // MARK: The reader
+
+    private func read() {
+        var batch = RawBatch(index: 0, firstLine: 1)
+        var count = 0
+        func hand(_ full: RawBatch) throws {
+            condition.lock()
+            defer { condition.unlock() }
+            while inFlight >= capacity && !stopped { condition.wait() }
+            if stopped { throw Stopped() }
+            raw.append(full)
+            inFlight += 1
+            count += 1
+            condition.broadcast()
+        }
+        var failure: (any Error)?
+        do {
+            try BundleFile.readLines(envelope) { number, bytes in
+                if batch.ends.isEmpty { batch.firstLine = number }
+                batch.bytes.append(contentsOf: bytes)
+                batch.ends.append(batch.bytes.count)
+                if batch.ends.count == Self.linesPerBatch {
+                    try hand(batch)
+                    batch = RawBatch(index: count, firstLine: number + 1)
+                    batch.bytes.reserveCapacity(1 << 17)
+                }
+            }
+            if !batch.ends.isEmpty { try hand(batch) }
+        } catch is Stopped {
+        } catch {
+            // The lines read before the failure are handed on first: they come before it.
+            if !batch.ends.isEmpty { try? hand(batch) }
+            failure = error
+        }
+        condition.lock()
+        readerDone = true
+        readerBatches = count
+        readerError = failure
+        running -= 1
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    // MARK: The parsers
+
+    private func parse() {
+        while true {
+            condition.lock()
+            while raw.isEmpty && !readerDone && !stopped { condition.wait() }
+            if stopped || raw.isEmpty {
+                running -= 1
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let batch = raw.removeFirst()
+            condition.unlock()
+            var items: [Parsed] = []
+            items.reserveCapacity(batch.ends.count)
+            batch.bytes.withUnsafeBytes { all in
+                var start = 0
+                for (i, end) in batch.ends.enumerated() {
+                    items.append(Self.parse(UnsafeRawBufferPointer(rebasing: all[start..<end]), number: batch.firstLine + i))
+                    start = end
+                }
+            }
+            condition.lock()
+            parsed[batch.index] = ParsedBatch(firstLine: batch.firstLine, items: items)
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    /// One line parsed and checked by the rules every change meets (ChangeRules).
+    static func parse(_ bytes: UnsafeRawBufferPointer, number: Int) -> Parsed {
+        let line: ChangeLine
+        do throws(ChangeLineParser.Failure) {
+            line = try ChangeLineParser.parse(bytes)
+        } catch {
+            return .refused(BundleError(tr("has a change at line \(number) that \(error.reason)")))
+        }
+        do throws(ChangeRules.Violation) {
+            try ChangeRules.check(
+                kind: line.kind, recordID: line.record, op: line.op, fields: line.values, base: line.replaced,
+                version: line.version)
+        } catch {
+            return .refused(BundleError.refused(line: number, line.kind, error))
+        }
+        return .line(line)
+    }
+}

@@ -1,0 +1,131 @@
+import CZlibSys
+import FieldbookCore
+import Foundation
+import GRDB
+
+/// zlib alone on the bundles' own change lines, in the same run: what pack and verify are measured
+/// against. Level 6 (what pack uses) through a 64 KiB buffer, gzip framing, as the store does.
+enum ZlibYardstick {
+    struct Result {
+        var rawBytes = 0
+        var deflateSeconds = 0.0
+        var inflateSeconds = 0.0
+    }
+
+    /// Reads the change lines of every format 1 bundle in `folder` (untimed), then deflates them and
+    /// inflates the result, timed, bundle by bundle.
+    static func measure(folder: String) throws -> Result {
+        var result = Result()
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder).sorted() where name.hasSuffix(".fbundle") {
+            var raw = [UInt8]()
+            try BundleFile.readLines(try BundleFile.open((folder as NSString).appendingPathComponent(name))) { _, bytes in
+                raw.append(contentsOf: bytes)
+                raw.append(0x0A)
+            }
+            result.rawBytes += raw.count
+            var started = Date()
+            let compressed = try deflate(raw)
+            result.deflateSeconds += Date().timeIntervalSince(started)
+            started = Date()
+            let inflated = try inflate(compressed)
+            result.inflateSeconds += Date().timeIntervalSince(started)
+            guard inflated == raw.count else { throw BenchError("zlib yardstick: \(inflated) bytes back of \(raw.count)") }
+        }
+        return result
+    }
+
+    static func deflate(_ data: [UInt8]) throws -> [UInt8] {
+        var stream = z_stream()
+        guard deflateInit2_(&stream, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK
+        else { throw BenchError("zlib would not start") }
+        defer { deflateEnd(&stream) }
+        var out = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var offset = 0
+        while true {
+            let chunk = min(1 << 16, data.count - offset)
+            let flush = offset + chunk == data.count ? Z_FINISH : Z_NO_FLUSH
+            var status = Z_OK
+            data.withUnsafeBufferPointer { input in
+                stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress! + offset)
+                stream.avail_in = uInt(chunk)
+                repeat {
+                    status = buffer.withUnsafeMutableBufferPointer { b in
+                        stream.next_out = b.baseAddress
+                        stream.avail_out = uInt(b.count)
+                        return CZlibSys.deflate(&stream, flush)
+                    }
+                    out += buffer[..<(buffer.count - Int(stream.avail_out))]
+                } while stream.avail_out == 0 || (flush == Z_FINISH && status != Z_STREAM_END)
+            }
+            offset += chunk
+            if flush == Z_FINISH { break }
+        }
+        return out
+    }
+
+    /// Inflates into a 64 KiB buffer, counting what comes out.
+    static func inflate(_ data: [UInt8]) throws -> Int {
+        var stream = z_stream()
+        guard inflateInit2_(&stream, 31, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK
+        else { throw BenchError("zlib would not start") }
+        defer { inflateEnd(&stream) }
+        var produced = 0
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var offset = 0
+        var status = Z_OK
+        while status != Z_STREAM_END && offset < data.count {
+            let chunk = min(1 << 16, data.count - offset)
+            data.withUnsafeBufferPointer { input in
+                stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress! + offset)
+                stream.avail_in = uInt(chunk)
+                repeat {
+                    status = buffer.withUnsafeMutableBufferPointer { b in
+                        stream.next_out = b.baseAddress
+                        stream.avail_out = uInt(b.count)
+                        return CZlibSys.inflate(&stream, Z_NO_FLUSH)
+                    }
+                    produced += buffer.count - Int(stream.avail_out)
+                } while stream.avail_out == 0 && status == Z_OK
+            }
+            offset += chunk
+        }
+        return produced
+    }
+}
+
+/// The roster import's yardstick: the same households, as the import left them in the office's
+/// store, inserted into a plain table keyed by id (one prepared statement, one transaction, the
+/// store's journal and sync settings). Rows are read into memory first; only the inserts are timed.
+enum PlainInsert {
+    static func households(from source: String, into path: String) throws -> (rows: Int, seconds: Double) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        var config = Configuration()
+        config.prepareDatabase { db in
+            _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        let rows = try DatabaseQueue(path: source).read { db in
+            try Row.fetchAll(db, sql: "SELECT id, village_id, code, village_group, head, priority, source FROM household")
+                .map { row -> StatementArguments in
+                    [row["id"] as String, row["village_id"] as String, row["code"] as String, row["village_group"] as String?,
+                     row["head"] as String?, row["priority"] as String, row["source"] as String]
+                }
+        }
+        let target = try DatabaseQueue(path: path, configuration: config)
+        try target.write { db in
+            try db.execute(sql: """
+                CREATE TABLE household (id TEXT PRIMARY KEY NOT NULL, village_id TEXT NOT NULL, code TEXT NOT NULL,
+                    village_group TEXT, head TEXT, priority TEXT NOT NULL, source TEXT NOT NULL)
+                """)
+        }
+        let started = Date()
+        try target.write { db in
+            let insert = try db.makeStatement(sql: """
+                INSERT INTO household (id, village_id, code, village_group, head, priority, source) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
+            for arguments in rows { try insert.execute(arguments: arguments) }
+        }
+        return (rows.count, Date().timeIntervalSince(started))
+    }
+}

@@ -1,0 +1,142 @@
+import FieldbookTestSupport
+import Foundation
+import GRDB
+import Testing
+
+@testable import FieldbookCore
+
+/// Stores written by the release before integer keys (schema v1–v8, Tests/Fixtures/stores-v8) open
+/// with today's code and are migrated in place: every change kept, the same tally, and bundles of
+/// that release and of this one merge into them.
+@Suite struct MigrationV8Tests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Fixtures/stores-v8")
+
+    /// A copy of a fixture file in `dir`, so the committed one is never changed.
+    func copy(_ name: String, to dir: TemporaryDirectory) throws -> String {
+        let path = dir.path(name)
+        try FileManager.default.copyItem(atPath: Self.fixtures.appendingPathComponent(name).path, toPath: path)
+        return path
+    }
+
+    /// The change log as rows of text, in order, read without Fieldbook's code.
+    func changeLog(_ path: String) throws -> [String] {
+        let queue = try DatabaseQueue(path: path)
+        defer { try? queue.close() }
+        return try queue.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT device_id || ' ' || seq || ' ' || hlc || ' ' || kind || ' ' || record_id || ' ' || op || ' ' || fields || ' ' || base FROM change ORDER BY id")
+        }
+    }
+
+    /// A day after the fixtures were made, so nothing is overdue that was not then.
+    func environment() -> FieldbookEnvironment {
+        FixedEnvironment(start: Date(timeIntervalSince1970: 1_796_428_800)).environment
+    }
+
+    @Test(arguments: ["office.sqlite", "laptop1.sqlite", "laptop2.sqlite"])
+    func aStoreOfTheLastReleaseMigratesInPlaceAndKeepsEveryChange(_ name: String) throws {
+        let dir = TemporaryDirectory("migration-v8")
+        let path = try copy(name, to: dir)
+        let before = try changeLog(path)
+        #expect(before.count > 10)
+        _ = try Store.open(at: path, environment: environment())
+        #expect(try changeLog(path) == before)
+        // Opening again migrates nothing more.
+        _ = try Store.open(at: path, environment: environment())
+        #expect(try changeLog(path) == before)
+    }
+
+    /// `value` with every object's `key` removed, at any depth.
+    static func without(_ key: String, _ value: Any) -> Any {
+        if let array = value as? [Any] { return array.map { without(key, $0) } }
+        guard var object = value as? [String: Any] else { return value }
+        object[key] = nil
+        return object.mapValues { without(key, $0) }
+    }
+
+    @Test func theMigratedOfficeTalliesAsThatReleaseDid() throws {
+        let dir = TemporaryDirectory("migration-v8")
+        let office = try Store.open(at: try copy("office.sqlite", to: dir), environment: environment())
+        func figures(_ text: Data) throws -> NSDictionary {
+            let object = try JSONSerialization.jsonObject(with: text) as! [String: Any]
+            return object.filter { $0.key != "generated_at" } as NSDictionary
+        }
+        let then = try figures(Data(contentsOf: Self.fixtures.appendingPathComponent("office-tally.json")))
+        let now = try figures(Data(TallyJSON.render(try office.tally()).utf8))
+        // Every field that release wrote holds the same figure; `priority_households` (priority
+        // households counted once) came after it, and is the only field added.
+        #expect(Self.without("priority_households", now) as? NSDictionary == then)
+        #expect((now["district"] as? [String: Any])?["priority_households"] != nil)
+        #expect(try office.tally().district.visits == 4)
+        #expect(try office.conflicts().isEmpty)
+    }
+
+    @Test func aBundleOfThatReleaseAndOneOfThisMergeIntoTheMigratedOffice() throws {
+        let dir = TemporaryDirectory("migration-v8")
+        let office = try Store.open(at: try copy("office.sqlite", to: dir), environment: environment())
+        let laptop = try Store.open(at: try copy("laptop1.sqlite", to: dir), environment: environment())
+        let changesBefore = try office.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM change")! }
+        // That release's bundle: the first laptop's edit of a note the second laptop edited too.
+        let old = office.merge(bundleAt: try copy("pending.fbundle", to: dir))
+        #expect(old.status == .merged, "\(old.status)")
+        #expect(old.newChanges == 1)
+        let conflicts = try office.conflicts()
+        #expect(conflicts.count == 1)
+        #expect(office.merge(bundleAt: dir.path("pending.fbundle")).status == .alreadyMerged)
+        // This release's bundle from the migrated laptop: its unpacked visit and a new problem.
+        let problem = try laptop.record(.problem, [
+            "village": "城关镇/东关村", "summary": "村务公开栏未更新", "category": "road-lights", "deadline": "2027-01-20",
+        ])
+        let bundle = try #require(try laptop.pack(into: dir.path("stick")))
+        let outcome = office.merge(bundleAt: bundle.path)
+        #expect(outcome.status == .merged, "\(outcome.status)")
+        #expect(outcome.newChanges == 2)
+        #expect(try office.record(id: problem.id)["category"].text == "road-lights")
+        #expect(try office.tally().district.visits == 5)
+        let changesAfter = try office.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM change")! }
+        #expect(changesAfter == changesBefore + 3)
+    }
+}
+
+/// Migration v9 spells the checks of a list of values as comparisons: the same checks, without the
+/// temporary table SQLite builds for a list each time a statement runs.
+@Suite struct ListCheckTests {
+    @Test func theChecksRefuseWhatTheyRefusedAndBuildNoTable() throws {
+        let dir = TemporaryDirectory("migration-v9")
+        let path = dir.path("office.sqlite")
+        try FileManager.default.copyItem(
+            atPath: MigrationV8Tests.fixtures.appendingPathComponent("office.sqlite").path, toPath: path)
+        let store = try Store.open(at: path)
+        try store.read { db in
+            let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'change'")!
+            #expect(!sql.contains("kind IN") && !sql.contains("op IN"))
+            #expect(sql.contains("kind = 'category'"))
+            let program = try Row.fetchAll(
+                db, sql: "EXPLAIN INSERT INTO change (device_id, seq, hlc, kind, record_id, op, fields, base) VALUES ('a', 1, 1, 'visit', 'b', 'create', '{}', '{}')")
+            #expect(!program.contains { ($0["opcode"] as String) == "OpenEphemeral" })
+        }
+        let device = "00000000-0000-4000-8000-000000000001", record = "00000000-0000-4000-8000-000000000002"
+        let queue = try DatabaseQueue(path: path)
+        defer { try? queue.close() }
+        /// Whether the log takes a change of this kind and op (rolled back either way).
+        func takes(kind: String, op: String) throws -> Bool {
+            var taken = false
+            try queue.inTransaction { db in
+                taken = (try? db.execute(
+                    sql: "INSERT INTO change (device_id, seq, hlc, kind, record_id, op, fields, base) VALUES (?, 1, 1, ?, ?, ?, '{}', '{}')",
+                    arguments: [device, kind, record, op])) != nil
+                return .rollback
+            }
+            return taken
+        }
+        #expect(try takes(kind: "visit", op: "create"))
+        #expect(try takes(kind: "category", op: "delete"))
+        #expect(try !takes(kind: "visits", op: "create"))
+        #expect(try !takes(kind: "visit", op: "Create"))
+        #expect(Schema.rewriteListChecks("CHECK (status IN ('open', 'fixed', 'verified'))")
+            == "CHECK ((status = 'open' OR status = 'fixed' OR status = 'verified'))")
+        #expect(Schema.rewriteListChecks("CHECK (deleted IN (0, 1)) CHECK (role IN ('field', 'central'))")
+            == "CHECK (deleted IN (0, 1)) CHECK (role IN ('field', 'central'))")
+    }
+}
