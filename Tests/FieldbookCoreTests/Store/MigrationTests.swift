@@ -9,25 +9,12 @@ import Testing
 /// today's code and are migrated in place: every change, record and key kept, and new kinds recorded,
 /// packed and merged between them.
 @Suite struct MigrationTests {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Fixtures/stores-v5")
+    static let fixture = StoreFixture("stores-v5")
+    static var fixtures: URL { fixture.folder }
 
-    /// A copy of a fixture store in `dir`, so the committed file is never changed.
-    func copy(_ name: String, to dir: TemporaryDirectory) throws -> String {
-        let path = dir.path(name)
-        try FileManager.default.copyItem(atPath: Self.fixtures.appendingPathComponent(name).path, toPath: path)
-        return path
-    }
+    func copy(_ name: String, to dir: TemporaryDirectory) throws -> String { try Self.fixture.copy(name, to: dir) }
 
-    /// The change log as rows of text, in order, read without Fieldbook's code.
-    func changeLog(_ path: String) throws -> [String] {
-        let queue = try DatabaseQueue(path: path)
-        defer { try? queue.close() }
-        return try queue.read { db in
-            try String.fetchAll(
-                db, sql: "SELECT id || ' ' || device_id || ' ' || seq || ' ' || hlc || ' ' || kind || ' ' || record_id || ' ' || op || ' ' || fields || ' ' || base FROM change ORDER BY id")
-        }
-    }
+    func changeLog(_ path: String) throws -> [String] { try StoreFixture.changeLog(path, ids: true) }
 
     @Test func anOfficeStoreOfTheLastReleaseMigratesInPlaceAndKeepsEverything() throws {
         let dir = TemporaryDirectory("migration")

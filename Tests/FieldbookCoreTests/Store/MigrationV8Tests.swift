@@ -5,29 +5,16 @@ import Testing
 
 @testable import FieldbookCore
 
-/// Stores written by the release before integer keys (schema v1–v8, Tests/Fixtures/stores-v8) open
+/// Stores written by the release before this one (schema v1–v8, Tests/Fixtures/stores-v8) open
 /// with today's code and are migrated in place: every change kept, the same tally, and bundles of
 /// that release and of this one merge into them.
 @Suite struct MigrationV8Tests {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Fixtures/stores-v8")
+    static let fixture = StoreFixture("stores-v8")
+    static var fixtures: URL { fixture.folder }
 
-    /// A copy of a fixture file in `dir`, so the committed one is never changed.
-    func copy(_ name: String, to dir: TemporaryDirectory) throws -> String {
-        let path = dir.path(name)
-        try FileManager.default.copyItem(atPath: Self.fixtures.appendingPathComponent(name).path, toPath: path)
-        return path
-    }
+    func copy(_ name: String, to dir: TemporaryDirectory) throws -> String { try Self.fixture.copy(name, to: dir) }
 
-    /// The change log as rows of text, in order, read without Fieldbook's code.
-    func changeLog(_ path: String) throws -> [String] {
-        let queue = try DatabaseQueue(path: path)
-        defer { try? queue.close() }
-        return try queue.read { db in
-            try String.fetchAll(
-                db, sql: "SELECT device_id || ' ' || seq || ' ' || hlc || ' ' || kind || ' ' || record_id || ' ' || op || ' ' || fields || ' ' || base FROM change ORDER BY id")
-        }
-    }
+    func changeLog(_ path: String) throws -> [String] { try StoreFixture.changeLog(path, ids: false) }
 
     /// A day after the fixtures were made, so nothing is overdue that was not then.
     func environment() -> FieldbookEnvironment {
