@@ -47,6 +47,8 @@ public struct MergeOptions: Sendable {
     public var progress: (@Sendable (Int, Int) -> Void)?
     /// Judge the bundle by every rule a merge applies, then roll back: `verify --db`.
     public var dryRun: Bool
+    /// Creates folded per statement (CreateBatch); tests make it small to cross batch boundaries.
+    var createBatch = CreateBatch.defaultCapacity
 
     public init(maxSkew: TimeInterval = 3600, progress: (@Sendable (Int, Int) -> Void)? = nil, dryRun: Bool = false) {
         self.maxSkew = maxSkew
@@ -181,11 +183,14 @@ extension Store {
             }
             return true
         }
-        var fastFold: [RecordKind: Statement] = [:]
+        var creates = try CreateBatch(db, capacity: options.createBatch)
         var touched: [String: RecordKind] = [:]
         var touchedOrder: [String] = []
         func touch(_ id: String, _ kind: RecordKind) {
             if touched.updateValue(kind, forKey: id) == nil { touchedOrder.append(id) }
+        }
+        func flushCreates() throws {
+            outcome.newRecords += try creates.flush(db) { id, kind in touch(id, kind) }
         }
         var maxHLC = Int64.min
         // The new changes an office below this one made itself (a county's, at the city's): judged
@@ -236,25 +241,16 @@ extension Store {
                 officeChanges.append((number, line.device, line.kind, line.op, line.record))
             }
             if line.op == .create {
-                // A create of a record nothing else touches folds to its own fields, straight away.
-                let statement: Statement
-                if let cached = fastFold[line.kind] {
-                    statement = cached
-                } else {
-                    statement = try db.makeStatement(sql: Store.fastFoldSQL(line.kind))
-                    fastFold[line.kind] = statement
-                }
-                do {
-                    try statement.execute(arguments: [line.record, line.fields, db.lastInsertedRowID, line.device, line.hlc])
-                } catch {
-                    throw Store.bundleFault(error, tr("has a \(line.kind.rawValue) at line \(number) this store refuses"))
-                }
-                if db.changesCount == 1 { outcome.newRecords += 1 } else { touch(line.record, line.kind) }
+                // Folded with the other creates of its batch: into a record of its own fields alone
+                // when nothing else touches that record (CreateBatch).
+                creates.add(line: number, kind: line.kind, row: db.lastInsertedRowID)
+                if creates.isFull { try flushCreates() }
             } else {
                 touch(line.record, line.kind)
                 outcome.updatedFields += max(0, line.fieldCount - 1) + (line.op == .delete ? 1 : 0)
             }
         }
+        try flushCreates()
         if let authentication {
             try authentication.finish()
             for g in authentication.verifiedSegments {
