@@ -79,8 +79,8 @@ extension Fieldbook {
             let summary = try store.mergeSummary()
             let conflicts = summary.conflicts
             if conflicts > 0 { print(tr("\(conflicts, "conflict") to review: `fieldbook conflicts`.")) }
-            for device in summary.devices where !device.gaps.isEmpty {
-                print(tr("gap: changes \(device.gaps.map(Status.describe).joined(separator: ", ")) of \(device.name.oneLine) have not arrived yet."))
+            for (device, gaps) in summary.gaps {
+                print(tr("gap: changes \(gaps.map(Status.describe).joined(separator: ", ")) of \(device.oneLine) have not arrived yet."))
             }
             for unknown in summary.unknown {
                 let kind = Language.current == .zh ? unknown.kind.chinese : unknown.kind.plural

@@ -158,23 +158,9 @@ extension Store {
                     """, arguments: [local.deviceID])
             {
                 let id: String = row["id"]
-                var gaps: [ClosedRange<Int64>] = []
                 let count: Int = row["n"]
                 let last: Int64 = row["last"] ?? 0
-                if Int64(count) < last {
-                    let first = try Int64.fetchOne(db, sql: "SELECT min(seq) FROM change WHERE device_id = ?", arguments: [id]) ?? 1
-                    if first > 1 { gaps.append(1...(first - 1)) }
-                    for gap in try Row.fetchAll(
-                        db,
-                        sql: """
-                            SELECT seq + 1 AS lo, next - 1 AS hi FROM (
-                                SELECT seq, lead(seq) OVER (ORDER BY seq) AS next FROM change WHERE device_id = ?)
-                            WHERE next > seq + 1
-                            """, arguments: [id])
-                    {
-                        gaps.append((gap["lo"] as Int64)...(gap["hi"] as Int64))
-                    }
-                }
+                let gaps = try Store.gaps(of: id, count: count, last: last, db)
                 let ahead: Int64? = row["ahead"]
                 summaries.append(
                     DeviceSummary(
@@ -185,6 +171,46 @@ extension Store {
             }
             return summaries
         }
+    }
+
+    /// The devices whose changes have gaps, with the gaps, in the order of `devices` (this store's
+    /// first, then by name): what a merge reports. Read from the log's (device, seq) index alone,
+    /// never its rows, so that it costs little on a store of millions of changes (`devices` also
+    /// reads each device's latest clock, from every row of the log).
+    static func deviceGaps(_ db: Database) throws -> [(device: String, gaps: [ClosedRange<Int64>])] {
+        let local = try LocalState.fetch(db)
+        var found: [(device: String, gaps: [ClosedRange<Int64>])] = []
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT d.id, d.name, (SELECT count(*) FROM change c WHERE c.device_id = d.id) AS n,
+                       (SELECT max(seq) FROM change c WHERE c.device_id = d.id) AS last
+                FROM device d ORDER BY d.id = ? DESC, d.name
+                """, arguments: [local.deviceID])
+        {
+            let gaps = try Store.gaps(of: row["id"], count: row["n"], last: row["last"] ?? 0, db)
+            if !gaps.isEmpty { found.append((row["name"], gaps)) }
+        }
+        return found
+    }
+
+    /// The sequence numbers of device `id` missing below `last`, given how many the store holds.
+    private static func gaps(of id: String, count: Int, last: Int64, _ db: Database) throws -> [ClosedRange<Int64>] {
+        guard Int64(count) < last else { return [] }
+        var gaps: [ClosedRange<Int64>] = []
+        let first = try Int64.fetchOne(db, sql: "SELECT min(seq) FROM change WHERE device_id = ?", arguments: [id]) ?? 1
+        if first > 1 { gaps.append(1...(first - 1)) }
+        for gap in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT seq + 1 AS lo, next - 1 AS hi FROM (
+                    SELECT seq, lead(seq) OVER (ORDER BY seq) AS next FROM change WHERE device_id = ?)
+                WHERE next > seq + 1
+                """, arguments: [id])
+        {
+            gaps.append((gap["lo"] as Int64)...(gap["hi"] as Int64))
+        }
+        return gaps
     }
 
     /// Live records that point at a household, village or round this store does not hold.

@@ -227,11 +227,11 @@ extension Store {
         }
     }
 
-    /// What `merge` reports after its bundles, from one snapshot: conflicts to review, devices
-    /// (for gaps), and records pointing at what the store does not know.
-    public func mergeSummary() throws -> (conflicts: Int, devices: [DeviceSummary], unknown: [UnknownReference]) {
+    /// What `merge` reports after its bundles, from one snapshot: conflicts to review, the devices
+    /// whose changes have gaps, and records pointing at what the store does not know.
+    public func mergeSummary() throws -> (conflicts: Int, gaps: [(device: String, gaps: [ClosedRange<Int64>])], unknown: [UnknownReference]) {
         try read { db in
-            (try Int.fetchOne(db, sql: "SELECT count(*) FROM conflict") ?? 0, try Store.devices(db), try Store.unknownReferences(db))
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM conflict") ?? 0, try Store.deviceGaps(db), try Store.unknownReferences(db))
         }
     }
 

@@ -129,9 +129,14 @@ import Testing
         let gapped = try #require(try central.devices().first { $0.name == "笔记本A" })
         let firstRange = try #require(first.manifest.ownRange)
         #expect(gapped.gaps == [firstRange.firstSeq...firstRange.lastSeq])
+        // What `merge` reports, read from the log's index alone, names the same gaps.
+        let reported = try central.mergeSummary().gaps
+        #expect(reported.map(\.device) == ["笔记本A"])
+        #expect(reported.first?.gaps == gapped.gaps)
         #expect(try central.record(id: v2.id)["note"] == .text("补记"))
         #expect(central.merge(bundleAt: first.path).status == .merged)
         #expect(try central.devices().allSatisfy { $0.gaps.isEmpty })
+        #expect(try central.mergeSummary().gaps.isEmpty)
     }
 
     @Test func recordsPointingAtUnknownHouseholdsAreKeptAndCountOnceKnown() throws {
