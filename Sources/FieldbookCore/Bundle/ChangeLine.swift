@@ -58,9 +58,9 @@ final class ChangeLine: Sendable {
 /// One member of a change's `fields`: its name, where its kind defines it, and its value.
 struct LineField {
     /// ``spec`` of the tombstone flag ``deletedField``.
-    static let deleted = -2
+    static var deleted: Int { -2 }
     /// ``spec`` of a name the change's kind does not define.
-    static let undefined = -1
+    static var undefined: Int { -1 }
 
     var name: String
     /// The place of the field in its kind's ``RecordKind/fields``, or ``deleted`` or ``undefined``.
@@ -116,6 +116,7 @@ enum ChangeLineParser {
         var previousEntries: [LineField] = []
         /// Whether the line keeps its `fields` and `base` text.
         var texts = true
+        let table = FieldNames.table
 
         init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -152,13 +153,23 @@ enum ChangeLineParser {
                     case .device: device = try uuid("device", same: previousDevice)
                     case .record: record = try uuid("record")
                     case .kind:
-                        let text = try string()
-                        guard let k = RecordKind(rawValue: text) else { throw Failure(reason: tr("has an unknown kind \"\(text)\"")) }
-                        kind = k
+                        let raw = try scanString()
+                        if !raw.escaped, let k = table.kind(UnsafeBufferPointer(rebasing: bytes[raw.start..<raw.end])) {
+                            kind = k
+                        } else {
+                            let text = try makeString(raw)
+                            guard let k = RecordKind(rawValue: text) else { throw Failure(reason: tr("has an unknown kind \"\(text)\"")) }
+                            kind = k
+                        }
                     case .op:
-                        let text = try string()
-                        guard let o = ChangeOp(rawValue: text) else { throw Failure(reason: tr("has an unknown operation \"\(text)\"")) }
-                        op = o
+                        let raw = try scanString()
+                        if !raw.escaped, let o = Self.op(UnsafeBufferPointer(rebasing: bytes[raw.start..<raw.end])) {
+                            op = o
+                        } else {
+                            let text = try makeString(raw)
+                            guard let o = ChangeOp(rawValue: text) else { throw Failure(reason: tr("has an unknown operation \"\(text)\"")) }
+                            op = o
+                        }
                     case .seq: seq = try integer("seq")
                     case .hlc: hlc = try integer("hlc")
                     case .fields:
@@ -236,6 +247,13 @@ enum ChangeLineParser {
             }
         }
 
+        /// The operation spelled by exactly these bytes.
+        static func op(_ b: UnsafeBufferPointer<UInt8>) -> ChangeOp? {
+            guard b.count == 6 else { return nil }
+            func eq(_ word: StaticString) -> Bool { memcmp(word.utf8Start, b.baseAddress!, 6) == 0 }
+            return eq("create") ? .create : eq("update") ? .update : eq("delete") ? .delete : nil
+        }
+
         /// A member's name: one this reader knows, or the text of another.
         mutating func memberName() throws(Failure) -> (Member?, String) {
             let raw = try scanString()
@@ -254,7 +272,7 @@ enum ChangeLineParser {
             let raw = try scanString()
             if !raw.escaped && raw.ascii {
                 let bytes = UnsafeBufferPointer(rebasing: self.bytes[raw.start..<raw.end])
-                if let id = FieldNames.table.id(bytes) { return (FieldNames.table.names[id], id) }
+                if let id = table.id(bytes) { return (table.names[id], id) }
                 return (String(decoding: bytes, as: UTF8.self), LineField.undefined)
             }
             let text = try makeString(raw)

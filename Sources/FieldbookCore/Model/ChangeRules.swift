@@ -59,19 +59,40 @@ public enum ChangeRules {
     /// invisible formatting character either (a zero-width space, a joiner, a direction control), so
     /// that two names that read the same are the same name.
     public static func textProblem(_ text: String, maxLength: Int, multiline: Bool = false, allowsInvisible: Bool = true) -> String? {
-        var count = 0
-        for scalar in text.unicodeScalars {
-            count += 1
-            let v = scalar.value
-            if v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v) {
-                if multiline, v == 0x0A || v == 0x09 { continue }
-                return tr("it holds the control character U+\(hex4(v)); remove it")
+        var text = text
+        // The scalars read from the text's UTF-8 (valid: it is a String's) as they come.
+        let (count, problem) = text.withUTF8 { utf8 -> (Int, String?) in
+            var count = 0
+            var k = 0
+            let n = utf8.count
+            while k < n {
+                let b = utf8[k]
+                var v = UInt32(b)
+                if b < 0x80 {
+                    k += 1
+                } else if b < 0xE0 {
+                    v = (v & 0x1F) << 6 | UInt32(utf8[k + 1] & 0x3F)
+                    k += 2
+                } else if b < 0xF0 {
+                    v = (v & 0x0F) << 12 | UInt32(utf8[k + 1] & 0x3F) << 6 | UInt32(utf8[k + 2] & 0x3F)
+                    k += 3
+                } else {
+                    v = (v & 0x07) << 18 | UInt32(utf8[k + 1] & 0x3F) << 12 | UInt32(utf8[k + 2] & 0x3F) << 6 | UInt32(utf8[k + 3] & 0x3F)
+                    k += 4
+                }
+                count += 1
+                if v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v) {
+                    if multiline, v == 0x0A || v == 0x09 { continue }
+                    return (count, tr("it holds the control character U+\(hex4(v)); remove it"))
+                }
+                // (No format character lies among the CJK blocks, 2E80–FDFF: names skip the lookup.)
+                if !allowsInvisible, v >= 0xAD, !(0x2E80...0xFDFF).contains(v), Unicode.Scalar(v)!.properties.generalCategory == .format {
+                    return (count, tr("it holds the invisible formatting character U+\(hex4(v)); remove it"))
+                }
             }
-            // (No format character lies among the CJK blocks, 2E80–FDFF: names skip the lookup.)
-            if !allowsInvisible, v >= 0xAD, !(0x2E80...0xFDFF).contains(v), scalar.properties.generalCategory == .format {
-                return tr("it holds the invisible formatting character U+\(hex4(v)); remove it")
-            }
+            return (count, nil)
         }
+        if let problem { return problem }
         if count > maxLength { return tr("it is \(count) characters long; at most \(maxLength) are allowed") }
         return nil
     }
@@ -239,10 +260,9 @@ public enum ChangeRules {
         for entry in entries where entry.spec != LineField.deleted {
             let name = entry.name, value = entry.value
             if entry.spec >= 0 {
-                let spec = specs[entry.spec]
                 if case .null = value {} else { written |= 1 << UInt64(entry.spec) }
                 do {
-                    try check(value, spec)
+                    try check(value, specs[entry.spec])
                 } catch where kind == .problem && (name == "detail" || name == "transfer_note") && value.text != nil {
                     // A problem's detail may be a transferred clue's: a refusal never quotes it.
                     throw Violation(field: name, text: tr("(withheld)"), reason: error.reason)

@@ -277,6 +277,16 @@ enum FieldNames {
             self.referenceTargets = referenceTargets
         }
 
+        /// The kind whose raw value is spelled by exactly these bytes.
+        func kind(_ word: UnsafeBufferPointer<UInt8>) -> RecordKind? {
+            guard let first = word.baseAddress else { return nil }
+            for (kind, raw) in kindWords where raw.count == word.count && raw.withUnsafeBufferPointer({ memcmp($0.baseAddress!, first, raw.count) == 0 }) {
+                return kind
+            }
+            return nil
+        }
+        let kindWords = RecordKind.allCases.map { ($0, Array($0.rawValue.utf8)) }
+
         /// The id of the name spelled by exactly these bytes, if it is one of ``names``.
         func id(_ name: UnsafeBufferPointer<UInt8>) -> Int? {
             let count = name.count

@@ -144,6 +144,64 @@ import Testing
         }
     }
 
+    /// `textProblem` as it read a text scalar by scalar before it read the UTF-8 bytes.
+    static func textProblemByScalars(_ text: String, maxLength: Int, multiline: Bool, allowsInvisible: Bool) -> String? {
+        var count = 0
+        for scalar in text.unicodeScalars {
+            count += 1
+            let v = scalar.value
+            if v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v) {
+                if multiline, v == 0x0A || v == 0x09 { continue }
+                return tr("it holds the control character U+\(ChangeRules.hex4(v)); remove it")
+            }
+            if !allowsInvisible, v >= 0xAD, !(0x2E80...0xFDFF).contains(v), scalar.properties.generalCategory == .format {
+                return tr("it holds the invisible formatting character U+\(ChangeRules.hex4(v)); remove it")
+            }
+        }
+        if count > maxLength { return tr("it is \(count) characters long; at most \(maxLength) are allowed") }
+        return nil
+    }
+
+    @Test func textProblemsAreFoundAsScalarByScalar() {
+        let pieces = ["a", "中", "é", "\u{301}", "\n", "\t", "\r", "\u{0}", "\u{1F}", "\u{7F}", "\u{80}", "\u{9F}", "\u{A0}", "\u{AD}",
+                      "\u{200B}", "\u{200D}", "\u{202E}", "\u{2060}", "\u{FEFF}", "\u{E0001}", "\u{1F600}", "\u{10FFFF}", "\u{FFFD}", " "]
+        var texts = [""] + pieces
+        var seed: UInt64 = 11
+        for _ in 0..<3_000 {
+            var text = ""
+            for _ in 0..<(seed % 9) {
+                seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                text += pieces[Int(seed >> 33) % pieces.count]
+            }
+            texts.append(text)
+        }
+        for text in texts {
+            for (maxLength, multiline, allowsInvisible) in [(200, false, true), (4, true, true), (3, false, false), (8, true, false)] {
+                #expect(
+                    ChangeRules.textProblem(text, maxLength: maxLength, multiline: multiline, allowsInvisible: allowsInvisible)
+                        == Self.textProblemByScalars(text, maxLength: maxLength, multiline: multiline, allowsInvisible: allowsInvisible),
+                    "\(text.unicodeScalars.map(\.value))")
+            }
+        }
+    }
+
+    @Test func datesAreCheckedDigitByDigit() {
+        for text in ["2026-03-02", "2024-02-29", "2023-02-29", "1900-01-01", "1899-12-31", "2200-12-31", "2201-01-01", "2026-13-01",
+                     "2026-00-10", "2026-04-31", "2026-04-30", "2026-4-30", "2026/04/30", "２026-04-30", "2026-04-3a", ""] {
+            let expected: Bool = {
+                let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+                guard text.utf8.count == 10, parts.count == 3, parts.map(\.utf8.count) == [4, 2, 2],
+                    let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), parts.allSatisfy({ $0.allSatisfy(\.isASCII) })
+                else { return false }
+                var c = DateComponents()
+                (c.year, c.month, c.day) = (y, m, d)
+                let calendar = Calendar(identifier: .gregorian)
+                return (1900...2200).contains(y) && c.isValidDate(in: calendar)
+            }()
+            #expect(FieldDate.isCanonical(text) == expected, "\(text)")
+        }
+    }
+
     @Test func blankIsEveryCharacterWhitespace() {
         var texts = ["", " ", "\t\n", "\r\n", "a", " a", "中", "　", "\u{3000}中", "\u{85}", "\u{A0}", "\u{1680}", "\u{2028}", "\u{202F}",
                      "\u{205F}", "\u{200B}", "\u{FEFF}", " \u{301}", "\u{301}", "\u{180E}", "\u{1F600}", "한", "カ", "ｎ", "\u{D7FF}x"]
