@@ -30,8 +30,9 @@ extension Fieldbook {
                 init(_ count: Int) { results = Array(repeating: nil, count: count) }
             }
             let box = Results(paths.count)
+            let alongside = min(paths.count, ProcessInfo.processInfo.activeProcessorCount)
             DispatchQueue.concurrentPerform(iterations: paths.count) { index in
-                let result = Result { try BundleVerifier.verify(paths[index]) }
+                let result = Result { try BundleVerifier.verify(paths[index], alongside: alongside) }
                 box.lock.lock()
                 box.results[index] = result
                 box.lock.unlock()

@@ -209,15 +209,16 @@ extension BundleError {
 public enum BundleVerifier {
     /// Format 2 payloads are encrypted: without a store they are addressed to, only the envelope
     /// and manifest are judged (``BundleManifest/format`` says which); `verify --db` opens them.
-    public static func verify(_ path: String, progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> BundleManifest {
+    /// `alongside`: how many bundles are verified at the same time, which share the cores.
+    public static func verify(_ path: String, progress: (@Sendable (Int, Int) -> Void)? = nil, alongside: Int = 1) throws -> BundleManifest {
         let envelope = try BundleFile.open(path)
         if envelope.format == 2 {
             try BundleFile.checkSealedDigest(envelope)
             return envelope.manifest
         }
-        // Nothing is written: every core parses.
-        try BundleReading.forEachChange(
-            envelope, progress: progress, parsers: min(4, ProcessInfo.processInfo.activeProcessorCount), texts: false) { _, _ in }
+        // Nothing is written: every core parses (each bundle verified alongside takes its share).
+        let parsers = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount) / max(1, alongside))
+        try BundleReading.forEachChange(envelope, progress: progress, parsers: parsers, texts: false) { _, _ in }
         return envelope.manifest
     }
 }
