@@ -22,6 +22,24 @@ extension Fieldbook {
         @Option(name: .long, help: ArgumentHelp(tr("Also judge the bundles by this store's rules (nothing is written).")))
         var db: String?
 
+        /// Each bundle verified without a store, several at once.
+        static func verifyAlone(_ paths: [String]) -> [Result<BundleManifest, any Error>] {
+            final class Results: @unchecked Sendable {
+                let lock = NSLock()
+                var results: [Result<BundleManifest, any Error>?]
+                init(_ count: Int) { results = Array(repeating: nil, count: count) }
+            }
+            let box = Results(paths.count)
+            let alongside = min(paths.count, ProcessInfo.processInfo.activeProcessorCount)
+            DispatchQueue.concurrentPerform(iterations: paths.count) { index in
+                let result = Result { try BundleVerifier.verify(paths[index], alongside: alongside) }
+                box.lock.lock()
+                box.results[index] = result
+                box.lock.unlock()
+            }
+            return box.results.map { $0! }
+        }
+
         func run() throws {
             var bad = 0
             var manifests: [JSONValue] = []
@@ -29,7 +47,11 @@ extension Fieldbook {
                 try Store.open(at: path, environment: CommandContext.fieldbookEnvironment(ProcessInfo.processInfo.environment))
             }
             let paths = try BundlePaths.expand(bundles)
-            for path in paths {
+            // Without a store, each bundle is judged alone and nothing is written: as many at once as
+            // there are cores (each parses on every core, and checks its lines in order on its own),
+            // printed in order below.
+            let alone = store == nil ? Self.verifyAlone(paths) : []
+            for (index, path) in paths.enumerated() {
                 let name = (path as NSString).lastPathComponent
                 do {
                     let m: BundleManifest
@@ -38,7 +60,7 @@ extension Fieldbook {
                         if case .rejected(let reason) = outcome.status { throw BundleError(reason) }
                         m = try outcome.manifest ?? BundleVerifier.verify(path)
                     } else {
-                        m = try BundleVerifier.verify(path)
+                        m = try alone[index].get()
                     }
                     if json {
                         manifests.append(.object(["file": .string(path), "sound": .bool(true), "manifest": BundleText.json(m)]))

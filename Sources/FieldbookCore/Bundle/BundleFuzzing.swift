@@ -35,7 +35,7 @@ public enum BundleFuzzing {
             }
             do throws(ChangeRules.Violation) {
                 try ChangeRules.check(
-                    kind: line.kind, recordID: line.record, op: line.op, fields: line.values, base: line.replaced,
+                    kind: line.kind, recordID: line.record, op: line.op, entries: line.entries, base: line.replaced,
                     version: line.version)
                 try checks.check(line)
             } catch {

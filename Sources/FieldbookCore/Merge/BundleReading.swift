@@ -2,24 +2,49 @@ import Foundation
 
 /// What a payload holds, counted as it is read, to check against its manifest.
 struct PayloadTally {
+    typealias Range = (first: Int64, last: Int64, count: Int)
     var changes = 0
-    var counts: [String: Int] = [:]
-    var ranges: [String: (first: Int64, last: Int64, count: Int)] = [:]
     var minHLC = Int64.max
     var maxHLC = Int64.min
+    /// Changes per kind: those of a kind this reader knows by its place in ``RecordKind/allCases``.
+    private var byKind = [Int](repeating: 0, count: RecordKind.allCases.count)
+    private var otherKinds: [String: Int] = [:]
+    private var otherRanges: [String: Range] = [:]
+    /// The last device's range: lines of one device come in runs.
+    private var current: (device: String, range: Range)?
+
+    /// Changes per kind, kinds without any left out.
+    var counts: [String: Int] {
+        var counts = otherKinds
+        for kind in RecordKind.allCases where byKind[kind.ordinal] > 0 { counts[kind.rawValue, default: 0] += byKind[kind.ordinal] }
+        return counts
+    }
+
+    /// Each device's sequence numbers: the lowest, the highest, how many.
+    var ranges: [String: Range] {
+        var ranges = otherRanges
+        if let current { ranges[current.device] = current.range }
+        return ranges
+    }
 
     mutating func add(_ line: ChangeLine) {
-        add(device: line.device, seq: line.seq, kind: line.kind.rawValue, hlc: line.hlc)
+        byKind[line.kind.ordinal] += 1
+        add(device: line.device, seq: line.seq, hlc: line.hlc)
     }
 
     mutating func add(device: String, seq: Int64, kind: String, hlc: Int64) {
+        if let known = RecordKind(rawValue: kind) { byKind[known.ordinal] += 1 } else { otherKinds[kind, default: 0] += 1 }
+        add(device: device, seq: seq, hlc: hlc)
+    }
+
+    private mutating func add(device: String, seq: Int64, hlc: Int64) {
         changes += 1
-        counts[kind, default: 0] += 1
-        if let range = ranges[device] {
-            ranges[device] = (min(range.first, seq), max(range.last, seq), range.count + 1)
-        } else {
-            ranges[device] = (seq, seq, 1)
+        if current?.device != device {
+            if let current { otherRanges[current.device] = current.range }
+            current = (device, otherRanges.removeValue(forKey: device) ?? (seq, seq, 0))
         }
+        let range = current!.range
+        current!.range = (min(range.first, seq), max(range.last, seq), range.count + 1)
         minHLC = min(minHLC, hlc)
         maxHLC = max(maxHLC, hlc)
     }
@@ -28,6 +53,7 @@ struct PayloadTally {
         guard counts == manifest.counts.filter({ $0.value != 0 }) else {
             throw BundleError(tr("has a manifest whose counts per kind disagree with its payload"))
         }
+        let ranges = ranges
         guard ranges.count == manifest.devices.count,
             manifest.devices.allSatisfy({ d in
                 ranges[d.id].map { $0.first == d.firstSeq && $0.last == d.lastSeq && $0.count == d.count } ?? false
@@ -44,10 +70,36 @@ struct PayloadTally {
 /// The rules a bundle's changes meet together, beyond each change's own: no (device, seq) twice,
 /// and a record id of one kind only, also where another change refers to it.
 struct BundleChecks {
-    private var seen: [RecordKey: Set<Int64>] = [:]
+    private var seen: [RecordKey: Sequences] = [:]
     private var kinds: [RecordKey: RecordKind] = [:]
+    /// Ids of `kinds` met lately, by their last bits: a reference names the same round (or
+    /// village) line after line, and a look-up here hashes nothing. Each agrees with `kinds`.
+    private var recent = [(key: RecordKey, kind: RecordKind)?](repeating: nil, count: 64)
     /// The last device's key and numbers: lines of one device come in runs.
-    private var current: (device: String, key: RecordKey, seqs: Set<Int64>)?
+    private var current: (device: String, key: RecordKey, seqs: Sequences)?
+
+    /// A device's sequence numbers seen: those from `low` to `high` as two numbers (a device's lines
+    /// mostly come in order), any other in a set.
+    struct Sequences {
+        private var low: Int64 = 1
+        private var high: Int64 = 0
+        private var others: Set<Int64> = []
+
+        /// Adds `seq`; false when it was there already.
+        mutating func insert(_ seq: Int64) -> Bool {
+            if seq >= low && seq <= high { return false }
+            if high < low {
+                low = seq
+                high = seq
+                return true
+            }
+            if seq > high && seq - high == 1 && (others.isEmpty || !others.contains(seq)) {
+                high = seq
+                return true
+            }
+            return others.insert(seq).inserted
+        }
+    }
 
     /// A record id as two integers: a million of them fit in a few tens of megabytes.
     struct RecordKey: Hashable {
@@ -55,8 +107,16 @@ struct BundleChecks {
         var low: UInt64
 
         init(_ id: String) {
+            var id = id
+            self = id.withUTF8 { RecordKey($0) }
+        }
+
+        /// Its place in ``BundleChecks``' table of recent ids.
+        var slot: Int { Int(truncatingIfNeeded: low & 63) }
+
+        init(_ utf8: UnsafeBufferPointer<UInt8>) {
             var high: UInt64 = 0, low: UInt64 = 0, n = 0
-            for c in id.utf8 where c != 0x2D {
+            for c in utf8 where c != 0x2D {
                 let digit = UInt64(c <= 0x39 ? c &- 0x30 : c &- 0x57) & 0xF
                 if n < 16 { high = high << 4 | digit } else { low = low << 4 | digit }
                 n += 1
@@ -70,24 +130,33 @@ struct BundleChecks {
         if current?.device != line.device {
             if let current { seen[current.key] = current.seqs }
             let key = RecordKey(line.device)
-            current = (line.device, key, seen.removeValue(forKey: key) ?? [])
+            current = (line.device, key, seen.removeValue(forKey: key) ?? Sequences())
         }
-        guard current!.seqs.insert(line.seq).inserted else {
+        guard current!.seqs.insert(line.seq) else {
             throw ChangeRules.Violation(
                 field: "seq", text: "\(line.seq)",
                 reason: tr("the bundle holds change \(line.seq) of device \(line.device) twice"))
         }
-        let key = RecordKey(line.record)
-        if let known = kinds.updateValue(line.kind, forKey: key), known != line.kind {
+        let record = line.recordKey
+        if recent[record.slot] != nil { recent[record.slot] = (record, line.kind) }
+        if let known = kinds.updateValue(line.kind, forKey: record), known != line.kind {
             throw ChangeRules.Violation(
                 field: "record", text: line.record,
                 reason: tr("it is a \(known.rawValue) earlier in the bundle; a record id belongs to one kind"))
         }
-        for (name, value) in line.values {
-            guard case .reference(let target)? = line.kind.field(name)?.type, let id = value.text,
-                let known = kinds[RecordKey(id)], known != target
-            else { continue }
-            throw ChangeRules.Violation(field: name, value: value, reason: tr("it is a \(known.rawValue), not a \(target.rawValue)"))
+        for entry in line.entries where entry.spec >= 0 {
+            guard let target = line.kind.referenceTarget(entry.spec), case .text(let id) = entry.value else { continue }
+            let key = RecordKey(id)
+            let known: RecordKind
+            if let hit = recent[key.slot], hit.key == key {
+                known = hit.kind
+            } else {
+                guard let found = kinds[key] else { continue }
+                recent[key.slot] = (key, found)
+                known = found
+            }
+            guard known != target else { continue }
+            throw ChangeRules.Violation(field: entry.name, value: entry.value, reason: tr("it is a \(known.rawValue), not a \(target.rawValue)"))
         }
     }
 }
@@ -96,15 +165,17 @@ struct BundleChecks {
 /// change meets (ChangeRules) and those of a bundle (BundleChecks), then the whole payload checked
 /// against the manifest. Memory stays bounded whatever the bundle's size.
 enum BundleReading {
+    /// `texts` false leaves each line's `fields` and `base` text empty: for a reader that stores
+    /// nothing (`verify`), which judges the values alone.
     static func forEachChange(
-        _ envelope: BundleFile.Envelope, progress: (@Sendable (Int, Int) -> Void)?, parsers: Int = 1,
+        _ envelope: BundleFile.Envelope, progress: (@Sendable (Int, Int) -> Void)?, parsers: Int = 1, texts: Bool = true,
         _ body: (Int, ChangeLine) throws -> Void
     ) throws {
         var tally = PayloadTally()
         var checks = BundleChecks()
         let total = envelope.manifest.changes
         // Read and parsed on other threads (`parsers` of them), checked and handed on here, in order.
-        try LinePipeline(envelope, parsers: parsers).forEach { batch in
+        try LinePipeline(envelope, parsers: parsers, texts: texts).forEach { batch in
             for (i, item) in batch.items.enumerated() {
                 let number = batch.firstLine + i
                 guard case .line(let line) = item else {
@@ -138,15 +209,16 @@ extension BundleError {
 public enum BundleVerifier {
     /// Format 2 payloads are encrypted: without a store they are addressed to, only the envelope
     /// and manifest are judged (``BundleManifest/format`` says which); `verify --db` opens them.
-    public static func verify(_ path: String, progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> BundleManifest {
+    /// `alongside`: how many bundles are verified at the same time, which share the cores.
+    public static func verify(_ path: String, progress: (@Sendable (Int, Int) -> Void)? = nil, alongside: Int = 1) throws -> BundleManifest {
         let envelope = try BundleFile.open(path)
         if envelope.format == 2 {
             try BundleFile.checkSealedDigest(envelope)
             return envelope.manifest
         }
-        // Nothing is written: every core parses.
-        try BundleReading.forEachChange(
-            envelope, progress: progress, parsers: min(4, ProcessInfo.processInfo.activeProcessorCount)) { _, _ in }
+        // Nothing is written: every core parses (each bundle verified alongside takes its share).
+        let parsers = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount) / max(1, alongside))
+        try BundleReading.forEachChange(envelope, progress: progress, parsers: parsers, texts: false) { _, _ in }
         return envelope.manifest
     }
 }

@@ -46,8 +46,12 @@ final class LinePipeline: @unchecked Sendable {
     private var stopped = false
     private var running = 0
 
-    init(_ envelope: BundleFile.Envelope, parsers: Int) {
+    /// Whether lines keep their `fields` and `base` text (``BundleReading/forEachChange``).
+    private let texts: Bool
+
+    init(_ envelope: BundleFile.Envelope, parsers: Int, texts: Bool = true) {
         self.envelope = envelope
+        self.texts = texts
         let parsers = max(1, parsers)
         capacity = 4 + 2 * parsers
         running = 1 + parsers
@@ -165,6 +169,7 @@ final class LinePipeline: @unchecked Sendable {
     // MARK: The parsers
 
     private func parse() {
+        var previous: ChangeLine?
         while true {
             condition.lock()
             while raw.isEmpty && !readerDone && !stopped { condition.wait() }
@@ -181,7 +186,9 @@ final class LinePipeline: @unchecked Sendable {
             batch.bytes.withUnsafeBytes { all in
                 var start = 0
                 for (i, end) in batch.ends.enumerated() {
-                    items.append(Self.parse(UnsafeRawBufferPointer(rebasing: all[start..<end]), number: batch.firstLine + i))
+                    let item = Self.parse(UnsafeRawBufferPointer(rebasing: all[start..<end]), number: batch.firstLine + i, previous: previous, texts: texts)
+                    if case .line(let line) = item { previous = line }
+                    items.append(item)
                     start = end
                 }
             }
@@ -193,16 +200,16 @@ final class LinePipeline: @unchecked Sendable {
     }
 
     /// One line parsed and checked by the rules every change meets (ChangeRules).
-    static func parse(_ bytes: UnsafeRawBufferPointer, number: Int) -> Parsed {
+    static func parse(_ bytes: UnsafeRawBufferPointer, number: Int, previous: ChangeLine? = nil, texts: Bool = true) -> Parsed {
         let line: ChangeLine
         do throws(ChangeLineParser.Failure) {
-            line = try ChangeLineParser.parse(bytes)
+            line = try ChangeLineParser.parse(bytes, previous: previous, texts: texts)
         } catch {
             return .refused(BundleError(tr("has a change at line \(number) that \(error.reason)")))
         }
         do throws(ChangeRules.Violation) {
             try ChangeRules.check(
-                kind: line.kind, recordID: line.record, op: line.op, fields: line.values, base: line.replaced,
+                kind: line.kind, recordID: line.record, op: line.op, entries: line.entries, base: line.replaced,
                 version: line.version)
         } catch {
             return .refused(BundleError.refused(line: number, line.kind, error))

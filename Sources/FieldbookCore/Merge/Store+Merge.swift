@@ -216,7 +216,7 @@ extension Store {
             guard let role = devices.role(line.device) else {
                 throw BundleError(tr("has a change at line \(number) from device \(line.device), which its manifest does not list"))
             }
-            if let reason = ChangeRules.authority(kind: line.kind, op: line.op, fields: line.values, role: role) {
+            if let reason = ChangeRules.authority(kind: line.kind, op: line.op, source: line.value("source"), role: role) {
                 // One this store holds already was judged when it first came; a new one is refused.
                 guard try holds(line) else {
                     throw BundleError(

@@ -59,19 +59,40 @@ public enum ChangeRules {
     /// invisible formatting character either (a zero-width space, a joiner, a direction control), so
     /// that two names that read the same are the same name.
     public static func textProblem(_ text: String, maxLength: Int, multiline: Bool = false, allowsInvisible: Bool = true) -> String? {
-        var count = 0
-        for scalar in text.unicodeScalars {
-            count += 1
-            let v = scalar.value
-            if v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v) {
-                if multiline, v == 0x0A || v == 0x09 { continue }
-                return tr("it holds the control character U+\(hex4(v)); remove it")
+        var text = text
+        // The scalars read from the text's UTF-8 (valid: it is a String's) as they come.
+        let (count, problem) = text.withUTF8 { utf8 -> (Int, String?) in
+            var count = 0
+            var k = 0
+            let n = utf8.count
+            while k < n {
+                let b = utf8[k]
+                var v = UInt32(b)
+                if b < 0x80 {
+                    k += 1
+                } else if b < 0xE0 {
+                    v = (v & 0x1F) << 6 | UInt32(utf8[k + 1] & 0x3F)
+                    k += 2
+                } else if b < 0xF0 {
+                    v = (v & 0x0F) << 12 | UInt32(utf8[k + 1] & 0x3F) << 6 | UInt32(utf8[k + 2] & 0x3F)
+                    k += 3
+                } else {
+                    v = (v & 0x07) << 18 | UInt32(utf8[k + 1] & 0x3F) << 12 | UInt32(utf8[k + 2] & 0x3F) << 6 | UInt32(utf8[k + 3] & 0x3F)
+                    k += 4
+                }
+                count += 1
+                if v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v) {
+                    if multiline, v == 0x0A || v == 0x09 { continue }
+                    return (count, tr("it holds the control character U+\(hex4(v)); remove it"))
+                }
+                // (No format character lies among the CJK blocks, 2E80–FDFF: names skip the lookup.)
+                if !allowsInvisible, v >= 0xAD, !(0x2E80...0xFDFF).contains(v), Unicode.Scalar(v)!.properties.generalCategory == .format {
+                    return (count, tr("it holds the invisible formatting character U+\(hex4(v)); remove it"))
+                }
             }
-            // (No format character lies among the CJK blocks, 2E80–FDFF: names skip the lookup.)
-            if !allowsInvisible, v >= 0xAD, !(0x2E80...0xFDFF).contains(v), scalar.properties.generalCategory == .format {
-                return tr("it holds the invisible formatting character U+\(hex4(v)); remove it")
-            }
+            return (count, nil)
         }
+        if let problem { return problem }
         if count > maxLength { return tr("it is \(count) characters long; at most \(maxLength) are allowed") }
         return nil
     }
@@ -83,18 +104,36 @@ public enum ChangeRules {
 
     /// A lowercase UUID: the only shape of device and record ids.
     public static func isID(_ text: String) -> Bool {
-        let utf8 = text.utf8
-        guard utf8.count == 36 else { return false }
-        var i = 0
-        for c in utf8 {
-            if i == 8 || i == 13 || i == 18 || i == 23 {
-                guard c == 0x2D else { return false }
-            } else {
-                guard (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) else { return false }
+        guard text.utf8.count == 36 else { return false }
+        var text = text
+        return text.withUTF8 { utf8 in
+            for i in 0..<36 {
+                let c = utf8[i]
+                if i == 8 || i == 13 || i == 18 || i == 23 {
+                    guard c == 0x2D else { return false }
+                } else {
+                    guard (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) else { return false }
+                }
             }
-            i += 1
+            return true
         }
-        return true
+    }
+
+    /// Whether every character of `text` is whitespace (`text.allSatisfy(\.isWhitespace)`), asking
+    /// no more than the first scalar when it is not: a character is whitespace when its first
+    /// scalar is.
+    static func isBlank(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first else { return true }
+        let v = first.value
+        if v < 0x80 {
+            guard v == 0x20 || (v >= 0x09 && v <= 0x0D) else { return false }
+        } else if v >= 0x3040 && v <= 0xD7FF {
+            // Kana, CJK and Hangul: no whitespace among them (U+3000 lies below).
+            return false
+        } else if !first.properties.isWhitespace {
+            return false
+        }
+        return text.allSatisfy(\.isWhitespace)
     }
 
     // MARK: Values
@@ -110,7 +149,7 @@ public enum ChangeRules {
         case .text(let maxLength, let multiline):
             guard let s = value.text else { throw fail(tr("it must be text")) }
             if let problem = textProblem(s, maxLength: maxLength, multiline: multiline) { throw fail(problem) }
-            if spec.required, s.allSatisfy(\.isWhitespace) { throw fail(tr("it must not be empty")) }
+            if spec.required, isBlank(s) { throw fail(tr("it must not be empty")) }
         case .date:
             guard let s = value.text, FieldDate.isCanonical(s) else {
                 throw fail(tr("it must be a real date written YYYY-MM-DD, between 1900 and 2200"))
@@ -121,7 +160,7 @@ public enum ChangeRules {
         case .list:
             guard case .list(let items) = value else { throw fail(tr("it must be a list of names")) }
             try checkList(items, field: spec.name, value: value)
-            for item in items where item.allSatisfy(\.isWhitespace) { throw fail(tr("a list item is empty")) }
+            for item in items where isBlank(item) { throw fail(tr("a list item is empty")) }
         case .priorities:
             guard case .list(let items) = value else { throw fail(tr("it must be a list of priority kinds")) }
             guard Set(items).count == items.count else { throw fail(tr("a priority kind is listed twice")) }
@@ -181,8 +220,20 @@ public enum ChangeRules {
         kind: RecordKind, recordID: String, op: ChangeOp, fields: [String: FieldValue],
         base: [String: [VersionID]], version: VersionID
     ) throws(Violation) {
+        try check(
+            kind: kind, recordID: recordID, op: op, entries: fields.map { LineField(kind, name: $0.key, value: $0.value) },
+            base: base, version: version)
+    }
+
+    /// Checks a whole change whose fields are `entries` (names distinct, each with its place in
+    /// its kind's fields): what a bundle's line holds, read without a dictionary.
+    static func check(
+        kind: RecordKind, recordID: String, op: ChangeOp, entries: [LineField],
+        base: [String: [VersionID]], version: VersionID
+    ) throws(Violation) {
+        func field(_ name: String) -> FieldValue? { entries.first { $0.name == name }?.value }
         guard isID(recordID) else { throw Violation(field: "record", text: recordID, reason: tr("a record id is a lowercase UUID")) }
-        guard let deleted = fields[deletedField] else {
+        guard let deleted = entries.first(where: { $0.spec == LineField.deleted })?.value else {
             throw Violation(field: deletedField, text: tr("(absent)"), reason: tr("every change writes \(deletedField)"))
         }
         guard deleted == .int(0) || deleted == .int(1) else {
@@ -194,17 +245,24 @@ public enum ChangeRules {
             guard base.isEmpty else { throw Violation(field: "base", text: "{…}", reason: tr("a create replaces nothing")) }
         case .delete:
             guard deleted == .int(1) else { throw Violation(field: deletedField, value: deleted, reason: tr("a delete writes 1")) }
-            guard fields.count == 1 else {
-                throw Violation(field: fields.keys.first { $0 != deletedField } ?? "fields", text: "…", reason: tr("a delete writes only \(deletedField)"))
+            guard entries.count == 1 else {
+                throw Violation(
+                    field: entries.first { $0.spec != LineField.deleted }?.name ?? "fields", text: "…",
+                    reason: tr("a delete writes only \(deletedField)"))
             }
         case .update:
             break
         }
+        let specs = kind.fields
         var unknown = 0
-        for (name, value) in fields where name != deletedField {
-            if let spec = kind.field(name) {
+        // The fields written with a value, as bits of their places in `specs`.
+        var written: UInt64 = 0
+        for entry in entries where entry.spec != LineField.deleted {
+            let name = entry.name, value = entry.value
+            if entry.spec >= 0 {
+                if case .null = value {} else { written |= 1 << UInt64(entry.spec) }
                 do {
-                    try check(value, spec)
+                    try check(value, specs[entry.spec])
                 } catch where kind == .problem && (name == "detail" || name == "transfer_note") && value.text != nil {
                     // A problem's detail may be a transferred clue's: a refusal never quotes it.
                     throw Violation(field: name, text: tr("(withheld)"), reason: error.reason)
@@ -234,21 +292,21 @@ public enum ChangeRules {
         }
         if op == .create, kind == .problem {
             // A problem is found open: its rectification is recorded step by step after, never at once.
-            if let status = fields["status"], status != .text(ProblemStatus.open.rawValue) {
+            if let status = field("status"), status != .text(ProblemStatus.open.rawValue) {
                 throw Violation(field: "status", value: status, reason: tr("a problem is created open; its rectification comes in later changes"))
             }
-            for name in ["rectified_on", "rectified_device", "verified_on", "closed_on"] where !(fields[name] ?? .null).isNull {
-                throw Violation(field: name, value: fields[name]!, reason: tr("a problem is created open; its rectification comes in later changes"))
+            for name in ["rectified_on", "rectified_device", "verified_on", "closed_on"] where !(field(name) ?? .null).isNull {
+                throw Violation(field: name, value: field(name)!, reason: tr("a problem is created open; its rectification comes in later changes"))
             }
-            for name in ["rectified_by", "verified_by"] where !(fields[name]?.list.isEmpty ?? true) {
-                throw Violation(field: name, value: fields[name]!, reason: tr("a problem is created open; its rectification comes in later changes"))
+            for name in ["rectified_by", "verified_by"] where !(field(name)?.list.isEmpty ?? true) {
+                throw Violation(field: name, value: field(name)!, reason: tr("a problem is created open; its rectification comes in later changes"))
             }
         }
         if op == .create {
-            for spec in kind.fields where spec.required && (fields[spec.name] ?? .null) == .null {
+            for (index, spec) in specs.enumerated() where spec.required && written & (1 << UInt64(index)) == 0 {
                 throw Violation(field: spec.name, text: tr("(absent)"), reason: tr("a \(kind.rawValue) needs it"))
             }
-            if let key = naturalKey(kind, fields), RecordID.derived(kind, key: key) != recordID {
+            if let key = naturalKey(kind, field), RecordID.derived(kind, key: key) != recordID {
                 let shown = key.split(separator: "\u{1F}", omittingEmptySubsequences: false).joined(separator: " / ")
                 let from = kind == .household ? "code" : kind == .category ? "key" : "name"
                 throw Violation(
@@ -256,7 +314,7 @@ public enum ChangeRules {
             }
         }
         for (name, versions) in base {
-            guard fields[name] != nil else {
+            guard entries.contains(where: { $0.name == name }) else {
                 throw Violation(field: "base", text: name, reason: tr("it names a field the change does not write"))
             }
             guard !versions.isEmpty, versions.count <= baseVersions else {
@@ -283,14 +341,22 @@ public enum ChangeRules {
 
     /// The key a reference record's id is derived from, for kinds whose key is one of their fields.
     static func naturalKey(_ kind: RecordKind, _ fields: [String: FieldValue]) -> String? {
-        let scope = { (name: String?) -> String? in
-            name.map { RecordID.scopedKey($0, county: fields["county"]?.text, city: fields["city"]?.text) }
+        naturalKey(kind) { fields[$0] }
+    }
+
+    static func naturalKey(_ kind: RecordKind, _ fields: (String) -> FieldValue?) -> String? {
+        switch kind {
+        case .round, .team, .township, .household, .category: break
+        default: return nil
+        }
+        func scope(_ name: String?) -> String? {
+            name.map { RecordID.scopedKey($0, county: fields("county")?.text, city: fields("city")?.text) }
         }
         return switch kind {
-        case .round, .team: fields["name"]?.text
-        case .township: scope(fields["name"]?.text)
-        case .household: scope(fields["code"]?.text)
-        case .category: fields["key"]?.text
+        case .round, .team: fields("name")?.text
+        case .township: scope(fields("name")?.text)
+        case .household: scope(fields("code")?.text)
+        case .category: fields("key")?.text
         default: nil
         }
     }
@@ -309,6 +375,11 @@ public enum ChangeRules {
     }
 
     public static func authority(kind: RecordKind, op: ChangeOp, fields: [String: FieldValue], role: DeviceRole) -> String? {
+        authority(kind: kind, op: op, source: fields["source"], role: role)
+    }
+
+    /// As ``authority(kind:op:fields:role:)``, given the one field it reads: a household's `source`.
+    static func authority(kind: RecordKind, op: ChangeOp, source: FieldValue?, role: DeviceRole) -> String? {
         guard role == .field else { return nil }
         switch kind {
         case .visit, .forum, .notice, .fix, .problem:
@@ -318,7 +389,7 @@ public enum ChangeRules {
         case .round, .team:
             return op == .create ? nil : tr("only the office changes or deletes a \(kind.rawValue)")
         case .household:
-            if op == .create, fields["source"] == .text("field") { return nil }
+            if op == .create, source == .text("field") { return nil }
             return op == .create
                 ? tr("a field store creates only households found in the field (source field); the roster is the office's")
                 : tr("only the office changes or deletes a household; record a note, the office decides")

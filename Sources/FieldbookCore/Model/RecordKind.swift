@@ -1,3 +1,5 @@
+import Foundation
+
 /// The kinds of record a store holds. Every one of them changes only through versioned changes.
 ///
 /// Reference data (townships, villages, households, rounds, teams) travels the same way as field
@@ -64,9 +66,26 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable {
     /// The fields of this kind, in display order.
     public var fields: [FieldSpec] { Self.specs[ordinal] }
 
-    /// The field spec named `name`, if this kind has one: a few comparisons, no hashing (the
-    /// validator looks a field up for every value of every change).
-    public func field(_ name: String) -> FieldSpec? { Self.specs[ordinal].first { $0.name == name } }
+    /// The field spec named `name`, if this kind has one (looked up in ``FieldNames``' table).
+    public func field(_ name: String) -> FieldSpec? { fieldIndex(name).map { Self.specs[ordinal][$0] } }
+
+    /// The place in ``fields`` of the field named `name`, if this kind has one.
+    public func fieldIndex(_ name: String) -> Int? {
+        guard let id = FieldNames.id(name) else { return nil }
+        return fieldIndex(nameID: id)
+    }
+
+    /// The kind of record the field at `index` of ``fields`` refers to, when it is a ``FieldType/reference(_:)``.
+    func referenceTarget(_ index: Int) -> RecordKind? {
+        let target = FieldNames.table.referenceTargets[ordinal &* FieldNames.Table.maxFields &+ index]
+        return target < 0 ? nil : FieldNames.table.kinds[Int(target)]
+    }
+
+    /// The place in ``fields`` of the field whose name is ``FieldNames/all``[`nameID`], if this kind has it.
+    func fieldIndex(nameID: Int) -> Int? {
+        let index = FieldNames.table.specIndex[ordinal &* FieldNames.table.names.count &+ nameID]
+        return index < 0 ? nil : index
+    }
 
     /// This kind's place in ``allCases``.
     var ordinal: Int {
@@ -86,7 +105,7 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable {
     }
 
     /// Every kind's specs, made once, in the order of ``allCases``.
-    private static let specs: [[FieldSpec]] = allCases.map { $0.makeFields() }
+    fileprivate static let specs: [[FieldSpec]] = allCases.map { $0.makeFields() }
 
     private func makeFields() -> [FieldSpec] {
         switch self {
@@ -199,6 +218,98 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable {
         }
     }
 
+}
+
+/// Every field name any kind defines, and ``deletedField``, numbered once: a change line's field
+/// names are looked up here straight from their bytes (no `String` made, no hashing), and each
+/// kind's place of a name in its ``RecordKind/fields`` is a table entry.
+enum FieldNames {
+    final class Table: Sendable {
+        /// The names, in the order of the kinds and their fields, ``deletedField`` last.
+        let names: [String]
+        /// Each name's UTF-8 bytes, one after another; `starts[id]..<starts[id + 1]` is name `id`'s.
+        let bytes: [UInt8]
+        let starts: [Int]
+        /// The ids of the names of each length (`byLength[n]`), for names up to 63 bytes.
+        let byLength: [[Int]]
+        /// `specIndex[kind.ordinal * names.count + id]`: the place of name `id` in the kind's
+        /// fields, or -1.
+        let specIndex: [Int]
+        /// Most fields a kind has (a test holds every kind to it).
+        static let maxFields = 64
+        /// `referenceTargets[kind.ordinal * maxFields + index]`: the ordinal of the kind the field
+        /// at `index` of the kind's fields refers to (``FieldType/reference(_:)``), or -1.
+        let referenceTargets: [Int8]
+        /// ``RecordKind/allCases``, made once.
+        let kinds = RecordKind.allCases
+
+        init() {
+            var names: [String] = []
+            for kind in RecordKind.allCases {
+                for spec in RecordKind.specs[kind.ordinal] where !names.contains(spec.name) { names.append(spec.name) }
+            }
+            names.append(deletedField)
+            self.names = names
+            var bytes: [UInt8] = [], starts: [Int] = []
+            var byLength = [[Int]](repeating: [], count: 64)
+            for (id, name) in names.enumerated() {
+                starts.append(bytes.count)
+                bytes += Array(name.utf8)
+                byLength[min(name.utf8.count, 63)].append(id)
+            }
+            starts.append(bytes.count)
+            self.bytes = bytes
+            self.starts = starts
+            self.byLength = byLength
+            var specIndex = [Int](repeating: -1, count: RecordKind.allCases.count * names.count)
+            for kind in RecordKind.allCases {
+                for (index, spec) in RecordKind.specs[kind.ordinal].enumerated() {
+                    specIndex[kind.ordinal * names.count + names.firstIndex(of: spec.name)!] = index
+                }
+            }
+            self.specIndex = specIndex
+            var referenceTargets = [Int8](repeating: -1, count: RecordKind.allCases.count * Self.maxFields)
+            for kind in RecordKind.allCases {
+                for (index, spec) in RecordKind.specs[kind.ordinal].enumerated() {
+                    if case .reference(let target) = spec.type { referenceTargets[kind.ordinal * Self.maxFields + index] = Int8(target.ordinal) }
+                }
+            }
+            self.referenceTargets = referenceTargets
+        }
+
+        /// The kind whose raw value is spelled by exactly these bytes.
+        func kind(_ word: UnsafeBufferPointer<UInt8>) -> RecordKind? {
+            guard let first = word.baseAddress else { return nil }
+            for (kind, raw) in kindWords where raw.count == word.count && raw.withUnsafeBufferPointer({ memcmp($0.baseAddress!, first, raw.count) == 0 }) {
+                return kind
+            }
+            return nil
+        }
+        let kindWords = RecordKind.allCases.map { ($0, Array($0.rawValue.utf8)) }
+
+        /// The id of the name spelled by exactly these bytes, if it is one of ``names``.
+        func id(_ name: UnsafeBufferPointer<UInt8>) -> Int? {
+            let count = name.count
+            guard count > 0, count < 63, let first = name.baseAddress else { return nil }
+            return bytes.withUnsafeBufferPointer { all -> Int? in
+                for id in byLength[count] {
+                    let start = starts[id]
+                    if all[start] == first[0], memcmp(all.baseAddress! + start, first, count) == 0 { return id }
+                }
+                return nil
+            }
+        }
+    }
+
+    static let table = Table()
+    /// The id of ``deletedField``.
+    static let deleted = table.names.count - 1
+
+    /// The id of `name`, if some kind defines a field of that name (or it is ``deletedField``).
+    static func id(_ name: String) -> Int? {
+        var name = name
+        return name.withUTF8 { table.id($0) }
+    }
 }
 
 /// The pseudo-field every change writes: `1` for a tombstone, `0` for a live record.

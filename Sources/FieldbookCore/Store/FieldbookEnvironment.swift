@@ -80,22 +80,30 @@ public enum FieldDate {
     /// exists, in 1900–2200 (what ``normalize(_:)`` writes). Byte by byte, without the calendar:
     /// a merge checks a date in every visit.
     public static func isCanonical(_ text: String) -> Bool {
-        let utf8 = text.utf8
-        guard utf8.count == 10 else { return false }
-        var value = [0, 0, 0]
-        for (i, c) in utf8.enumerated() {
-            if i == 4 || i == 7 {
-                guard c == UInt8(ascii: "-") else { return false }
-            } else {
-                guard c >= 0x30, c <= 0x39 else { return false }
-                let part = i < 4 ? 0 : i < 7 ? 1 : 2
-                value[part] = value[part] * 10 + Int(c - 0x30)
+        guard text.utf8.count == 10 else { return false }
+        var text = text
+        var (year, month, day) = (0, 0, 0)
+        let digits = text.withUTF8 { utf8 in
+            for i in 0..<10 {
+                let c = utf8[i]
+                if i == 4 || i == 7 {
+                    guard c == UInt8(ascii: "-") else { return false }
+                } else {
+                    guard c >= 0x30, c <= 0x39 else { return false }
+                    let digit = Int(c - 0x30)
+                    if i < 4 { year = year * 10 + digit } else if i < 7 { month = month * 10 + digit } else { day = day * 10 + digit }
+                }
             }
+            return true
         }
-        let (year, month, day) = (value[0], value[1], value[2])
+        guard digits else { return false }
         guard (1900...2200).contains(year), (1...12).contains(month), day >= 1 else { return false }
         let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        let days = switch month {
+        case 2: leap ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
         return day <= days
     }
 
