@@ -81,16 +81,20 @@ extension Store {
         }
         // A local write succeeds only with its change in the log: a sequence number already taken
         // (by a change this store never made) is refused, never silently dropped.
-        guard try Store.insert(change, db) else {
-            throw FieldbookError.storeFailure(
-                path: db.description,
-                message: tr("its log already holds change \(change.seq) of this device, which this store did not make; run `fieldbook status`"))
-        }
+        guard try Store.insert(change, db) else { throw Store.sequenceTaken(change, db) }
         try db.cachedStatement(sql: "UPDATE local_state SET last_hlc = ?, last_seq = ? WHERE singleton = 1")
             .execute(arguments: [local.lastHLC.rawValue, local.lastSeq])
         // A new id has no other changes: its record is this change, no need to read the log.
         try Store.refold(recordID, kind: kind, db, changes: fresh && op == .create ? [change] : nil)
         return change
+    }
+
+    /// Why a local change could not be logged: its sequence number is taken by a change this
+    /// store never made.
+    static func sequenceTaken(_ change: Change, _ db: Database) -> FieldbookError {
+        .storeFailure(
+            path: db.description,
+            message: tr("its log already holds change \(change.seq) of this device, which this store did not make; run `fieldbook status`"))
     }
 
     /// Writes a reference record (township, village, household, round, team) keyed by its natural
@@ -194,13 +198,21 @@ extension Store {
                 ])
         }
         guard let created = state.created else { return state }
+        try writeRow(recordID, kind: kind, values: state.values, deleted: state.deleted, created: created, updatedHLC: state.updatedHLC, db)
+        return state
+    }
+
+    /// Writes a record's row: its values, tombstone, creator and clocks.
+    static func writeRow(
+        _ recordID: String, kind: RecordKind, values: [String: FieldValue], deleted: Bool, created: Change,
+        updatedHLC: HybridTimestamp, _ db: Database
+    ) throws {
         var arguments: StatementArguments = [recordID]
         for spec in kind.fields {
-            arguments += [databaseValue(state.values[spec.name] ?? .null, spec)]
+            arguments += [databaseValue(values[spec.name] ?? .null, spec)]
         }
-        arguments += [state.deleted ? 1 : 0, created.device, created.hlc.rawValue, state.updatedHLC.rawValue]
+        arguments += [deleted ? 1 : 0, created.device, created.hlc.rawValue, updatedHLC.rawValue]
         try db.cachedStatement(sql: upsertSQL(kind)).execute(arguments: arguments)
-        return state
     }
 
     /// Records generated field records in one transaction: for the demo and the benchmark, whose
