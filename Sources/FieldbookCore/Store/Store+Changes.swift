@@ -130,18 +130,24 @@ extension Store {
     /// Adds a change to the log; false when the log already holds it (same device and sequence).
     @discardableResult
     static func insert(_ change: Change, _ db: Database) throws -> Bool {
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO change (device_id, seq, hlc, kind, record_id, op, fields, base)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, seq) DO NOTHING
-                """
-        ).execute(
-            arguments: [
-                change.device, change.seq, change.hlc.rawValue, change.kind.rawValue, change.recordID,
-                change.op.rawValue, CanonicalJSON.encode(change.fields),
-                change.base.isEmpty ? "{}" : CanonicalJSON.encode(change.base),
-            ])
+        try db.cachedStatement(sql: insertSQL).execute(arguments: StatementArguments(insertValues(change)))
         return db.changesCount > 0
+    }
+
+    /// Adds a change to the log (``insertValues(_:)`` its arguments); nothing when the log holds
+    /// one under its device and sequence number.
+    static let insertSQL = """
+        INSERT INTO change (device_id, seq, hlc, kind, record_id, op, fields, base)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, seq) DO NOTHING
+        """
+
+    static func insertValues(_ change: Change) -> [DatabaseValue] {
+        [
+            change.device.databaseValue, change.seq.databaseValue, change.hlc.rawValue.databaseValue,
+            change.kind.rawValue.databaseValue, change.recordID.databaseValue, change.op.rawValue.databaseValue,
+            CanonicalJSON.encode(change.fields).databaseValue,
+            (change.base.isEmpty ? "{}" : CanonicalJSON.encode(change.base)).databaseValue,
+        ]
     }
 
     /// Every change the log holds for one record.
@@ -207,12 +213,23 @@ extension Store {
         _ recordID: String, kind: RecordKind, values: [String: FieldValue], deleted: Bool, created: Change,
         updatedHLC: HybridTimestamp, _ db: Database
     ) throws {
-        var arguments: StatementArguments = [recordID]
+        let arguments = rowValues(recordID, kind: kind, values: values, deleted: deleted, created: created, updatedHLC: updatedHLC)
+        try db.cachedStatement(sql: upsertSQL(kind)).execute(arguments: StatementArguments(arguments))
+    }
+
+    /// A row's columns in the order of ``upsertSQL(_:)``.
+    static func rowValues(
+        _ recordID: String, kind: RecordKind, values: [String: FieldValue], deleted: Bool, created: Change,
+        updatedHLC: HybridTimestamp
+    ) -> [DatabaseValue] {
+        var arguments: [DatabaseValue] = [recordID.databaseValue]
+        arguments.reserveCapacity(kind.fields.count + 5)
         for spec in kind.fields {
-            arguments += [databaseValue(values[spec.name] ?? .null, spec)]
+            arguments.append(databaseValue(values[spec.name] ?? .null, spec))
         }
-        arguments += [deleted ? 1 : 0, created.device, created.hlc.rawValue, updatedHLC.rawValue]
-        try db.cachedStatement(sql: upsertSQL(kind)).execute(arguments: arguments)
+        arguments += [(deleted ? 1 : 0).databaseValue, created.device.databaseValue, created.hlc.rawValue.databaseValue,
+                      updatedHLC.rawValue.databaseValue]
+        return arguments
     }
 
     /// Records generated field records in one transaction: for the demo and the benchmark, whose
@@ -242,7 +259,8 @@ extension Store {
 
     private static let upsertSQLByKind = Dictionary(uniqueKeysWithValues: RecordKind.allCases.map { ($0, makeUpsertSQL($0)) })
 
-    private static func upsertSQL(_ kind: RecordKind) -> String { upsertSQLByKind[kind]! }
+    /// Writes a record's row (``rowValues`` its arguments), replacing the row it had.
+    static func upsertSQL(_ kind: RecordKind) -> String { upsertSQLByKind[kind]! }
 
     private static func makeUpsertSQL(_ kind: RecordKind) -> String {
         let columns = ["id"] + kind.fields.map(\.column) + ["deleted", "created_by", "created_hlc", "updated_hlc"]

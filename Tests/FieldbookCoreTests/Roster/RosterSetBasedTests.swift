@@ -54,7 +54,10 @@ import Testing
             case .success(let r):
                 "added \(r.added) updated \(r.updated) unchanged \(r.unchanged) townships \(r.townshipsAdded) "
                     + "villages \(r.villagesAdded) rejected \(r.rejected.map { "\($0.line): \($0.reason)" }) ignored \(r.ignoredColumns)"
-            case .failure(let error as FieldbookError): "error \(error.exitCode): \(error.message)"
+            // (Each names its own store's file.)
+            case .failure(let error as FieldbookError):
+                "error \(error.exitCode): "
+                    + error.message.replacingOccurrences(of: "before.sqlite", with: "S").replacingOccurrences(of: "set.sqlite", with: "S")
             case .failure(let error): "error \(error)"
             }
         }
@@ -170,6 +173,39 @@ import Testing
         #expect(report.unchanged == 6)
         let edited = try pair.importBoth(sampleRosterCSV.replacingOccurrences(of: "DG003,王大力", with: "DG003,王大立"))
         #expect(edited.updated == 1)
+    }
+
+    @Test func aWriteThatFailsFailsAlikeAndLeavesNothing() throws {
+        let pair = try Pair()
+        try pair.importBoth(sampleRosterCSV)
+        // A household row the store refuses (a trigger of this connection's): the import stops
+        // with the same message, and nothing of it is left.
+        try pair.both { s in
+            try s.dbQueue.write { db in
+                try db.execute(sql: """
+                    CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.household WHEN NEW.code = 'DG009'
+                    BEGIN SELECT RAISE(ABORT, 'household DG009 refused'); END
+                    """)
+            }
+        }
+        let more = sampleRosterCSV + "城关镇,东关村,村,一组,DG008,孙丽,\n城关镇,东关村,村,一组,DG009,周正,\n"
+        #expect(throws: FieldbookError.self) { try pair.importBoth(more) }
+        #expect(try pair.setBased.status().counts[.household] == 6)
+        try pair.both { s in try s.dbQueue.write { try $0.execute(sql: "DROP TRIGGER temp.refuse") } }
+        // A sequence number taken by a change this store never made: refused alike.
+        try pair.both { s in
+            try s.dbQueue.write { db in
+                let local = try LocalState.fetch(db)
+                try db.execute(
+                    sql: """
+                        INSERT INTO change (device_id, seq, hlc, kind, record_id, op, fields, base)
+                        VALUES (?, ?, ?, 'round', ?, 'create', '{"_deleted":0,"name":"x"}', '{}')
+                        """,
+                    arguments: [local.deviceID, local.lastSeq + 2, local.lastHLC.rawValue, RecordID.round("x")])
+            }
+        }
+        #expect(throws: FieldbookError.self) { try pair.importBoth(more) }
+        try pair.expectSame()
     }
 
     @Test func aFieldStoreIsRefusedAlike() throws {
