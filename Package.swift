@@ -26,6 +26,8 @@ let package = Package(
             dependencies: [
                 "CZlibSys",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's own calls, for the roster import's inserts (ReferenceBatch).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "CSV", package: "CSV.swift"),

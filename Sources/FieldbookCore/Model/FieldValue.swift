@@ -88,6 +88,12 @@ enum CanonicalJSON {
 
     static func appendString(_ s: String, to out: inout String) {
         out += "\""
+        // Nothing to escape (most names and every id): the text as it stands.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            out += s
+            out += "\""
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

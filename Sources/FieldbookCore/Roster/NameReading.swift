@@ -86,6 +86,17 @@ public struct NameReader: Sendable {
         return syllable
     }
 
+    /// Starts the transform's one-time set-up on another thread (ICU reads its Han-Latin rules:
+    /// some 0.1 s of the first reading in a process), so that it overlaps other work; wait on
+    /// the group before returning from the work it overlaps.
+    static func warmUp() -> DispatchGroup {
+        let group = DispatchGroup()
+        DispatchQueue.global(qos: .userInitiated).async(group: group) {
+            _ = transform("一", plainTransform)
+        }
+        return group
+    }
+
     static let plainTransform = StringTransform("Han-Latin; Latin-ASCII")
     static let surnameTransform = StringTransform("Han-Latin/Names; Latin-ASCII")
 

@@ -135,19 +135,26 @@ public enum Roster {
         var rejected: [RosterImportReport.Rejection] = []
         var line = 2 + header.joined().filter { $0 == "\n" }.count
         var firstLine: [String: (line: Int, row: Row)] = [:]
+        // Village kinds and priorities as read, by their text: a roster repeats a handful.
+        var kinds: [String: VillageKind?] = [:]
+        var priorities: [String: Result<[String], any Error>] = [:]
         while let fields = reader.next() {
-            defer { line += 1 + fields.joined().filter { $0 == "\n" || $0 == "\r\n" }.count }
-            if fields.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
+            defer {
+                // (Only a cell holding a line feed spans lines.)
+                if fields.contains(where: { $0.utf8.contains(0x0A) }) {
+                    line += 1 + fields.joined().filter { $0 == "\n" || $0 == "\r\n" }.count
+                } else {
+                    line += 1
+                }
+            }
+            if fields.allSatisfy({ isPlain($0) ? $0.isEmpty : $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
             guard fields.count == header.count else {
                 rejected.append(.init(line: line, reason: tr("has \(fields.count, "field"); the header has \(header.count)")))
                 continue
             }
             func value(_ column: Column) -> String? {
                 guard let index = positions[column] else { return nil }
-                // A line break inside a cell (Alt+Enter in Excel) becomes a space: names are one line.
-                let v = fields[index].split(whereSeparator: { $0.isNewline || $0 == "\t" })
-                    .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
-                return v.isEmpty ? nil : v
+                return clean(fields[index])
             }
             guard let code = value(.household) else {
                 rejected.append(.init(line: line, reason: tr("has no household code (户号)")))
@@ -161,24 +168,27 @@ public enum Roster {
                 rejected.append(.init(line: line, reason: tr("household \(code) has no village (村)")))
                 continue
             }
-            guard !township.contains("/"), !village.contains("/") else {
+            guard !hasSlash(township), !hasSlash(village) else {
                 rejected.append(.init(line: line, reason: tr("a township or village name cannot contain /")))
                 continue
             }
             let county = value(.county)
             let city = value(.city)
-            guard !(county ?? "").contains("/"), !(city ?? "").contains("/") else {
+            guard !hasSlash(county ?? ""), !hasSlash(city ?? "") else {
                 rejected.append(.init(line: line, reason: tr("a county or city name cannot contain /")))
                 continue
             }
             let kindText = value(.villageKind) ?? (village.hasSuffix("社区") ? "community" : "village")
-            guard let kind = VillageKind(input: kindText) else {
+            if kinds[kindText] == nil { kinds[kindText] = VillageKind(input: kindText) }
+            guard let kind = kinds[kindText]! else {
                 rejected.append(.init(line: line, reason: tr("village kind \"\(kindText)\" is not 村 (village) or 社区 (community)")))
                 continue
             }
             let priority: [String]
             do {
-                priority = try Store.parsePriorities(value(.priority) ?? "")
+                let text = value(.priority) ?? ""
+                if priorities[text] == nil { priorities[text] = Result { try Store.parsePriorities(text) } }
+                priority = try priorities[text]!.get()
             } catch let error as FieldbookError {
                 if case .invalidValue(_, let word, _) = error {
                     rejected.append(.init(line: line, reason: tr("unknown priority kind \"\(word)\"; use 五保户, 低保户, 危房改造户 (wubao, dibao, weifang) separated by ;")))
@@ -209,6 +219,59 @@ public enum Roster {
             rows.append(row)
         }
         return (rows, rejected, ignored)
+    }
+
+    /// A cell's value: trimmed, a line break or tab inside it (Alt+Enter in Excel) made one
+    /// space, since names are one line; nil when nothing is left.
+    static func clean(_ cell: String) -> String? {
+        if isPlain(cell) { return cell.isEmpty ? nil : cell }
+        return cleanCharacterByCharacter(cell)
+    }
+
+    /// ``clean(_:)`` for any cell, the slow way.
+    static func cleanCharacterByCharacter(_ cell: String) -> String? {
+        let v = cell.split(whereSeparator: { $0.isNewline || $0 == "\t" })
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
+        return v.isEmpty ? nil : v
+    }
+
+    /// Whether a cell reads as it stands: no line break or tab in it, and nothing Foundation's
+    /// `.whitespaces` could trim at either end (which holds more than the space separators: U+200B
+    /// too). An end counts as plain when it is a visible ASCII character, a letter or a digit;
+    /// any other cell is cleaned the slow way.
+    static func isPlain(_ cell: String) -> Bool {
+        func isPlainEnd(_ s: Unicode.Scalar) -> Bool {
+            if s.value < 0x80 { return s.value > 0x20 && s.value < 0x7F }
+            switch s.properties.generalCategory {
+            case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
+                .decimalNumber, .letterNumber, .otherNumber:
+                return true
+            default:
+                return false
+            }
+        }
+        let utf8 = cell.utf8
+        guard let first = utf8.first, let last = utf8.last else { return true }
+        if first < 0x80 ? !(first > 0x20 && first < 0x7F) : !isPlainEnd(cell.unicodeScalars.first!) { return false }
+        if last < 0x80 ? !(last > 0x20 && last < 0x7F) : !isPlainEnd(cell.unicodeScalars.last!) { return false }
+        // Tab and the line breaks of Character.isNewline: 09–0D, and U+0085, U+2028, U+2029, whose
+        // UTF-8 starts C2 or E2 (looked at scalar by scalar when one of those bytes appears).
+        var wide = false
+        for byte in utf8 {
+            if byte >= 0x09 && byte <= 0x0D { return false }
+            if byte == 0xC2 || byte == 0xE2 { wide = true }
+        }
+        if wide {
+            for scalar in cell.unicodeScalars where scalar.value == 0x85 || scalar.value == 0x2028 || scalar.value == 0x2029 {
+                return false
+            }
+        }
+        return true
+    }
+
+    /// Whether a name contains a `/` (as a character, not as the start of one with marks on it).
+    static func hasSlash(_ name: String) -> Bool {
+        name.utf8.contains(0x2F) && name.contains("/")
     }
 
     /// The byte offset of the first byte that is not valid UTF-8, if any.
@@ -282,9 +345,84 @@ public enum Roster {
     }
 }
 
+extension Roster {
+    /// One reference record a roster row asks for: a township, village or household, with the
+    /// fields it should have.
+    struct Reference {
+        var kind: RecordKind
+        var id: String
+        var fields: [String: FieldValue]
+    }
+
+    /// The townships, villages and households the rows ask for, in the order the import writes
+    /// them: each row's township and village where they first appear, then its household. Each id
+    /// appears once (townships and villages by their natural key, households by code: `read`
+    /// leaves one row per code).
+    static func references(_ rows: [Row]) -> [Reference] {
+        var references: [Reference] = []
+        references.reserveCapacity(rows.count + rows.count / 8)
+        var townships: [String: String] = [:]
+        var villages: [String: String] = [:]
+        for row in rows {
+            // County and city are written only where the roster gives them: a one-district
+            // roster makes the very changes it always made.
+            var levels: [String: FieldValue] = [:]
+            if let county = row.county { levels["county"] = .text(county) }
+            if let city = row.city { levels["city"] = .text(city) }
+            let townshipKey = row.townshipKey
+            let townshipID: String
+            if let known = townships[townshipKey] {
+                townshipID = known
+            } else {
+                townshipID = RecordID.township(row.township, county: row.county, city: row.city)
+                let fields = levels.merging(["name": .text(row.township)]) { $1 }
+                references.append(Reference(kind: .township, id: townshipID, fields: fields))
+                townships[townshipKey] = townshipID
+            }
+            let villageKey = "\(townshipKey)/\(row.village)"
+            let villageID: String
+            if let known = villages[villageKey] {
+                villageID = known
+            } else {
+                villageID = RecordID.village(township: townshipKey, name: row.village)
+                references.append(Reference(
+                    kind: .village, id: villageID,
+                    fields: ["township": .text(townshipID), "name": .text(row.village),
+                             "village_kind": .text(row.villageKind.rawValue)]))
+                villages[villageKey] = villageID
+            }
+            var fields = levels
+            fields.reserveCapacity(levels.count + 6)
+            let group: FieldValue = row.group.map(FieldValue.text) ?? .null
+            let head: FieldValue = row.head.map(FieldValue.text) ?? .null
+            fields["village"] = .text(villageID)
+            fields["code"] = .text(row.code)
+            fields["group"] = group
+            fields["head"] = head
+            fields["priority"] = .list(row.priority)
+            fields["source"] = .text("roster")
+            references.append(Reference(
+                kind: .household, id: RecordID.household(code: row.code, county: row.county, city: row.city), fields: fields))
+        }
+        return references
+    }
+}
+
 extension Store {
     /// Imports a roster CSV: townships, villages and households, in one transaction.
+    ///
+    /// Set-based (``ReferenceBatch``): what the store holds for the roster's ids is read in one
+    /// statement, each record is judged added, updated or unchanged in memory, and a record the
+    /// store has never seen is written as its create and its row straight away. Only a record
+    /// with changes of its own goes the single-record way (``ensureReference``). The changes,
+    /// their order, sequence numbers and clocks are those the single-record way writes.
     public func importRoster(csvAt path: String) throws -> RosterImportReport {
+        try importRoster(csvAt: path, setBased: true)
+    }
+
+    /// The import, set-based or (`setBased: false`, for tests that compare the two) one record
+    /// at a time through ``ensureReference``, as it was before.
+    func importRoster(csvAt path: String, setBased: Bool) throws -> RosterImportReport {
         let role = try read { db in try LocalState.fetch(db).role }
         guard role == .central else {
             throw FieldbookError.notPermitted(
@@ -294,54 +432,25 @@ extension Store {
         var report = RosterImportReport()
         report.rejected = rejected
         report.ignoredColumns = ignored
+        let references = Roster.references(rows)
         try write { db in
-            var townships: [String: String] = [:]
-            var villages: [String: String] = [:]
-            for row in rows {
-                // County and city are written only where the roster gives them: a one-district
-                // roster makes the very changes it always made.
-                var levels: [String: FieldValue] = [:]
-                if let county = row.county { levels["county"] = .text(county) }
-                if let city = row.city { levels["city"] = .text(city) }
-                let townshipKey = row.townshipKey
-                let townshipID: String
-                if let known = townships[townshipKey] {
-                    townshipID = known
-                } else {
-                    townshipID = RecordID.township(row.township, county: row.county, city: row.city)
-                    let fields = levels.merging(["name": .text(row.township)]) { $1 }
-                    if try ensureReference(db, kind: .township, id: townshipID, fields: fields) == .added {
-                        report.townshipsAdded += 1
-                    }
-                    townships[townshipKey] = townshipID
-                }
-                let villageKey = "\(townshipKey)/\(row.village)"
-                let villageID: String
-                if let known = villages[villageKey] {
-                    villageID = known
-                } else {
-                    villageID = RecordID.village(township: townshipKey, name: row.village)
-                    let outcome = try ensureReference(
-                        db, kind: .village, id: villageID,
-                        fields: ["township": .text(townshipID), "name": .text(row.village),
-                                 "village_kind": .text(row.villageKind.rawValue)])
-                    if outcome == .added { report.villagesAdded += 1 }
-                    villages[villageKey] = villageID
-                }
-                let outcome = try ensureReference(
-                    db, kind: .household, id: RecordID.household(code: row.code, county: row.county, city: row.city),
-                    fields: levels.merging([
-                        "village": .text(villageID), "code": .text(row.code),
-                        "group": row.group.map(FieldValue.text) ?? .null,
-                        "head": row.head.map(FieldValue.text) ?? .null,
-                        "priority": .list(row.priority), "source": .text("roster"),
-                    ]) { $1 })
-                switch outcome {
-                case .added: report.added += 1
-                case .updated: report.updated += 1
-                case .unchanged: report.unchanged += 1
+            var batch = setBased ? try ReferenceBatch(self, db, ids: references.map(\.id)) : nil
+            // New names are read in pinyin at the end: the transform sets itself up meanwhile.
+            let warming = batch?.hasNew == true ? NameReader.warmUp() : nil
+            defer { warming?.wait() }
+            for reference in references {
+                let outcome = try batch?.ensure(reference.kind, id: reference.id, fields: reference.fields)
+                    ?? ensureReference(db, kind: reference.kind, id: reference.id, fields: reference.fields)
+                switch (reference.kind, outcome) {
+                case (.township, .added): report.townshipsAdded += 1
+                case (.village, .added): report.villagesAdded += 1
+                case (.household, .added): report.added += 1
+                case (.household, .updated): report.updated += 1
+                case (.household, .unchanged): report.unchanged += 1
+                default: break
                 }
             }
+            try batch?.finish()
             // The pinyin of the new names, for `fieldbook find` (NameReading.swift).
             try NameReadings.fillMissing(db)
         }

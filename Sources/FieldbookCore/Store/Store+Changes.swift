@@ -81,16 +81,20 @@ extension Store {
         }
         // A local write succeeds only with its change in the log: a sequence number already taken
         // (by a change this store never made) is refused, never silently dropped.
-        guard try Store.insert(change, db) else {
-            throw FieldbookError.storeFailure(
-                path: db.description,
-                message: tr("its log already holds change \(change.seq) of this device, which this store did not make; run `fieldbook status`"))
-        }
+        guard try Store.insert(change, db) else { throw Store.sequenceTaken(change, db) }
         try db.cachedStatement(sql: "UPDATE local_state SET last_hlc = ?, last_seq = ? WHERE singleton = 1")
             .execute(arguments: [local.lastHLC.rawValue, local.lastSeq])
         // A new id has no other changes: its record is this change, no need to read the log.
         try Store.refold(recordID, kind: kind, db, changes: fresh && op == .create ? [change] : nil)
         return change
+    }
+
+    /// Why a local change could not be logged: its sequence number is taken by a change this
+    /// store never made.
+    static func sequenceTaken(_ change: Change, _ db: Database) -> FieldbookError {
+        .storeFailure(
+            path: db.description,
+            message: tr("its log already holds change \(change.seq) of this device, which this store did not make; run `fieldbook status`"))
     }
 
     /// Writes a reference record (township, village, household, round, team) keyed by its natural
@@ -126,18 +130,24 @@ extension Store {
     /// Adds a change to the log; false when the log already holds it (same device and sequence).
     @discardableResult
     static func insert(_ change: Change, _ db: Database) throws -> Bool {
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO change (device_id, seq, hlc, kind, record_id, op, fields, base)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, seq) DO NOTHING
-                """
-        ).execute(
-            arguments: [
-                change.device, change.seq, change.hlc.rawValue, change.kind.rawValue, change.recordID,
-                change.op.rawValue, CanonicalJSON.encode(change.fields),
-                change.base.isEmpty ? "{}" : CanonicalJSON.encode(change.base),
-            ])
+        try db.cachedStatement(sql: insertSQL).execute(arguments: StatementArguments(insertValues(change)))
         return db.changesCount > 0
+    }
+
+    /// Adds a change to the log (``insertValues(_:)`` its arguments); nothing when the log holds
+    /// one under its device and sequence number.
+    static let insertSQL = """
+        INSERT INTO change (device_id, seq, hlc, kind, record_id, op, fields, base)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, seq) DO NOTHING
+        """
+
+    static func insertValues(_ change: Change) -> [DatabaseValue] {
+        [
+            change.device.databaseValue, change.seq.databaseValue, change.hlc.rawValue.databaseValue,
+            change.kind.rawValue.databaseValue, change.recordID.databaseValue, change.op.rawValue.databaseValue,
+            CanonicalJSON.encode(change.fields).databaseValue,
+            (change.base.isEmpty ? "{}" : CanonicalJSON.encode(change.base)).databaseValue,
+        ]
     }
 
     /// Every change the log holds for one record.
@@ -194,13 +204,32 @@ extension Store {
                 ])
         }
         guard let created = state.created else { return state }
-        var arguments: StatementArguments = [recordID]
-        for spec in kind.fields {
-            arguments += [databaseValue(state.values[spec.name] ?? .null, spec)]
-        }
-        arguments += [state.deleted ? 1 : 0, created.device, created.hlc.rawValue, state.updatedHLC.rawValue]
-        try db.cachedStatement(sql: upsertSQL(kind)).execute(arguments: arguments)
+        try writeRow(recordID, kind: kind, values: state.values, deleted: state.deleted, created: created, updatedHLC: state.updatedHLC, db)
         return state
+    }
+
+    /// Writes a record's row: its values, tombstone, creator and clocks.
+    static func writeRow(
+        _ recordID: String, kind: RecordKind, values: [String: FieldValue], deleted: Bool, created: Change,
+        updatedHLC: HybridTimestamp, _ db: Database
+    ) throws {
+        let arguments = rowValues(recordID, kind: kind, values: values, deleted: deleted, created: created, updatedHLC: updatedHLC)
+        try db.cachedStatement(sql: upsertSQL(kind)).execute(arguments: StatementArguments(arguments))
+    }
+
+    /// A row's columns in the order of ``upsertSQL(_:)``.
+    static func rowValues(
+        _ recordID: String, kind: RecordKind, values: [String: FieldValue], deleted: Bool, created: Change,
+        updatedHLC: HybridTimestamp
+    ) -> [DatabaseValue] {
+        var arguments: [DatabaseValue] = [recordID.databaseValue]
+        arguments.reserveCapacity(kind.fields.count + 5)
+        for spec in kind.fields {
+            arguments.append(databaseValue(values[spec.name] ?? .null, spec))
+        }
+        arguments += [(deleted ? 1 : 0).databaseValue, created.device.databaseValue, created.hlc.rawValue.databaseValue,
+                      updatedHLC.rawValue.databaseValue]
+        return arguments
     }
 
     /// Records generated field records in one transaction: for the demo and the benchmark, whose
@@ -230,7 +259,8 @@ extension Store {
 
     private static let upsertSQLByKind = Dictionary(uniqueKeysWithValues: RecordKind.allCases.map { ($0, makeUpsertSQL($0)) })
 
-    private static func upsertSQL(_ kind: RecordKind) -> String { upsertSQLByKind[kind]! }
+    /// Writes a record's row (``rowValues`` its arguments), replacing the row it had.
+    static func upsertSQL(_ kind: RecordKind) -> String { upsertSQLByKind[kind]! }
 
     private static func makeUpsertSQL(_ kind: RecordKind) -> String {
         let columns = ["id"] + kind.fields.map(\.column) + ["deleted", "created_by", "created_hlc", "updated_hlc"]
