@@ -225,8 +225,9 @@ extension Store {
                 return
             }
             do {
-                try insert.execute(arguments: [
-                    line.device, line.seq, line.hlc, line.kind.rawValue, line.record, line.op.rawValue, line.fields, line.base,
+                try insert.executeDirectly([
+                    line.device.databaseValue, line.seq.databaseValue, line.hlc.databaseValue, line.kind.rawValue.databaseValue,
+                    line.record.databaseValue, line.op.rawValue.databaseValue, line.fields.databaseValue, line.base.databaseValue,
                 ])
             } catch {
                 throw Store.bundleFault(error, tr("has a change at line \(number) this store refuses"))

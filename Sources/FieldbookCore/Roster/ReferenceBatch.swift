@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import GRDBSQLite
 
 /// ``Store/ensureReference(_:kind:id:fields:)`` for many records in one transaction, set-based: the
 /// roster import's writer.
@@ -138,11 +137,11 @@ struct ReferenceBatch {
         if let reason = ChangeRules.authority(change, role: local.role) {
             throw FieldbookError.notPermitted(reason)
         }
-        try run(insertChange, Store.insertValues(change))
+        try insertChange.executeDirectly(Store.insertValues(change))
         guard db.changesCount > 0 else { throw Store.sequenceTaken(change, db) }
         // Its row, folded from this one create (what Store.refold makes of it, without the work).
         let row = try rowStatement(kind)
-        try run(row, Store.rowValues(id, kind: kind, values: change.fields, deleted: false, created: change, updatedHLC: change.hlc))
+        try row.executeDirectly(Store.rowValues(id, kind: kind, values: change.fields, deleted: false, created: change, updatedHLC: change.hlc))
     }
 
     /// The statement that writes a row of `kind`, prepared once.
@@ -151,22 +150,5 @@ struct ReferenceBatch {
         let statement = try db.makeStatement(sql: Store.upsertSQL(kind))
         rowStatements[kind] = statement
         return statement
-    }
-
-    /// Runs a prepared insert with SQLite's own calls: GRDB's handling of arguments costs about as
-    /// much as the inserts themselves, 40,000 times over. A step that fails is run again through
-    /// GRDB, which throws what failed as every other write does.
-    private func run(_ statement: Statement, _ values: [DatabaseValue]) throws {
-        let handle = statement.sqliteStatement
-        var code = sqlite3_reset(handle)
-        for (index, value) in values.enumerated() where code == SQLITE_OK {
-            code = value.bind(to: handle, at: CInt(index + 1))
-        }
-        if code == SQLITE_OK { code = sqlite3_step(handle) }
-        sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
-        if code != SQLITE_DONE {
-            try statement.execute(arguments: StatementArguments(values))
-        }
     }
 }
