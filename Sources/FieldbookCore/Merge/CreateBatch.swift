@@ -137,18 +137,10 @@ struct CreateBatch {
     /// The records of the batch's creates of one kind (?1 < row <= ?2, kind ?3) that are their
     /// record's only change, from the log's rows, in the order they were read.
     static func insertSQL(_ kind: RecordKind) -> String {
-        let columns = ["id"] + kind.fields.map(\.column) + ["deleted", "created_by", "created_hlc", "updated_hlc"]
-        let values = ["c.record_id"]
-            + kind.fields.map { spec -> String in
-                let extract = "json_extract(c.fields, '$.\(spec.name)')"
-                switch spec.type {
-                case .list, .priorities: return "coalesce(\(extract), '[]')"
-                default: return extract
-                }
-            } + ["coalesce(json_extract(c.fields, '$._deleted'), 0)", "c.device_id", "c.hlc", "c.hlc"]
+        let row = Store.createdRow(kind, id: "c.record_id", fields: "c.fields", device: "c.device_id", hlc: "c.hlc")
         return """
-            INSERT INTO \(kind.table) (\(columns.joined(separator: ", ")))
-            SELECT \(values.joined(separator: ", ")) FROM change c
+            INSERT INTO \(kind.table) (\(row.columns))
+            SELECT \(row.values) FROM change c
             WHERE c.id > ?1 AND c.id <= ?2 AND c.kind = ?3 AND c.op = 'create'
                 AND NOT EXISTS (SELECT 1 FROM change o WHERE o.record_id = c.record_id AND o.id <> c.id)
             ORDER BY c.id

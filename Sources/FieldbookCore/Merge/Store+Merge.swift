@@ -331,20 +331,28 @@ extension Store {
     /// Inserts the record a create makes (?1 record id, ?2 its fields as JSON, ?3 its change's row,
     /// ?4 its device, ?5 its clock), unless another change touches that record.
     static func fastFoldSQL(_ kind: RecordKind) -> String {
+        let row = createdRow(kind, id: "?1", fields: "?2", device: "?4", hlc: "?5")
+        return """
+            INSERT INTO \(kind.table) (\(row.columns))
+            SELECT \(row.values)
+            WHERE NOT EXISTS (SELECT 1 FROM change o WHERE o.record_id = ?1 AND o.id <> ?3)
+            ON CONFLICT (id) DO NOTHING
+            """
+    }
+
+    /// The columns of a kind's table, and the SQL values that fill them for the record a create
+    /// makes on its own: the record id, its fields read out of the create's JSON, its device as the
+    /// maker, and its clock as both clocks.
+    static func createdRow(_ kind: RecordKind, id: String, fields: String, device: String, hlc: String) -> (columns: String, values: String) {
         let columns = ["id"] + kind.fields.map(\.column) + ["deleted", "created_by", "created_hlc", "updated_hlc"]
-        let values = ["?1"]
+        let values = [id]
             + kind.fields.map { spec -> String in
-                let extract = "json_extract(?2, '$.\(spec.name)')"
+                let extract = "json_extract(\(fields), '$.\(spec.name)')"
                 switch spec.type {
                 case .list, .priorities: return "coalesce(\(extract), '[]')"
                 default: return extract
                 }
-            } + ["coalesce(json_extract(?2, '$._deleted'), 0)", "?4", "?5", "?5"]
-        return """
-            INSERT INTO \(kind.table) (\(columns.joined(separator: ", ")))
-            SELECT \(values.joined(separator: ", "))
-            WHERE NOT EXISTS (SELECT 1 FROM change o WHERE o.record_id = ?1 AND o.id <> ?3)
-            ON CONFLICT (id) DO NOTHING
-            """
+            } + ["coalesce(json_extract(\(fields), '$._deleted'), 0)", device, hlc, hlc]
+        return (columns.joined(separator: ", "), values.joined(separator: ", "))
     }
 }

@@ -129,14 +129,7 @@ struct ReferenceBatch {
         let change = Change(
             device: local.deviceID, seq: local.lastSeq, hlc: local.lastHLC, kind: kind,
             recordID: id, op: .create, fields: Self.createFields(kind, fields), base: [:])
-        do {
-            try ChangeRules.check(change)
-        } catch {
-            throw FieldbookError.invalidValue(field: error.field, value: error.value, expected: error.reason)
-        }
-        if let reason = ChangeRules.authority(change, role: local.role) {
-            throw FieldbookError.notPermitted(reason)
-        }
+        try Store.judge(change, role: local.role)
         try insertChange.executeDirectly(Store.insertValues(change))
         guard db.changesCount > 0 else { throw Store.sequenceTaken(change, db) }
         // Its row, folded from this one create (what Store.refold makes of it, without the work).

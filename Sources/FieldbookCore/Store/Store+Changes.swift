@@ -70,15 +70,7 @@ extension Store {
         let change = Change(
             device: local.deviceID, seq: local.lastSeq, hlc: local.lastHLC, kind: kind,
             recordID: recordID, op: op, fields: written, base: base)
-        // The rules every bundle's changes meet, here too: one definition for typed input and merge.
-        do {
-            try ChangeRules.check(change)
-        } catch {
-            throw FieldbookError.invalidValue(field: error.field, value: error.value, expected: error.reason)
-        }
-        if let reason = ChangeRules.authority(change, role: local.role) {
-            throw FieldbookError.notPermitted(reason)
-        }
+        try Store.judge(change, role: local.role)
         // A local write succeeds only with its change in the log: a sequence number already taken
         // (by a change this store never made) is refused, never silently dropped.
         guard try Store.insert(change, db) else { throw Store.sequenceTaken(change, db) }
@@ -87,6 +79,19 @@ extension Store {
         // A new id has no other changes: its record is this change, no need to read the log.
         try Store.refold(recordID, kind: kind, db, changes: fresh && op == .create ? [change] : nil)
         return change
+    }
+
+    /// The rules every bundle's changes meet, for a change this store makes: one definition for
+    /// typed input and merge. Throws what a person typing it would be told.
+    static func judge(_ change: Change, role: DeviceRole) throws {
+        do {
+            try ChangeRules.check(change)
+        } catch {
+            throw FieldbookError.invalidValue(field: error.field, value: error.value, expected: error.reason)
+        }
+        if let reason = ChangeRules.authority(change, role: role) {
+            throw FieldbookError.notPermitted(reason)
+        }
     }
 
     /// Why a local change could not be logged: its sequence number is taken by a change this
