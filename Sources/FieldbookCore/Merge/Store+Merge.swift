@@ -68,8 +68,8 @@ extension Store {
     /// Merges one bundle: whole or not at all, once however often it is offered.
     ///
     /// In one transaction: the payload is streamed line by line, each change checked and added to
-    /// the log if new, creates folded into their records as they come and every other touched
-    /// record folded from all its changes at the end; the payload is checked against its manifest
+    /// the log if new, creates folded into their records a batch at a time (CreateBatch) and every
+    /// other touched record folded from all its changes at the end; the payload is checked against its manifest
     /// (digest, sizes, counts, ranges) before the device list, the clock and the ledger are updated
     /// and the transaction commits. A bad bundle returns `.rejected` with the reason and the
     /// transaction is rolled back: the store is as it was.
@@ -153,11 +153,7 @@ extension Store {
         // each of them a trip to the disk.
         try db.execute(sql: "PRAGMA cache_size = -65536")
         let conflictsBefore = try Int.fetchOne(db, sql: "SELECT count(*) FROM conflict") ?? 0
-        let insert = try db.cachedStatement(
-            sql: """
-                INSERT INTO change (device_id, seq, hlc, kind, record_id, op, fields, base)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, seq) DO NOTHING
-                """)
+        let insert = try db.cachedStatement(sql: Store.insertSQL)
         let held = try db.cachedStatement(sql: "SELECT id, hlc, kind, record_id, op, fields, base FROM change WHERE device_id = ? AND seq = ?")
         let local = try LocalState.fetch(db)
         // An office below this one speaks for its own laptops and devices nobody here knows, not
