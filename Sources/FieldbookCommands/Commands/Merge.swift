@@ -27,6 +27,10 @@ extension Fieldbook {
             defer { activity.end() }
             var merged = 0, already = 0, rejected = 0
             let showProgress = isatty(STDERR_FILENO) == 1
+            // A big merge keeps the tally's indexes aside and builds them once at its end: the
+            // records and the tally are the same, the merge is faster. Were that not possible, the
+            // merge keeps them up to date as it goes, as a small one does.
+            let setAside = (try? store.setTallyIndexesAside(forMerging: paths)) ?? []
             for (index, path) in paths.enumerated() {
                 // A file name from a stick is data like any other: shown on one line, escaped.
                 let name = (path as NSString).lastPathComponent.oneLine
@@ -62,6 +66,7 @@ extension Fieldbook {
                     // Nothing is wrong with the bundles: the store cannot take them. Stop, and say so once.
                     let left = Array(paths[index...])
                     for path in left { print(tr("not merged      \((path as NSString).lastPathComponent.oneLine)")) }
+                    if !setAside.isEmpty { _ = try? store.restoreTallyIndexes() }
                     print(tr("\(merged) merged, \(already) already merged, \(rejected) rejected, \(left.count) not merged, of \(paths.count, "bundle")."))
                     store.releaseLog()
                     throw StoreFault.explain(error, store: store.path, bundles: left)
@@ -75,6 +80,16 @@ extension Fieldbook {
             }
             // The summary comes after every bundle's line it sums up; a rejection is said on stderr
             // too, last, so that stdout and stderr sent to one file or pipe read in order.
+            if !setAside.isEmpty {
+                if showProgress { Console.progress(tr("  building the tally's indexes")) }
+                do {
+                    try store.restoreTallyIndexes()
+                } catch {
+                    // What was merged stays merged; only the tally's shortcut waits for the next open.
+                    print(tr("  ! the tally's indexes could not be built again (\((error as? FieldbookError)?.message ?? String(describing: error))): they are built the next time this store is opened; tallies are right meanwhile, only slower").oneLine)
+                }
+                if showProgress { Console.clearProgress() }
+            }
             print(tr("\(merged) merged, \(already) already merged, \(rejected) rejected, of \(paths.count, "bundle")."))
             let summary = try store.mergeSummary()
             let conflicts = summary.conflicts

@@ -277,6 +277,24 @@ enum Schema {
         "length(\(column)) = 36 AND \(column) NOT GLOB '*[^0-9a-f-]*'"
     }
 
+    /// The indexes only the tallies read (created by migrations v3-tally-indexes and v6-problems, as
+    /// these texts, which `sqlite_master` keeps): a big merge sets them aside and builds them afresh
+    /// at its end (TallyIndexes.swift), and a store opened without one builds it again.
+    static let tallyIndexes: [(name: String, kind: RecordKind, sql: String)] = [
+        ("household_tally", .household, "CREATE INDEX household_tally ON household(id, village_id, priority) WHERE deleted = 0"),
+        ("visit_tally", .visit, "CREATE INDEX visit_tally ON visit(household_id, round_id, date, created_by) WHERE deleted = 0"),
+        ("forum_tally", .forum, """
+            CREATE INDEX forum_tally ON forum(village_id, round_id, date, created_by, participants)
+                WHERE deleted = 0
+            """),
+        ("notice_tally", .notice, "CREATE INDEX notice_tally ON notice(village_id, round_id, date, created_by, copies) WHERE deleted = 0"),
+        ("fix_tally", .fix, "CREATE INDEX fix_tally ON fix(village_id, round_id, found_on, created_by, status) WHERE deleted = 0"),
+        ("problem_tally", .problem, """
+            CREATE INDEX problem_tally ON problem(village_id, round_id, found_on, created_by, status, deadline, transferred_to)
+                WHERE deleted = 0
+            """),
+    ]
+
     private static let dateCheck = "GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'"
 
     /// Indexes the tallies read instead of the record tables: live records only (partial), and

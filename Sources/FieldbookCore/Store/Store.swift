@@ -187,6 +187,12 @@ public final class Store: Sendable {
                 }
             } else {
                 try Schema.migrator.migrate(dbQueue)
+                // A tally index that a killed merge set aside is built again, unless a merge or a
+                // roster import is running now: that one builds it at its end (TallyIndexes.swift).
+                // Without it a tally is right, only slower; a build that fails is tried next time.
+                if StoreActivity.current(forStore: path) == nil, try dbQueue.read(Store.lacksTallyIndex) {
+                    _ = try? dbQueue.write(Store.buildMissingTallyIndexes)
+                }
             }
         } catch let error as FieldbookError {
             if let scratch { ReadOnlyCopy.remove(scratch) }

@@ -1,0 +1,134 @@
+import FieldbookTestSupport
+import Foundation
+import GRDB
+import Testing
+
+@testable import FieldbookCore
+
+/// A big merge sets the tally's indexes aside and builds them at its end (TallyIndexes.swift): the
+/// records and the tally must be those of a merge that kept them, and a store left without one (a
+/// merge killed in between) must get it back.
+@Suite struct TallyIndexesTests {
+    /// The office's roster, and a laptop's bundle of visits, notices and an edit.
+    struct Work {
+        let dir = TemporaryDirectory("tally-indexes")
+        let bundles: [String]
+
+        init(visits: Int = 24) throws {
+            let office = try makeCentral(in: dir, name: "office.sqlite")
+            _ = try office.importRoster(csvAt: dir.write("roster.csv", sampleRosterCSV))
+            let roster = try #require(try office.pack(into: dir.path("roster"), scope: .roster)).path
+            let laptop = try makeLaptop(in: dir, name: "笔记本A", clock: FixedEnvironment(seed: 3))
+            #expect(laptop.merge(bundleAt: roster).status == .merged)
+            var ids: [String] = []
+            for i in 0..<visits {
+                ids.append(try laptop.record(.visit, ["household": ["DG001", "DG002", "DG003", "XH001"][i % 4], "note": "第\(i)次"]).id)
+                if i % 6 == 0 { _ = try laptop.record(.notice, ["village": "新华社区", "copies": "\(i + 1)", "place": "公示栏"]) }
+            }
+            if ids.count > 2 {
+                _ = try laptop.edit(ids[1], set: [("note", "改过")])
+                _ = try laptop.delete(ids[2])
+            }
+            bundles = [roster, try #require(try laptop.pack(into: dir.path("stick"))).path]
+        }
+    }
+
+    static func tallyIndexes(_ store: Store) throws -> [String] {
+        try store.dbQueue.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE '%\\_tally' ESCAPE '\\' ORDER BY name")
+        }
+    }
+
+    static func tally(_ store: Store) throws -> String {
+        let json = TallyJSON.render(try store.tally(TallyQuery()))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let data = try JSONSerialization.data(withJSONObject: object.filter { $0.key != "generated_at" }, options: [.sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static let allNames = Schema.tallyIndexes.map(\.name).sorted()
+
+    @Test func theDefinitionsAreThoseTheMigrationsWrote() throws {
+        let work = try Work(visits: 1)
+        let store = try makeCentral(in: work.dir, name: "fresh.sqlite")
+        let written = try store.dbQueue.read { db in
+            try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'index'").map {
+                ($0["name"] as String, $0["sql"] as String?)
+            })
+        }
+        for index in Schema.tallyIndexes {
+            #expect(written[index.name] == index.sql, "\(index.name)")
+        }
+        #expect(try Self.tallyIndexes(store) == Self.allNames)
+    }
+
+    @Test func aMergeWithTheIndexesAsideGivesTheSameRecordsAndTally() throws {
+        let work = try Work()
+        // Offices without a round of their own: every record comes from the bundles.
+        let kept = try makeCentral(in: work.dir, name: "kept.sqlite", round: nil)
+        let aside = try makeCentral(in: work.dir, name: "aside.sqlite", round: nil)
+        #expect(try kept.setTallyIndexesAside(forMerging: work.bundles, minimumChanges: Int.max).isEmpty)
+
+        let setAside = try aside.setTallyIndexesAside(forMerging: work.bundles, minimumChanges: 0)
+        // The roster brings households, the laptop visits and notices; no forum, fix or problem.
+        #expect(setAside.sorted() == ["household_tally", "notice_tally", "visit_tally"])
+        #expect(try Self.tallyIndexes(aside) == ["fix_tally", "forum_tally", "problem_tally"])
+        for bundle in work.bundles {
+            #expect(kept.merge(bundleAt: bundle).status == .merged)
+            #expect(aside.merge(bundleAt: bundle).status == .merged)
+        }
+        #expect(try aside.restoreTallyIndexes().sorted() == setAside.sorted())
+        #expect(try Self.tallyIndexes(aside) == Self.allNames)
+        #expect(try aside.restoreTallyIndexes().isEmpty)
+
+        #expect(try dumpRecords(aside) == dumpRecords(kept))
+        let tally = try Self.tally(kept)
+        #expect(tally.contains("新华社区"))
+        #expect(try Self.tally(aside) == tally)
+    }
+
+    @Test func aKindWithFewChangesForItsTableKeepsItsIndex() throws {
+        let work = try Work(visits: 40)
+        let office = try makeCentral(in: work.dir, name: "office-2.sqlite")
+        for bundle in work.bundles { #expect(office.merge(bundleAt: bundle).status == .merged) }
+        // One more visit for a table that has held 40: kept up to date as it comes.
+        let laptop = try Store.open(at: work.dir.path("笔记本A.sqlite"), environment: FixedEnvironment(seed: 9).environment)
+        _ = try laptop.record(.visit, ["household": "DG001", "note": "再访"])
+        let next = try #require(try laptop.pack(into: work.dir.path("stick-2"))).path
+        #expect(try office.setTallyIndexesAside(forMerging: [next], minimumChanges: 0).isEmpty)
+        // A small merge keeps them whatever the store holds: below the least worth setting aside.
+        let empty = try makeCentral(in: work.dir, name: "empty.sqlite")
+        #expect(try empty.setTallyIndexesAside(forMerging: work.bundles).isEmpty)
+    }
+
+    @Test func bundlesThatCannotBeOpenedForecastNothing() throws {
+        let work = try Work(visits: 1)
+        let store = try makeCentral(in: work.dir, name: "forecast.sqlite")
+        let junk = work.dir.write("junk.fbundle", "not a bundle")
+        #expect(try store.setTallyIndexesAside(forMerging: [junk, work.dir.path("missing.fbundle"), work.dir.url.path]).isEmpty)
+        #expect(try Self.tallyIndexes(store) == Self.allNames)
+    }
+
+    @Test func aStoreLeftWithoutItsIndexesGetsThemBackWhenOpened() throws {
+        let work = try Work()
+        let path = work.dir.path("killed.sqlite")
+        do {
+            let store = try makeCentral(in: work.dir, name: "killed.sqlite", round: nil)
+            _ = try store.setTallyIndexesAside(forMerging: work.bundles, minimumChanges: 0)
+            // The merge was killed after its first bundle: the store keeps what it merged.
+            #expect(store.merge(bundleAt: work.bundles[0]).status == .merged)
+            #expect(try Self.tallyIndexes(store).count < Self.allNames.count)
+        }
+        // While a merge announces itself, its indexes are its own to build.
+        let activity = StoreActivity(path: StoreActivity.path(forStore: path), activity: "a merge")
+        let during = try Store.open(at: path)
+        #expect(try Self.tallyIndexes(during).count < Self.allNames.count)
+        activity.end()
+        let after = try Store.open(at: path)
+        #expect(try Self.tallyIndexes(after) == Self.allNames)
+        #expect(after.merge(bundleAt: work.bundles[1]).status == .merged)
+        let fresh = try makeCentral(in: work.dir, name: "fresh.sqlite", round: nil)
+        for bundle in work.bundles { #expect(fresh.merge(bundleAt: bundle).status == .merged) }
+        #expect(try Self.tally(after) == Self.tally(fresh))
+    }
+}
