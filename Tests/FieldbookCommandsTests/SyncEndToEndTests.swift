@@ -1,5 +1,6 @@
 import FieldbookTestSupport
 import Foundation
+import GRDB
 import Testing
 
 @testable import FieldbookCore
@@ -141,11 +142,47 @@ struct SyncEndToEndTests {
             }
         }
         try #require(killedMidway, "every merge finished before it could be killed; nothing was tested")
+        // The merge had set the tally's indexes aside; the commands above opened the store and built
+        // them again (no merge runs: the one that announced itself is gone).
+        #expect(try Self.tallyIndexes(s.path("office.sqlite")) == Self.allTallyIndexes)
         let merged = try s.ok("merge", "--db", "office.sqlite", bundle)
         #expect(merged.contains("1 merged"), "\(merged)")
         let status = try s.ok("status", "--db", "office.sqlite")
         #expect(status.contains("visits 入户走访  \(count)") || status.contains("\(count)"), "\(status)")
         #expect(try s.ok("merge", "--db", "office.sqlite", bundle).contains("already merged"))
+    }
+
+    @Test("a merge big enough to set the tally's indexes aside gives the records and tally of one that kept them")
+    func bigMergeSetsIndexesAside() throws {
+        let s = Sandbox()
+        let bundle = try Self.bigBundle(into: s.path("big"), visits: Store.tallyIndexesAsideFrom + 100)
+        try s.ok("init", "--db", "aside.sqlite", "--device", "巡察办", "--central")
+        try s.ok("init", "--db", "kept.sqlite", "--device", "巡察办", "--central")
+        // The binary sets them aside; the library's merge of one bundle keeps them up to date.
+        let merged = try s.ok("merge", "--db", "aside.sqlite", bundle)
+        #expect(merged.contains("1 merged") && !merged.contains("!"), "\(merged)")
+        let kept = try Store.open(at: s.path("kept.sqlite"))
+        #expect(kept.merge(bundleAt: bundle).status == .merged)
+        #expect(try Self.tallyIndexes(s.path("aside.sqlite")) == Self.allTallyIndexes)
+        // The visits' index was dropped and built again (two changes of the schema), the other kept.
+        func schemaVersion(_ db: String) throws -> Int {
+            try DatabaseQueue(path: s.path(db)).read { try Int.fetchOne($0, sql: "PRAGMA schema_version") ?? 0 }
+        }
+        #expect(try schemaVersion("aside.sqlite") == schemaVersion("kept.sqlite") + 2)
+        func tally(_ db: String) throws -> String {
+            try s.ok("tally", "--db", db, "--format", "json").split(separator: "\n").filter { !$0.contains("generated_at") }.joined(separator: "\n")
+        }
+        #expect(try tally("aside.sqlite") == tally("kept.sqlite"))
+        #expect(try s.ok("list", "--db", "aside.sqlite", "--json") == s.ok("list", "--db", "kept.sqlite", "--json"))
+    }
+
+    static let allTallyIndexes = Schema.tallyIndexes.map(\.name).sorted()
+
+    /// The tally indexes a store holds, read without opening it as a store (which builds missing ones).
+    static func tallyIndexes(_ path: String) throws -> [String] {
+        try DatabaseQueue(path: path).read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE '%\\_tally' ESCAPE '\\' ORDER BY name")
+        }
     }
 
     /// A bundle of `visits` visit creates from one made-up laptop, written with the real writer.
