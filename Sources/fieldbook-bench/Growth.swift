@@ -29,6 +29,7 @@ struct Growth {
         try runner.ok(["init", "--db", "grow.sqlite", "--device", "市巡察办", "--central"])
         var held = 0
         var rates: [(size: Int, held: Int, rate: Double, peakKB: Int)] = []
+        var plainRates: [Double] = []
         var filler = 0
         for size in sizes {
             while held < size {
@@ -49,11 +50,25 @@ struct Growth {
             rates.append((size, held, Double(merged) / m.seconds, m.peakKB))
             print(String(format: "  %@ changes into a store of %@ changes: %.2f s, %@ changes/s, peak RSS %@",
                          Fmt.int(merged), Fmt.int(held), m.seconds, Fmt.int(Int(Double(merged) / m.seconds)), Fmt.mb(m.peakKB)))
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path(copy) + suffix) }
+            // Plain SQLite's own cost of size: the same rows upserted into a plain table that holds
+            // the store's log before the merge (one row per record), as the main mode's yardstick.
+            let timedDevice = "(SELECT id FROM device WHERE name = '笔记本-timed')"
+            let plain = try PlainSQLite.upsert(
+                rowsFrom: path(copy), where: "device_id = \(timedDevice)", into: path("plain-growth.sqlite"),
+                holding: size > 0 ? path("grow.sqlite") : nil)
+            plainRates.append(Double(plain.rows) / plain.seconds)
+            print(String(format: "  plain SQLite: the same %@ rows upserted into a table of the store's records: %.2f s, %@ rows/s",
+                         Fmt.int(plain.rows), plain.seconds, Fmt.int(Int(Double(plain.rows) / plain.seconds))))
+            for suffix in ["", "-wal", "-shm"] {
+                try? FileManager.default.removeItem(atPath: path(copy) + suffix)
+                try? FileManager.default.removeItem(atPath: path("plain-growth.sqlite") + suffix)
+            }
         }
         if let first = rates.first, let last = rates.last, rates.count > 1 {
             print(String(format: "\nmerge rate into the store of %@ changes ÷ into the store of %@: %.2f× (target ≥ 0.7×)",
                          Fmt.int(last.held), Fmt.int(first.held), last.rate / first.rate))
+            print(String(format: "plain SQLite's own rate, same rows, into the table of that store's records ÷ into an empty one: %.2f×",
+                         plainRates.last! / plainRates.first!))
         }
     }
 

@@ -320,10 +320,13 @@ enum StoreFiles {
 
 /// The yardstick: the same change rows upserted by key into a plain table, one prepared statement,
 /// one transaction, same journal and sync settings as a store. Rows are read into memory first, in
-/// chunks, and only the upserts are timed.
+/// chunks, and only the upserts are timed. With `held`, the table first holds that store's log, one
+/// row per record (the growth mode: plain SQLite's own cost of a bigger table).
 enum PlainSQLite {
-    static func upsert(rowsFrom source: String, into path: String) throws -> (rows: Int, seconds: Double) {
-        try? FileManager.default.removeItem(atPath: path)
+    static func upsert(
+        rowsFrom source: String, where filter: String = "true", into path: String, holding held: String? = nil
+    ) throws -> (rows: Int, seconds: Double) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         var config = Configuration()
         config.prepareDatabase { db in
             _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
@@ -336,6 +339,21 @@ enum PlainSQLite {
                 CREATE TABLE change (record_id TEXT PRIMARY KEY NOT NULL, device_id TEXT NOT NULL, seq INTEGER NOT NULL,
                     hlc INTEGER NOT NULL, kind TEXT NOT NULL, op TEXT NOT NULL, fields TEXT NOT NULL, base TEXT NOT NULL)
                 """)
+        }
+        if let held {
+            // The table already holds the rows of another store's log, one per record (untimed).
+            try target.writeWithoutTransaction { db in
+                try db.execute(sql: "ATTACH DATABASE ? AS held", arguments: [held])
+                try db.inTransaction {
+                    try db.execute(sql: """
+                        INSERT OR REPLACE INTO change (record_id, device_id, seq, hlc, kind, op, fields, base)
+                        SELECT record_id, device_id, seq, hlc, kind, op, fields, base FROM held.change ORDER BY id
+                        """)
+                    return .commit
+                }
+                try db.execute(sql: "DETACH DATABASE held")
+                try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            }
         }
         var rows = 0
         var reading = 0.0
@@ -354,7 +372,7 @@ enum PlainSQLite {
                     let chunk = try from.read { source in
                         try Row.fetchAll(source, sql: """
                             SELECT id, record_id, device_id, seq, hlc, kind, op, fields, base FROM change
-                            WHERE id > ? ORDER BY id LIMIT 100000
+                            WHERE id > ? AND (\(filter)) ORDER BY id LIMIT 100000
                             """, arguments: [last]).map { row -> (Int64, StatementArguments) in
                             (row["id"], [row["record_id"] as String, row["device_id"] as String, row["seq"] as Int64,
                                          row["hlc"] as Int64, row["kind"] as String, row["op"] as String,
