@@ -166,8 +166,17 @@ struct TallyFilter {
     var teamDevices: [String]?
     /// The store's one district's name (`fieldbook init --district`), for townships without a county.
     var districtName: String?
+    /// The tally indexes the store holds now: all of them, but while a big merge has set some aside
+    /// (TallyIndexes.swift). Without its index a statement reads the table: slower, the same figures.
+    var indexes: Set<String> = Set(Schema.tallyIndexes.map(\.name))
+
+    /// `INDEXED BY name`, which pins a statement's plan to a tally index, when the store holds it.
+    func indexedBy(_ name: String) -> String {
+        indexes.contains(name) ? "INDEXED BY \(name)" : ""
+    }
 
     init(_ query: TallyQuery, store: Store, db: Database) throws {
+        indexes = try Set(String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'"))
         applied = TallyQuery(listsOverdue: query.listsOverdue)
         applied.overdueLimit = query.overdueLimit
         let trimmed = { (text: String?) -> String? in
@@ -273,7 +282,7 @@ enum TallySQL {
     /// a seek into `visit_tally`, which is in household id order too: both indexes are read front to
     /// back, and no table row is touched. `INDEXED BY` pins that plan: without statistics SQLite
     /// may prefer `visit_by_household`, which reads a table row per visit and is five times slower
-    /// at a million visits (and a missing index is then an error, not a slow report).
+    /// at a million visits. (An index a big merge has set aside is not named: ``TallyFilter/indexedBy(_:)``.)
     static func households(_ filter: TallyFilter, withTotal: Bool) -> String {
         let flags = PriorityKind.allCases.map { "instr(h.priority, '\"\($0.rawValue)\"') > 0 AS \($0.rawValue)" }
             .joined(separator: ", ")
@@ -286,14 +295,14 @@ enum TallySQL {
             SELECT village_id, count(*), count(nullif(n, 0)), ifnull(sum(n), 0), \(sums)
             FROM (
                 SELECT h.village_id, \(flags),
-                    (SELECT count(*) FROM visit v INDEXED BY visit_tally
+                    (SELECT count(*) FROM visit v \(filter.indexedBy("visit_tally"))
                      WHERE v.household_id = h.id AND v.deleted = 0\(visits)) AS n
-                FROM household h INDEXED BY household_tally
+                FROM household h \(filter.indexedBy("household_tally"))
                 WHERE h.deleted = 0\(filter.townshipClause)
                 ORDER BY h.id LIMIT -1
             )
             GROUP BY village_id
-            \(withTotal ? "UNION ALL SELECT NULL, 0, 0, count(*), \(zeros) FROM visit v INDEXED BY visit_tally WHERE v.deleted = 0\(visits)" : "")
+            \(withTotal ? "UNION ALL SELECT NULL, 0, 0, count(*), \(zeros) FROM visit v \(filter.indexedBy("visit_tally")) WHERE v.deleted = 0\(visits)" : "")
             """
     }
 
@@ -302,7 +311,7 @@ enum TallySQL {
     static func unknownHouseholds(_ filter: TallyFilter) -> String {
         """
         SELECT count(*) FROM (
-            SELECT household_id FROM visit v INDEXED BY visit_tally
+            SELECT household_id FROM visit v \(filter.indexedBy("visit_tally"))
             WHERE v.deleted = 0\(filter.recordClauses(date: "v.date", prefix: "v."))
             GROUP BY household_id
         ) hv
@@ -350,7 +359,7 @@ enum TallySQL {
             count(*) FILTER (WHERE transferred_to = 'discipline'), count(*) FILTER (WHERE transferred_to = 'organisation'),
             count(*) FILTER (WHERE transferred_to = 'other'),
             count(*) FILTER (WHERE deadline < ? AND status IN ('open', 'rectifying') AND transferred_to IS NULL)
-        FROM problem INDEXED BY problem_tally
+        FROM problem \(filter.indexedBy("problem_tally"))
         WHERE deleted = 0\(filter.recordClauses(date: "found_on"))\(filter.townshipClause)
         GROUP BY village_id
         """
@@ -367,7 +376,7 @@ enum TallySQL {
         return """
             SELECT id, village_id, summary, responsible, deadline,
                 CAST(julianday(?) - julianday(deadline) AS INTEGER), status
-            FROM problem INDEXED BY problem_tally
+            FROM problem \(filter.indexedBy("problem_tally"))
             WHERE deleted = 0 AND status IN ('open', 'rectifying') AND deadline < ? AND transferred_to IS NULL\(clauses)
             ORDER BY deadline, found_on, id
             LIMIT ?
@@ -379,7 +388,7 @@ enum TallySQL {
     static func overdueCutoff(_ filter: TallyFilter) -> String {
         let clauses = filter.recordClauses(date: "found_on") + filter.townshipClause
         return """
-            SELECT deadline, found_on FROM problem INDEXED BY problem_tally
+            SELECT deadline, found_on FROM problem \(filter.indexedBy("problem_tally"))
             WHERE deleted = 0 AND status IN ('open', 'rectifying') AND deadline < ? AND transferred_to IS NULL\(clauses)
             ORDER BY deadline, found_on
             LIMIT 1 OFFSET ?

@@ -87,6 +87,23 @@ import Testing
         #expect(try Self.tally(aside) == tally)
     }
 
+    @Test func aTallyWhileTheIndexesAreAsideIsTheSameTally() throws {
+        let work = try Work()
+        let store = try makeCentral(in: work.dir, name: "during.sqlite", round: nil)
+        for bundle in work.bundles { #expect(store.merge(bundleAt: bundle).status == .merged) }
+        let before = try Self.tally(store)
+        // A merge in another process has set them all aside (the tally pins them with INDEXED BY).
+        try store.dbQueue.write { db in
+            for index in Schema.tallyIndexes { try db.execute(sql: "DROP INDEX \(index.name)") }
+        }
+        #expect(try Self.tallyIndexes(store).isEmpty)
+        #expect(try Self.tally(store) == before)
+        var township = TallyQuery()
+        township.township = "城关镇"
+        let one = TallyJSON.render(try store.tally(township))
+        #expect(one.contains("东关村"))
+    }
+
     @Test func aKindWithFewChangesForItsTableKeepsItsIndex() throws {
         let work = try Work(visits: 40)
         let office = try makeCentral(in: work.dir, name: "office-2.sqlite")
