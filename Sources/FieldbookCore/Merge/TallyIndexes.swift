@@ -25,10 +25,15 @@ extension Store {
     /// A manifest is only a forecast here: a bundle that cannot be opened or whose counts lie changes
     /// how long the merge takes, never what it writes.
     public func setTallyIndexesAside(forMerging paths: [String], minimumChanges: Int = Store.tallyIndexesAsideFrom) throws -> [String] {
+        // The bundles this store has not merged yet (its ledger knows each merged payload's digest):
+        // merging a folder again, after a disk is restored, rebuilds nothing.
+        let manifests = paths.compactMap { try? BundleFile.open($0).manifest }
+        let merged = try read { db in
+            try Set(String.fetchAll(db, sql: "SELECT payload_sha256 FROM bundle WHERE direction = 'merged'"))
+        }
         var incoming: [RecordKind: Int] = [:]
-        for path in paths {
-            guard let counts = try? BundleFile.open(path).manifest.counts else { continue }
-            for (name, count) in counts {
+        for manifest in manifests where !merged.contains(manifest.payload.sha256) {
+            for (name, count) in manifest.counts {
                 if let kind = RecordKind(rawValue: name), count > 0 { incoming[kind, default: 0] &+= count }
             }
         }

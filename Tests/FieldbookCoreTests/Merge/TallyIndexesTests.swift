@@ -82,6 +82,8 @@ import Testing
         #expect(try aside.restoreTallyIndexes().isEmpty)
 
         #expect(try dumpRecords(aside) == dumpRecords(kept))
+        // The same bundles again: all merged already, so nothing is set aside (and rebuilt).
+        #expect(try aside.setTallyIndexesAside(forMerging: work.bundles, minimumChanges: 0).isEmpty)
         let tally = try Self.tally(kept)
         #expect(tally.contains("新华社区"))
         #expect(try Self.tally(aside) == tally)
