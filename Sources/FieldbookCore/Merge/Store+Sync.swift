@@ -229,15 +229,25 @@ extension Store {
                     case .recordOf(let kinds): targets = kinds
                     default: continue
                     }
-                    let missing = targets.map {
-                        "NOT EXISTS (SELECT 1 FROM \($0.table) t WHERE t.id = r.\(spec.column) AND t.deleted = 0)"
-                    }.joined(separator: " AND ")
-                    let n = try Int.fetchOne(
-                        db,
-                        sql: """
+                    func missing(_ reference: String) -> String {
+                        targets.map { "NOT EXISTS (SELECT 1 FROM \($0.table) t WHERE t.id = \(reference) AND t.deleted = 0)" }
+                            .joined(separator: " AND ")
+                    }
+                    // A column that leads its kind's tally index (a visit's household, a forum's
+                    // village) is read in its order and each value looked up once, not once per
+                    // record: a province's visits point at a tenth as many households.
+                    let sql = Schema.tallyIndexes.contains(where: { $0.kind == kind && $0.leadingColumn == spec.column })
+                        ? """
+                            SELECT coalesce(sum(n), 0) FROM (
+                                SELECT \(spec.column) AS ref, count(*) AS n FROM \(kind.table)
+                                WHERE deleted = 0 AND \(spec.column) IS NOT NULL GROUP BY \(spec.column)) r
+                            WHERE \(missing("r.ref"))
+                            """
+                        : """
                             SELECT count(*) FROM \(kind.table) r WHERE r.deleted = 0 AND r.\(spec.column) IS NOT NULL
-                            AND \(missing)
-                            """) ?? 0
+                            AND \(missing("r.\(spec.column)"))
+                            """
+                    let n = try Int.fetchOne(db, sql: sql) ?? 0
                     if n > 0 { found.append(UnknownReference(kind: kind, field: spec.name, count: n)) }
                 }
             }

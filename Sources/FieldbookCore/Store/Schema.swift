@@ -280,20 +280,39 @@ enum Schema {
     /// The indexes only the tallies read (created by migrations v3-tally-indexes and v6-problems, as
     /// these texts, which `sqlite_master` keeps): a big merge sets them aside and builds them afresh
     /// at its end (TallyIndexes.swift), and a store opened without one builds it again.
-    static let tallyIndexes: [(name: String, kind: RecordKind, sql: String)] = [
-        ("household_tally", .household, "CREATE INDEX household_tally ON household(id, village_id, priority) WHERE deleted = 0"),
-        ("visit_tally", .visit, "CREATE INDEX visit_tally ON visit(household_id, round_id, date, created_by) WHERE deleted = 0"),
-        ("forum_tally", .forum, """
+    static let tallyIndexes: [TallyIndex] = [
+        TallyIndex("household_tally", .household, "CREATE INDEX household_tally ON household(id, village_id, priority) WHERE deleted = 0"),
+        TallyIndex("visit_tally", .visit, "CREATE INDEX visit_tally ON visit(household_id, round_id, date, created_by) WHERE deleted = 0"),
+        TallyIndex("forum_tally", .forum, """
             CREATE INDEX forum_tally ON forum(village_id, round_id, date, created_by, participants)
                 WHERE deleted = 0
             """),
-        ("notice_tally", .notice, "CREATE INDEX notice_tally ON notice(village_id, round_id, date, created_by, copies) WHERE deleted = 0"),
-        ("fix_tally", .fix, "CREATE INDEX fix_tally ON fix(village_id, round_id, found_on, created_by, status) WHERE deleted = 0"),
-        ("problem_tally", .problem, """
+        TallyIndex("notice_tally", .notice, "CREATE INDEX notice_tally ON notice(village_id, round_id, date, created_by, copies) WHERE deleted = 0"),
+        TallyIndex("fix_tally", .fix, "CREATE INDEX fix_tally ON fix(village_id, round_id, found_on, created_by, status) WHERE deleted = 0"),
+        TallyIndex("problem_tally", .problem, """
             CREATE INDEX problem_tally ON problem(village_id, round_id, found_on, created_by, status, deadline, transferred_to)
                 WHERE deleted = 0
             """),
     ]
+
+    /// One of the tally's indexes: its name, the kind whose table it indexes, its definition.
+    struct TallyIndex: Sendable {
+        let name: String
+        let kind: RecordKind
+        let sql: String
+
+        init(_ name: String, _ kind: RecordKind, _ sql: String) {
+            self.name = name
+            self.kind = kind
+            self.sql = sql
+        }
+
+        /// Its first column, as its definition names it: `household_id` of `visit_tally`.
+        var leadingColumn: String {
+            let columns = sql.drop { $0 != "(" }.dropFirst()
+            return String(columns.prefix { $0 != "," && $0 != ")" }).trimmingCharacters(in: .whitespaces)
+        }
+    }
 
     private static let dateCheck = "GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'"
 

@@ -106,6 +106,59 @@ import Testing
         #expect(one.contains("东关村"))
     }
 
+    @Test func theLeadingColumnsAreReadFromTheDefinitions() {
+        let leading = Dictionary(uniqueKeysWithValues: Schema.tallyIndexes.map { ($0.name, $0.leadingColumn) })
+        #expect(leading == [
+            "household_tally": "id", "visit_tally": "household_id", "forum_tally": "village_id",
+            "notice_tally": "village_id", "fix_tally": "village_id", "problem_tally": "village_id",
+        ])
+    }
+
+    /// The unknown references counted a value at a time (for a column that leads a tally index) are
+    /// those counted a record at a time, as before: with and without the roster, indexes or not.
+    @Test func unknownReferencesCountedByValueAreThoseCountedByRecord() throws {
+        let work = try Work()
+        let store = try makeCentral(in: work.dir, name: "unknown.sqlite", round: nil)
+        // The laptop's visits and notices first: their households and village are not known yet.
+        #expect(store.merge(bundleAt: work.bundles[1]).status == .merged)
+        func byRecord() throws -> [String] {
+            try store.dbQueue.read { db in
+                var counts: [String] = []
+                for kind in RecordKind.allCases {
+                    for spec in kind.fields {
+                        let targets: [RecordKind]
+                        switch spec.type {
+                        case .reference(let target): targets = [target]
+                        case .recordOf(let kinds): targets = kinds
+                        default: continue
+                        }
+                        let missing = targets.map {
+                            "NOT EXISTS (SELECT 1 FROM \($0.table) t WHERE t.id = r.\(spec.column) AND t.deleted = 0)"
+                        }.joined(separator: " AND ")
+                        let n = try Int.fetchOne(db, sql: """
+                            SELECT count(*) FROM \(kind.table) r WHERE r.deleted = 0 AND r.\(spec.column) IS NOT NULL AND \(missing)
+                            """) ?? 0
+                        if n > 0 { counts.append("\(kind.rawValue).\(spec.name) \(n)") }
+                    }
+                }
+                return counts
+            }
+        }
+        func byValue() throws -> [String] { try store.unknownReferences().map { "\($0.kind.rawValue).\($0.field) \($0.count)" } }
+        let before = try byRecord()
+        // 24 visits, one deleted, to four households; four notices at one village.
+        #expect(before.contains("visit.household 23") && before.contains("notice.village 4"), "\(before)")
+        #expect(try byValue() == before)
+        try store.dbQueue.write { db in
+            for index in Schema.tallyIndexes { try db.execute(sql: "DROP INDEX \(index.name)") }
+        }
+        #expect(try byValue() == before)
+        #expect(try store.restoreTallyIndexes().count == Schema.tallyIndexes.count)
+        #expect(store.merge(bundleAt: work.bundles[0]).status == .merged)
+        #expect(try byRecord().isEmpty)
+        #expect(try byValue().isEmpty)
+    }
+
     @Test func aKindWithFewChangesForItsTableKeepsItsIndex() throws {
         let work = try Work(visits: 40)
         let office = try makeCentral(in: work.dir, name: "office-2.sqlite")
