@@ -106,17 +106,28 @@ public enum ChangeRules {
     public static func isID(_ text: String) -> Bool {
         guard text.utf8.count == 36 else { return false }
         var text = text
-        return text.withUTF8 { utf8 in
-            for i in 0..<36 {
-                let c = utf8[i]
-                if i == 8 || i == 13 || i == 18 || i == 23 {
-                    guard c == 0x2D else { return false }
-                } else {
-                    guard (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) else { return false }
-                }
-            }
-            return true
+        return text.withUTF8 { isID(UnsafeRawPointer($0.baseAddress!)) }
+    }
+
+    /// Whether the 36 bytes at `p` are a lowercase UUID: `-` at 8, 13, 18 and 23, a digit or
+    /// `a`–`f` everywhere else. Eight bytes at a time: a dash's place is checked to hold `-` and
+    /// then read as `0`, and every byte of the word must lie in `0`–`9` or `a`–`f`.
+    static func isID(_ p: UnsafeRawPointer) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080, lows = ones &* 0x7F
+        /// The bytes of `x` (host order is little-endian: byte k is bits 8k..<8k+8) above `m` and
+        /// below `n`, as their high bits (bit hacks' hasbetween, for 0 ≤ m < n ≤ 128).
+        func between(_ x: UInt64, _ m: UInt64, _ n: UInt64) -> UInt64 {
+            ((ones &* (127 &+ n)) &- (x & lows)) & ~x & ((x & lows) &+ ones &* (127 &- m)) & highs
         }
+        func hexWord(_ x: UInt64) -> Bool { (between(x, 0x2F, 0x3A) | between(x, 0x60, 0x67)) == highs }
+        func word(_ at: Int) -> UInt64 { UInt64(littleEndian: p.loadUnaligned(fromByteOffset: at, as: UInt64.self)) }
+        // Dashes at 8 and 13 (bytes 0 and 5 of the second word), 18 and 23 (bytes 2 and 7 of the third).
+        let dashes1: UInt64 = 0xFF | 0xFF << 40, dashes2: UInt64 = 0xFF << 16 | 0xFF << 56
+        let w1 = word(8), w2 = word(16)
+        guard w1 & dashes1 == ones &* 0x2D & dashes1, w2 & dashes2 == ones &* 0x2D & dashes2 else { return false }
+        let last = UInt64(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 32, as: UInt32.self))) | (ones &* 0x30) << 32
+        return hexWord(word(0)) && hexWord(w1 & ~dashes1 | ones &* 0x30 & dashes1)
+            && hexWord(w2 & ~dashes2 | ones &* 0x30 & dashes2) && hexWord(word(24)) && hexWord(last)
     }
 
     /// Whether every character of `text` is whitespace (`text.allSatisfy(\.isWhitespace)`), asking
@@ -253,7 +264,6 @@ public enum ChangeRules {
         case .update:
             break
         }
-        let specs = kind.fields
         var unknown = 0
         // The fields written with a value, as bits of their places in `specs`.
         var written: UInt64 = 0
@@ -262,7 +272,8 @@ public enum ChangeRules {
             if entry.spec >= 0 {
                 if case .null = value {} else { written |= 1 << UInt64(entry.spec) }
                 do {
-                    try check(value, specs[entry.spec])
+                    // The spec read where it lies, not copied out of its array (a copy is a count on each of its strings).
+                    try check(value, kind.spec(at: entry.spec).pointee)
                 } catch where kind == .problem && (name == "detail" || name == "transfer_note") && value.text != nil {
                     // A problem's detail may be a transferred clue's: a refusal never quotes it.
                     throw Violation(field: name, text: tr("(withheld)"), reason: error.reason)
@@ -303,8 +314,10 @@ public enum ChangeRules {
             }
         }
         if op == .create {
-            for (index, spec) in specs.enumerated() where spec.required && written & (1 << UInt64(index)) == 0 {
-                throw Violation(field: spec.name, text: tr("(absent)"), reason: tr("a \(kind.rawValue) needs it"))
+            if kind.requiredFields & ~written != 0 {
+                for (index, spec) in kind.fields.enumerated() where spec.required && written & (1 << UInt64(index)) == 0 {
+                    throw Violation(field: spec.name, text: tr("(absent)"), reason: tr("a \(kind.rawValue) needs it"))
+                }
             }
             if let key = naturalKey(kind, field), RecordID.derived(kind, key: key) != recordID {
                 let shown = key.split(separator: "\u{1F}", omittingEmptySubsequences: false).joined(separator: " / ")
