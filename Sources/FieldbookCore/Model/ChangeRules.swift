@@ -60,6 +60,12 @@ public enum ChangeRules {
     /// that two names that read the same are the same name.
     public static func textProblem(_ text: String, maxLength: Int, multiline: Bool = false, allowsInvisible: Bool = true) -> String? {
         var text = text
+        // Most text holds no byte that could begin a control character (below 0x20, 0x7F, or 0xC2,
+        // the first byte of U+0080–U+009F): then only its length can be wrong, and its scalars are
+        // its bytes that do not continue one. Eight bytes at a time.
+        if allowsInvisible, let count = text.withUTF8(plainScalarCount) {
+            return count > maxLength ? tr("it is \(count) characters long; at most \(maxLength) are allowed") : nil
+        }
         // The scalars read from the text's UTF-8 (valid: it is a String's) as they come.
         let (count, problem) = text.withUTF8 { utf8 -> (Int, String?) in
             var count = 0
@@ -95,6 +101,31 @@ public enum ChangeRules {
         if let problem { return problem }
         if count > maxLength { return tr("it is \(count) characters long; at most \(maxLength) are allowed") }
         return nil
+    }
+
+    /// The scalars of valid UTF-8 `utf8`, or nil when some byte is below 0x20, 0x7F or 0xC2.
+    static func plainScalarCount(_ utf8: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let base = utf8.baseAddress else { return 0 }
+        let n = utf8.count
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        var continuing = 0, k = 0
+        while k + 8 <= n {
+            let x = UnsafeRawPointer(base + k).loadUnaligned(as: UInt64.self)
+            let del = x ^ (ones &* 0x7F), c2 = x ^ (ones &* 0xC2)
+            // Not zero when some byte is below 0x20, is 0x7F or is 0xC2 (a byte below n: (x - n·ones) & ~x & highs).
+            let stop = ((x &- ones &* 0x20) & ~x) | ((del &- ones) & ~del) | ((c2 &- ones) & ~c2)
+            if stop & highs != 0 { return nil }
+            // Bytes 10xxxxxx.
+            continuing += (x & ~(x << 1) & highs).nonzeroBitCount
+            k += 8
+        }
+        while k < n {
+            let b = base[k]
+            if b < 0x20 || b == 0x7F || b == 0xC2 { return nil }
+            if b & 0xC0 == 0x80 { continuing += 1 }
+            k += 1
+        }
+        return n - continuing
     }
 
     static func hex4(_ v: UInt32) -> String {
