@@ -601,8 +601,17 @@ enum ChangeLineParser {
                     let quote = x ^ (ones &* 0x22), backslash = x ^ (ones &* 0x5C)
                     // Not zero when some byte is below 0x20, or a quote, or a backslash (a byte
                     // below n: (x - n·ones) & ~x & highs; a zero byte: n = 1).
-                    let stop = ((x &- ones &* 0x20) & ~x) | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
-                    if stop & highs != 0 { break }
+                    let stop = (((x &- ones &* 0x20) & ~x) | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)) & highs
+                    if stop != 0 {
+                        // The lowest flagged byte is a real stop (a borrow only flags bytes above
+                        // one): step to it, noting the bytes before it, and judge it below.
+                        let skip = UInt64(littleEndian: stop).trailingZeroBitCount >> 3
+                        if skip > 0 {
+                            if UInt64(littleEndian: x & highs) & ((1 << UInt64(skip * 8)) &- 1) != 0 { ascii = false }
+                            j += skip
+                        }
+                        break
+                    }
                     if x & highs != 0 { ascii = false }
                     j += 8
                 }

@@ -111,10 +111,28 @@ struct BundleChecks {
             self = id.withUTF8 { RecordKey($0) }
         }
 
+        /// Eight lowercase hex digits, the first in the lowest byte (as loaded on a little-endian
+        /// machine), as the number they spell: the same value the digit-by-digit reading gives.
+        static func digits(_ x: UInt64) -> UInt64 {
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            // Each byte's digit: its low four bits, plus 9 for `a`–`f` (bit 6 set).
+            var v = ((x & (ones &* 0x0F)) &+ ((x >> 6) & ones) &* 9).byteSwapped
+            v = (v | v >> 4) & 0x00FF_00FF_00FF_00FF
+            v = (v | v >> 8) & 0x0000_FFFF_0000_FFFF
+            return (v | v >> 16) & 0xFFFF_FFFF
+        }
+
         /// Its place in ``BundleChecks``' table of recent ids.
         var slot: Int { Int(truncatingIfNeeded: low & 63) }
 
         init(_ utf8: UnsafeBufferPointer<UInt8>) {
+            if utf8.count == 36, let p = utf8.baseAddress, ChangeRules.isID(UnsafeRawPointer(p)) {
+                // A lowercase UUID (what every id of a sound change is): its 32 digits, eight at a time.
+                func load32(_ at: Int) -> UInt64 { UInt64(UInt32(littleEndian: UnsafeRawPointer(p).loadUnaligned(fromByteOffset: at, as: UInt32.self))) }
+                self.high = Self.digits(load32(0) | load32(4) << 32) << 32 | Self.digits(load32(9) | load32(14) << 32)
+                self.low = Self.digits(load32(19) | load32(24) << 32) << 32 | Self.digits(load32(28) | load32(32) << 32)
+                return
+            }
             var high: UInt64 = 0, low: UInt64 = 0, n = 0
             for c in utf8 where c != 0x2D {
                 let digit = UInt64(c <= 0x39 ? c &- 0x30 : c &- 0x57) & 0xF

@@ -32,7 +32,11 @@ final class LinePipeline: @unchecked Sendable {
     /// Stops the reader when the caller has failed.
     private struct Stopped: Error {}
 
-    private static let linesPerBatch = 256
+    /// Lines handed between threads at a time: fewer hand-overs (each wakes the threads waiting)
+    /// for a few hundred kilobytes more in flight.
+    private static let linesPerBatch = 1024
+    /// Room made for a batch's bytes at once (a change line is some hundreds of bytes).
+    private static let batchBytes = 1 << 19
     private let capacity: Int
     private let envelope: BundleFile.Envelope
     private let condition = NSCondition()
@@ -127,6 +131,7 @@ final class LinePipeline: @unchecked Sendable {
 
     private func read() {
         var batch = RawBatch(index: 0, firstLine: 1)
+        batch.bytes.reserveCapacity(Self.batchBytes)
         var count = 0
         func hand(_ full: RawBatch) throws {
             condition.lock()
@@ -147,7 +152,7 @@ final class LinePipeline: @unchecked Sendable {
                 if batch.ends.count == Self.linesPerBatch {
                     try hand(batch)
                     batch = RawBatch(index: count, firstLine: number + 1)
-                    batch.bytes.reserveCapacity(1 << 17)
+                    batch.bytes.reserveCapacity(Self.batchBytes)
                 }
             }
             if !batch.ends.isEmpty { try hand(batch) }

@@ -60,6 +60,12 @@ public enum ChangeRules {
     /// that two names that read the same are the same name.
     public static func textProblem(_ text: String, maxLength: Int, multiline: Bool = false, allowsInvisible: Bool = true) -> String? {
         var text = text
+        // Most text holds no byte that could begin a control character (below 0x20, 0x7F, or 0xC2,
+        // the first byte of U+0080–U+009F): then only its length can be wrong, and its scalars are
+        // its bytes that do not continue one. Eight bytes at a time.
+        if allowsInvisible, let count = text.withUTF8(plainScalarCount) {
+            return count > maxLength ? tr("it is \(count) characters long; at most \(maxLength) are allowed") : nil
+        }
         // The scalars read from the text's UTF-8 (valid: it is a String's) as they come.
         let (count, problem) = text.withUTF8 { utf8 -> (Int, String?) in
             var count = 0
@@ -97,6 +103,31 @@ public enum ChangeRules {
         return nil
     }
 
+    /// The scalars of valid UTF-8 `utf8`, or nil when some byte is below 0x20, 0x7F or 0xC2.
+    static func plainScalarCount(_ utf8: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let base = utf8.baseAddress else { return 0 }
+        let n = utf8.count
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        var continuing = 0, k = 0
+        while k + 8 <= n {
+            let x = UnsafeRawPointer(base + k).loadUnaligned(as: UInt64.self)
+            let del = x ^ (ones &* 0x7F), c2 = x ^ (ones &* 0xC2)
+            // Not zero when some byte is below 0x20, is 0x7F or is 0xC2 (a byte below n: (x - n·ones) & ~x & highs).
+            let stop = ((x &- ones &* 0x20) & ~x) | ((del &- ones) & ~del) | ((c2 &- ones) & ~c2)
+            if stop & highs != 0 { return nil }
+            // Bytes 10xxxxxx.
+            continuing += (x & ~(x << 1) & highs).nonzeroBitCount
+            k += 8
+        }
+        while k < n {
+            let b = base[k]
+            if b < 0x20 || b == 0x7F || b == 0xC2 { return nil }
+            if b & 0xC0 == 0x80 { continuing += 1 }
+            k += 1
+        }
+        return n - continuing
+    }
+
     static func hex4(_ v: UInt32) -> String {
         let digits = String(v, radix: 16, uppercase: true)
         return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
@@ -106,17 +137,28 @@ public enum ChangeRules {
     public static func isID(_ text: String) -> Bool {
         guard text.utf8.count == 36 else { return false }
         var text = text
-        return text.withUTF8 { utf8 in
-            for i in 0..<36 {
-                let c = utf8[i]
-                if i == 8 || i == 13 || i == 18 || i == 23 {
-                    guard c == 0x2D else { return false }
-                } else {
-                    guard (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) else { return false }
-                }
-            }
-            return true
+        return text.withUTF8 { isID(UnsafeRawPointer($0.baseAddress!)) }
+    }
+
+    /// Whether the 36 bytes at `p` are a lowercase UUID: `-` at 8, 13, 18 and 23, a digit or
+    /// `a`–`f` everywhere else. Eight bytes at a time: a dash's place is checked to hold `-` and
+    /// then read as `0`, and every byte of the word must lie in `0`–`9` or `a`–`f`.
+    static func isID(_ p: UnsafeRawPointer) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080, lows = ones &* 0x7F
+        /// The bytes of `x` (host order is little-endian: byte k is bits 8k..<8k+8) above `m` and
+        /// below `n`, as their high bits (bit hacks' hasbetween, for 0 ≤ m < n ≤ 128).
+        func between(_ x: UInt64, _ m: UInt64, _ n: UInt64) -> UInt64 {
+            ((ones &* (127 &+ n)) &- (x & lows)) & ~x & ((x & lows) &+ ones &* (127 &- m)) & highs
         }
+        func hexWord(_ x: UInt64) -> Bool { (between(x, 0x2F, 0x3A) | between(x, 0x60, 0x67)) == highs }
+        func word(_ at: Int) -> UInt64 { UInt64(littleEndian: p.loadUnaligned(fromByteOffset: at, as: UInt64.self)) }
+        // Dashes at 8 and 13 (bytes 0 and 5 of the second word), 18 and 23 (bytes 2 and 7 of the third).
+        let dashes1: UInt64 = 0xFF | 0xFF << 40, dashes2: UInt64 = 0xFF << 16 | 0xFF << 56
+        let w1 = word(8), w2 = word(16)
+        guard w1 & dashes1 == ones &* 0x2D & dashes1, w2 & dashes2 == ones &* 0x2D & dashes2 else { return false }
+        let last = UInt64(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 32, as: UInt32.self))) | (ones &* 0x30) << 32
+        return hexWord(word(0)) && hexWord(w1 & ~dashes1 | ones &* 0x30 & dashes1)
+            && hexWord(w2 & ~dashes2 | ones &* 0x30 & dashes2) && hexWord(word(24)) && hexWord(last)
     }
 
     /// Whether every character of `text` is whitespace (`text.allSatisfy(\.isWhitespace)`), asking
@@ -140,16 +182,23 @@ public enum ChangeRules {
 
     /// Checks one value against its field's spec: type, range, set, text rules.
     public static func check(_ value: FieldValue, _ spec: FieldSpec) throws(Violation) {
-        func fail(_ reason: String) -> Violation { Violation(field: spec.name, value: value, reason: reason) }
-        if value == .null {
-            if spec.required { throw fail(tr("it is required")) }
+        var spec = spec
+        try withUnsafePointer(to: &spec) { (spec) throws(Violation) in try check(value, spec) }
+    }
+
+    /// The same check of the spec at `spec`, read in place: a spec's name
+    /// only when it is wrong, its type without copying the rest.
+    static func check(_ value: FieldValue, _ spec: UnsafePointer<FieldSpec>) throws(Violation) {
+        func fail(_ reason: String) -> Violation { Violation(field: spec.pointee.name, value: value, reason: reason) }
+        if case .null = value {
+            if spec.pointee.required { throw fail(tr("it is required")) }
             return
         }
-        switch spec.type {
+        switch spec.pointee.type {
         case .text(let maxLength, let multiline):
             guard let s = value.text else { throw fail(tr("it must be text")) }
             if let problem = textProblem(s, maxLength: maxLength, multiline: multiline) { throw fail(problem) }
-            if spec.required, isBlank(s) { throw fail(tr("it must not be empty")) }
+            if spec.pointee.required, isBlank(s) { throw fail(tr("it must not be empty")) }
         case .date:
             guard let s = value.text, FieldDate.isCanonical(s) else {
                 throw fail(tr("it must be a real date written YYYY-MM-DD, between 1900 and 2200"))
@@ -159,7 +208,7 @@ public enum ChangeRules {
             guard n >= minimum, n <= maximum else { throw fail(tr("it must be between \(minimum) and \(maximum)")) }
         case .list:
             guard case .list(let items) = value else { throw fail(tr("it must be a list of names")) }
-            try checkList(items, field: spec.name, value: value)
+            try checkList(items, field: spec.pointee.name, value: value)
             for item in items where isBlank(item) { throw fail(tr("a list item is empty")) }
         case .priorities:
             guard case .list(let items) = value else { throw fail(tr("it must be a list of priority kinds")) }
@@ -253,7 +302,6 @@ public enum ChangeRules {
         case .update:
             break
         }
-        let specs = kind.fields
         var unknown = 0
         // The fields written with a value, as bits of their places in `specs`.
         var written: UInt64 = 0
@@ -262,7 +310,8 @@ public enum ChangeRules {
             if entry.spec >= 0 {
                 if case .null = value {} else { written |= 1 << UInt64(entry.spec) }
                 do {
-                    try check(value, specs[entry.spec])
+                    // The spec read where it lies, not copied out of its array (a copy is a count on each of its strings).
+                    try check(value, kind.spec(at: entry.spec))
                 } catch where kind == .problem && (name == "detail" || name == "transfer_note") && value.text != nil {
                     // A problem's detail may be a transferred clue's: a refusal never quotes it.
                     throw Violation(field: name, text: tr("(withheld)"), reason: error.reason)
@@ -303,8 +352,10 @@ public enum ChangeRules {
             }
         }
         if op == .create {
-            for (index, spec) in specs.enumerated() where spec.required && written & (1 << UInt64(index)) == 0 {
-                throw Violation(field: spec.name, text: tr("(absent)"), reason: tr("a \(kind.rawValue) needs it"))
+            if kind.requiredFields & ~written != 0 {
+                for (index, spec) in kind.fields.enumerated() where spec.required && written & (1 << UInt64(index)) == 0 {
+                    throw Violation(field: spec.name, text: tr("(absent)"), reason: tr("a \(kind.rawValue) needs it"))
+                }
             }
             if let key = naturalKey(kind, field), RecordID.derived(kind, key: key) != recordID {
                 let shown = key.split(separator: "\u{1F}", omittingEmptySubsequences: false).joined(separator: " / ")

@@ -107,6 +107,25 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable {
     /// Every kind's specs, made once, in the order of ``allCases``.
     fileprivate static let specs: [[FieldSpec]] = allCases.map { $0.makeFields() }
 
+    /// ``specs`` again, each kind's in memory of its own that is never freed nor changed: a spec is
+    /// read where it lies (``spec(at:)``), where reading it out of an array copies it, a count on
+    /// each of its strings, for every value of every change checked.
+    nonisolated(unsafe) private static let specBuffers: [UnsafeBufferPointer<FieldSpec>] = specs.map { kindSpecs in
+        let buffer = UnsafeMutableBufferPointer<FieldSpec>.allocate(capacity: kindSpecs.count)
+        _ = buffer.initialize(from: kindSpecs)
+        return UnsafeBufferPointer(buffer)
+    }
+
+    /// The spec at `index` of ``fields``, in place (valid for the life of the process).
+    func spec(at index: Int) -> UnsafePointer<FieldSpec> {
+        let buffer = Self.specBuffers[ordinal]
+        precondition(index >= 0 && index < buffer.count)
+        return buffer.baseAddress! + index
+    }
+
+    /// The places in ``fields`` of the required fields, as bits.
+    var requiredFields: UInt64 { FieldNames.table.requiredFields[ordinal] }
+
     private func makeFields() -> [FieldSpec] {
         switch self {
         case .township:
@@ -240,6 +259,8 @@ enum FieldNames {
         /// `referenceTargets[kind.ordinal * maxFields + index]`: the ordinal of the kind the field
         /// at `index` of the kind's fields refers to (``FieldType/reference(_:)``), or -1.
         let referenceTargets: [Int8]
+        /// `requiredFields[kind.ordinal]`: the places of the kind's required fields, as bits.
+        let requiredFields: [UInt64]
         /// ``RecordKind/allCases``, made once.
         let kinds = RecordKind.allCases
 
@@ -275,6 +296,11 @@ enum FieldNames {
                 }
             }
             self.referenceTargets = referenceTargets
+            requiredFields = RecordKind.allCases.map { kind in
+                var bits: UInt64 = 0
+                for (index, spec) in RecordKind.specs[kind.ordinal].enumerated() where spec.required { bits |= 1 << UInt64(index) }
+                return bits
+            }
         }
 
         /// The kind whose raw value is spelled by exactly these bytes.
