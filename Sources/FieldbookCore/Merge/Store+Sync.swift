@@ -229,8 +229,10 @@ extension Store {
                     case .recordOf(let kinds): targets = kinds
                     default: continue
                     }
+                    // Each target's live ids are read once into a set, not sought once per record
+                    // (ids are never NULL, so NOT IN is NOT EXISTS here).
                     func missing(_ reference: String) -> String {
-                        targets.map { "NOT EXISTS (SELECT 1 FROM \($0.table) t WHERE t.id = \(reference) AND t.deleted = 0)" }
+                        targets.map { "\(reference) NOT IN (SELECT id FROM \($0.table) WHERE deleted = 0)" }
                             .joined(separator: " AND ")
                     }
                     // A column that leads its kind's tally index (a visit's household, a forum's

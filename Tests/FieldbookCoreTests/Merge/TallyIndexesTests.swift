@@ -157,6 +157,12 @@ import Testing
         #expect(store.merge(bundleAt: work.bundles[0]).status == .merged)
         #expect(try byRecord().isEmpty)
         #expect(try byValue().isEmpty)
+        // A household deleted at the office: the visits to it point at what the store no longer holds.
+        let household = try #require(try store.dbQueue.read { try String.fetchOne($0, sql: "SELECT id FROM household WHERE code = 'DG002'") })
+        _ = try store.delete(household)
+        let deleted = try byRecord()
+        #expect(deleted == ["visit.household 6"], "\(deleted)")
+        #expect(try byValue() == deleted)
     }
 
     @Test func aKindWithFewChangesForItsTableKeepsItsIndex() throws {
