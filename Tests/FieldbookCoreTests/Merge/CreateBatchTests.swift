@@ -96,15 +96,18 @@ import Testing
         #expect(b.newRecords == a.newRecords - 1)
     }
 
-    @Test func aCreateTheStoreRefusesIsNamedByItsLineAndNothingIsMerged() throws {
+    /// A rule of this store that a bundle's values cannot know of refuses the visit noted "第6次":
+    /// a trigger that aborts the statement, or a unique index that another visit of the bundle
+    /// (noted "第2次", the same household) has taken first.
+    @Test(arguments: [
+        "CREATE TRIGGER refuse BEFORE INSERT ON visit WHEN NEW.note = '第6次' BEGIN SELECT RAISE(ABORT, 'refused'); END",
+        "CREATE UNIQUE INDEX refuse ON visit(household_id) WHERE note = '第2次' OR note = '第6次'",
+    ])
+    func aCreateTheStoreRefusesIsNamedByItsLineAndNothingIsMerged(rule: String) throws {
         let work = try Work()
         let store = try makeCentral(in: work.dir, name: "refusing.sqlite")
         #expect(store.merge(bundleAt: work.bundles[0]).status == .merged)
-        // A rule of this store that a bundle's values cannot know of: a visit noted "第6次".
-        try store.dbQueue.write { db in
-            try db.execute(
-                sql: "CREATE TRIGGER refuse BEFORE INSERT ON visit WHEN NEW.note = '第6次' BEGIN SELECT RAISE(ABORT, 'refused'); END")
-        }
+        try store.dbQueue.write { db in try db.execute(sql: rule) }
         var line = 0
         try BundleFile.readLines(try BundleFile.open(work.bundles[1])) { number, bytes in
             if String(decoding: bytes, as: UTF8.self).contains("第6次") { line = number }
