@@ -6,6 +6,7 @@ extension ChineseCatalog {
         ("  ! {1 change} of a revoked device, made after its revocation point, were left out", "  ! 已吊销设备在吊销点之后的 {1} 个变更未合并"),
         ("  merging {1}: {2}% of {3 change}   ", "  正在合并 {1}：{3} 个变更已完成 {2}%   "),
         ("  building the tally's indexes", "  正在重建统计索引"),
+        ("the disk has {1} free where the store is, and building them needs about {2}", "本库所在磁盘仅剩 {1} 可用空间，重建统计索引约需 {2}"),
         ("  ! the tally's indexes could not be built again ({1}): they are built the next time this store is opened; tallies are right meanwhile, only slower", "  ! 统计索引未能重建（{1}）：下次打开本库时会重建；在此之前统计结果仍然正确，只是较慢"),
         ("  the office's trust list, version {1}, taken: enrolled and revoked devices, and receipts (fieldbook status)", "  已接收巡察办的信任名单（第 {1} 版）：登记和吊销的设备，以及回执（fieldbook status）"),
         ("  {1}'s trust list, version {2}, taken: the laptops it enrolled and revoked (fieldbook devices)", "  已接收 {1} 的信任名单（第 {2} 版）：其登记和吊销的笔记本（fieldbook devices）"),

@@ -55,10 +55,37 @@ extension Store {
     }
 
     /// Builds every tally index the store lacks (set aside by a merge, which may have been killed).
-    /// Returns the names of those built.
+    /// Returns the names of those built. Throws, building none, when the store's disk has no room for
+    /// them (``tallyIndexesRoom(_:path:)``).
     @discardableResult
     public func restoreTallyIndexes() throws -> [String] {
-        try write { db in try Store.buildMissingTallyIndexes(db) }
+        try write { db in
+            let room = try Store.tallyIndexesRoom(db, path: path)
+            guard room.free >= room.needed else {
+                throw FieldbookError.storeFailure(
+                    path: path,
+                    message: tr("the disk has \(FileFault.bytes(room.free)) free where the store is, and building them needs about \(FileFault.bytes(room.needed))"))
+            }
+            return try Store.buildMissingTallyIndexes(db)
+        }
+    }
+
+    /// An index's entry is 90–170 bytes (three ids, a date, a status or two): a bound of each,
+    /// times the rows its table has held, is what its build may write to the log.
+    static let tallyIndexEntryBound: Int64 = 256
+
+    /// The bytes free on the store's disk, and about what building its missing tally indexes needs
+    /// there: the build writes each index whole to the log before its commit. A build that met a
+    /// full disk would fill it first, and every command that opened the store meanwhile would stop
+    /// with it (the log's memory-mapped index faults when the disk has no block left).
+    static func tallyIndexesRoom(_ db: Database, path: String) throws -> (free: Int64, needed: Int64) {
+        let present = try Set(String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'"))
+        var rows: Int64 = 0
+        for index in Schema.tallyIndexes where !present.contains(index.name) {
+            rows += try Int64.fetchOne(db, sql: "SELECT max(rowid) FROM \(index.kind.table)") ?? 0
+        }
+        let needed = rows * tallyIndexEntryBound + 4 * minimumFreeBytes
+        return (FileFault.freeSpace((path as NSString).deletingLastPathComponent) ?? Int64.max, needed)
     }
 
     static func buildMissingTallyIndexes(_ db: Database) throws -> [String] {

@@ -190,7 +190,10 @@ public final class Store: Sendable {
                 // A tally index that a killed merge set aside is built again, unless a merge or a
                 // roster import is running now: that one builds it at its end (TallyIndexes.swift).
                 // Without it a tally is right, only slower; a build that fails is tried next time.
-                if StoreActivity.current(forStore: path) == nil, try dbQueue.read(Store.lacksTallyIndex) {
+                // Nor is it built on a disk without room for it: the build would fill the disk first.
+                if StoreActivity.current(forStore: path) == nil, try dbQueue.read(Store.lacksTallyIndex),
+                    let room = try? dbQueue.read({ try Store.tallyIndexesRoom($0, path: path) }), room.free >= room.needed
+                {
                     _ = try? dbQueue.write(Store.buildMissingTallyIndexes)
                 }
             }

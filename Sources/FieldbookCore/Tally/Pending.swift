@@ -91,20 +91,10 @@ extension Store {
             if query.priorityOnly { scope += " AND json_array_length(h.priority) > 0" }
             let households = try Int.fetchOne(
                 db, sql: "SELECT count(*) FROM household h WHERE \(scope)", arguments: scopeArguments) ?? 0
+            let visitIndexed = try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'visit_tally')") ?? false
             let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT h.id, h.code, h.head, h.village_group, h.priority, h.village_id,
-                        v.name AS village, t.name AS township
-                    FROM household h
-                    LEFT JOIN village v ON v.id = h.village_id AND v.deleted = 0
-                    LEFT JOIN township t ON t.id = v.township_id AND t.deleted = 0
-                    WHERE \(scope)
-                    AND NOT EXISTS (
-                        SELECT 1 FROM visit x WHERE x.household_id = h.id AND x.deleted = 0\(roundID == nil ? "" : " AND x.round_id = ?"))
-                    ORDER BY json_array_length(h.priority) = 0, v.id IS NULL, t.id IS NULL, t.created_hlc,
-                        v.township_id, v.created_hlc, h.village_id, h.created_hlc, h.code
-                    """,
+                db, sql: PendingSQL.households(scope: scope, round: roundID != nil, visitIndexed: visitIndexed),
                 arguments: scopeArguments + (roundID.map { [$0] } ?? []))
             let pending = rows.map { row in
                 let priority = (try? CanonicalJSON.decode([String].self, from: row["priority"] as String)) ?? []
@@ -117,5 +107,31 @@ extension Store {
                 round: roundName, village: villageLabel, priorityOnly: query.priorityOnly, households: households,
                 pending: pending, generatedAt: generatedAt)
         }
+    }
+}
+
+/// The pending list's statement.
+enum PendingSQL {
+    /// Live households under `scope` with no live visit (in the round, the last argument, when
+    /// `round`). With `visit_tally` each household's visits are a seek; without it (a big merge has
+    /// set it aside) a seek per household would read every visit once per household, so the visited
+    /// households are read once, in one pass, and each household looked up among them.
+    static func households(scope: String, round: Bool, visitIndexed: Bool) -> String {
+        let roundClause = round ? " AND x.round_id = ?" : ""
+        // `household_id` is never NULL: NOT IN is NOT EXISTS.
+        let unvisited = visitIndexed
+            ? "NOT EXISTS (SELECT 1 FROM visit x WHERE x.household_id = h.id AND x.deleted = 0\(roundClause))"
+            : "h.id NOT IN (SELECT x.household_id FROM visit x WHERE x.deleted = 0\(roundClause))"
+        return """
+            SELECT h.id, h.code, h.head, h.village_group, h.priority, h.village_id,
+                v.name AS village, t.name AS township
+            FROM household h
+            LEFT JOIN village v ON v.id = h.village_id AND v.deleted = 0
+            LEFT JOIN township t ON t.id = v.township_id AND t.deleted = 0
+            WHERE \(scope)
+            AND \(unvisited)
+            ORDER BY json_array_length(h.priority) = 0, v.id IS NULL, t.id IS NULL, t.created_hlc,
+                v.township_id, v.created_hlc, h.village_id, h.created_hlc, h.code
+            """
     }
 }

@@ -282,7 +282,8 @@ enum TallySQL {
     /// a seek into `visit_tally`, which is in household id order too: both indexes are read front to
     /// back, and no table row is touched. `INDEXED BY` pins that plan: without statistics SQLite
     /// may prefer `visit_by_household`, which reads a table row per visit and is five times slower
-    /// at a million visits. (An index a big merge has set aside is not named: ``TallyFilter/indexedBy(_:)``.)
+    /// at a million visits. (An index a big merge has set aside is not named: ``TallyFilter/indexedBy(_:)``;
+    /// without `visit_tally`, the visits are grouped by household first.)
     static func households(_ filter: TallyFilter, withTotal: Bool) -> String {
         let flags = PriorityKind.allCases.map { "instr(h.priority, '\"\($0.rawValue)\"') > 0 AS \($0.rawValue)" }
             .joined(separator: ", ")
@@ -291,15 +292,32 @@ enum TallySQL {
             + ", sum(\(anyKind)), sum(\(anyKind) AND n > 0)"
         let zeros = (PriorityKind.allCases.map { _ in "0, 0" } + ["0, 0"]).joined(separator: ", ")
         let visits = filter.recordClauses(date: "v.date", prefix: "v.")
-        return """
-            SELECT village_id, count(*), count(nullif(n, 0)), ifnull(sum(n), 0), \(sums)
-            FROM (
+        // Without `visit_tally` (a big merge has set it aside) nothing finds a household's visits
+        // but a read of the whole table: a seek per household would read every visit once per
+        // household (a hundred thousand households, a million visits: never done). The visits are
+        // then counted per household in one grouped pass, and the households joined to the counts.
+        let perHousehold = filter.indexes.contains("visit_tally")
+            ? """
                 SELECT h.village_id, \(flags),
-                    (SELECT count(*) FROM visit v \(filter.indexedBy("visit_tally"))
+                    (SELECT count(*) FROM visit v INDEXED BY visit_tally
                      WHERE v.household_id = h.id AND v.deleted = 0\(visits)) AS n
                 FROM household h \(filter.indexedBy("household_tally"))
                 WHERE h.deleted = 0\(filter.townshipClause)
                 ORDER BY h.id LIMIT -1
+                """
+            : """
+                SELECT h.village_id, \(flags), ifnull(c.n, 0) AS n
+                FROM household h \(filter.indexedBy("household_tally"))
+                LEFT JOIN (
+                    SELECT household_id, count(*) AS n FROM visit v
+                    WHERE v.deleted = 0\(visits) GROUP BY household_id
+                ) c ON c.household_id = h.id
+                WHERE h.deleted = 0\(filter.townshipClause)
+                """
+        return """
+            SELECT village_id, count(*), count(nullif(n, 0)), ifnull(sum(n), 0), \(sums)
+            FROM (
+            \(perHousehold)
             )
             GROUP BY village_id
             \(withTotal ? "UNION ALL SELECT NULL, 0, 0, count(*), \(zeros) FROM visit v \(filter.indexedBy("visit_tally")) WHERE v.deleted = 0\(visits)" : "")
