@@ -218,43 +218,47 @@ extension Store {
         try read { db in try Store.unknownReferences(db) }
     }
 
-    static func unknownReferences(_ db: Database) throws -> [UnknownReference] {
-        do {
-            var found: [UnknownReference] = []
-            for kind in RecordKind.allCases {
-                for spec in kind.fields {
-                    let targets: [RecordKind]
-                    switch spec.type {
-                    case .reference(let target): targets = [target]
-                    case .recordOf(let kinds): targets = kinds
-                    default: continue
-                    }
-                    // Each target's live ids are read once into a set, not sought once per record
-                    // (ids are never NULL, so NOT IN is NOT EXISTS here).
-                    func missing(_ reference: String) -> String {
-                        targets.map { "\(reference) NOT IN (SELECT id FROM \($0.table) WHERE deleted = 0)" }
-                            .joined(separator: " AND ")
-                    }
-                    // A column that leads its kind's tally index (a visit's household, a forum's
-                    // village) is read in its order and each value looked up once, not once per
-                    // record: a province's visits point at a tenth as many households.
-                    let sql = Schema.tallyIndexes.contains(where: { $0.kind == kind && $0.leadingColumn == spec.column })
-                        ? """
-                            SELECT coalesce(sum(n), 0) FROM (
-                                SELECT \(spec.column) AS ref, count(*) AS n FROM \(kind.table)
-                                WHERE deleted = 0 AND \(spec.column) IS NOT NULL GROUP BY \(spec.column)) r
-                            WHERE \(missing("r.ref"))
-                            """
-                        : """
-                            SELECT count(*) FROM \(kind.table) r WHERE r.deleted = 0 AND r.\(spec.column) IS NOT NULL
-                            AND \(missing("r.\(spec.column)"))
-                            """
-                    let n = try Int.fetchOne(db, sql: sql) ?? 0
-                    if n > 0 { found.append(UnknownReference(kind: kind, field: spec.name, count: n)) }
+    /// Every field that points at records, with the kinds it may point at: a visit's household, a
+    /// problem's `found_in` (a visit, forum or notice).
+    static var referenceFields: [(kind: RecordKind, spec: FieldSpec, targets: [RecordKind])] {
+        RecordKind.allCases.flatMap { kind in
+            kind.fields.compactMap { spec -> (kind: RecordKind, spec: FieldSpec, targets: [RecordKind])? in
+                switch spec.type {
+                case .reference(let target): return (kind, spec, [target])
+                case .recordOf(let kinds): return (kind, spec, kinds)
+                default: return nil
                 }
             }
-            return found
         }
+    }
+
+    static func unknownReferences(_ db: Database) throws -> [UnknownReference] {
+        var found: [UnknownReference] = []
+        for (kind, spec, targets) in referenceFields {
+            // Each target's live ids are read once into a set, not sought once per record (ids are
+            // never NULL, so NOT IN is NOT EXISTS here).
+            func missing(_ reference: String) -> String {
+                targets.map { "\(reference) NOT IN (SELECT id FROM \($0.table) WHERE deleted = 0)" }
+                    .joined(separator: " AND ")
+            }
+            // A column that leads its kind's tally index (a visit's household, a forum's village) is
+            // read in its order and each value looked up once, not once per record: a province's
+            // visits point at a tenth as many households.
+            let sql = Schema.tallyIndexes.contains(where: { $0.kind == kind && $0.leadingColumn == spec.column })
+                ? """
+                    SELECT coalesce(sum(n), 0) FROM (
+                        SELECT \(spec.column) AS ref, count(*) AS n FROM \(kind.table)
+                        WHERE deleted = 0 AND \(spec.column) IS NOT NULL GROUP BY \(spec.column)) r
+                    WHERE \(missing("r.ref"))
+                    """
+                : """
+                    SELECT count(*) FROM \(kind.table) r WHERE r.deleted = 0 AND r.\(spec.column) IS NOT NULL
+                    AND \(missing("r.\(spec.column)"))
+                    """
+            let n = try Int.fetchOne(db, sql: sql) ?? 0
+            if n > 0 { found.append(UnknownReference(kind: kind, field: spec.name, count: n)) }
+        }
+        return found
     }
 
     /// Changes that wait for their record's create, which has not arrived.

@@ -124,22 +124,14 @@ import Testing
         func byRecord() throws -> [String] {
             try store.dbQueue.read { db in
                 var counts: [String] = []
-                for kind in RecordKind.allCases {
-                    for spec in kind.fields {
-                        let targets: [RecordKind]
-                        switch spec.type {
-                        case .reference(let target): targets = [target]
-                        case .recordOf(let kinds): targets = kinds
-                        default: continue
-                        }
-                        let missing = targets.map {
-                            "NOT EXISTS (SELECT 1 FROM \($0.table) t WHERE t.id = r.\(spec.column) AND t.deleted = 0)"
-                        }.joined(separator: " AND ")
-                        let n = try Int.fetchOne(db, sql: """
-                            SELECT count(*) FROM \(kind.table) r WHERE r.deleted = 0 AND r.\(spec.column) IS NOT NULL AND \(missing)
-                            """) ?? 0
-                        if n > 0 { counts.append("\(kind.rawValue).\(spec.name) \(n)") }
-                    }
+                for (kind, spec, targets) in Store.referenceFields {
+                    let missing = targets.map {
+                        "NOT EXISTS (SELECT 1 FROM \($0.table) t WHERE t.id = r.\(spec.column) AND t.deleted = 0)"
+                    }.joined(separator: " AND ")
+                    let n = try Int.fetchOne(db, sql: """
+                        SELECT count(*) FROM \(kind.table) r WHERE r.deleted = 0 AND r.\(spec.column) IS NOT NULL AND \(missing)
+                        """) ?? 0
+                    if n > 0 { counts.append("\(kind.rawValue).\(spec.name) \(n)") }
                 }
                 return counts
             }
