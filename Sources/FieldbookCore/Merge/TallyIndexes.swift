@@ -40,7 +40,7 @@ extension Store {
         guard !incoming.isEmpty else { return [] }
         return try write { db in
             var setAside: [String] = []
-            let present = try Set(String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'"))
+            let present = try Store.indexNames(db)
             for index in Schema.tallyIndexes where present.contains(index.name) {
                 let changes = incoming[index.kind] ?? 0
                 guard changes >= max(1, minimumChanges) else { continue }
@@ -79,9 +79,8 @@ extension Store {
     /// full disk would fill it first, and every command that opened the store meanwhile would stop
     /// with it (the log's memory-mapped index faults when the disk has no block left).
     static func tallyIndexesRoom(_ db: Database, path: String) throws -> (free: Int64, needed: Int64) {
-        let present = try Set(String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'"))
         var rows: Int64 = 0
-        for index in Schema.tallyIndexes where !present.contains(index.name) {
+        for index in try missingTallyIndexes(db) {
             rows += try Int64.fetchOne(db, sql: "SELECT max(rowid) FROM \(index.kind.table)") ?? 0
         }
         let needed = rows * tallyIndexEntryBound + 4 * minimumFreeBytes
@@ -89,8 +88,7 @@ extension Store {
     }
 
     static func buildMissingTallyIndexes(_ db: Database) throws -> [String] {
-        let present = try Set(String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'"))
-        let missing = Schema.tallyIndexes.filter { !present.contains($0.name) }
+        let missing = try missingTallyIndexes(db)
         guard !missing.isEmpty else { return [] }
         // SQLite's sort holds as much as the page cache in memory besides the cache itself: 16 MiB
         // keeps a merge's peak where its bundles put it, and sorted runs that size were as fast as
@@ -100,9 +98,15 @@ extension Store {
         return missing.map(\.name)
     }
 
-    /// Whether the store lacks a tally index: one query of the schema, cheap enough for every open.
-    static func lacksTallyIndex(_ db: Database) throws -> Bool {
-        let present = try Set(String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE '%\\_tally' ESCAPE '\\'"))
-        return Schema.tallyIndexes.contains { !present.contains($0.name) }
+    /// The names of the indexes the store holds now: one query of the schema, cheap enough for
+    /// every open and every tally.
+    static func indexNames(_ db: Database) throws -> Set<String> {
+        try Set(String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'"))
+    }
+
+    /// The tally indexes the store lacks.
+    static func missingTallyIndexes(_ db: Database) throws -> [Schema.TallyIndex] {
+        let present = try indexNames(db)
+        return Schema.tallyIndexes.filter { !present.contains($0.name) }
     }
 }

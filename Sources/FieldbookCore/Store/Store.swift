@@ -191,7 +191,7 @@ public final class Store: Sendable {
                 // roster import is running now: that one builds it at its end (TallyIndexes.swift).
                 // Without it a tally is right, only slower; a build that fails is tried next time.
                 // Nor is it built on a disk without room for it: the build would fill the disk first.
-                if StoreActivity.current(forStore: path) == nil, try dbQueue.read(Store.lacksTallyIndex),
+                if StoreActivity.current(forStore: path) == nil, try !dbQueue.read(Store.missingTallyIndexes).isEmpty,
                     let room = try? dbQueue.read({ try Store.tallyIndexesRoom($0, path: path) }), room.free >= room.needed
                 {
                     _ = try? dbQueue.write(Store.buildMissingTallyIndexes)

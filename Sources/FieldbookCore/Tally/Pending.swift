@@ -91,8 +91,7 @@ extension Store {
             if query.priorityOnly { scope += " AND json_array_length(h.priority) > 0" }
             let households = try Int.fetchOne(
                 db, sql: "SELECT count(*) FROM household h WHERE \(scope)", arguments: scopeArguments) ?? 0
-            let visitIndexed = try Bool.fetchOne(
-                db, sql: "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'visit_tally')") ?? false
+            let visitIndexed = try Store.indexNames(db).contains("visit_tally")
             let rows = try Row.fetchAll(
                 db, sql: PendingSQL.households(scope: scope, round: roundID != nil, visitIndexed: visitIndexed),
                 arguments: scopeArguments + (roundID.map { [$0] } ?? []))

@@ -176,7 +176,7 @@ struct TallyFilter {
     }
 
     init(_ query: TallyQuery, store: Store, db: Database) throws {
-        indexes = try Set(String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'"))
+        indexes = try Store.indexNames(db)
         applied = TallyQuery(listsOverdue: query.listsOverdue)
         applied.overdueLimit = query.overdueLimit
         let trimmed = { (text: String?) -> String? in

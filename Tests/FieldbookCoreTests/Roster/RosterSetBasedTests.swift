@@ -40,6 +40,20 @@ import Testing
             try body(setBased)
         }
 
+        /// Runs `sql` on both stores (a hand edit, a trigger of the connection's); returns the rows
+        /// it changed in each.
+        @discardableResult
+        func execute(_ sql: String, arguments: StatementArguments = []) throws -> [Int] {
+            var changed: [Int] = []
+            try both { s in
+                changed.append(try s.dbQueue.write { db in
+                    try db.execute(sql: sql, arguments: arguments)
+                    return db.changesCount
+                })
+            }
+            return changed
+        }
+
         func expectSame(sourceLocation: SourceLocation = #_sourceLocation) throws {
             let a = try Self.snapshot(before), b = try Self.snapshot(setBased)
             #expect(a.count == b.count, sourceLocation: sourceLocation)
@@ -160,15 +174,11 @@ import Testing
         let pair = try Pair()
         try pair.importBoth(sampleRosterCSV)
         // The same values with other spacing (another writer's JSON): still unchanged.
-        try pair.both { s in
-            try s.dbQueue.write { db in
-                try db.execute(sql: """
-                    UPDATE change SET fields = replace(fields, ',"head":', ', "head" : ')
-                    WHERE record_id = ? AND op = 'create'
-                    """, arguments: [RecordID.household(code: "DG003")])
-                #expect(db.changesCount == 1)
-            }
-        }
+        let respelled = try pair.execute("""
+            UPDATE change SET fields = replace(fields, ',"head":', ', "head" : ')
+            WHERE record_id = ? AND op = 'create'
+            """, arguments: [RecordID.household(code: "DG003")])
+        #expect(respelled == [1, 1])
         let report = try pair.importBoth(sampleRosterCSV)
         #expect(report.unchanged == 6)
         let edited = try pair.importBoth(sampleRosterCSV.replacingOccurrences(of: "DG003,王大力", with: "DG003,王大立"))
@@ -180,18 +190,14 @@ import Testing
         try pair.importBoth(sampleRosterCSV)
         // A household row the store refuses (a trigger of this connection's): the import stops
         // with the same message, and nothing of it is left.
-        try pair.both { s in
-            try s.dbQueue.write { db in
-                try db.execute(sql: """
-                    CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.household WHEN NEW.code = 'DG009'
-                    BEGIN SELECT RAISE(ABORT, 'household DG009 refused'); END
-                    """)
-            }
-        }
+        try pair.execute("""
+            CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.household WHEN NEW.code = 'DG009'
+            BEGIN SELECT RAISE(ABORT, 'household DG009 refused'); END
+            """)
         let more = sampleRosterCSV + "城关镇,东关村,村,一组,DG008,孙丽,\n城关镇,东关村,村,一组,DG009,周正,\n"
         #expect(throws: FieldbookError.self) { try pair.importBoth(more) }
         #expect(try pair.setBased.status().counts[.household] == 6)
-        try pair.both { s in try s.dbQueue.write { try $0.execute(sql: "DROP TRIGGER temp.refuse") } }
+        try pair.execute("DROP TRIGGER temp.refuse")
         // A sequence number taken by a change this store never made: refused alike.
         try pair.both { s in
             try s.dbQueue.write { db in
