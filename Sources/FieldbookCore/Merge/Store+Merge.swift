@@ -47,8 +47,6 @@ public struct MergeOptions: Sendable {
     public var progress: (@Sendable (Int, Int) -> Void)?
     /// Judge the bundle by every rule a merge applies, then roll back: `verify --db`.
     public var dryRun: Bool
-    /// Creates folded per statement (CreateBatch); tests make it small to cross batch boundaries.
-    var createBatch = CreateBatch.defaultCapacity
 
     public init(maxSkew: TimeInterval = 3600, progress: (@Sendable (Int, Int) -> Void)? = nil, dryRun: Bool = false) {
         self.maxSkew = maxSkew
@@ -68,7 +66,7 @@ extension Store {
     /// Merges one bundle: whole or not at all, once however often it is offered.
     ///
     /// In one transaction: the payload is streamed line by line, each change checked and added to
-    /// the log if new, creates folded into their records a batch at a time (CreateBatch) and every
+    /// the log if new, each create folded into its record from the values read (CreateFold) and every
     /// other touched record folded from all its changes at the end; the payload is checked against its manifest
     /// (digest, sizes, counts, ranges) before the device list, the clock and the ledger are updated
     /// and the transaction commits. A bad bundle returns `.rejected` with the reason and the
@@ -179,14 +177,11 @@ extension Store {
             }
             return true
         }
-        var creates = try CreateBatch(db, capacity: options.createBatch)
+        var creates = CreateFold(db)
         var touched: [String: RecordKind] = [:]
         var touchedOrder: [String] = []
         func touch(_ id: String, _ kind: RecordKind) {
             if touched.updateValue(kind, forKey: id) == nil { touchedOrder.append(id) }
-        }
-        func flushCreates() throws {
-            outcome.newRecords += try creates.flush(db) { id, kind in touch(id, kind) }
         }
         var maxHLC = Int64.min
         // The new changes an office below this one made itself (a county's, at the city's): judged
@@ -238,16 +233,16 @@ extension Store {
                 officeChanges.append((number, line.device, line.kind, line.op, line.record))
             }
             if line.op == .create {
-                // Folded with the other creates of its batch: into a record of its own fields alone
-                // when nothing else touches that record (CreateBatch).
-                creates.add(line: number, kind: line.kind, row: db.lastInsertedRowID)
-                if creates.isFull { try flushCreates() }
+                // Into a record of its own fields alone when nothing else touches that record (CreateFold).
+                switch try creates.fold(line, number: number, row: db.lastInsertedRowID) {
+                case .inserted: outcome.newRecords += 1
+                case .refold: touch(line.record, line.kind)
+                }
             } else {
                 touch(line.record, line.kind)
                 outcome.updatedFields += max(0, line.fieldCount - 1) + (line.op == .delete ? 1 : 0)
             }
         }
-        try flushCreates()
         if let authentication {
             try authentication.finish()
             for g in authentication.verifiedSegments {
@@ -322,33 +317,5 @@ extension Store {
                 m.changes, outcome.newChanges, m.maxHLC, Int64((outcome.aheadBy ?? 0) * 1000),
                 ISO8601DateFormatter().string(from: environment.now()),
             ])
-    }
-
-    /// Inserts the record a create makes (?1 record id, ?2 its fields as JSON, ?3 its change's row,
-    /// ?4 its device, ?5 its clock), unless another change touches that record.
-    static func fastFoldSQL(_ kind: RecordKind) -> String {
-        let row = createdRow(kind, id: "?1", fields: "?2", device: "?4", hlc: "?5")
-        return """
-            INSERT INTO \(kind.table) (\(row.columns))
-            SELECT \(row.values)
-            WHERE NOT EXISTS (SELECT 1 FROM change o WHERE o.record_id = ?1 AND o.id <> ?3)
-            ON CONFLICT (id) DO NOTHING
-            """
-    }
-
-    /// The columns of a kind's table, and the SQL values that fill them for the record a create
-    /// makes on its own: the record id, its fields read out of the create's JSON, its device as the
-    /// maker, and its clock as both clocks.
-    static func createdRow(_ kind: RecordKind, id: String, fields: String, device: String, hlc: String) -> (columns: String, values: String) {
-        let columns = ["id"] + kind.fields.map(\.column) + ["deleted", "created_by", "created_hlc", "updated_hlc"]
-        let values = [id]
-            + kind.fields.map { spec -> String in
-                let extract = "json_extract(\(fields), '$.\(spec.name)')"
-                switch spec.type {
-                case .list, .priorities: return "coalesce(\(extract), '[]')"
-                default: return extract
-                }
-            } + ["coalesce(json_extract(\(fields), '$._deleted'), 0)", device, hlc, hlc]
-        return (columns.joined(separator: ", "), values.joined(separator: ", "))
     }
 }

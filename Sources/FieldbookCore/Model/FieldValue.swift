@@ -74,16 +74,27 @@ enum CanonicalJSON {
             case .null: out += "null"
             case .int(let n): out += String(n)
             case .text(let s): appendString(s, to: &out)
-            case .list(let items):
-                out += "["
-                for (j, item) in items.enumerated() {
-                    if j > 0 { out += "," }
-                    appendString(item, to: &out)
-                }
-                out += "]"
+            case .list(let items): appendList(items, to: &out)
             }
         }
         return out + "}"
+    }
+
+    /// A list of strings as a JSON array, written directly: the bytes JSONEncoder writes, for a
+    /// twentieth of its work (a list column of every record a merge or a fold writes).
+    static func encode(_ items: [String]) -> String {
+        var out = ""
+        appendList(items, to: &out)
+        return out
+    }
+
+    static func appendList(_ items: [String], to out: inout String) {
+        out += "["
+        for (j, item) in items.enumerated() {
+            if j > 0 { out += "," }
+            appendString(item, to: &out)
+        }
+        out += "]"
     }
 
     static func appendString(_ s: String, to out: inout String) {

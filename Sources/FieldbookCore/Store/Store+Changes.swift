@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// This device's row of `local_state`.
 struct LocalState {
@@ -237,6 +238,50 @@ extension Store {
         return arguments
     }
 
+    /// Binds the row a create makes on its own to ``insertRowSQL(_:)``, from the values its line
+    /// was read into: the values ``rowValues(_:kind:values:deleted:created:updatedHLC:)`` gives for
+    /// the state ``RecordState/single(kind:id:_:)`` folds from that one create, bound where they
+    /// lie instead of gathered into a dictionary and an array of their own.
+    static func bindRow(_ line: ChangeLine, _ handle: OpaquePointer) -> CInt {
+        let kind = line.kind, lists = listFields[kind.ordinal]
+        var code = Statement.bind(line.record, handle, 1)
+        var given: UInt64 = 0, deleted: Int64 = 0
+        line.entries.withUnsafeBufferPointer { entries in
+            for entry in entries where code == SQLITE_OK {
+                if entry.spec >= 0 {
+                    given |= 1 << UInt64(entry.spec)
+                    code = bind(entry.value, isList: lists & 1 << UInt64(entry.spec) != 0, handle, CInt(entry.spec + 2))
+                } else if entry.spec == LineField.deleted, case .int(1) = entry.value {
+                    deleted = 1
+                }
+            }
+        }
+        // A list the create leaves out is stored empty; any other field left out, NULL (cleared).
+        var missing = lists & ~given
+        while missing != 0, code == SQLITE_OK {
+            let spec = missing.trailingZeroBitCount
+            code = bind(.null, isList: true, handle, CInt(spec + 2))
+            missing &= missing - 1
+        }
+        // Then the tombstone, the maker and both clocks.
+        let after = CInt(kind.fields.count + 2)
+        if code == SQLITE_OK { code = Statement.bind(deleted, handle, after) }
+        if code == SQLITE_OK { code = Statement.bind(line.device, handle, after + 1) }
+        if code == SQLITE_OK { code = Statement.bind(line.hlc, handle, after + 2) }
+        if code == SQLITE_OK { code = Statement.bind(line.hlc, handle, after + 3) }
+        return code
+    }
+
+    /// Each kind's list fields, as bits by their place in its fields.
+    private static let listFields: [UInt64] = RecordKind.allCases.map { kind in
+        kind.fields.enumerated().reduce(0) { bits, field in isList(field.element) ? bits | 1 << UInt64(field.offset) : bits }
+    }
+
+    /// A value as its column holds it (``databaseValue(_:isList:)``), bound at `index`.
+    private static func bind(_ value: FieldValue, isList: Bool, _ handle: OpaquePointer, _ index: CInt) -> CInt {
+        Statement.bind(databaseValue(value, isList: isList), handle, index)
+    }
+
     /// Records generated field records in one transaction: for the demo and the benchmark, whose
     /// values are already ids and already checked. Each is a create on this device, like `record`.
     public func recordBatch(_ records: [(kind: RecordKind, fields: [String: FieldValue])]) throws -> [String] {
@@ -250,12 +295,21 @@ extension Store {
     }
 
     private static func databaseValue(_ value: FieldValue, _ spec: FieldSpec) -> DatabaseValue {
+        databaseValue(value, isList: isList(spec))
+    }
+
+    /// Whether a field's column holds a list (as JSON).
+    private static func isList(_ spec: FieldSpec) -> Bool {
+        switch spec.type {
+        case .list, .priorities: return true
+        default: return false
+        }
+    }
+
+    /// A value as its column holds it: a list as its JSON, and a list not given as an empty one.
+    private static func databaseValue(_ value: FieldValue, isList: Bool) -> DatabaseValue {
         switch value {
-        case .null:
-            switch spec.type {
-            case .list, .priorities: return "[]".databaseValue
-            default: return .null
-            }
+        case .null: return isList ? "[]".databaseValue : .null
         case .int(let n): return n.databaseValue
         case .text(let s): return s.databaseValue
         case .list(let items): return CanonicalJSON.encode(items).databaseValue
@@ -267,13 +321,28 @@ extension Store {
     /// Writes a record's row (``rowValues`` its arguments), replacing the row it had.
     static func upsertSQL(_ kind: RecordKind) -> String { upsertSQLByKind[kind]! }
 
+    private static let insertRowSQLByKind = Dictionary(uniqueKeysWithValues: RecordKind.allCases.map { ($0, makeInsertRowSQL($0)) })
+
+    /// Writes a record's row (``rowValues`` its arguments) where it has none: a row already there
+    /// is left as it is, and no row is written (`changesCount` 0).
+    static func insertRowSQL(_ kind: RecordKind) -> String { insertRowSQLByKind[kind]! }
+
+    private static func makeInsertRowSQL(_ kind: RecordKind) -> String {
+        rowInsert(kind).sql + "\nON CONFLICT (id) DO NOTHING"
+    }
+
     private static func makeUpsertSQL(_ kind: RecordKind) -> String {
-        let columns = ["id"] + kind.fields.map(\.column) + ["deleted", "created_by", "created_hlc", "updated_hlc"]
+        let (columns, insert) = rowInsert(kind)
         let updates = columns.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
-        return """
+        return insert + "\nON CONFLICT (id) DO UPDATE SET \(updates)"
+    }
+
+    /// A row's columns in the order of ``rowValues``, and the `INSERT … VALUES` that writes them.
+    private static func rowInsert(_ kind: RecordKind) -> (columns: [String], sql: String) {
+        let columns = ["id"] + kind.fields.map(\.column) + ["deleted", "created_by", "created_hlc", "updated_hlc"]
+        return (columns, """
             INSERT INTO \(kind.table) (\(columns.joined(separator: ", ")))
             VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))
-            ON CONFLICT (id) DO UPDATE SET \(updates)
-            """
+            """)
     }
 }

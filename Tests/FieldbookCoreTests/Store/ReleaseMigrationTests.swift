@@ -5,26 +5,27 @@ import Testing
 
 @testable import FieldbookCore
 
-/// Stores written by the release before this one (schema v1–v8, Tests/Fixtures/stores-v8) open
-/// with today's code and are migrated in place: every change kept, the same tally, and bundles of
-/// that release and of this one merge into them.
-@Suite struct MigrationV8Tests {
-    static let fixture = StoreFixture("stores-v8")
-    static var fixtures: URL { fixture.folder }
+/// Stores written by earlier releases (Tests/Fixtures/stores-v8: schema v1–v8; stores-v9: v1–v9,
+/// the release before migration v10) open with today's code and are migrated in place: every change
+/// kept, the same tally, and bundles of that release and of this one merge into them.
+@Suite struct ReleaseMigrationTests {
+    static let releases = ["stores-v8", "stores-v9"]
 
-    func copy(_ name: String, to dir: TemporaryDirectory) throws -> String { try Self.fixture.copy(name, to: dir) }
+    func copy(_ name: String, of release: String, to dir: TemporaryDirectory) throws -> String {
+        try StoreFixture(release).copy(name, to: dir)
+    }
 
     func changeLog(_ path: String) throws -> [String] { try StoreFixture.changeLog(path, ids: false) }
 
-    /// A day after the fixtures were made, so nothing is overdue that was not then.
+    /// When the fixtures were made (their dates end in November 2026): nothing is overdue that was not then.
     func environment() -> FieldbookEnvironment {
         FixedEnvironment(start: Date(timeIntervalSince1970: 1_796_428_800)).environment
     }
 
-    @Test(arguments: ["office.sqlite", "laptop1.sqlite", "laptop2.sqlite"])
-    func aStoreOfTheLastReleaseMigratesInPlaceAndKeepsEveryChange(_ name: String) throws {
-        let dir = TemporaryDirectory("migration-v8")
-        let path = try copy(name, to: dir)
+    @Test(arguments: releases, ["office.sqlite", "laptop1.sqlite", "laptop2.sqlite"])
+    func aStoreOfAnEarlierReleaseMigratesInPlaceAndKeepsEveryChange(_ release: String, _ name: String) throws {
+        let dir = TemporaryDirectory("migration")
+        let path = try copy(name, of: release, to: dir)
         let before = try changeLog(path)
         #expect(before.count > 10)
         _ = try Store.open(at: path, environment: environment())
@@ -42,30 +43,32 @@ import Testing
         return object.mapValues { without(key, $0) }
     }
 
-    @Test func theMigratedOfficeTalliesAsThatReleaseDid() throws {
-        let dir = TemporaryDirectory("migration-v8")
-        let office = try Store.open(at: try copy("office.sqlite", to: dir), environment: environment())
+    @Test(arguments: releases)
+    func theMigratedOfficeTalliesAsThatReleaseDid(_ release: String) throws {
+        let dir = TemporaryDirectory("migration")
+        let office = try Store.open(at: try copy("office.sqlite", of: release, to: dir), environment: environment())
         func figures(_ text: Data) throws -> NSDictionary {
             let object = try JSONSerialization.jsonObject(with: text) as! [String: Any]
             return object.filter { $0.key != "generated_at" } as NSDictionary
         }
-        let then = try figures(Data(contentsOf: Self.fixtures.appendingPathComponent("office-tally.json")))
+        let then = try figures(Data(contentsOf: StoreFixture(release).folder.appendingPathComponent("office-tally.json")))
         let now = try figures(Data(TallyJSON.render(try office.tally()).utf8))
         // Every field that release wrote holds the same figure; `priority_households` (priority
-        // households counted once) came after it, and is the only field added.
-        #expect(Self.without("priority_households", now) as? NSDictionary == then)
+        // households counted once) came after v8, and is the only field added since.
+        #expect(Self.without("priority_households", now) as? NSDictionary == Self.without("priority_households", then) as? NSDictionary)
         #expect((now["district"] as? [String: Any])?["priority_households"] != nil)
         #expect(try office.tally().district.visits == 4)
         #expect(try office.conflicts().isEmpty)
     }
 
-    @Test func aBundleOfThatReleaseAndOneOfThisMergeIntoTheMigratedOffice() throws {
-        let dir = TemporaryDirectory("migration-v8")
-        let office = try Store.open(at: try copy("office.sqlite", to: dir), environment: environment())
-        let laptop = try Store.open(at: try copy("laptop1.sqlite", to: dir), environment: environment())
+    @Test(arguments: releases)
+    func aBundleOfThatReleaseAndOneOfThisMergeIntoTheMigratedOffice(_ release: String) throws {
+        let dir = TemporaryDirectory("migration")
+        let office = try Store.open(at: try copy("office.sqlite", of: release, to: dir), environment: environment())
+        let laptop = try Store.open(at: try copy("laptop1.sqlite", of: release, to: dir), environment: environment())
         let changesBefore = try office.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM change")! }
         // That release's bundle: the first laptop's edit of a note the second laptop edited too.
-        let old = office.merge(bundleAt: try copy("pending.fbundle", to: dir))
+        let old = office.merge(bundleAt: try copy("pending.fbundle", of: release, to: dir))
         #expect(old.status == .merged, "\(old.status)")
         #expect(old.newChanges == 1)
         let conflicts = try office.conflicts()
@@ -93,7 +96,7 @@ import Testing
         let dir = TemporaryDirectory("migration-v9")
         let path = dir.path("office.sqlite")
         try FileManager.default.copyItem(
-            atPath: MigrationV8Tests.fixtures.appendingPathComponent("office.sqlite").path, toPath: path)
+            atPath: StoreFixture("stores-v8").folder.appendingPathComponent("office.sqlite").path, toPath: path)
         let store = try Store.open(at: path)
         try store.read { db in
             let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'change'")!
@@ -125,5 +128,45 @@ import Testing
             == "CHECK ((status = 'open' OR status = 'fixed' OR status = 'verified'))")
         #expect(Schema.rewriteListChecks("CHECK (deleted IN (0, 1)) CHECK (role IN ('field', 'central'))")
             == "CHECK (deleted IN (0, 1)) CHECK (role IN ('field', 'central'))")
+    }
+}
+
+/// Migration v10 spells the change log's id checks as an id's layout; the whole rule of an id is
+/// ChangeRules.isID, which every id meets before it is written.
+@Suite struct IDCheckTests {
+    @Test(arguments: ReleaseMigrationTests.releases)
+    func theLogTakesIdsOfAnIdsLayoutOnly(_ release: String) throws {
+        let dir = TemporaryDirectory("migration-v10")
+        let path = try StoreFixture(release).copy("office.sqlite", to: dir)
+        let store = try Store.open(at: path)
+        try store.read { db in
+            let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'change'")!
+            #expect(!sql.contains("NOT GLOB"))
+            #expect(sql.contains("device_id GLOB '????????-????-????-????-????????????'"))
+            #expect(sql.contains("record_id GLOB '????????-????-????-????-????????????'"))
+        }
+        let queue = try DatabaseQueue(path: path)
+        defer { try? queue.close() }
+        /// Whether the log takes a change with these ids (rolled back either way).
+        func takes(device: String, record: String) throws -> Bool {
+            var taken = false
+            try queue.inTransaction { db in
+                taken = (try? db.execute(
+                    sql: "INSERT INTO change (device_id, seq, hlc, kind, record_id, op, fields, base) VALUES (?, 1, 1, 'visit', ?, 'create', '{}', '{}')",
+                    arguments: [device, record])) != nil
+                return .rollback
+            }
+            return taken
+        }
+        let device = "00000000-0000-4000-8000-000000000001", record = "019a2b3c-4d5e-7f60-8a9b-0c1d2e3f4a5b"
+        #expect(try takes(device: device, record: record))
+        for bad in ["019a2b3c4d5e-7f60-8a9b-0c1d2e3f4a5b-", "019a2b3c-4d5e-7f60-8a9b-0c1d2e3f4a5", "019a2b3c-4d5e-7f60-8a9b-0c1d2e3f4a5bc", ""] {
+            #expect(try !takes(device: device, record: bad), "\(bad)")
+            #expect(try !takes(device: bad, record: record), "\(bad)")
+        }
+        // The layout admits what the rule of an id refuses; that rule judges every id first.
+        #expect(!ChangeRules.isID("019A2B3C-4D5E-7F60-8A9B-0C1D2E3F4A5B") && !ChangeRules.isID("019a2b3c-4d5e-7f60-8a9b-0c1d2e3f4a5g"))
+        #expect(Schema.rewriteIDChecks("CHECK (length(x) = 36 AND x NOT GLOB '*[^0-9a-f-]*')")
+            == "CHECK (length(x) = 36 AND x GLOB '????????-????-????-????-????????????')")
     }
 }
