@@ -168,7 +168,6 @@ extension ChineseCatalog {
         ("has a {1} {2} at line {3} by {4} ({5}) that this store refuses: {6}", "第 {3} 行有 {4}（{5}）的 {1} {2}，本数据库不予接受：{6}"),
         ("has a change at line {1} this store refuses", "第 {1} 行的变更本数据库不予接受"),
         ("has a {1} at line {2} this store refuses", "第 {2} 行的 {1} 记录本数据库不予接受"),
-        ("has a {1} this store refuses", "其中的 {1} 记录本数据库不予接受"),
         ("has a {1} {2} of record {3} at line {4} by {5} (an office below this one) that this store refuses: {6}", "第 {4} 行有 {5}（下级巡察办）对记录 {3} 的 {1} {2}，本数据库不予接受：{6}"),
         ("has a {1} change to record {2}, which this store holds as a {3}: a record id belongs to one kind", "含有对记录 {2} 的 {1} 变更，而本数据库中该记录是 {3}：一个记录编号只属于一种类型"),
         ("holds a {1} {2} this store refuses", "含有本数据库不予接受的 {1} 记录 {2}"),

@@ -56,6 +56,7 @@ import Testing
         // Every field that release wrote holds the same figure; `priority_households` (priority
         // households counted once) came after v8, and is the only field added since.
         #expect(Self.without("priority_households", now) as? NSDictionary == Self.without("priority_households", then) as? NSDictionary)
+        if release != "stores-v8" { #expect(now == then) }
         #expect((now["district"] as? [String: Any])?["priority_households"] != nil)
         #expect(try office.tally().district.visits == 4)
         #expect(try office.conflicts().isEmpty)
