@@ -6,12 +6,13 @@ import GRDB
 ///
 /// A create of a record that no other change touches folds to its own fields: its row is the
 /// create's values, its device the maker, its clock both clocks (what ``Store/refold`` makes of a
-/// lone create). Right after a create is added to the log, one look-up in the log's record index
-/// asks whether any other change names its record; if none does, its row is written with the
-/// line's values bound to a one-row `INSERT`. Otherwise (an edit that arrived first, a create by
-/// another laptop, a row that no change explains) the record is handed back to be folded from all
-/// of its changes, as every other touched record is. An edit later in the same bundle touches the
-/// record again, which folds it from all of its changes at the end.
+/// lone create). Right after a create is added to the log, its row is written with the line's
+/// values bound to a one-row `INSERT` (``Store/bindRow(_:_:)``), unless the record has a row
+/// already. Every 8,192 creates (and at the end), one statement asks the log's record index which
+/// of them name a record that other changes name too (an edit that arrived first or later in the
+/// bundle, a create by another laptop): those records are folded from all of their changes, as
+/// every other touched record is, which replaces the row their create wrote. So is a record whose
+/// row was there already, which no change may explain (a store edited by hand): the fold mends it.
 ///
 /// Before this, creates were folded 8,192 at a time by one `INSERT … SELECT` reading each value
 /// back out of the log's JSON with `json_extract`: 3.8 µs a visit, where binding the values already
@@ -19,41 +20,73 @@ import GRDB
 /// also writes no statement journal, which SQLite keeps for any statement that may write many
 /// rows. A value the store refuses names its line.
 struct CreateFold {
-    private var probe: [RecordKind: Statement] = [:]
-    private var inserts: [RecordKind: Statement] = [:]
-    private let db: Database
+    /// Creates folded between two look-ups of the records other changes name.
+    static let lookUpEvery = 8192
 
-    init(_ db: Database) {
+    private let db: Database
+    private var inserts: [RecordKind: Statement] = [:]
+    private let named: Statement
+    /// The creates since the last look-up are the log's rows after `after`, up to `last`: a merge
+    /// adds rows in the order it reads them, each with the next row number.
+    private var after: Int64
+    private var last: Int64?
+    private var since = 0
+
+    init(_ db: Database) throws {
         self.db = db
+        after = try Int64.fetchOne(db, sql: "SELECT max(id) FROM change") ?? 0
+        named = try db.makeStatement(
+            sql: """
+                SELECT c.record_id, c.kind FROM change c
+                WHERE c.id > ?1 AND c.id <= ?2 AND c.op = 'create'
+                    AND EXISTS (SELECT 1 FROM change o WHERE o.record_id = c.record_id AND o.id <> c.id)
+                ORDER BY c.id
+                """)
     }
 
     enum Outcome {
         /// Its row was written from the create alone: a new record.
         case inserted
-        /// Another change names the record, or a row is there that no change explains: it must be
-        /// folded from all of its changes.
+        /// The record has a row already: it must be folded from all of its changes.
         case refold
     }
 
     /// Folds the create at line `number` of the bundle, just added to the log as row `row`.
     mutating func fold(_ line: ChangeLine, number: Int, row: Int64) throws -> Outcome {
-        let others = try statement(&probe, line.kind, "SELECT 1 FROM change WHERE record_id = ? AND id <> ?")
-        if try others.existsDirectly([line.record.databaseValue, row.databaseValue]) { return .refold }
-        let insert = try statement(&inserts, line.kind, Store.insertRowSQL(line.kind))
+        let insert: Statement
+        if let known = inserts[line.kind] {
+            insert = known
+        } else {
+            insert = try db.makeStatement(sql: Store.insertRowSQL(line.kind))
+            inserts[line.kind] = insert
+        }
         do {
             try insert.executeDirectly { handle in Store.bindRow(line, handle) }
         } catch {
             throw Store.bundleFault(error, tr("has a \(line.kind.rawValue) at line \(number) this store refuses"))
         }
-        // No row was written: one is there already, which no change of the log explains (a store
-        // edited by hand). Folding the record from its changes mends it.
+        last = row
+        since += 1
         return db.changesCount == 1 ? .inserted : .refold
     }
 
-    private func statement(_ cache: inout [RecordKind: Statement], _ kind: RecordKind, _ sql: @autoclosure () -> String) throws -> Statement {
-        if let known = cache[kind] { return known }
-        let made = try db.makeStatement(sql: sql())
-        cache[kind] = made
-        return made
+    /// Whether the creates since the last look-up are due for one.
+    var isDue: Bool { since >= Self.lookUpEvery }
+
+    /// The records of the creates folded since the last look-up that other changes of the log name,
+    /// in the order their creates came: each must be folded from all of its changes.
+    mutating func namedByOthers() throws -> [(id: String, kind: RecordKind)] {
+        guard let last else { return [] }
+        defer {
+            after = last
+            self.last = nil
+            since = 0
+        }
+        return try Row.fetchAll(named, arguments: [after, last]).map { row in
+            guard let kind = RecordKind(rawValue: row[1]) else {
+                throw FieldbookError.storeFailure(path: "store", message: tr("a change has an unknown kind or operation"))
+            }
+            return (row[0], kind)
+        }
     }
 }

@@ -177,7 +177,7 @@ extension Store {
             }
             return true
         }
-        var creates = CreateFold(db)
+        var creates = try CreateFold(db)
         var touched: [String: RecordKind] = [:]
         var touchedOrder: [String] = []
         func touch(_ id: String, _ kind: RecordKind) {
@@ -216,10 +216,7 @@ extension Store {
                 return
             }
             do {
-                try insert.executeDirectly([
-                    line.device.databaseValue, line.seq.databaseValue, line.hlc.databaseValue, line.kind.rawValue.databaseValue,
-                    line.record.databaseValue, line.op.rawValue.databaseValue, line.fields.databaseValue, line.base.databaseValue,
-                ])
+                try insert.executeDirectly { handle in Store.bindChange(line, handle) }
             } catch {
                 throw Store.bundleFault(error, tr("has a change at line \(number) this store refuses"))
             }
@@ -238,11 +235,13 @@ extension Store {
                 case .inserted: outcome.newRecords += 1
                 case .refold: touch(line.record, line.kind)
                 }
+                if creates.isDue { for record in try creates.namedByOthers() { touch(record.id, record.kind) } }
             } else {
                 touch(line.record, line.kind)
                 outcome.updatedFields += max(0, line.fieldCount - 1) + (line.op == .delete ? 1 : 0)
             }
         }
+        for record in try creates.namedByOthers() { touch(record.id, record.kind) }
         if let authentication {
             try authentication.finish()
             for g in authentication.verifiedSegments {

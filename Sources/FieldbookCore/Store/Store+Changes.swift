@@ -156,6 +156,20 @@ extension Store {
         ]
     }
 
+    /// Binds a change read from a bundle to ``insertSQL``, its texts as the line spells them, where
+    /// they lie (``insertValues(_:)`` gathers a change's values into an array of their own).
+    static func bindChange(_ line: ChangeLine, _ handle: OpaquePointer) -> CInt {
+        var code = Statement.bind(line.device, handle, 1)
+        if code == SQLITE_OK { code = Statement.bind(line.seq, handle, 2) }
+        if code == SQLITE_OK { code = Statement.bind(line.hlc, handle, 3) }
+        if code == SQLITE_OK { code = Statement.bind(line.kind.rawValue, handle, 4) }
+        if code == SQLITE_OK { code = Statement.bind(line.record, handle, 5) }
+        if code == SQLITE_OK { code = Statement.bind(line.op.rawValue, handle, 6) }
+        if code == SQLITE_OK { code = Statement.bind(line.fields, handle, 7) }
+        if code == SQLITE_OK { code = Statement.bind(line.base, handle, 8) }
+        return code
+    }
+
     /// Every change the log holds for one record.
     static func changes(of recordID: String, _ db: Database) throws -> [Change] {
         // Prepared once per connection: a roster import or a merge asks this of every record it touches.

@@ -110,16 +110,8 @@ import Testing
         let device = "00000000-0000-4000-8000-000000000001", record = "00000000-0000-4000-8000-000000000002"
         let queue = try DatabaseQueue(path: path)
         defer { try? queue.close() }
-        /// Whether the log takes a change of this kind and op (rolled back either way).
         func takes(kind: String, op: String) throws -> Bool {
-            var taken = false
-            try queue.inTransaction { db in
-                taken = (try? db.execute(
-                    sql: "INSERT INTO change (device_id, seq, hlc, kind, record_id, op, fields, base) VALUES (?, 1, 1, ?, ?, ?, '{}', '{}')",
-                    arguments: [device, kind, record, op])) != nil
-                return .rollback
-            }
-            return taken
+            try logTakes(queue, device: device, record: record, kind: kind, op: op)
         }
         #expect(try takes(kind: "visit", op: "create"))
         #expect(try takes(kind: "category", op: "delete"))
@@ -148,16 +140,8 @@ import Testing
         }
         let queue = try DatabaseQueue(path: path)
         defer { try? queue.close() }
-        /// Whether the log takes a change with these ids (rolled back either way).
         func takes(device: String, record: String) throws -> Bool {
-            var taken = false
-            try queue.inTransaction { db in
-                taken = (try? db.execute(
-                    sql: "INSERT INTO change (device_id, seq, hlc, kind, record_id, op, fields, base) VALUES (?, 1, 1, 'visit', ?, 'create', '{}', '{}')",
-                    arguments: [device, record])) != nil
-                return .rollback
-            }
-            return taken
+            try logTakes(queue, device: device, record: record, kind: "visit", op: "create")
         }
         let device = "00000000-0000-4000-8000-000000000001", record = "019a2b3c-4d5e-7f60-8a9b-0c1d2e3f4a5b"
         #expect(try takes(device: device, record: record))
@@ -170,4 +154,17 @@ import Testing
         #expect(Schema.rewriteIDChecks("CHECK (length(x) = 36 AND x NOT GLOB '*[^0-9a-f-]*')")
             == "CHECK (length(x) = 36 AND x GLOB '????????-????-????-????-????????????')")
     }
+}
+
+/// Whether the change log of the store behind `queue` takes a change with these values (rolled
+/// back either way).
+func logTakes(_ queue: DatabaseQueue, device: String, record: String, kind: String, op: String) throws -> Bool {
+    var taken = false
+    try queue.inTransaction { db in
+        taken = (try? db.execute(
+            sql: "INSERT INTO change (device_id, seq, hlc, kind, record_id, op, fields, base) VALUES (?, 1, 1, ?, ?, ?, '{}', '{}')",
+            arguments: [device, kind, record, op])) != nil
+        return .rollback
+    }
+    return taken
 }
