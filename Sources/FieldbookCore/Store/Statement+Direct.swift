@@ -22,16 +22,6 @@ extension Statement {
         }
     }
 
-    /// Whether this prepared query gives a row for `values`, with SQLite's own calls. A step that
-    /// fails is run again through GRDB, which throws.
-    func existsDirectly(_ values: [DatabaseValue]) throws -> Bool {
-        switch stepDirectly(values) {
-        case SQLITE_ROW: return true
-        case SQLITE_DONE: return false
-        default: return try Row.fetchOne(self, arguments: StatementArguments(values)) != nil
-        }
-    }
-
     /// Binds `values`, takes one step and resets: the step's result code.
     private func stepDirectly(_ values: [DatabaseValue]) -> CInt {
         stepDirectly { handle in
@@ -44,7 +34,7 @@ extension Statement {
     }
 
     /// Binds with `bind` (which returns SQLite's code), takes one step and resets: the step's code.
-    func stepDirectly(_ bind: (OpaquePointer) -> CInt) -> CInt {
+    private func stepDirectly(_ bind: (OpaquePointer) -> CInt) -> CInt {
         let handle = sqliteStatement
         var code = sqlite3_reset(handle)
         if code == SQLITE_OK { code = bind(handle) }
