@@ -233,32 +233,51 @@ extension Store {
     }
 
     static func unknownReferences(_ db: Database) throws -> [UnknownReference] {
-        var found: [UnknownReference] = []
-        for (kind, spec, targets) in referenceFields {
-            // Each target's live ids are read once into a set, not sought once per record (ids are
-            // never NULL, so NOT IN is NOT EXISTS here).
-            func missing(_ reference: String) -> String {
-                targets.map { "\(reference) NOT IN (SELECT id FROM \($0.table) WHERE deleted = 0)" }
-                    .joined(separator: " AND ")
-            }
-            // A column that leads its kind's tally index (a visit's household, a forum's village) is
-            // read in its order and each value looked up once, not once per record: a province's
-            // visits point at a tenth as many households.
-            let sql = Schema.tallyIndexes.contains(where: { $0.kind == kind && $0.leadingColumn == spec.column })
-                ? """
-                    SELECT coalesce(sum(n), 0) FROM (
-                        SELECT \(spec.column) AS ref, count(*) AS n FROM \(kind.table)
-                        WHERE deleted = 0 AND \(spec.column) IS NOT NULL GROUP BY \(spec.column)) r
-                    WHERE \(missing("r.ref"))
-                    """
-                : """
-                    SELECT count(*) FROM \(kind.table) r WHERE r.deleted = 0 AND r.\(spec.column) IS NOT NULL
-                    AND \(missing("r.\(spec.column)"))
-                    """
-            let n = try Int.fetchOne(db, sql: sql) ?? 0
-            if n > 0 { found.append(UnknownReference(kind: kind, field: spec.name, count: n)) }
+        // Each target's live ids are read once into a set, not sought once per record (ids are
+        // never NULL, so NOT IN is NOT EXISTS here).
+        func missing(_ reference: String, _ targets: [RecordKind]) -> String {
+            targets.map { "\(reference) NOT IN (SELECT id FROM \($0.table) WHERE deleted = 0)" }
+                .joined(separator: " AND ")
         }
-        return found
+        var counts: [String: Int] = [:]
+        for kind in RecordKind.allCases {
+            let references = referenceFields.filter { $0.kind == kind }
+            guard !references.isEmpty else { continue }
+            // The references its tally index leads with (a visit's household and round, a forum's
+            // village and round) are read in the index's order, in one pass for all of them, and
+            // each pair of values looked up once, not once per record: a province's visits point
+            // at a tenth as many households, and its visit index is read once, not once a field.
+            let index = Schema.tallyIndexes.first { $0.kind == kind }
+            let leading = index.map { index in
+                Array(index.columns.prefix { column in references.contains { $0.spec.column == column } })
+            } ?? []
+            if !leading.isEmpty {
+                let sums = leading.enumerated().map { i, column in
+                    let targets = references.first { $0.spec.column == column }!.targets
+                    return "coalesce(sum(CASE WHEN r.\(column) IS NOT NULL AND \(missing("r.\(column)", targets)) THEN n END), 0) AS m\(i)"
+                }
+                let list = leading.joined(separator: ", ")
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT \(sums.joined(separator: ", ")) FROM (
+                            SELECT \(list), count(*) AS n FROM \(kind.table) WHERE deleted = 0 GROUP BY \(list)) r
+                        """)
+                for (i, column) in leading.enumerated() { counts["\(kind.rawValue).\(column)"] = row?["m\(i)"] ?? 0 }
+            }
+            for (_, spec, targets) in references where !leading.contains(spec.column) {
+                counts["\(kind.rawValue).\(spec.column)"] = try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT count(*) FROM \(kind.table) r WHERE r.deleted = 0 AND r.\(spec.column) IS NOT NULL
+                        AND \(missing("r.\(spec.column)", targets))
+                        """) ?? 0
+            }
+        }
+        return referenceFields.compactMap { kind, spec, _ in
+            let n = counts["\(kind.rawValue).\(spec.column)"] ?? 0
+            return n > 0 ? UnknownReference(kind: kind, field: spec.name, count: n) : nil
+        }
     }
 
     /// Changes that wait for their record's create, which has not arrived.

@@ -337,11 +337,14 @@ enum Schema {
             self.sql = sql
         }
 
-        /// Its first column, as its definition names it: `household_id` of `visit_tally`.
-        var leadingColumn: String {
-            let columns = sql.drop { $0 != "(" }.dropFirst()
-            return String(columns.prefix { $0 != "," && $0 != ")" }).trimmingCharacters(in: .whitespaces)
+        /// Its columns in order, as its definition names them: `household_id, round_id, …` of `visit_tally`.
+        var columns: [String] {
+            let list = sql.drop { $0 != "(" }.dropFirst().prefix { $0 != ")" }
+            return list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         }
+
+        /// Its first column: `household_id` of `visit_tally`.
+        var leadingColumn: String { columns.first ?? "" }
     }
 
     private static let dateCheck = "GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'"

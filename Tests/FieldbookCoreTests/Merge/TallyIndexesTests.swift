@@ -112,6 +112,8 @@ import Testing
             "household_tally": "id", "visit_tally": "household_id", "forum_tally": "village_id",
             "notice_tally": "village_id", "fix_tally": "village_id", "problem_tally": "village_id",
         ])
+        let visit = Schema.tallyIndexes.first { $0.name == "visit_tally" }
+        #expect(visit?.columns == ["household_id", "round_id", "date", "created_by"])
     }
 
     /// The unknown references counted a value at a time (for a column that leads a tally index) are
@@ -155,6 +157,16 @@ import Testing
         let deleted = try byRecord()
         #expect(deleted == ["visit.household 6"], "\(deleted)")
         #expect(try byValue() == deleted)
+        // And its round: both columns a visit's index leads with, counted in one pass, each right.
+        let round = try #require(try store.dbQueue.read { try String.fetchOne($0, sql: "SELECT round_id FROM visit LIMIT 1") })
+        _ = try store.delete(round)
+        let noRound = try byRecord()
+        #expect(noRound.contains("visit.household 6") && noRound.contains { $0.hasPrefix("visit.round ") }, "\(noRound)")
+        #expect(try byValue() == noRound)
+        try store.dbQueue.write { db in
+            for index in Schema.tallyIndexes { try db.execute(sql: "DROP INDEX \(index.name)") }
+        }
+        #expect(try byValue() == noRound)
     }
 
     @Test func aKindWithFewChangesForItsTableKeepsItsIndex() throws {
