@@ -139,6 +139,35 @@ import Testing
         #expect(try central.mergeSummary().gaps.isEmpty)
     }
 
+    /// Changes whose record's create has not arrived: counted in one pass over the log as the
+    /// changes of each kind whose record its table lacks (the definition, asked kind by kind).
+    @Test func changesWaitForTheirCreateUntilItArrives() throws {
+        let t = try Team()
+        let visit = try t.a.record(.visit, ["household": "DG001"])
+        let first = try t.pack(t.a, "a1")
+        _ = try t.a.edit(visit.id, set: [("note", "补记")])
+        _ = try t.a.edit(visit.id, set: [("met", "户主")])
+        let second = try t.pack(t.a, "a2")
+        let central = try makeCentral(in: t.dir, name: "c-wait.sqlite")
+        func kindByKind() throws -> Int {
+            try central.dbQueue.read { db in
+                try RecordKind.allCases.reduce(0) { total, kind in
+                    total + (try Int.fetchOne(db, sql: """
+                        SELECT count(*) FROM change c WHERE c.kind = ?
+                        AND NOT EXISTS (SELECT 1 FROM \(kind.table) r WHERE r.id = c.record_id)
+                        """, arguments: [kind.rawValue]) ?? 0)
+                }
+            }
+        }
+        #expect(central.merge(bundleAt: second).status == .merged)
+        #expect(try central.waitingChanges() == 2)
+        #expect(try kindByKind() == 2)
+        #expect(try central.statusReport().waitingChanges == 2)
+        #expect(central.merge(bundleAt: first).status == .merged)
+        #expect(try central.waitingChanges() == 0)
+        #expect(try kindByKind() == 0)
+    }
+
     @Test func recordsPointingAtUnknownHouseholdsAreKeptAndCountOnceKnown() throws {
         let t = try Team()
         let first = try t.pack(t.a, "a1")
