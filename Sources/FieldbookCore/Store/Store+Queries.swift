@@ -235,16 +235,33 @@ extension Store {
         }
     }
 
+    /// The log's changes after `packedThrough`, of `changes` in all: a count of rows reads them, so
+    /// the shorter side of the mark is counted (an office that has never packed counts none, where
+    /// it read its whole log: 1.3 s for 5,000,000 changes).
+    static func unpackedChanges(_ db: Database, packedThrough: Int64, changes: Int) throws -> Int {
+        let last = try Int64.fetchOne(db, sql: "SELECT max(id) FROM change") ?? 0
+        guard packedThrough < last else { return 0 }
+        if packedThrough - (try Int64.fetchOne(db, sql: "SELECT min(id) FROM change") ?? 0) < (last - packedThrough) {
+            return changes - (try Int.fetchOne(db, sql: "SELECT count(*) FROM change WHERE id <= ?", arguments: [packedThrough]) ?? 0)
+        }
+        return try Int.fetchOne(db, sql: "SELECT count(*) FROM change WHERE id > ?", arguments: [packedThrough]) ?? 0
+    }
+
     static func status(_ db: Database, today: String) throws -> StoreStatus {
         do {
             let local = try LocalState.fetch(db)
             let device = try Row.fetchOne(db, sql: "SELECT * FROM device WHERE id = ?", arguments: [local.deviceID])
             var counts: [RecordKind: Int] = [:]
             var deleted: [RecordKind: Int] = [:]
+            // The deleted are all but the live (`deleted` is 0 or 1 by the tables' checks): the live
+            // are counted from the tally index where there is one and all from the smallest index,
+            // where `deleted = 1` read every row of the table (1.3 s for a province's visits).
             for kind in RecordKind.allCases {
-                counts[kind] = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(kind.table) WHERE deleted = 0") ?? 0
-                deleted[kind] = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(kind.table) WHERE deleted = 1") ?? 0
+                let live = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(kind.table) WHERE deleted = 0") ?? 0
+                counts[kind] = live
+                deleted[kind] = (try Int.fetchOne(db, sql: "SELECT count(*) FROM \(kind.table)") ?? 0) - live
             }
+            let changes = try Int.fetchOne(db, sql: "SELECT count(*) FROM change") ?? 0
             let round = try local.roundID.flatMap {
                 try String.fetchOne(db, sql: "SELECT name FROM round WHERE id = ?", arguments: [$0])
             }
@@ -256,10 +273,9 @@ extension Store {
                 deviceID: local.deviceID, deviceName: device?["name"] ?? "?", team: device?["team"],
                 role: device?["role"] ?? "field", round: round, inspectors: local.inspectors,
                 counts: counts, deletedCounts: deleted,
-                changes: try Int.fetchOne(db, sql: "SELECT count(*) FROM change") ?? 0,
+                changes: changes,
                 ownChanges: Int(local.lastSeq),
-                unpacked: try Int.fetchOne(
-                    db, sql: "SELECT count(*) FROM change WHERE id > ?", arguments: [local.packedThrough]) ?? 0,
+                unpacked: try unpackedChanges(db, packedThrough: local.packedThrough, changes: changes),
                 conflicts: try Int.fetchOne(db, sql: "SELECT count(*) FROM conflict") ?? 0,
                 lastChange: try Int64.fetchOne(db, sql: "SELECT max(hlc) FROM change").map(HybridTimestamp.init(rawValue:)))
             status.problemStatuses = problemStatuses

@@ -139,6 +139,34 @@ import Testing
         #expect(try central.mergeSummary().gaps.isEmpty)
     }
 
+    /// What `status` counts, read the short way (the deleted as all but the live, the unpacked from
+    /// the nearer end of the log), is what its definitions count, wherever the packing mark is.
+    @Test func statusCountsAreThoseOfTheirDefinitions() throws {
+        let t = try Team()
+        var visits: [String] = []
+        for code in ["DG001", "DG002", "DG001"] { visits.append(try t.a.record(.visit, ["household": code]).id) }
+        _ = try t.a.record(.notice, ["village": "新华社区", "copies": "2", "place": "公示栏"])
+        _ = try t.a.delete(visits[1])
+        _ = try t.pack(t.a, "s")
+        _ = try t.a.record(.visit, ["household": "DG002"])
+        _ = try t.a.delete(visits[0])
+        let ids = try t.a.dbQueue.read { try Int64.fetchAll($0, sql: "SELECT id FROM change ORDER BY id") }
+        let marks = [Int64(0), ids[0] - 1, ids[0], ids[1], ids[ids.count / 3], ids[ids.count / 2], ids[ids.count - 2], ids.last!, ids.last! + 5]
+        for mark in marks + [try t.a.dbQueue.read { try Int64.fetchOne($0, sql: "SELECT packed_through FROM local_state") ?? 0 }] {
+            try t.a.dbQueue.write { try $0.execute(sql: "UPDATE local_state SET packed_through = ?", arguments: [mark]) }
+            let status = try t.a.status()
+            let (unpacked, live, deleted) = try t.a.dbQueue.read { db in
+                (try Int.fetchOne(db, sql: "SELECT count(*) FROM change WHERE id > ?", arguments: [mark]),
+                 try RecordKind.allCases.map { try Int.fetchOne(db, sql: "SELECT count(*) FROM \($0.table) WHERE deleted = 0") },
+                 try RecordKind.allCases.map { try Int.fetchOne(db, sql: "SELECT count(*) FROM \($0.table) WHERE deleted = 1") })
+            }
+            #expect(status.unpacked == unpacked, "mark \(mark)")
+            #expect(RecordKind.allCases.map { status.counts[$0] } == live)
+            #expect(RecordKind.allCases.map { status.deletedCounts[$0] } == deleted)
+        }
+        #expect(try t.a.status().deletedCounts[.visit] == 2)
+    }
+
     /// Changes whose record's create has not arrived: counted in one pass over the log as the
     /// changes of each kind whose record its table lacks (the definition, asked kind by kind).
     @Test func changesWaitForTheirCreateUntilItArrives() throws {
