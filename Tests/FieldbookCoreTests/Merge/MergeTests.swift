@@ -165,6 +165,21 @@ import Testing
             #expect(RecordKind.allCases.map { status.deletedCounts[$0] } == deleted)
         }
         #expect(try t.a.status().deletedCounts[.visit] == 2)
+        // The latest change, read from the devices' own latest clocks in `status`, is the log's.
+        _ = try t.b.record(.visit, ["household": "DG003"])
+        let office = try makeCentral(in: t.dir, name: "c-status.sqlite")
+        for store in [t.a, t.b] { #expect(office.merge(bundleAt: try t.pack(store, "all-\(store.path.hashValue)")).status == .merged) }
+        func logsLatest() throws -> HybridTimestamp? {
+            try office.dbQueue.read { try Int64.fetchOne($0, sql: "SELECT max(hlc) FROM change").map(HybridTimestamp.init(rawValue:)) }
+        }
+        #expect(try office.statusReport().status.lastChange == logsLatest())
+        #expect(try office.statusReport().status.lastChange == office.status().lastChange)
+        // A change whose device the store does not list: the devices no longer account for the
+        // whole log, and the log itself is asked.
+        try office.dbQueue.write { db in
+            try db.execute(sql: "DELETE FROM device WHERE id = (SELECT device_id FROM change ORDER BY hlc DESC LIMIT 1)")
+        }
+        #expect(try office.statusReport().status.lastChange == logsLatest())
     }
 
     /// Changes whose record's create has not arrived: counted in one pass over the log as the
