@@ -83,9 +83,7 @@ struct CreateFold {
             since = 0
         }
         return try Row.fetchAll(named, arguments: [after, last]).map { row in
-            guard let kind = RecordKind(rawValue: row[1]) else {
-                throw FieldbookError.storeFailure(path: "store", message: tr("a change has an unknown kind or operation"))
-            }
+            guard let kind = RecordKind(rawValue: row[1]) else { throw Store.unknownKindOrOperation }
             return (row[0], kind)
         }
     }

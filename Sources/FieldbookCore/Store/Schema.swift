@@ -342,9 +342,6 @@ enum Schema {
             let list = sql.drop { $0 != "(" }.dropFirst().prefix { $0 != ")" }
             return list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         }
-
-        /// Its first column: `household_id` of `visit_tally`.
-        var leadingColumn: String { columns.first ?? "" }
     }
 
     private static let dateCheck = "GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'"

@@ -4,32 +4,23 @@ import GRDBSQLite
 extension Statement {
     /// Runs this prepared statement with SQLite's own calls. GRDB's handling of arguments costs
     /// about as much as a small insert itself, and the roster import and the merge run one per row,
-    /// hundreds of thousands of times. A step that fails is run again through GRDB, which throws
-    /// what failed as every other write does.
+    /// hundreds of thousands of times. A step that fails throws what failed, as GRDB reports it.
     func executeDirectly(_ values: [DatabaseValue]) throws {
-        if stepDirectly(values) != SQLITE_DONE {
-            try execute(arguments: StatementArguments(values))
-        }
-    }
-
-    /// Runs this prepared statement with the arguments `bind` binds (returning SQLite's code). A
-    /// step that fails throws what failed, as GRDB reports it.
-    func executeDirectly(_ bind: (OpaquePointer) -> CInt) throws {
-        let code = stepDirectly(bind)
-        if code != SQLITE_DONE {
-            throw DatabaseError(
-                resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqlite3_db_handle(sqliteStatement))), sql: sql)
-        }
-    }
-
-    /// Binds `values`, takes one step and resets: the step's result code.
-    private func stepDirectly(_ values: [DatabaseValue]) -> CInt {
-        stepDirectly { handle in
+        try executeDirectly { handle in
             var code = SQLITE_OK
             for (index, value) in values.enumerated() where code == SQLITE_OK {
                 code = Self.bind(value, handle, CInt(index + 1))
             }
             return code
+        }
+    }
+
+    /// Runs this prepared statement with the arguments `bind` binds (returning SQLite's code).
+    func executeDirectly(_ bind: (OpaquePointer) -> CInt) throws {
+        let code = stepDirectly(bind)
+        if code != SQLITE_DONE {
+            throw DatabaseError(
+                resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqlite3_db_handle(sqliteStatement))), sql: sql)
         }
     }
 

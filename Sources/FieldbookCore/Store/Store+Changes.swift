@@ -177,9 +177,14 @@ extension Store {
             .map(change(from:))
     }
 
+    /// What reading a change whose kind or operation the log's checks should have refused throws.
+    static var unknownKindOrOperation: FieldbookError {
+        .storeFailure(path: "store", message: tr("a change has an unknown kind or operation"))
+    }
+
     static func change(from row: Row) throws -> Change {
         guard let kind = RecordKind(rawValue: row["kind"]), let op = ChangeOp(rawValue: row["op"]) else {
-            throw FieldbookError.storeFailure(path: "store", message: tr("a change has an unknown kind or operation"))
+            throw unknownKindOrOperation
         }
         return Change(
             device: row["device_id"], seq: row["seq"], hlc: HybridTimestamp(rawValue: row["hlc"]),

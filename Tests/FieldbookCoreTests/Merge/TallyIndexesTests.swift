@@ -107,7 +107,7 @@ import Testing
     }
 
     @Test func theLeadingColumnsAreReadFromTheDefinitions() {
-        let leading = Dictionary(uniqueKeysWithValues: Schema.tallyIndexes.map { ($0.name, $0.leadingColumn) })
+        let leading = Dictionary(uniqueKeysWithValues: Schema.tallyIndexes.map { ($0.name, $0.columns.first ?? "") })
         #expect(leading == [
             "household_tally": "id", "visit_tally": "household_id", "forum_tally": "village_id",
             "notice_tally": "village_id", "fix_tally": "village_id", "problem_tally": "village_id",
