@@ -164,11 +164,18 @@ struct SyncEndToEndTests {
         let kept = try Store.open(at: s.path("kept.sqlite"))
         #expect(kept.merge(bundleAt: bundle).status == .merged)
         #expect(try Self.tallyIndexes(s.path("aside.sqlite")) == Self.allTallyIndexes)
-        // The visits' index was dropped and built again (two changes of the schema), the other kept.
+        // The visits' index was dropped and built again (both parts: four changes of the schema), at
+        // a new split, the table's end; the others kept. The library's merge left every visit after
+        // the split a new store has.
         func schemaVersion(_ db: String) throws -> Int {
             try DatabaseQueue(path: s.path(db)).read { try Int.fetchOne($0, sql: "PRAGMA schema_version") ?? 0 }
         }
-        #expect(try schemaVersion("aside.sqlite") == schemaVersion("kept.sqlite") + 2)
+        #expect(try schemaVersion("aside.sqlite") == schemaVersion("kept.sqlite") + 4)
+        func split(_ db: String) throws -> Int64? {
+            try DatabaseQueue(path: s.path(db)).read { Store.tallySplit(.visit, try Store.tallyIndexDefinitions($0)) }
+        }
+        #expect(try split("kept.sqlite") == 0)
+        #expect(try split("aside.sqlite") == Int64(Store.tallyIndexesAsideFrom + 100))
         func tally(_ db: String) throws -> String {
             try s.ok("tally", "--db", db, "--format", "json").split(separator: "\n").filter { !$0.contains("generated_at") }.joined(separator: "\n")
         }

@@ -240,6 +240,7 @@ extension Store {
                 .joined(separator: " AND ")
         }
         var counts: [String: Int] = [:]
+        let definitions = try Store.tallyIndexDefinitions(db)
         for kind in RecordKind.allCases {
             let references = referenceFields.filter { $0.kind == kind }
             guard !references.isEmpty else { continue }
@@ -257,11 +258,16 @@ extension Store {
                     return "coalesce(sum(CASE WHEN r.\(column) IS NOT NULL AND \(missing("r.\(column)", targets)) THEN n END), 0) AS m\(i)"
                 }
                 let list = leading.joined(separator: ", ")
+                // Each part of a split index grouped on its own, in its order: a pair of values in
+                // both is looked up twice, each time with its own count.
+                let grouped = Store.tallyParts(kind, definitions)?.map {
+                    "SELECT \(list), count(*) AS n FROM \(kind.table) INDEXED BY \($0.name) WHERE \($0.condition()) GROUP BY \(list)"
+                } ?? ["SELECT \(list), count(*) AS n FROM \(kind.table) WHERE deleted = 0 GROUP BY \(list)"]
                 let row = try Row.fetchOne(
                     db,
                     sql: """
                         SELECT \(sums.joined(separator: ", ")) FROM (
-                            SELECT \(list), count(*) AS n FROM \(kind.table) WHERE deleted = 0 GROUP BY \(list)) r
+                            \(grouped.joined(separator: " UNION ALL "))) r
                         """)
                 for (i, column) in leading.enumerated() { counts["\(kind.rawValue).\(column)"] = row?["m\(i)"] ?? 0 }
             }

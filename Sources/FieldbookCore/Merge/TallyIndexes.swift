@@ -10,6 +10,13 @@ import GRDB
 /// as its table has held drops that kind's index before its first bundle and builds it again after
 /// its last. The records and the tally are the same either way; only the time differs.
 ///
+/// The visits' index is split at a row number in two parts (migration v11): visits up to it, and
+/// those after it, where a new visit lands. A merge keeps the later part small: when its visits
+/// would make that part an eighth of the table, both parts are set aside and built at a new split,
+/// the table's end; otherwise the later part alone is set aside when they are an eighth of what it
+/// holds. So a merge's visits land in a small tree, not all over one of every visit, and building
+/// the parts again costs a sort of the table for each eighth of it added, whatever its size.
+///
 /// A merge killed in between leaves the store without the index, which is the store's state and
 /// nothing is lost: a tally is right without it, only slower. The next time the store is opened for
 /// writing while no merge or roster import is running, the index is built again.
@@ -19,7 +26,7 @@ extension Store {
 
     /// Sets aside, for the merge of the bundles at `paths`, the tally index of each kind whose changes
     /// in those bundles (their manifests' counts) come to at least `minimumChanges` and to an eighth of
-    /// the records its table has held. Returns the names of the indexes set aside; the merge builds
+    /// the records its table has held (of a split index, one part or both, as above). Returns the names of the indexes set aside; the merge builds
     /// them again with ``restoreTallyIndexes()``.
     ///
     /// A manifest is only a forecast here: a bundle that cannot be opened or whose counts lie changes
@@ -40,18 +47,45 @@ extension Store {
         guard !incoming.isEmpty else { return [] }
         return try write { db in
             var setAside: [String] = []
-            let present = try Store.indexNames(db)
-            for index in Schema.tallyIndexes where present.contains(index.name) {
-                let changes = incoming[index.kind] ?? 0
-                guard changes >= max(1, minimumChanges) else { continue }
+            let definitions = try Store.tallyIndexDefinitions(db)
+            for kind in Schema.tallyKinds {
+                let changes = incoming[kind] ?? 0
+                let present = Schema.tallyIndexes.filter { $0.kind == kind && definitions[$0.name] != nil }
+                guard changes > 0, !present.isEmpty else { continue }
                 // The rows its table has held: row numbers only grow, and the last is found at once.
-                let rows = try Int.fetchOne(db, sql: "SELECT max(rowid) FROM \(index.kind.table)") ?? 0
-                guard changes >= rows / 8 else { continue }
-                try db.execute(sql: "DROP INDEX \(index.name)")
-                setAside.append(index.name)
+                let rows = try Int.fetchOne(db, sql: "SELECT ifnull(max(rowid), 0) FROM \(kind.table)") ?? 0
+                let drop = Store.setAside(
+                    present, rows: rows, split: Store.tallySplit(kind, definitions), changes: changes, minimumChanges: minimumChanges)
+                for index in drop {
+                    try db.execute(sql: "DROP INDEX \(index.name)")
+                    setAside.append(index.name)
+                }
             }
             return setAside
         }
+    }
+
+    /// Which of a kind's indexes the store holds (`present`) a merge bringing `changes` of that kind
+    /// sets aside, when its table has held `rows` and its index is split at `split`.
+    static func setAside(
+        _ present: [Schema.TallyIndex], rows: Int, split: Int64?, changes: Int, minimumChanges: Int
+    ) -> [Schema.TallyIndex] {
+        let least = max(1, minimumChanges)
+        guard changes > 0, present.contains(where: { $0.rows != .all }) else {
+            return changes >= least && changes >= rows / 8 ? present : []
+        }
+        // A part is missing or not as this code writes it: both are built at the end.
+        guard let split else { return present }
+        // A merge's new rows land after the split. When they would make that part an eighth of the
+        // table, both parts are built again at a new split, the table's end (however few this merge
+        // brings: small merges fill that part too); else the later part alone, when they are an
+        // eighth of what it holds.
+        let recent = max(0, rows - Int(clamping: split))
+        // A manifest's counts are a forecast, which a forged one makes as big as it likes.
+        let after = recent > Int.max - changes ? Int.max : recent + changes
+        if after >= least, after >= rows / 8 { return present }
+        if changes >= least, changes >= recent / 8 { return present.filter { $0.rows == .afterSplit } }
+        return []
     }
 
     /// Builds every tally index the store lacks (set aside by a merge, which may have been killed).
@@ -79,22 +113,49 @@ extension Store {
     /// full disk would fill it first, and every command that opened the store meanwhile would stop
     /// with it (the log's memory-mapped index faults when the disk has no block left).
     static func tallyIndexesRoom(_ db: Database, path: String) throws -> (free: Int64, needed: Int64) {
+        let definitions = try tallyIndexDefinitions(db)
+        let missing = missingTallyIndexes(definitions)
         var rows: Int64 = 0
-        for index in try missingTallyIndexes(db) {
-            rows += try Int64.fetchOne(db, sql: "SELECT max(rowid) FROM \(index.kind.table)") ?? 0
+        for index in missing {
+            let held = try Int64.fetchOne(db, sql: "SELECT ifnull(max(rowid), 0) FROM \(index.kind.table)") ?? 0
+            switch index.rows {
+            case .all, .upToSplit: rows += held
+            case .afterSplit:
+                // Built with the earlier part, at a new split, it starts empty.
+                if !missing.contains(where: { $0.kind == index.kind && $0.rows == .upToSplit }) {
+                    rows += max(0, held - (tallySplit(index.kind, definitions) ?? 0))
+                }
+            }
         }
         let needed = rows * tallyIndexEntryBound + 4 * minimumFreeBytes
         return (FileFault.freeSpace((path as NSString).deletingLastPathComponent) ?? Int64.max, needed)
     }
 
+    /// Builds the tally indexes the store lacks (``missingTallyIndexes(_:)``). The earlier part of a
+    /// split index is built at a new split, the row its table ends at now, and the later part with
+    /// it, empty; the later part alone is built at the split the earlier one holds.
     static func buildMissingTallyIndexes(_ db: Database) throws -> [String] {
-        let missing = try missingTallyIndexes(db)
+        let definitions = try tallyIndexDefinitions(db)
+        let missing = missingTallyIndexes(definitions)
         guard !missing.isEmpty else { return [] }
         // SQLite's sort holds as much as the page cache in memory besides the cache itself: 16 MiB
         // keeps a merge's peak where its bundles put it, and sorted runs that size were as fast as
         // bigger ones (1.34 s for a million visits, against 1.75 s with the merge's 64 MiB).
         try db.execute(sql: "PRAGMA cache_size = -16384")
-        for index in missing { try db.execute(sql: index.sql) }
+        var splits: [RecordKind: Int64] = [:]
+        for index in missing {
+            var split: Int64 = 0
+            switch index.rows {
+            case .all: break
+            case .upToSplit:
+                split = try Int64.fetchOne(db, sql: "SELECT ifnull(max(rowid), 0) FROM \(index.kind.table)") ?? 0
+                splits[index.kind] = split
+            case .afterSplit:
+                split = splits[index.kind] ?? tallySplit(index.kind, definitions) ?? 0
+            }
+            if definitions[index.name] != nil { try db.execute(sql: "DROP INDEX \(index.name)") }
+            try db.execute(sql: index.definition(split: split))
+        }
         return missing.map(\.name)
     }
 
@@ -104,9 +165,73 @@ extension Store {
         try Set(String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'"))
     }
 
-    /// The tally indexes the store lacks.
-    static func missingTallyIndexes(_ db: Database) throws -> [Schema.TallyIndex] {
-        let present = try indexNames(db)
-        return Schema.tallyIndexes.filter { !present.contains($0.name) }
+    /// The definitions of the tally indexes the store holds now, by name, as `sqlite_master` keeps them.
+    static func tallyIndexDefinitions(_ db: Database) throws -> [String: String] {
+        var definitions: [String: String] = [:]
+        let names = Set(Schema.tallyIndexes.map(\.name))
+        for row in try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'index'") {
+            if let name = row["name"] as String?, names.contains(name) { definitions[name] = row["sql"] ?? "" }
+        }
+        return definitions
     }
+
+    /// The row number `kind`'s split tally index is split at: that of its earlier part, when the
+    /// store holds it as this code writes it.
+    static func tallySplit(_ kind: RecordKind, _ definitions: [String: String]) -> Int64? {
+        guard let first = Schema.tallyIndexes.first(where: { $0.kind == kind && $0.rows == .upToSplit }),
+            let definition = definitions[first.name]
+        else { return nil }
+        return first.split(ofDefinition: definition)
+    }
+
+    /// The tally indexes the store lacks: absent, or a part that does not hold the split of its
+    /// earlier part as this code writes it (never written so, but a store is a file anyone can edit).
+    static func missingTallyIndexes(_ definitions: [String: String]) -> [Schema.TallyIndex] {
+        Schema.tallyIndexes.filter { index in
+            guard let definition = definitions[index.name] else { return true }
+            switch index.rows {
+            case .all: return false
+            case .upToSplit: return index.split(ofDefinition: definition) == nil
+            case .afterSplit:
+                guard let split = tallySplit(index.kind, definitions) else { return true }
+                return definition != index.definition(split: split)
+            }
+        }
+    }
+
+    static func missingTallyIndexes(_ db: Database) throws -> [Schema.TallyIndex] {
+        missingTallyIndexes(try tallyIndexDefinitions(db))
+    }
+
+    /// The tally indexes a statement reads `kind`'s live rows through, each with the condition
+    /// that selects its rows (one index, or the two parts of a split one); nil while one is
+    /// missing (a big merge has set it aside), when a statement reads the table instead.
+    static func tallyParts(_ kind: RecordKind, _ definitions: [String: String]) -> [TallyPart]? {
+        let indexes = Schema.tallyIndexes.filter { $0.kind == kind }
+        guard !indexes.isEmpty, !missingTallyIndexes(definitions).contains(where: { $0.kind == kind }) else { return nil }
+        let split = tallySplit(kind, definitions) ?? 0
+        return indexes.map { TallyPart(index: $0, split: split) }
+    }
+}
+
+extension [TallyPart] {
+    /// `columns` of the live rows of `table` with `condition` (`AND …`, or nothing), as a
+    /// subquery: a read of each index, pinned by `INDEXED BY` with the condition that selects its
+    /// rows, joined by `UNION ALL`.
+    func liveRows(of table: String, _ columns: String, _ condition: String = "") -> String {
+        "(" + map { "SELECT \(columns) FROM \(table) INDEXED BY \($0.name) WHERE \($0.condition())\(condition)" }
+            .joined(separator: " UNION ALL ") + ")"
+    }
+}
+
+/// A tally index the store holds, with the row number its part is split at.
+struct TallyPart: Sendable {
+    let index: Schema.TallyIndex
+    let split: Int64
+
+    var name: String { index.name }
+
+    /// `deleted = 0`, and for a part `AND rowid <= split` or `AND rowid > split`: the condition with
+    /// which a statement may read it (`INDEXED BY` it).
+    func condition(prefix: String = "") -> String { index.condition(split: split, prefix: prefix) }
 }

@@ -19,7 +19,27 @@ enum Schema {
         migrator.registerMigration("v9-household-search", migrate: createHouseholdSearch)
         migrator.registerMigration("v9-checks-without-lists", migrate: checksWithoutLists)
         migrator.registerMigration("v10-id-checks-by-layout", migrate: idChecksByLayout)
+        migrator.registerMigration("v11-visit-tally-split", migrate: splitVisitTally)
         return migrator
+    }
+
+    /// The visits' tally index in two parts split at a row number: `visit_tally` holds the live
+    /// visits up to it, `visit_recent_tally` those after it (TallyIndexes.swift).
+    ///
+    /// One index of every visit, keyed by household, takes a merge's visits all over a tree far
+    /// bigger than the merge's cache: into a store of 5,000,000 changes, 100,000 more cost five times
+    /// what they cost into an empty one, four fifths of it this index (README, "Merge speed"). A
+    /// new visit gets the table's next row number, so it lands in the recent part, which stays small;
+    /// a merge that would make it more than an eighth of the table builds both again at a new split.
+    /// The split is the row the table ends at when the parts are built: here, every visit is settled.
+    private static func splitVisitTally(_ db: Database) throws {
+        let split = try Int64.fetchOne(db, sql: "SELECT ifnull(max(rowid), 0) FROM visit") ?? 0
+        try db.execute(
+            sql: """
+                DROP INDEX IF EXISTS visit_tally;
+                CREATE INDEX visit_tally ON visit(household_id, round_id, date, created_by) WHERE deleted = 0 AND rowid <= \(split);
+                CREATE INDEX visit_recent_tally ON visit(household_id, round_id, date, created_by) WHERE deleted = 0 AND rowid > \(split);
+                """)
     }
 
     /// The same checks, spelled so that SQLite judges them without building a table per row.
@@ -307,12 +327,14 @@ enum Schema {
         "length(\(column)) = 36 AND \(column) NOT GLOB '*[^0-9a-f-]*'"
     }
 
-    /// The indexes only the tallies read (created by migrations v3-tally-indexes and v6-problems, as
-    /// these texts, which `sqlite_master` keeps): a big merge sets them aside and builds them afresh
-    /// at its end (TallyIndexes.swift), and a store opened without one builds it again.
+    /// The indexes only the tallies read (created by migrations v3-tally-indexes, v6-problems and
+    /// v11-visit-tally-split, as these texts, which `sqlite_master` keeps, a part's with its split):
+    /// a big merge sets them aside and builds them afresh at its end (TallyIndexes.swift), and a
+    /// store opened without one builds it again.
     static let tallyIndexes: [TallyIndex] = [
         TallyIndex("household_tally", .household, "CREATE INDEX household_tally ON household(id, village_id, priority) WHERE deleted = 0"),
-        TallyIndex("visit_tally", .visit, "CREATE INDEX visit_tally ON visit(household_id, round_id, date, created_by) WHERE deleted = 0"),
+        TallyIndex("visit_tally", .visit, "CREATE INDEX visit_tally ON visit(household_id, round_id, date, created_by) WHERE deleted = 0", .upToSplit),
+        TallyIndex("visit_recent_tally", .visit, "CREATE INDEX visit_recent_tally ON visit(household_id, round_id, date, created_by) WHERE deleted = 0", .afterSplit),
         TallyIndex("forum_tally", .forum, """
             CREATE INDEX forum_tally ON forum(village_id, round_id, date, created_by, participants)
                 WHERE deleted = 0
@@ -325,16 +347,59 @@ enum Schema {
             """),
     ]
 
-    /// One of the tally's indexes: its name, the kind whose table it indexes, its definition.
+    /// The kinds with a tally index, each once, in the order of `tallyIndexes`.
+    static let tallyKinds: [RecordKind] = tallyIndexes.reduce(into: []) { kinds, index in
+        if !kinds.contains(index.kind) { kinds.append(index.kind) }
+    }
+
+    /// One of the tally's indexes: its name, the kind whose table it indexes, its definition, and
+    /// which of the table's live rows it holds.
     struct TallyIndex: Sendable {
+        /// All live rows, or those up to or after the row number the index is split at (migration
+        /// v11): the parts of one index, whose definitions end in `AND rowid <= split` or `AND rowid > split`.
+        enum Rows: Sendable { case all, upToSplit, afterSplit }
+
         let name: String
         let kind: RecordKind
+        /// Its definition, without the condition on row numbers of a part.
         let sql: String
+        let rows: Rows
 
-        init(_ name: String, _ kind: RecordKind, _ sql: String) {
+        init(_ name: String, _ kind: RecordKind, _ sql: String, _ rows: Rows = .all) {
             self.name = name
             self.kind = kind
             self.sql = sql
+            self.rows = rows
+        }
+
+        /// Its definition, as `sqlite_master` keeps it, for a store split at row `split`.
+        func definition(split: Int64) -> String {
+            switch rows {
+            case .all: sql
+            case .upToSplit: sql + " AND rowid <= \(split)"
+            case .afterSplit: sql + " AND rowid > \(split)"
+            }
+        }
+
+        /// The condition a statement names to read this index (a partial index is read only by a
+        /// statement whose condition holds its own): `deleted = 0 AND rowid <= split` for a part.
+        func condition(split: Int64, prefix: String = "") -> String {
+            switch rows {
+            case .all: "\(prefix)deleted = 0"
+            case .upToSplit: "\(prefix)deleted = 0 AND \(prefix)rowid <= \(split)"
+            case .afterSplit: "\(prefix)deleted = 0 AND \(prefix)rowid > \(split)"
+            }
+        }
+
+        /// The row number a part's definition (as `sqlite_master` keeps it) is split at; nil for an
+        /// index of all live rows, or a definition that is not one this code writes.
+        func split(ofDefinition text: String) -> Int64? {
+            guard rows != .all else { return nil }
+            let prefix = definition(split: 0).dropLast(1)
+            guard text.hasPrefix(prefix) else { return nil }
+            let digits = text.dropFirst(prefix.count)
+            guard !digits.isEmpty, digits.count <= 18, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else { return nil }
+            return Int64(digits)
         }
 
         /// Its columns in order, as its definition names them: `household_id, round_id, …` of `visit_tally`.

@@ -91,9 +91,9 @@ extension Store {
             if query.priorityOnly { scope += " AND json_array_length(h.priority) > 0" }
             let households = try Int.fetchOne(
                 db, sql: "SELECT count(*) FROM household h WHERE \(scope)", arguments: scopeArguments) ?? 0
-            let visitIndexed = try Store.indexNames(db).contains("visit_tally")
+            let visitParts = Store.tallyParts(.visit, try Store.tallyIndexDefinitions(db))
             let rows = try Row.fetchAll(
-                db, sql: PendingSQL.households(scope: scope, round: roundID != nil, visitIndexed: visitIndexed),
+                db, sql: PendingSQL.households(scope: scope, round: roundID != nil, visitParts: visitParts),
                 arguments: scopeArguments + (roundID.map { [$0] } ?? []))
             let pending = rows.map { row in
                 let priority = (try? CanonicalJSON.decode([String].self, from: row["priority"] as String)) ?? []
@@ -112,15 +112,16 @@ extension Store {
 /// The pending list's statement.
 enum PendingSQL {
     /// Live households under `scope` with no live visit (in the round, the last argument, when
-    /// `round`). With `visit_tally` each household's visits are a seek; without it (a big merge has
-    /// set it aside) a seek per household would read every visit once per household, so the visited
-    /// households are read once, in one pass, and each household looked up among them.
-    static func households(scope: String, round: Bool, visitIndexed: Bool) -> String {
+    /// `round`). With the parts of the visits' tally index each household's visits are a seek into
+    /// each; without one (a big merge has set it aside) a seek per household would read every visit
+    /// once per household, so the visited households are read once, in one pass, and each household
+    /// looked up among them.
+    static func households(scope: String, round: Bool, visitParts: [TallyPart]?) -> String {
         let roundClause = round ? " AND x.round_id = ?" : ""
         // `household_id` is never NULL: NOT IN is NOT EXISTS.
-        let unvisited = visitIndexed
-            ? "NOT EXISTS (SELECT 1 FROM visit x WHERE x.household_id = h.id AND x.deleted = 0\(roundClause))"
-            : "h.id NOT IN (SELECT x.household_id FROM visit x WHERE x.deleted = 0\(roundClause))"
+        let unvisited = visitParts.map {
+            "NOT EXISTS (SELECT 1 FROM \($0.liveRows(of: "visit", "round_id", " AND household_id = h.id")) x WHERE true\(roundClause))"
+        } ?? "h.id NOT IN (SELECT x.household_id FROM visit x WHERE x.deleted = 0\(roundClause))"
         return """
             SELECT h.id, h.code, h.head, h.village_group, h.priority, h.village_id,
                 v.name AS village, t.name AS township

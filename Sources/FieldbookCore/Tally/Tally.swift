@@ -169,6 +169,8 @@ struct TallyFilter {
     /// The tally indexes the store holds now: all of them, but while a big merge has set some aside
     /// (TallyIndexes.swift). Without its index a statement reads the table: slower, the same figures.
     var indexes: Set<String> = Set(Schema.tallyIndexes.map(\.name))
+    /// The parts of the visits' tally index (two, split at a row number), while the store holds both.
+    var visitParts: [TallyPart]?
 
     /// `INDEXED BY name`, which pins a statement's plan to a tally index, when the store holds it.
     func indexedBy(_ name: String) -> String {
@@ -176,7 +178,9 @@ struct TallyFilter {
     }
 
     init(_ query: TallyQuery, store: Store, db: Database) throws {
-        indexes = try Store.indexNames(db)
+        let definitions = try Store.tallyIndexDefinitions(db)
+        indexes = Set(definitions.keys).subtracting(Store.missingTallyIndexes(definitions).map(\.name))
+        visitParts = Store.tallyParts(.visit, definitions)
         applied = TallyQuery(listsOverdue: query.listsOverdue)
         applied.overdueLimit = query.overdueLimit
         let trimmed = { (text: String?) -> String? in
@@ -224,6 +228,17 @@ struct TallyFilter {
             teamDevices = try String.fetchAll(db, sql: "SELECT id FROM device WHERE team = ? ORDER BY id", arguments: [team])
             applied.team = team
         }
+    }
+
+    /// The live visits, as a table `v` of `household_id, round_id, date, created_by`: read through
+    /// each part of the visits' tally index, pinned by `INDEXED BY` with the condition that selects
+    /// its rows, or from the table while a part is missing. With `household`, the visits of that
+    /// household (an outer statement's column): a seek into each part.
+    func liveVisits(ofHousehold household: String? = nil) -> String {
+        let columns = "household_id, round_id, date, created_by"
+        let one = household.map { " AND household_id = \($0)" } ?? ""
+        guard let visitParts else { return "(SELECT \(columns) FROM visit WHERE deleted = 0\(one)) v" }
+        return visitParts.liveRows(of: "visit", columns, one) + " v"
     }
 
     /// `AND …` clauses on a field record table, for its date column; `prefix` names the table's
@@ -279,11 +294,12 @@ enum TallySQL {
     /// households the store does not have.
     ///
     /// Households are walked in id order through `household_tally` and each one's visits counted by
-    /// a seek into `visit_tally`, which is in household id order too: both indexes are read front to
-    /// back, and no table row is touched. `INDEXED BY` pins that plan: without statistics SQLite
-    /// may prefer `visit_by_household`, which reads a table row per visit and is five times slower
-    /// at a million visits. (An index a big merge has set aside is not named: ``TallyFilter/indexedBy(_:)``;
-    /// without `visit_tally`, the visits are grouped by household first.)
+    /// a seek into each part of the visits' tally index, which is in household id order too: the
+    /// indexes are read front to back, and no table row is touched. `INDEXED BY` pins that plan:
+    /// without statistics SQLite may prefer `visit_by_household`, which reads a table row per visit
+    /// and is five times slower at a million visits. (An index a big merge has set aside is not
+    /// named: ``TallyFilter/indexedBy(_:)``, ``TallyFilter/liveVisits(ofHousehold:)``; without the
+    /// visits' index, the visits are grouped by household first.)
     static func households(_ filter: TallyFilter, withTotal: Bool) -> String {
         let flags = PriorityKind.allCases.map { "instr(h.priority, '\"\($0.rawValue)\"') > 0 AS \($0.rawValue)" }
             .joined(separator: ", ")
@@ -292,15 +308,14 @@ enum TallySQL {
             + ", sum(\(anyKind)), sum(\(anyKind) AND n > 0)"
         let zeros = (PriorityKind.allCases.map { _ in "0, 0" } + ["0, 0"]).joined(separator: ", ")
         let visits = filter.recordClauses(date: "v.date", prefix: "v.")
-        // Without `visit_tally` (a big merge has set it aside) nothing finds a household's visits
+        // Without the visits' index (a big merge has set it aside) nothing finds a household's visits
         // but a read of the whole table: a seek per household would read every visit once per
         // household (a hundred thousand households, a million visits: never done). The visits are
         // then counted per household in one grouped pass, and the households joined to the counts.
-        let perHousehold = filter.indexes.contains("visit_tally")
+        let perHousehold = filter.visitParts != nil
             ? """
                 SELECT h.village_id, \(flags),
-                    (SELECT count(*) FROM visit v INDEXED BY visit_tally
-                     WHERE v.household_id = h.id AND v.deleted = 0\(visits)) AS n
+                    (SELECT count(*) FROM \(filter.liveVisits(ofHousehold: "h.id")) WHERE true\(visits)) AS n
                 FROM household h \(filter.indexedBy("household_tally"))
                 WHERE h.deleted = 0\(filter.townshipClause)
                 ORDER BY h.id LIMIT -1
@@ -309,8 +324,8 @@ enum TallySQL {
                 SELECT h.village_id, \(flags), ifnull(c.n, 0) AS n
                 FROM household h \(filter.indexedBy("household_tally"))
                 LEFT JOIN (
-                    SELECT household_id, count(*) AS n FROM visit v
-                    WHERE v.deleted = 0\(visits) GROUP BY household_id
+                    SELECT household_id, count(*) AS n FROM \(filter.liveVisits())
+                    WHERE true\(visits) GROUP BY household_id
                 ) c ON c.household_id = h.id
                 WHERE h.deleted = 0\(filter.townshipClause)
                 """
@@ -320,7 +335,7 @@ enum TallySQL {
             \(perHousehold)
             )
             GROUP BY village_id
-            \(withTotal ? "UNION ALL SELECT NULL, 0, 0, count(*), \(zeros) FROM visit v \(filter.indexedBy("visit_tally")) WHERE v.deleted = 0\(visits)" : "")
+            \(withTotal ? "UNION ALL SELECT NULL, 0, 0, count(*), \(zeros) FROM \(filter.liveVisits()) WHERE true\(visits)" : "")
             """
     }
 
@@ -329,9 +344,8 @@ enum TallySQL {
     static func unknownHouseholds(_ filter: TallyFilter) -> String {
         """
         SELECT count(*) FROM (
-            SELECT household_id FROM visit v \(filter.indexedBy("visit_tally"))
-            WHERE v.deleted = 0\(filter.recordClauses(date: "v.date", prefix: "v."))
-            GROUP BY household_id
+            SELECT DISTINCT household_id FROM \(filter.liveVisits())
+            WHERE true\(filter.recordClauses(date: "v.date", prefix: "v."))
         ) hv
         WHERE NOT EXISTS (SELECT 1 FROM household h WHERE h.id = hv.household_id AND h.deleted = 0)
         """

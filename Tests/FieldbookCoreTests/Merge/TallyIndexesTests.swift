@@ -56,8 +56,11 @@ import Testing
                 ($0["name"] as String, $0["sql"] as String?)
             })
         }
+        // A new store's visits' index is split where its empty table ends: every visit is recent.
+        let split = try store.dbQueue.read { db in Store.tallySplit(.visit, try Store.tallyIndexDefinitions(db)) }
+        #expect(split == 0)
         for index in Schema.tallyIndexes {
-            #expect(written[index.name] == index.sql, "\(index.name)")
+            #expect(written[index.name] == index.definition(split: split ?? -1), "\(index.name)")
         }
         #expect(try Self.tallyIndexes(store) == Self.allNames)
     }
@@ -71,7 +74,7 @@ import Testing
 
         let setAside = try aside.setTallyIndexesAside(forMerging: work.bundles, minimumChanges: 0)
         // The roster brings households, the laptop visits and notices; no forum, fix or problem.
-        #expect(setAside.sorted() == ["household_tally", "notice_tally", "visit_tally"])
+        #expect(setAside.sorted() == ["household_tally", "notice_tally", "visit_recent_tally", "visit_tally"])
         #expect(try Self.tallyIndexes(aside) == ["fix_tally", "forum_tally", "problem_tally"])
         for bundle in work.bundles {
             #expect(kept.merge(bundleAt: bundle).status == .merged)
@@ -109,7 +112,7 @@ import Testing
     @Test func theLeadingColumnsAreReadFromTheDefinitions() {
         let leading = Dictionary(uniqueKeysWithValues: Schema.tallyIndexes.map { ($0.name, $0.columns.first ?? "") })
         #expect(leading == [
-            "household_tally": "id", "visit_tally": "household_id", "forum_tally": "village_id",
+            "household_tally": "id", "visit_tally": "household_id", "visit_recent_tally": "household_id", "forum_tally": "village_id",
             "notice_tally": "village_id", "fix_tally": "village_id", "problem_tally": "village_id",
         ])
         let visit = Schema.tallyIndexes.first { $0.name == "visit_tally" }
@@ -172,12 +175,17 @@ import Testing
     @Test func aKindWithFewChangesForItsTableKeepsItsIndex() throws {
         let work = try Work(visits: 40)
         let office = try makeCentral(in: work.dir, name: "office-2.sqlite")
+        #expect(try office.setTallyIndexesAside(forMerging: work.bundles, minimumChanges: 0).contains("visit_tally"))
         for bundle in work.bundles { #expect(office.merge(bundleAt: bundle).status == .merged) }
-        // One more visit for a table that has held 40: kept up to date as it comes.
+        _ = try office.restoreTallyIndexes()
+        // One more visit for a table that has held 40, all settled: kept up to date as it comes,
+        // but for the part after the split, which is empty (and would be rebuilt in no time).
         let laptop = try Store.open(at: work.dir.path("笔记本A.sqlite"), environment: FixedEnvironment(seed: 9).environment)
         _ = try laptop.record(.visit, ["household": "DG001", "note": "再访"])
         let next = try #require(try laptop.pack(into: work.dir.path("stick-2"))).path
-        #expect(try office.setTallyIndexesAside(forMerging: [next], minimumChanges: 0).isEmpty)
+        #expect(try office.setTallyIndexesAside(forMerging: [next], minimumChanges: 0) == ["visit_recent_tally"])
+        #expect(try office.restoreTallyIndexes() == ["visit_recent_tally"])
+        #expect(try office.setTallyIndexesAside(forMerging: [next], minimumChanges: 2).isEmpty)
         // A small merge keeps them whatever the store holds: below the least worth setting aside.
         let empty = try makeCentral(in: work.dir, name: "empty.sqlite")
         #expect(try empty.setTallyIndexesAside(forMerging: work.bundles).isEmpty)

@@ -6,10 +6,43 @@ import Testing
 @testable import FieldbookCore
 
 /// Stores written by earlier releases (Tests/Fixtures/stores-v8: schema v1–v8; stores-v9: v1–v9,
-/// the release before migration v10) open with today's code and are migrated in place: every change
-/// kept, the same tally, and bundles of that release and of this one merge into them.
+/// the release before migration v10; stores-v10: v1–v10, the release before migration v11) open
+/// with today's code and are migrated in place: every change kept, the same tally, and bundles of
+/// that release and of this one merge into them.
 @Suite struct ReleaseMigrationTests {
-    static let releases = ["stores-v8", "stores-v9"]
+    static let releases = ["stores-v8", "stores-v9", "stores-v10"]
+
+    /// Migration v11 splits the visits' tally index where the table ends: every visit the store
+    /// held is in the settled part, and the next lands in the recent one.
+    @Test(arguments: releases, ["office.sqlite", "laptop1.sqlite"])
+    func theVisitsIndexIsSplitWhereTheTableEnded(_ release: String, _ name: String) throws {
+        let dir = TemporaryDirectory("migration-v11")
+        let path = try copy(name, of: release, to: dir)
+        let rows = try DatabaseQueue(path: path).read { db in
+            (try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'visit_tally'"),
+             try Int64.fetchOne(db, sql: "SELECT max(rowid) FROM visit") ?? 0)
+        }
+        #expect(rows.0?.contains("rowid") == false)
+        #expect(rows.1 > 1)
+        let store = try Store.open(at: path, environment: environment())
+        try store.read { db in
+            let definitions = try Store.tallyIndexDefinitions(db)
+            #expect(Store.tallySplit(.visit, definitions) == rows.1)
+            #expect(Store.missingTallyIndexes(definitions).isEmpty)
+            for index in Schema.tallyIndexes where index.kind == .visit {
+                #expect(definitions[index.name] == index.definition(split: rows.1))
+            }
+            let settled = try Int.fetchOne(db, sql: "SELECT count(*) FROM visit INDEXED BY visit_tally WHERE deleted = 0 AND rowid <= \(rows.1)")
+            #expect(settled == (try Int.fetchOne(db, sql: "SELECT count(*) FROM visit WHERE deleted = 0")))
+        }
+        if name == "laptop1.sqlite" {
+            _ = try store.record(.visit, ["household": "DG002", "note": "迁移之后"])
+            let recent = try store.read { db in
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM visit INDEXED BY visit_recent_tally WHERE deleted = 0 AND rowid > \(rows.1)")
+            }
+            #expect(recent == 1)
+        }
+    }
 
     func copy(_ name: String, of release: String, to dir: TemporaryDirectory) throws -> String {
         try StoreFixture(release).copy(name, to: dir)

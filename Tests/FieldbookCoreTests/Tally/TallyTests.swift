@@ -281,6 +281,7 @@ struct TallyTests {
                     #expect(plan.contains("COVERING INDEX \(index)") || plan.contains("USING INDEX \(index)"), "\(sql)\n\(plan)")
                     #expect(!plan.contains("SCAN visit\n") && !plan.hasSuffix("SCAN visit"), "\(plan)")
                     if index == "visit_tally" {
+                        #expect(plan.contains("USING INDEX visit_recent_tally"), "\(plan)")
                         #expect(plan.contains("COVERING INDEX household_tally") || plan.contains("USING INDEX household_tally"), "\(plan)")
                     }
                 }
