@@ -13,9 +13,9 @@ import GRDB
 /// The visits' index is split at a row number in two parts (migration v11): visits up to it, and
 /// those after it, where a new visit lands. A merge keeps the later part small: when its visits
 /// would make that part an eighth of the table, both parts are set aside and built at a new split,
-/// the table's end; otherwise the later part alone is set aside when they are an eighth of what it
-/// holds. So a merge's visits land in a small tree, not all over one of every visit, and building
-/// the parts again costs a sort of the table for each eighth of it added, whatever its size.
+/// the table's end. So a merge's visits land in a small tree, not all over one of every visit, and
+/// building the parts again costs a read and a sort of the table for each eighth of it added,
+/// whatever its size.
 ///
 /// A merge killed in between leaves the store without the index, which is the store's state and
 /// nothing is lost: a tally is right without it, only slower. The next time the store is opened for
@@ -26,7 +26,8 @@ extension Store {
 
     /// Sets aside, for the merge of the bundles at `paths`, the tally index of each kind whose changes
     /// in those bundles (their manifests' counts) come to at least `minimumChanges` and to an eighth of
-    /// the records its table has held (of a split index, one part or both, as above). Returns the names of the indexes set aside; the merge builds
+    /// the records its table has held (of a split index, what its later part would hold after the
+    /// merge, as above). Returns the names of the indexes set aside; the merge builds
     /// them again with ``restoreTallyIndexes()``.
     ///
     /// A manifest is only a forecast here: a bundle that cannot be opened or whose counts lie changes
@@ -78,14 +79,12 @@ extension Store {
         guard let split else { return present }
         // A merge's new rows land after the split. When they would make that part an eighth of the
         // table, both parts are built again at a new split, the table's end (however few this merge
-        // brings: small merges fill that part too); else the later part alone, when they are an
-        // eighth of what it holds.
+        // brings: small merges fill that part too). The later part is never built alone: building
+        // an index reads the whole table whatever its condition, which costs what building both does.
         let recent = max(0, rows - Int(clamping: split))
         // A manifest's counts are a forecast, which a forged one makes as big as it likes.
         let after = recent > Int.max - changes ? Int.max : recent + changes
-        if after >= least, after >= rows / 8 { return present }
-        if changes >= least, changes >= recent / 8 { return present.filter { $0.rows == .afterSplit } }
-        return []
+        return after >= least && after >= rows / 8 ? present : []
     }
 
     /// Builds every tally index the store lacks (set aside by a merge, which may have been killed).
