@@ -24,22 +24,20 @@ enum Schema {
     }
 
     /// The visits' tally index in two parts split at a row number: `visit_tally` holds the live
-    /// visits up to it, `visit_recent_tally` those after it (TallyIndexes.swift).
+    /// visits up to it, `visit_recent_tally` those after it (Schema.tallyIndexes, TallyIndexes.swift).
     ///
     /// One index of every visit, keyed by household, takes a merge's visits all over a tree far
     /// bigger than the merge's cache: into a store of 5,000,000 changes, 100,000 more cost five times
     /// what they cost into an empty one, four fifths of it this index (README, "Merge speed"). A
     /// new visit gets the table's next row number, so it lands in the recent part, which stays small;
     /// a merge that would make it more than an eighth of the table builds both again at a new split.
-    /// The split is the row the table ends at when the parts are built: here, every visit is settled.
+    ///
+    /// The migration only drops the old index. The open that follows builds the parts, split where
+    /// the table ends, as it builds any missing tally index: with a cache sized for the sort, and
+    /// only when the disk has room (a province's visits take hundreds of megabytes of index; a
+    /// migration that met a full disk would leave the store unopenable by this release).
     private static func splitVisitTally(_ db: Database) throws {
-        let split = try Int64.fetchOne(db, sql: "SELECT ifnull(max(rowid), 0) FROM visit") ?? 0
-        try db.execute(
-            sql: """
-                DROP INDEX IF EXISTS visit_tally;
-                CREATE INDEX visit_tally ON visit(household_id, round_id, date, created_by) WHERE deleted = 0 AND rowid <= \(split);
-                CREATE INDEX visit_recent_tally ON visit(household_id, round_id, date, created_by) WHERE deleted = 0 AND rowid > \(split);
-                """)
+        try db.execute(sql: "DROP INDEX IF EXISTS visit_tally")
     }
 
     /// The same checks, spelled so that SQLite judges them without building a table per row.
@@ -327,8 +325,9 @@ enum Schema {
         "length(\(column)) = 36 AND \(column) NOT GLOB '*[^0-9a-f-]*'"
     }
 
-    /// The indexes only the tallies read (created by migrations v3-tally-indexes, v6-problems and
-    /// v11-visit-tally-split, as these texts, which `sqlite_master` keeps, a part's with its split):
+    /// The indexes only the tallies read (created by migrations v3-tally-indexes and v6-problems, and
+    /// after v11-visit-tally-split by the store's open, as these texts, which `sqlite_master` keeps,
+    /// a part's with its split):
     /// a big merge sets them aside and builds them afresh at its end (TallyIndexes.swift), and a
     /// store opened without one builds it again.
     static let tallyIndexes: [TallyIndex] = [

@@ -85,6 +85,8 @@ public final class Store: Sendable {
         do {
             let dbQueue = try DatabaseQueue(path: path, configuration: configuration(path: path, environment: environment))
             try Schema.migrator.migrate(dbQueue)
+            // The tally indexes a migration leaves to the open (the visits' parts, v11): empty here.
+            _ = try dbQueue.write(Store.buildMissingTallyIndexes)
             let store = Store(path: path, dbQueue: dbQueue, environment: environment)
             try dbQueue.write { db in
                 try db.execute(sql: "PRAGMA application_id = \(Schema.applicationID)")
