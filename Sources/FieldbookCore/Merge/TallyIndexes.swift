@@ -213,16 +213,6 @@ extension Store {
     }
 }
 
-extension [TallyPart] {
-    /// `columns` of the live rows of `table` with `condition` (`AND …`, or nothing), as a
-    /// subquery: a read of each index, pinned by `INDEXED BY` with the condition that selects its
-    /// rows, joined by `UNION ALL`.
-    func liveRows(of table: String, _ columns: String, _ condition: String = "") -> String {
-        "(" + map { "SELECT \(columns) FROM \(table) INDEXED BY \($0.name) WHERE \($0.condition())\(condition)" }
-            .joined(separator: " UNION ALL ") + ")"
-    }
-}
-
 /// A tally index the store holds, with the row number its part is split at.
 struct TallyPart: Sendable {
     let index: Schema.TallyIndex

@@ -92,9 +92,11 @@ extension Store {
             let households = try Int.fetchOne(
                 db, sql: "SELECT count(*) FROM household h WHERE \(scope)", arguments: scopeArguments) ?? 0
             let visitParts = Store.tallyParts(.visit, try Store.tallyIndexDefinitions(db))
+            // The round once for each read of the visits (PendingSQL.households).
+            let rounds = roundID.map { Array(repeating: $0, count: visitParts?.count ?? 1) } ?? []
             let rows = try Row.fetchAll(
                 db, sql: PendingSQL.households(scope: scope, round: roundID != nil, visitParts: visitParts),
-                arguments: scopeArguments + (roundID.map { [$0] } ?? []))
+                arguments: scopeArguments + StatementArguments(rounds))
             let pending = rows.map { row in
                 let priority = (try? CanonicalJSON.decode([String].self, from: row["priority"] as String)) ?? []
                 return PendingHousehold(
@@ -112,15 +114,17 @@ extension Store {
 /// The pending list's statement.
 enum PendingSQL {
     /// Live households under `scope` with no live visit (in the round, the last argument, when
-    /// `round`). With the parts of the visits' tally index each household's visits are a seek into
-    /// each; without one (a big merge has set it aside) a seek per household would read every visit
+    /// `round`, bound once for each part). With the parts of the visits' tally index each
+    /// household's visits are a seek into each; without one (a big merge has set it aside) a seek per household would read every visit
     /// once per household, so the visited households are read once, in one pass, and each household
     /// looked up among them.
     static func households(scope: String, round: Bool, visitParts: [TallyPart]?) -> String {
         let roundClause = round ? " AND x.round_id = ?" : ""
         // `household_id` is never NULL: NOT IN is NOT EXISTS.
-        let unvisited = visitParts.map {
-            "NOT EXISTS (SELECT 1 FROM \($0.liveRows(of: "visit", "round_id", " AND household_id = h.id")) x WHERE true\(roundClause))"
+        let unvisited = visitParts.map { parts in
+            parts.map {
+                "NOT EXISTS (SELECT 1 FROM visit x INDEXED BY \($0.name) WHERE \($0.condition(prefix: "x.")) AND x.household_id = h.id\(roundClause))"
+            }.joined(separator: " AND ")
         } ?? "h.id NOT IN (SELECT x.household_id FROM visit x WHERE x.deleted = 0\(roundClause))"
         return """
             SELECT h.id, h.code, h.head, h.village_group, h.priority, h.village_id,

@@ -67,13 +67,14 @@ import Testing
                         let sql = TallySQL.households(filter, withTotal: withTotal)
                         #expect(try Self.scansPerRow(db, sql, filter.householdArguments(withTotal: withTotal)).isEmpty, "\(missing)\n\(sql)")
                     }
-                    #expect(try Self.scansPerRow(db, TallySQL.unknownHouseholds(filter), filter.recordArguments).isEmpty)
+                    #expect(try Self.scansPerRow(db, TallySQL.unknownHouseholds(filter), filter.visitArguments).isEmpty)
                 }
                 for round in [false, true] {
                     let parts = Store.tallyParts(.visit, try Store.tallyIndexDefinitions(db))
                     #expect((parts == nil) == missing.contains { $0.hasPrefix("visit_") })
                     let sql = PendingSQL.households(scope: "h.deleted = 0", round: round, visitParts: parts)
-                    #expect(try Self.scansPerRow(db, sql, round ? ["r"] : []).isEmpty, "\(sql)")
+                    let rounds = round ? Array(repeating: "r", count: parts?.count ?? 1) : []
+                    #expect(try Self.scansPerRow(db, sql, StatementArguments(rounds)).isEmpty, "\(sql)")
                 }
             }
         }
