@@ -42,7 +42,11 @@ extension Store {
         var incoming: [RecordKind: Int] = [:]
         for manifest in manifests where !merged.contains(manifest.payload.sha256) {
             for (name, count) in manifest.counts {
-                if let kind = RecordKind(rawValue: name), count > 0 { incoming[kind, default: 0] &+= count }
+                // Capped: forged counts must not wrap round to nothing.
+                if let kind = RecordKind(rawValue: name), count > 0 {
+                    let sum = incoming[kind, default: 0].addingReportingOverflow(count)
+                    incoming[kind] = sum.overflow ? Int.max : sum.partialValue
+                }
             }
         }
         guard !incoming.isEmpty else { return [] }
@@ -81,7 +85,7 @@ extension Store {
         // table, both parts are built again at a new split, the table's end (however few this merge
         // brings: small merges fill that part too). The later part is never built alone: building
         // an index reads the whole table whatever its condition, which costs what building both does.
-        let recent = max(0, rows - Int(clamping: split))
+        let recent = split <= 0 ? rows : max(0, rows - Int(clamping: split))
         // A manifest's counts are a forecast, which a forged one makes as big as it likes.
         let after = recent > Int.max - changes ? Int.max : recent + changes
         return after >= least && after >= rows / 8 ? present : []
@@ -114,19 +118,22 @@ extension Store {
     static func tallyIndexesRoom(_ db: Database, path: String) throws -> (free: Int64, needed: Int64) {
         let definitions = try tallyIndexDefinitions(db)
         let missing = missingTallyIndexes(definitions)
+        // Capped sums: row numbers are whatever the file holds, up to 2^63 − 1.
+        func add(_ a: Int64, _ b: Int64) -> Int64 { let sum = a.addingReportingOverflow(b); return sum.overflow ? .max : sum.partialValue }
         var rows: Int64 = 0
         for index in missing {
-            let held = try Int64.fetchOne(db, sql: "SELECT ifnull(max(rowid), 0) FROM \(index.kind.table)") ?? 0
+            let held = max(0, try Int64.fetchOne(db, sql: "SELECT ifnull(max(rowid), 0) FROM \(index.kind.table)") ?? 0)
             switch index.rows {
-            case .all, .upToSplit: rows += held
+            case .all, .upToSplit: rows = add(rows, held)
             case .afterSplit:
                 // Built with the earlier part, at a new split, it starts empty.
                 if !missing.contains(where: { $0.kind == index.kind && $0.rows == .upToSplit }) {
-                    rows += max(0, held - (tallySplit(index.kind, definitions) ?? 0))
+                    rows = add(rows, max(0, held - max(0, tallySplit(index.kind, definitions) ?? 0)))
                 }
             }
         }
-        let needed = rows * tallyIndexEntryBound + 4 * minimumFreeBytes
+        let bytes = rows.multipliedReportingOverflow(by: tallyIndexEntryBound)
+        let needed = add(bytes.overflow ? .max : bytes.partialValue, 4 * minimumFreeBytes)
         return (FileFault.freeSpace((path as NSString).deletingLastPathComponent) ?? Int64.max, needed)
     }
 
@@ -210,6 +217,22 @@ extension Store {
         guard !indexes.isEmpty, !missingTallyIndexes(definitions).contains(where: { $0.kind == kind }) else { return nil }
         let split = tallySplit(kind, definitions) ?? 0
         return indexes.map { TallyPart(index: $0, split: split) }
+    }
+}
+
+extension Store {
+    /// Statements reading `kind`'s live rows as `alias`, with `condition` (`AND …` on `alias.`, or
+    /// nothing): one for each part of its tally index, pinned by `INDEXED BY` with the condition
+    /// that selects the part's rows (SQLite reads a partial index only for a statement whose
+    /// condition contains the index's own), or one of the table while a part is missing (`parts`
+    /// nil). A caller joins them (`UNION ALL`, `+`) and binds the condition's arguments once for each.
+    static func liveReads(
+        _ kind: RecordKind, _ parts: [TallyPart]?, as alias: String, select: String, _ condition: String = ""
+    ) -> [String] {
+        guard let parts else { return ["SELECT \(select) FROM \(kind.table) \(alias) WHERE \(alias).deleted = 0\(condition)"] }
+        return parts.map {
+            "SELECT \(select) FROM \(kind.table) \(alias) INDEXED BY \($0.name) WHERE \($0.condition(prefix: alias + "."))\(condition)"
+        }
     }
 }
 

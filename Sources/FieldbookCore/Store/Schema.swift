@@ -392,13 +392,15 @@ enum Schema {
 
         /// The row number a part's definition (as `sqlite_master` keeps it) is split at; nil for an
         /// index of all live rows, or a definition that is not one this code writes.
+        /// Only a definition this code writes is taken, the very text: `rowid <= 007` is not the
+        /// statements' `rowid <= 7` to SQLite, whose planner would then refuse the index.
         func split(ofDefinition text: String) -> Int64? {
             guard rows != .all else { return nil }
             let prefix = definition(split: 0).dropLast(1)
-            guard text.hasPrefix(prefix) else { return nil }
-            let digits = text.dropFirst(prefix.count)
-            guard !digits.isEmpty, digits.count <= 18, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else { return nil }
-            return Int64(digits)
+            guard text.hasPrefix(prefix), let split = Int64(text.dropFirst(prefix.count)),
+                definition(split: split) == text
+            else { return nil }
+            return split
         }
 
         /// Its columns in order, as its definition names them: `household_id, round_id, …` of `visit_tally`.

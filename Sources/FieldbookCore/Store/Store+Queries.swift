@@ -150,7 +150,15 @@ extension Store {
                     arguments += [since]
                 }
                 if let villageID {
-                    if kind == .visit {
+                    if kind == .visit, !filter.includeDeleted {
+                        // The live visits of the village's households, through each part of the
+                        // visits' tally index: the visits have no other index by household.
+                        let reads = Store.liveReads(
+                            .visit, Store.tallyParts(.visit, try Store.tallyIndexDefinitions(db)), as: "v", select: "v.rowid",
+                            " AND v.household_id IN (SELECT id FROM household WHERE village_id = ?)")
+                        clauses.append("rowid IN (\(reads.joined(separator: " UNION ALL ")))")
+                        arguments += StatementArguments(Array(repeating: villageID, count: reads.count - 1))
+                    } else if kind == .visit {
                         clauses.append("household_id IN (SELECT id FROM household WHERE village_id = ?)")
                     } else {
                         clauses.append("village_id = ?")

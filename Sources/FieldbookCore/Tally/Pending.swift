@@ -122,9 +122,8 @@ enum PendingSQL {
         let roundClause = round ? " AND x.round_id = ?" : ""
         // `household_id` is never NULL: NOT IN is NOT EXISTS.
         let unvisited = visitParts.map { parts in
-            parts.map {
-                "NOT EXISTS (SELECT 1 FROM visit x INDEXED BY \($0.name) WHERE \($0.condition(prefix: "x.")) AND x.household_id = h.id\(roundClause))"
-            }.joined(separator: " AND ")
+            Store.liveReads(.visit, parts, as: "x", select: "1", " AND x.household_id = h.id\(roundClause)")
+                .map { "NOT EXISTS (\($0))" }.joined(separator: " AND ")
         } ?? "h.id NOT IN (SELECT x.household_id FROM visit x WHERE x.deleted = 0\(roundClause))"
         return """
             SELECT h.id, h.code, h.head, h.village_group, h.priority, h.village_id,

@@ -238,8 +238,7 @@ struct TallyFilter {
     func visitReads(_ select: String, ofHousehold household: String? = nil, _ clauses: String, groupedBy group: String? = nil) -> [String] {
         let one = household.map { " AND v.household_id = \($0)" } ?? ""
         let grouped = group.map { " GROUP BY \($0)" } ?? ""
-        guard let visitParts else { return ["SELECT \(select) FROM visit v WHERE v.deleted = 0\(one)\(clauses)\(grouped)"] }
-        return visitParts.map { "SELECT \(select) FROM visit v INDEXED BY \($0.name) WHERE \($0.condition(prefix: "v."))\(one)\(clauses)\(grouped)" }
+        return Store.liveReads(.visit, visitParts, as: "v", select: select, one + clauses + grouped)
     }
 
     /// The visit filters' arguments, once for each read of ``visitReads(_:ofHousehold:_:groupedBy:)``.
