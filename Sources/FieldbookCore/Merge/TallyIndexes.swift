@@ -194,13 +194,15 @@ extension Store {
         return first.split(ofDefinition: definition)
     }
 
-    /// The tally indexes the store lacks: absent, or a part that does not hold the split of its
-    /// earlier part as this code writes it (never written so, but a store is a file anyone can edit).
+    /// The tally indexes the store lacks: absent, or not as this code writes it (never written so,
+    /// but a store is a file anyone can edit, and a statement pinned to an index whose condition
+    /// is not its own fails with "no query solution"): another definition, or a part that does not
+    /// hold the split of its earlier part.
     static func missingTallyIndexes(_ definitions: [String: String]) -> [Schema.TallyIndex] {
         Schema.tallyIndexes.filter { index in
             guard let definition = definitions[index.name] else { return true }
             switch index.rows {
-            case .all: return false
+            case .all: return definition != index.sql
             case .upToSplit: return index.split(ofDefinition: definition) == nil
             case .afterSplit:
                 guard let split = tallySplit(index.kind, definitions) else { return true }

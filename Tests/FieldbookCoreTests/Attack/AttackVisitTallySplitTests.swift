@@ -153,6 +153,32 @@ import Testing
         #expect(throws: Never.self) { _ = try reopened.unknownReferences() }
     }
 
+    /// Another tally index hand-edited to another condition (`household_tally … WHERE deleted = 1`):
+    /// the tally must not pin a statement to it ("no query solution"), and the next open for
+    /// writing builds it as this code writes it.
+    @Test func anotherTallyIndexOfAnotherDefinitionIsNotReadAndIsBuiltAgain() throws {
+        let dir = TemporaryDirectory("attack-split-other")
+        let store = try makeCentral(in: dir, name: "other.sqlite")
+        _ = try store.importRoster(csvAt: dir.write("roster.csv", AttackVisitTallySplitTests.roster))
+        _ = try store.record(.visit, ["household": "DG001"])
+        let tally = TallyJSON.render(try store.tally()).split(separator: "\n").filter { !$0.contains("generated_at") }
+        let household = try #require(Schema.tallyIndexes.first { $0.name == "household_tally" })
+        try store.dbQueue.write { db in
+            try db.execute(sql: "DROP INDEX household_tally")
+            try db.execute(sql: household.sql.replacingOccurrences(of: "deleted = 0", with: "deleted = 1"))
+        }
+        #expect(try store.read { db in Store.missingTallyIndexes(try Store.tallyIndexDefinitions(db)).map(\.name) } == ["household_tally"])
+        #expect(throws: Never.self) { _ = try store.tally() }
+        #expect(TallyJSON.render(try store.tally()).split(separator: "\n").filter { !$0.contains("generated_at") } == tally)
+        let reopened = try Store.open(at: store.path)
+        let after = try reopened.read { db in
+            (Store.missingTallyIndexes(try Store.tallyIndexDefinitions(db)),
+             try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'household_tally'"))
+        }
+        #expect(after.0.isEmpty)
+        #expect(after.1 == household.sql)
+    }
+
     /// A visit with a row number past 2^63/256 (a hand-edited file), with the visits' parts missing
     /// (after migration v11, or a killed merge): the room check's `rows * tallyIndexEntryBound`
     /// overflowed and trapped on every open for writing.
