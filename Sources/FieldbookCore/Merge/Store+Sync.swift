@@ -260,9 +260,8 @@ extension Store {
                 let list = leading.joined(separator: ", ")
                 // Each part of a split index grouped on its own, in its order: a pair of values in
                 // both is looked up twice, each time with its own count.
-                let grouped = Store.tallyParts(kind, definitions)?.map {
-                    "SELECT \(list), count(*) AS n FROM \(kind.table) INDEXED BY \($0.name) WHERE \($0.condition()) GROUP BY \(list)"
-                } ?? ["SELECT \(list), count(*) AS n FROM \(kind.table) WHERE deleted = 0 GROUP BY \(list)"]
+                let grouped = Store.liveReads(
+                    kind, Store.tallyParts(kind, definitions), as: "t", select: "\(list), count(*) AS n", " GROUP BY \(list)")
                 let row = try Row.fetchOne(
                     db,
                     sql: """

@@ -169,13 +169,8 @@ extension Store {
         return missing.map(\.name)
     }
 
-    /// The names of the indexes the store holds now: one query of the schema, cheap enough for
-    /// every open and every tally.
-    static func indexNames(_ db: Database) throws -> Set<String> {
-        try Set(String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'"))
-    }
-
-    /// The definitions of the tally indexes the store holds now, by name, as `sqlite_master` keeps them.
+    /// The definitions of the tally indexes the store holds now, by name, as `sqlite_master` keeps
+    /// them: one query of the schema, cheap enough for every open and every tally.
     static func tallyIndexDefinitions(_ db: Database) throws -> [String: String] {
         var definitions: [String: String] = [:]
         let names = Set(Schema.tallyIndexes.map(\.name))

@@ -271,10 +271,8 @@ extension Store {
             // (A split index is counted a part at a time: `deleted = 0` alone names neither part.)
             let definitions = try Store.tallyIndexDefinitions(db)
             for kind in RecordKind.allCases {
-                let reads = Store.tallyParts(kind, definitions)?.map {
-                    "(SELECT count(*) FROM \(kind.table) INDEXED BY \($0.name) WHERE \($0.condition()))"
-                } ?? ["(SELECT count(*) FROM \(kind.table) WHERE deleted = 0)"]
-                let live = try Int.fetchOne(db, sql: "SELECT " + reads.joined(separator: " + ")) ?? 0
+                let reads = Store.liveReads(kind, Store.tallyParts(kind, definitions), as: "t", select: "count(*)")
+                let live = try Int.fetchOne(db, sql: "SELECT " + reads.map { "(\($0))" }.joined(separator: " + ")) ?? 0
                 counts[kind] = live
                 deleted[kind] = (try Int.fetchOne(db, sql: "SELECT count(*) FROM \(kind.table)") ?? 0) - live
             }
