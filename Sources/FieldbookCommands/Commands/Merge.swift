@@ -31,6 +31,8 @@ extension Fieldbook {
             // records and the tally are the same, the merge is faster. Were that not possible, the
             // merge keeps them up to date as it goes, as a small one does.
             let setAside = (try? store.setTallyIndexesAside(forMerging: paths)) ?? []
+            // Each bundle's pages are copied from the log into the store while the next is merged.
+            try store.withLogCheckpointedAside { checkpoints in
             for (index, path) in paths.enumerated() {
                 // A file name from a stick is data like any other: shown on one line, escaped.
                 let name = (path as NSString).lastPathComponent.oneLine
@@ -42,6 +44,7 @@ extension Fieldbook {
                     }
                 }
                 let outcome = store.merge(bundleAt: path, options: MergeOptions(maxSkew: maxSkew * 60, progress: progress))
+                checkpoints?.committed()
                 if showProgress { Console.clearProgress() }
                 switch outcome.status {
                 case .merged:
@@ -84,6 +87,7 @@ extension Fieldbook {
                 if showProgress { Console.progress(tr("  building the tally's indexes")) }
                 do {
                     try store.restoreTallyIndexes()
+                    checkpoints?.committed()
                 } catch {
                     // What was merged stays merged; only the tally's shortcut waits for the next open.
                     print(tr("  ! the tally's indexes could not be built again (\((error as? FieldbookError)?.message ?? String(describing: error))): they are built the next time this store is opened; tallies are right meanwhile, only slower").oneLine)
@@ -104,6 +108,7 @@ extension Fieldbook {
             if rejected > 0 {
                 Console.error(tr("fieldbook: \(rejected) of \(paths.count) bundles were rejected (reasons above); the others were merged."))
                 throw ExitCode(65)
+            }
             }
         }
     }

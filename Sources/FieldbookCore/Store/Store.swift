@@ -59,7 +59,7 @@ public final class Store: Sendable {
     }
 
     /// The error a write gets before it starts, when the store can only be read.
-    private var cannotWrite: FieldbookError? {
+    var cannotWrite: FieldbookError? {
         if let readOnlyReason { return .storeReadOnly(path: path, reason: readOnlyReason) }
         if let fullReason { return .storeFailure(path: path, message: fullReason) }
         return nil
