@@ -72,6 +72,15 @@ struct PayloadTally {
 struct BundleChecks {
     private var seen: [RecordKey: Sequences] = [:]
     private var kinds: [RecordKey: RecordKind] = [:]
+
+    init() {}
+
+    /// Room made at once for the ids of `records` changes, so that the table of kinds is not grown
+    /// and copied again and again as they come (on a parser's thread, each copy left behind in its
+    /// own memory arena).
+    init(records: Int) {
+        kinds.reserveCapacity(records)
+    }
     /// Ids of `kinds` met lately, by their last bits: a reference names the same round (or
     /// village) line after line, and a look-up here hashes nothing. Each agrees with `kinds`.
     private var recent = [(key: RecordKey, kind: RecordKind)?](repeating: nil, count: 64)
@@ -189,28 +198,22 @@ enum BundleReading {
         _ envelope: BundleFile.Envelope, progress: (@Sendable (Int, Int) -> Void)?, parsers: Int = 1, texts: Bool = true,
         _ body: (Int, ChangeLine) throws -> Void
     ) throws {
-        var tally = PayloadTally()
-        var checks = BundleChecks()
         let total = envelope.manifest.changes
-        // Read and parsed on other threads (`parsers` of them), checked and handed on here, in order.
-        try LinePipeline(envelope, parsers: parsers, texts: texts).forEach { batch in
+        // Read and parsed on other threads (`parsers` of them), judged together in order (by the
+        // parser, when there is one) and handed on here, in order.
+        let pipeline = LinePipeline(envelope, parsers: parsers, texts: texts)
+        try pipeline.forEach { batch in
             for (i, item) in batch.items.enumerated() {
                 let number = batch.firstLine + i
                 guard case .line(let line) = item else {
                     if case .refused(let error) = item { throw error }
                     continue
                 }
-                do throws(ChangeRules.Violation) {
-                    try checks.check(line)
-                } catch {
-                    throw BundleError.refused(line: number, line.kind, error)
-                }
-                tally.add(line)
                 try body(number, line)
                 if number % 20_000 == 0 { progress?(number, total) }
             }
         }
-        try tally.check(against: envelope.manifest)
+        try pipeline.inOrder.tally.check(against: envelope.manifest)
         progress?(total, total)
     }
 }

@@ -53,10 +53,43 @@ final class LinePipeline: @unchecked Sendable {
     /// Whether lines keep their `fields` and `base` text (``BundleReading/forEachChange``).
     private let texts: Bool
 
+    /// What judges the lines one after another, in the payload's order (``BundleChecks``); with
+    /// one parser, the parser runs it, off the caller's thread, so that a merge's writer does
+    /// not; with several, ``forEach(_:)`` runs it on the caller's. The caller reads it once
+    /// ``forEach(_:)`` has returned.
+    let inOrder: InOrder
+    private let parsersCheckInOrder: Bool
+
+    /// The rules a bundle's changes meet together, and the payload's counts, both read in order.
+    final class InOrder: @unchecked Sendable {
+        var checks: BundleChecks
+        var tally = PayloadTally()
+
+        /// For a payload of `manifest`: its changes, as many as its bytes could hold (a line is
+        /// more than 64 bytes), and at most 2^21, whatever a forged manifest claims.
+        init(_ manifest: BundleManifest) {
+            let lines = min(manifest.changes, Int(clamping: max(0, manifest.payload.rawSize) / 64), 1 << 21)
+            checks = BundleChecks(records: max(0, lines))
+        }
+
+        /// Judges the change at line `number` after every line before it.
+        func take(_ line: ChangeLine, number: Int) -> BundleError? {
+            do throws(ChangeRules.Violation) {
+                try checks.check(line)
+            } catch {
+                return BundleError.refused(line: number, line.kind, error)
+            }
+            tally.add(line)
+            return nil
+        }
+    }
+
     init(_ envelope: BundleFile.Envelope, parsers: Int, texts: Bool = true) {
         self.envelope = envelope
         self.texts = texts
         let parsers = max(1, parsers)
+        inOrder = InOrder(envelope.manifest)
+        parsersCheckInOrder = parsers == 1
         capacity = 4 + 2 * parsers
         running = 1 + parsers
         Thread.detachNewThread { [self] in read() }
@@ -85,6 +118,19 @@ final class LinePipeline: @unchecked Sendable {
                 inFlight -= 1
                 condition.broadcast()
                 condition.unlock()
+                if !parsersCheckInOrder {
+                    for (i, item) in batch.items.enumerated() {
+                        guard case .line(let line) = item else { break }
+                        if let refusal = inOrder.take(line, number: batch.firstLine + i) {
+                            // Handed on at its place: the lines before it are the caller's first.
+                            var judged = batch
+                            judged.items[i] = .refused(refusal)
+                            judged.items.removeSubrange((i + 1)...)
+                            try body(judged)
+                            throw refusal
+                        }
+                    }
+                }
                 try body(batch)
                 index += 1
             }
@@ -191,8 +237,13 @@ final class LinePipeline: @unchecked Sendable {
             batch.bytes.withUnsafeBytes { all in
                 var start = 0
                 for (i, end) in batch.ends.enumerated() {
-                    let item = Self.parse(UnsafeRawBufferPointer(rebasing: all[start..<end]), number: batch.firstLine + i, previous: previous, texts: texts)
-                    if case .line(let line) = item { previous = line }
+                    let number = batch.firstLine + i
+                    var item = Self.parse(UnsafeRawBufferPointer(rebasing: all[start..<end]), number: number, previous: previous, texts: texts)
+                    if case .line(let line) = item {
+                        previous = line
+                        // The only parser sees every line in order: it judges them together too.
+                        if parsersCheckInOrder, let refusal = inOrder.take(line, number: number) { item = .refused(refusal) }
+                    }
                     items.append(item)
                     start = end
                 }
