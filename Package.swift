@@ -20,11 +20,14 @@ let package = Package(
     targets: [
         // The system zlib (zlib1g-dev), for the gzip payload of bundles.
         .systemLibrary(name: "CZlibSys", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // One SQLite setting Swift cannot make itself (sqlite3_config is a C variadic function):
+        // no memory statistics, so that SQLite's allocations take no process-wide lock.
+        .target(name: "CSQLiteSettings", dependencies: [.product(name: "GRDBSQLite", package: "GRDB.swift")]),
         // The core: model, store, roster import, bundles, merge, reports. No command-line code.
         .target(
             name: "FieldbookCore",
             dependencies: [
-                "CZlibSys",
+                "CZlibSys", "CSQLiteSettings",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // SQLite's own calls, for the roster import's inserts (ReferenceBatch).
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -50,6 +53,7 @@ let package = Package(
             dependencies: [
                 "FieldbookCore", "CZlibSys",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -65,7 +69,10 @@ let package = Package(
         // Tests of the core, folder by folder.
         .testTarget(
             name: "FieldbookCoreTests",
-            dependencies: ["FieldbookCore", "FieldbookTestSupport", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: [
+                "FieldbookCore", "FieldbookTestSupport", "CSQLiteSettings", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]),
         // Tests of the commands: parsing in process, and the built binary end to end.
         .testTarget(
             name: "FieldbookCommandsTests",

@@ -2,6 +2,7 @@ import ArgumentParser
 import FieldbookCore
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// Builds a district's worth of field work on several laptops, then times what users run:
 /// `fieldbook pack`, `verify` and `merge` as child processes (wall time and their own peak memory),
@@ -32,11 +33,16 @@ struct Benchmark: ParsableCommand {
             throw ValidationError("No fieldbook binary at \(binary): build it first (swift build -c release).")
         }
         let runner = Runner(binary: binary, work: work)
+        // The yardsticks (plain SQLite, in this process) run with SQLite's process settings as
+        // fieldbook makes them (no memory statistics), as they use a store's journal and sync
+        // settings: made here, before this process first uses SQLite.
+        let sqliteSettings = Store.sqliteSettingsMade
         let households = villages * 10
         print(growth
             ? "Fieldbook benchmark, growth mode: roster of \(Fmt.int(villages)) villages, \(Fmt.int(households)) households"
             : "Fieldbook benchmark: \(Fmt.int(changes)) changes on \(devices) laptops; roster of \(Fmt.int(villages)) villages, \(Fmt.int(households)) households")
         print("machine: \(Machine.describe())")
+        print("SQLite \(String(cString: sqlite3_libversion())), memory statistics \(sqliteSettings ? "off" : "on") in fieldbook and in the yardsticks")
         print("work folder: \(work)\n")
         if growth {
             try Growth(runner: runner, work: work, villages: villages, changes: growthChanges,

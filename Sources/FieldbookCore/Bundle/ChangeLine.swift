@@ -21,10 +21,14 @@ final class ChangeLine: Sendable {
     let replaced: [String: [VersionID]]
     /// The record id as ``BundleChecks``' key, worked out on the thread that parsed the line.
     let recordKey: BundleChecks.RecordKey
+    /// Each list among `entries`, in their order, as its column holds it (canonical JSON), worked
+    /// out on the thread that parsed the line (empty when read without texts): what a merge's
+    /// writer binds to the record's row.
+    let listTexts: [String]
 
     init(
         device: String, seq: Int64, hlc: Int64, kind: RecordKind, record: String, op: ChangeOp, fields: String, base: String,
-        entries: [LineField], replaced: [String: [VersionID]]
+        entries: [LineField], replaced: [String: [VersionID]], listTexts: Bool = false
     ) {
         self.device = device
         self.seq = seq
@@ -37,6 +41,10 @@ final class ChangeLine: Sendable {
         self.entries = entries
         self.replaced = replaced
         self.recordKey = BundleChecks.RecordKey(record)
+        self.listTexts = !listTexts ? [] : entries.compactMap { entry in
+            guard case .list(let items) = entry.value else { return nil }
+            return CanonicalJSON.encode(items)
+        }
     }
 
     /// Top-level members of `fields`, the tombstone flag included.
@@ -209,7 +217,8 @@ enum ChangeLineParser {
             return ChangeLine(
                 device: device, seq: seq, hlc: hlc, kind: kind, record: record, op: op,
                 fields: !texts ? "" : fieldNameEscaped ? CanonicalJSON.encode(ChangeLine.values(entries)) : text(fields.0, fields.1),
-                base: !texts ? "" : base.map { text($0.0, $0.1) } ?? "{}", entries: entries, replaced: replaced)
+                base: !texts ? "" : base.map { text($0.0, $0.1) } ?? "{}", entries: entries, replaced: replaced,
+                listTexts: texts)
         }
 
         /// The members of a change line this reader knows.

@@ -49,6 +49,9 @@ final class LinePipeline: @unchecked Sendable {
     private var readerError: (any Error)?
     private var stopped = false
     private var running = 0
+    /// Batches the caller is done with, let go on a parser's thread: a line's strings and arrays
+    /// were made there, and freeing a batch of them is work the caller (a merge's writer) need not do.
+    private var spent: [ParsedBatch] = []
 
     /// Whether lines keep their `fields` and `base` text (``BundleReading/forEachChange``).
     private let texts: Bool
@@ -132,6 +135,9 @@ final class LinePipeline: @unchecked Sendable {
                     }
                 }
                 try body(batch)
+                condition.lock()
+                spent.append(batch)
+                condition.unlock()
                 index += 1
             }
         } catch let error as BundleError {
@@ -231,7 +237,10 @@ final class LinePipeline: @unchecked Sendable {
                 return
             }
             let batch = raw.removeFirst()
+            var done: [ParsedBatch] = []
+            swap(&done, &spent)
             condition.unlock()
+            done.removeAll()
             var items: [Parsed] = []
             items.reserveCapacity(batch.ends.count)
             batch.bytes.withUnsafeBytes { all in

@@ -264,12 +264,23 @@ extension Store {
     static func bindRow(_ line: ChangeLine, _ handle: OpaquePointer) -> CInt {
         let kind = line.kind, lists = listFields[kind.ordinal]
         var code = Statement.bind(line.record, handle, 1)
-        var given: UInt64 = 0, deleted: Int64 = 0
+        var given: UInt64 = 0, deleted: Int64 = 0, list = 0
+        // Lists are bound as the JSON the parser worked out when it has (a merge's lines).
+        let listTexts = line.listTexts.isEmpty ? nil : line.listTexts
         line.entries.withUnsafeBufferPointer { entries in
             for entry in entries where code == SQLITE_OK {
+                var listText: String?
+                if let listTexts, case .list = entry.value {
+                    listText = listTexts[list]
+                    list += 1
+                }
                 if entry.spec >= 0 {
                     given |= 1 << UInt64(entry.spec)
-                    code = bind(entry.value, isList: lists & 1 << UInt64(entry.spec) != 0, handle, CInt(entry.spec + 2))
+                    if let listText {
+                        code = Statement.bind(listText, handle, CInt(entry.spec + 2))
+                    } else {
+                        code = bind(entry.value, isList: lists & 1 << UInt64(entry.spec) != 0, handle, CInt(entry.spec + 2))
+                    }
                 } else if entry.spec == LineField.deleted, case .int(1) = entry.value {
                     deleted = 1
                 }

@@ -1,5 +1,7 @@
+import CSQLiteSettings
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// What `fieldbook init` asks for.
 public struct DeviceSetup: Sendable {
@@ -237,7 +239,16 @@ public final class Store: Sendable {
         return nil
     }
 
+    /// SQLite's settings for the whole process, made before this process first uses SQLite (any
+    /// store's opening does): no memory statistics (CSQLiteSettings). A merge makes a dozen SQLite
+    /// allocations and more a change, and SQLite counted each under a process-wide lock: an eighth
+    /// of a merge's writer's work (README, "Merge speed", seventh round). Nothing here reads those
+    /// statistics (SQLite's heap limits need them, and are not used). False when SQLite was used
+    /// before (by another library in the same process): it is then left as it is.
+    public static let sqliteSettingsMade: Bool = fieldbook_sqlite_memstatus_off() == SQLITE_OK
+
     private static func configuration(path: String, environment: FieldbookEnvironment) -> Configuration {
+        _ = sqliteSettingsMade
         var config = Configuration()
         // A command waits as long as another holds the store (a merge of a province's year holds
         // it for a minute): a wait is never reported as a failure. After a second it says, once,

@@ -112,6 +112,57 @@ import Testing
         #expect(try Self.refoldedFromTheLog(store) == merged)
     }
 
+    /// A merge binds each list of a create as the JSON its parser worked out (ChangeLine.listTexts):
+    /// creates with two lists, with escapes in a list's items, with an empty list, are stored as the
+    /// fold of all their changes stores them, each list in its own column.
+    @Test func aCreatesListsAreStoredEachInItsColumn() throws {
+        let dir = TemporaryDirectory("create-fold-lists")
+        let store = try makeCentral(in: dir, name: "office.sqlite")
+        let device = "0193a000-0000-7000-8000-00000000000b"
+        let round = "0193a000-0000-7000-8000-0000000000a2", village = "0193a000-0000-7000-8000-0000000000b2"
+        let problem = "0193a000-0000-7000-8000-0000000000c2", forum = "0193a000-0000-7000-8000-0000000000d2"
+        let visit = "0193a000-0000-7000-8000-0000000000e2"
+        func create(_ seq: Int64, _ kind: RecordKind, _ id: String, _ fields: [String: FieldValue]) -> Change {
+            Change(device: device, seq: seq, hlc: HybridTimestamp(millis: 1_795_222_800_000 + seq, counter: 0), kind: kind,
+                   recordID: id, op: .create, fields: fields.merging([deletedField: .int(0), "round": .text(round)]) { a, _ in a },
+                   base: [:])
+        }
+        let bundle = try craftBundle(
+            in: dir, name: "lists.fbundle", packer: BundleManifest.Device(id: device, name: "笔记本Y", team: nil, role: "field"),
+            changes: [
+                create(1, .problem, problem, [
+                    "village": .text(village), "summary": .text("台账"), "found_on": .text("2026-11-20"), "status": .text("open"),
+                    "rectified_by": .list([]), "verified_by": .list([]),
+                ]),
+                create(2, .forum, forum, [
+                    "village": .text(village), "date": .text("2026-11-20"), "participants": .int(5),
+                    "topics": .list(["村务\"公开\"", "低保"]),
+                ]),
+                create(3, .visit, visit, [
+                    "household": .text(village), "date": .text("2026-11-20"), "inspectors": .list(["张三", "李\\四"]),
+                ]),
+            ])
+        let outcome = store.merge(bundleAt: bundle)
+        #expect(outcome.status == .merged, "\(outcome.status)")
+        let merged = try dumpRecords(store)
+        let columns = try store.dbQueue.read { db in
+            [try String.fetchOne(db, sql: "SELECT rectified_by FROM problem WHERE id = ?", arguments: [problem]),
+             try String.fetchOne(db, sql: "SELECT verified_by FROM problem WHERE id = ?", arguments: [problem]),
+             try String.fetchOne(db, sql: "SELECT topics FROM forum WHERE id = ?", arguments: [forum]),
+             try String.fetchOne(db, sql: "SELECT inspectors FROM visit WHERE id = ?", arguments: [visit])]
+        }
+        #expect(columns == ["[]", "[]", CanonicalJSON.encode(["村务\"公开\"", "低保"]),
+                            CanonicalJSON.encode(["张三", "李\\四"])])
+        #expect(try Self.refoldedFromTheLog(store) == merged)
+        // No create the rules let in has two lists that differ; the parser's lists are kept in
+        // their line's order all the same, each the JSON its column takes.
+        let text = #"{"base":{},"device":"0193a000-0000-7000-8000-00000000000b","fields":{"_deleted":0,"rectified_by":["王五","赵\"六\""],"summary":"x","verified_by":["李\u56db"]},"hlc":1,"kind":"problem","op":"create","record":"0193a000-0000-7000-8000-0000000000c3","seq":9}"#
+        let line = try Array(text.utf8).withUnsafeBytes { try ChangeLineParser.parse($0) }
+        #expect(line.listTexts == [CanonicalJSON.encode(["王五", "赵\"六\""]), CanonicalJSON.encode(["李四"])])
+        let bare = try Array(text.utf8).withUnsafeBytes { try ChangeLineParser.parse($0, texts: false) }
+        #expect(bare.listTexts.isEmpty)
+    }
+
     @Test func aRecordRowNoChangeExplainsIsMendedFromTheCreate() throws {
         let work = try Work()
         let clean = try makeCentral(in: work.dir, name: "clean.sqlite")

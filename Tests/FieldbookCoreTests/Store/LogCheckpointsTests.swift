@@ -1,6 +1,8 @@
+import CSQLiteSettings
 import FieldbookTestSupport
 import Foundation
 import GRDB
+import GRDBSQLite
 import Testing
 
 @testable import FieldbookCore
@@ -91,5 +93,22 @@ import Testing
         let limit = Store.logLimit(dir.path("office.sqlite"))
         #expect(limit == min(1 << 30, free / 4) || abs(limit - min(1 << 30, free / 4)) < 64 << 20)
         #expect(limit <= 1 << 30)
+    }
+}
+
+/// SQLite's process-wide settings (CSQLiteSettings), made before the first store is opened.
+@Suite struct SQLiteSettingsTests {
+    /// Made, SQLite counts no memory (its statistics are off); not made (SQLite was used first by
+    /// something else in this process), the setting is refused as too late, and nothing changes.
+    @Test func memoryStatisticsAreOffOnceTheSettingsAreMade() throws {
+        let dir = TemporaryDirectory()
+        _ = try makeOfficeStore(in: dir)
+        if Store.sqliteSettingsMade {
+            #expect(sqlite3_memory_used() == 0)
+        } else {
+            #expect(sqlite3_memory_used() > 0)
+        }
+        // Too late now, whichever it was: SQLite is in use.
+        #expect(fieldbook_sqlite_memstatus_off() == SQLITE_MISUSE)
     }
 }
