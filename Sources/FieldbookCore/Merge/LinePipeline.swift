@@ -69,9 +69,10 @@ final class LinePipeline: @unchecked Sendable {
         var tally = PayloadTally()
 
         /// For a payload of `manifest`: its changes, as many as its bytes could hold (a line is
-        /// more than 64 bytes), and at most 2^21, whatever a forged manifest claims.
+        /// more than 64 bytes), and at most 2^20 (a table of some 34 MB), whatever a forged manifest
+        /// claims: a bigger bundle grows it as it goes.
         init(_ manifest: BundleManifest) {
-            let lines = min(manifest.changes, Int(clamping: max(0, manifest.payload.rawSize) / 64), 1 << 21)
+            let lines = min(manifest.changes, Int(clamping: max(0, manifest.payload.rawSize) / 64), 1 << 20)
             checks = BundleChecks(records: max(0, lines))
         }
 
