@@ -250,20 +250,6 @@ public enum Demo {
             sticks: sticks, outcomes: outcomes, bundlesWritten: bundlesWritten)
     }
 
-    /// A value shared between threads.
-    final class Locked<Value>: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value: Value
-
-        init(_ value: Value) { self.value = value }
-
-        func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
-            lock.lock()
-            defer { lock.unlock() }
-            return try body(&value)
-        }
-    }
-
     /// Merges every bundle file in `folder`, by name, as a clerk would.
     static func mergeFolder(_ folder: String, into office: Store) throws -> [MergeOutcome] {
         try FileManager.default.contentsOfDirectory(atPath: folder).sorted()

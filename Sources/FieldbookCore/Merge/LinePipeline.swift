@@ -1,9 +1,10 @@
 import Crypto
 import Foundation
 
-/// A payload's lines read on one thread, parsed and checked by the rules of a change on others, and
+/// A payload's lines read on one thread, parsed and checked by the rules of a change on others, judged
+/// together in order (``InOrder``: by the parser when there is one, else on the caller's thread), and
 /// handed to the caller in the payload's order: a merge writes the store while the next lines are
-/// inflated and parsed on the other core, and `verify` parses on every core.
+/// inflated, parsed and judged on the other core, and `verify` parses on every core.
 ///
 /// What the caller sees is what reading on its own thread gave: every line in order; a line that
 /// fails to parse or breaks a rule fails at its place, after the lines before it; a reading failure
@@ -35,7 +36,9 @@ final class LinePipeline: @unchecked Sendable {
     /// Lines handed between threads at a time: fewer hand-overs (each wakes the threads waiting)
     /// for a few hundred kilobytes more in flight.
     private static let linesPerBatch = 1024
-    /// Room made for a batch's bytes at once (a change line is some hundreds of bytes).
+    /// Room made for a batch's bytes at once (a change line is some hundreds of bytes), and the
+    /// bytes after which a batch is handed on whatever its lines: with at most `capacity` batches
+    /// in flight, a few megabytes at most.
     private static let batchBytes = 1 << 19
     private let capacity: Int
     private let envelope: BundleFile.Envelope
@@ -202,7 +205,9 @@ final class LinePipeline: @unchecked Sendable {
                 if batch.ends.isEmpty { batch.firstLine = number }
                 batch.bytes.append(contentsOf: bytes)
                 batch.ends.append(batch.bytes.count)
-                if batch.ends.count == Self.linesPerBatch {
+                // A batch ends at its lines' count or its bytes': lines of up to a mebibyte each
+                // (a hostile stick's) must not put a gigabyte in flight.
+                if batch.ends.count == Self.linesPerBatch || batch.bytes.count >= Self.batchBytes {
                     try hand(batch)
                     batch = RawBatch(index: count, firstLine: number + 1)
                     batch.bytes.reserveCapacity(Self.batchBytes)

@@ -8,7 +8,7 @@ import GRDBSQLite
 /// store file. SQLite runs that checkpoint inside the commit that passes a thousand pages, on the
 /// writer's thread: a merge of four bundles of 250,000 changes copied about a gigabyte that way,
 /// a fifth of its time, while the merge's other core waited (README, "Merge speed", seventh round).
-/// During a run of write transactions (``Store/withLogCheckpointedAside(_:)``) the writer makes no
+/// During a run of write transactions (``Store/withLogCheckpointedAside(limit:_:)``) the writer makes no
 /// checkpoint itself; each commit asks this one, which copies what was committed, on its own
 /// connection, while the writer goes on with the next bundle.
 ///
@@ -17,11 +17,12 @@ import GRDBSQLite
 /// as after any commit. What changes is the log's length: SQLite starts the log afresh only when a
 /// write begins with every page of it copied, which a checkpoint running alongside never leaves.
 /// So once the log passes ``limit`` after a commit, the writer waits for its copy to end, and the
-/// next write starts the log afresh: the log holds at most about ``limit`` and one bundle.
+/// next write starts the log afresh: the log holds at most about ``limit`` and one bundle. What the
+/// log holds is told by SQLite after each commit (its WAL hook: the frames since the log last
+/// started afresh), not read from the file, which SQLite reuses from its start without shrinking it.
 public final class LogCheckpoints: @unchecked Sendable {
     /// The log's length after which the writer waits for the checkpoint before its next write.
     public let limit: Int64
-    private let logPath: String
     private let condition = NSCondition()
     // Guarded by `condition`.
     private var asked = 0
@@ -29,6 +30,9 @@ public final class LogCheckpoints: @unchecked Sendable {
     private var closing = false
     private var running = false
     private var connection: OpaquePointer?
+    /// Frames in the log after the writer's last commit, and the bytes each takes there.
+    private var frames = 0
+    private var frameBytes: Int64 = 4096 + 24
 
     /// Opens the checkpoint's own connection to the store at `path`; nil when it cannot (the writer
     /// then checkpoints as SQLite does by itself).
@@ -41,7 +45,6 @@ public final class LogCheckpoints: @unchecked Sendable {
             return nil
         }
         connection = handle
-        logPath = path + "-wal"
         self.limit = limit
         running = true
         Thread.detachNewThread { [self] in copyLoop() }
@@ -58,14 +61,34 @@ public final class LogCheckpoints: @unchecked Sendable {
         if logLength > limit { waitForCopies() }
     }
 
-    /// The log's length on disk, in bytes.
+    /// What the log holds after the writer's last commit, in bytes.
     var logLength: Int64 {
-        var info = stat()
-        return stat(logPath, &info) == 0 ? Int64(info.st_size) : 0
+        condition.lock()
+        defer { condition.unlock() }
+        return Int64(frames) * frameBytes
     }
 
-    /// Waits until every checkpoint asked for has run.
-    func waitForCopies() {
+    /// Takes over the writer's WAL hook (and so SQLite's own checkpoints, which it makes through
+    /// that hook) to be told after each commit what the log holds.
+    fileprivate func watch(_ db: Database) throws {
+        let pageSize = try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
+        condition.lock()
+        frameBytes = pageSize + 24
+        condition.unlock()
+        let hook: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<CChar>?, Int32) -> Int32 = { context, _, _, frames in
+            guard let context else { return SQLITE_OK }
+            let checkpoints = Unmanaged<LogCheckpoints>.fromOpaque(context).takeUnretainedValue()
+            checkpoints.condition.lock()
+            checkpoints.frames = Int(frames)
+            checkpoints.condition.unlock()
+            return SQLITE_OK
+        }
+        sqlite3_wal_hook(db.sqliteConnection, hook, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    /// Waits until every checkpoint asked for has run: before the log's space is given back
+    /// (`Store.releaseLog`), which a checkpoint running meanwhile would make SQLite refuse.
+    public func waitForCopies() {
         condition.lock()
         while copied < asked && running { condition.wait() }
         condition.unlock()
@@ -127,12 +150,15 @@ extension Store {
             return try body(nil)
         }
         defer {
-            checkpoints.finish()
+            // SQLite's own hook back first (its checkpoints), then the last copies.
             try? dbQueue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_autocheckpoint = 1000") }
+            logCopies.withLock { $0 = nil }
+            checkpoints.finish()
         }
-        guard (try? dbQueue.writeWithoutTransaction({ try $0.execute(sql: "PRAGMA wal_autocheckpoint = 0") })) != nil else {
+        guard (try? dbQueue.writeWithoutTransaction({ try checkpoints.watch($0) })) != nil else {
             return try body(nil)
         }
+        logCopies.withLock { $0 = checkpoints }
         return try body(checkpoints)
     }
 }

@@ -43,6 +43,8 @@ public final class Store: Sendable {
 
     /// The private folder holding the copy a read-only store with a log is read from, if any.
     private let scratch: String?
+    /// The log's copies running alongside this store's writes, if any (``withLogCheckpointedAside(limit:_:)``).
+    let logCopies = Locked<LogCheckpoints?>(nil)
 
     private init(
         path: String, dbQueue: DatabaseQueue, environment: FieldbookEnvironment, readOnlyReason: String? = nil,
@@ -311,6 +313,9 @@ public final class Store: Sendable {
     /// is lost if it cannot.
     public func releaseLog() {
         guard cannotWrite == nil else { return }
+        // A copy running alongside would make SQLite refuse this one at once (it waits for no
+        // other checkpoint): it ends first.
+        logCopies.withLock { $0 }?.waitForCopies()
         try? dbQueue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
     }
 
