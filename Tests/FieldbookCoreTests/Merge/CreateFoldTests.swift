@@ -81,6 +81,12 @@ import Testing
         return try dumpRecords(store)
     }
 
+    /// A live create by `device`, its clock set by its number.
+    static func create(by device: String, _ seq: Int64, _ kind: RecordKind, _ id: String, _ fields: [String: FieldValue]) -> Change {
+        Change(device: device, seq: seq, hlc: HybridTimestamp(millis: 1_795_222_800_000 + seq, counter: 0), kind: kind,
+               recordID: id, op: .create, fields: fields.merging([deletedField: .int(0)]) { a, _ in a }, base: [:])
+    }
+
     /// Another writer's creates may leave out what a laptop's spell as null: a list left out is
     /// stored empty, any other field NULL, as the fold of all its changes stores them.
     @Test func fieldsACreateLeavesOutAreStoredAsTheFoldStoresThem() throws {
@@ -90,8 +96,7 @@ import Testing
         let round = "0193a000-0000-7000-8000-0000000000a1", village = "0193a000-0000-7000-8000-0000000000b1"
         let forum = "0193a000-0000-7000-8000-0000000000c1", visit = "0193a000-0000-7000-8000-0000000000d1"
         func create(_ seq: Int64, _ kind: RecordKind, _ id: String, _ fields: [String: FieldValue]) -> Change {
-            Change(device: device, seq: seq, hlc: HybridTimestamp(millis: 1_795_222_800_000 + seq, counter: 0), kind: kind,
-                   recordID: id, op: .create, fields: fields.merging([deletedField: .int(0)]) { a, _ in a }, base: [:])
+            Self.create(by: device, seq, kind, id, fields)
         }
         let bundle = try craftBundle(
             in: dir, name: "omitted.fbundle", packer: BundleManifest.Device(id: device, name: "笔记本X", team: nil, role: "field"),
@@ -123,9 +128,7 @@ import Testing
         let problem = "0193a000-0000-7000-8000-0000000000c2", forum = "0193a000-0000-7000-8000-0000000000d2"
         let visit = "0193a000-0000-7000-8000-0000000000e2"
         func create(_ seq: Int64, _ kind: RecordKind, _ id: String, _ fields: [String: FieldValue]) -> Change {
-            Change(device: device, seq: seq, hlc: HybridTimestamp(millis: 1_795_222_800_000 + seq, counter: 0), kind: kind,
-                   recordID: id, op: .create, fields: fields.merging([deletedField: .int(0), "round": .text(round)]) { a, _ in a },
-                   base: [:])
+            Self.create(by: device, seq, kind, id, fields.merging(["round": .text(round)]) { a, _ in a })
         }
         let bundle = try craftBundle(
             in: dir, name: "lists.fbundle", packer: BundleManifest.Device(id: device, name: "笔记本Y", team: nil, role: "field"),

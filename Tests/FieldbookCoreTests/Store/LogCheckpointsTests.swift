@@ -9,20 +9,6 @@ import Testing
 
 /// The log copied into the store on a thread of its own during a run of writes (a merge's bundles).
 @Suite struct LogCheckpointsTests {
-    /// Writes one transaction of `pages` pages or so into a table of its own.
-    private func writePages(_ store: Store, _ pages: Int) throws {
-        try store.write { db in
-            try db.execute(sql: "CREATE TABLE IF NOT EXISTS scratch (x BLOB)")
-            try db.execute(
-                sql: "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) INSERT INTO scratch SELECT randomblob(3900) FROM n",
-                arguments: [pages])
-        }
-    }
-
-    private func size(_ path: String) -> Int64 {
-        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
-    }
-
     private func autocheckpoint(_ store: Store) throws -> Int {
         try store.write { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") ?? -1 }
     }
@@ -36,17 +22,17 @@ import Testing
         let file = store.path
         try writePages(store, 50)
         store.releaseLog()
-        let start = size(file)
+        let start = fileSize(file)
         try store.withLogCheckpointedAside(limit: 1 << 40) { checkpoints in
             let checkpoints = try #require(checkpoints)
             #expect(try autocheckpoint(store) == 0)
             // Two thousand pages, far past SQLite's own checkpoint (a thousand), and not reported.
             try writePages(store, 2000)
-            #expect(size(file) == start)
-            #expect(size(file + "-wal") > 2000 * 4096)
+            #expect(fileSize(file) == start)
+            #expect(fileSize(file + "-wal") > 2000 * 4096)
             checkpoints.committed()
             checkpoints.waitForCopies()
-            #expect(size(file) > start + 1900 * 4096)
+            #expect(fileSize(file) > start + 1900 * 4096)
             try writePages(store, 500)
             checkpoints.committed()
         }
@@ -56,7 +42,7 @@ import Testing
         }
         let busy: Int? = copied?[0], frames: Int? = copied?[1], done: Int? = copied?[2]
         #expect(busy == 0 && frames == done)
-        #expect(size(file) > start + 2400 * 4096)
+        #expect(fileSize(file) > start + 2400 * 4096)
         #expect(try autocheckpoint(store) == 1000)
         #expect(try store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM scratch") } == 2550)
     }
@@ -73,7 +59,7 @@ import Testing
                 let checkpoints = try #require(checkpoints)
                 for _ in 0..<6 {
                     try writePages(store, 300)
-                    longest = max(longest, size(store.path + "-wal"))
+                    longest = max(longest, fileSize(store.path + "-wal"))
                     checkpoints.committed()
                 }
             }
