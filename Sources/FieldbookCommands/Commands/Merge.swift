@@ -33,82 +33,82 @@ extension Fieldbook {
             let setAside = (try? store.setTallyIndexesAside(forMerging: paths)) ?? []
             // Each bundle's pages are copied from the log into the store while the next is merged.
             try store.withLogCheckpointedAside { checkpoints in
-            for (index, path) in paths.enumerated() {
-                // A file name from a stick is data like any other: shown on one line, escaped.
-                let name = (path as NSString).lastPathComponent.oneLine
-                var progress: (@Sendable (Int, Int) -> Void)? = nil
-                if showProgress {
-                    progress = { done, total in
-                        let percent = total > 0 ? done * 100 / total : 100
-                        Console.progress(tr("  merging \(name): \(percent)% of \(total, "change")   "))
+                for (index, path) in paths.enumerated() {
+                    // A file name from a stick is data like any other: shown on one line, escaped.
+                    let name = (path as NSString).lastPathComponent.oneLine
+                    var progress: (@Sendable (Int, Int) -> Void)? = nil
+                    if showProgress {
+                        progress = { done, total in
+                            let percent = total > 0 ? done * 100 / total : 100
+                            Console.progress(tr("  merging \(name): \(percent)% of \(total, "change")   "))
+                        }
                     }
-                }
-                let outcome = store.merge(bundleAt: path, options: MergeOptions(maxSkew: maxSkew * 60, progress: progress))
-                checkpoints?.committed()
-                if showProgress { Console.clearProgress() }
-                switch outcome.status {
-                case .merged:
-                    merged += 1
-                    var line = tr("merged          \(name): \(outcome.changes, "change") (\(outcome.newChanges) new), \(outcome.newRecords, "new record"), \(outcome.updatedFields, "updated field")")
-                    if outcome.newConflicts > 0 { line += tr(", \(outcome.newConflicts, "conflict")") }
-                    if outcome.signed { line += tr("; signed by \(outcome.manifest?.device.name ?? "?"), opened with this store's key") }
-                    print(line.oneLine)
-                    if let version = outcome.trustListVersion {
-                        print(tr("  the office's trust list, version \(version), taken: enrolled and revoked devices, and receipts (fieldbook status)"))
-                    }
-                    if let version = outcome.delegatedTrustVersion {
-                        print(tr("  \(outcome.manifest?.device.name ?? "?")'s trust list, version \(version), taken: the laptops it enrolled and revoked (fieldbook devices)").oneLine)
-                    }
-                case .alreadyMerged:
-                    already += 1
-                    print(tr("already merged  \(name)"))
-                case .rejected(let reason):
-                    rejected += 1
-                    print(tr("rejected        \(name): \(reason.oneLine)"))
-                case .storeFailed(let error):
-                    // Nothing is wrong with the bundles: the store cannot take them. Stop, and say so once.
-                    let left = Array(paths[index...])
-                    for path in left { print(tr("not merged      \((path as NSString).lastPathComponent.oneLine)")) }
-                    if !setAside.isEmpty { _ = try? store.restoreTallyIndexes() }
-                    print(tr("\(merged) merged, \(already) already merged, \(rejected) rejected, \(left.count) not merged, of \(paths.count, "bundle")."))
-                    store.releaseLog()
-                    throw StoreFault.explain(error, store: store.path, bundles: left)
-                }
-                if outcome.leftOutRevoked > 0 {
-                    print(tr("  ! \(outcome.leftOutRevoked, "change") of a revoked device, made after its revocation point, were left out"))
-                }
-                if let ahead = outcome.aheadBy {
-                    print(tr("  ! its clock ran \(BundleText.duration(ahead)) ahead of this machine's: check that laptop's clock. Its edits win only against edits that never saw them."))
-                }
-            }
-            // The summary comes after every bundle's line it sums up; a rejection is said on stderr
-            // too, last, so that stdout and stderr sent to one file or pipe read in order.
-            if !setAside.isEmpty {
-                if showProgress { Console.progress(tr("  building the tally's indexes")) }
-                do {
-                    try store.restoreTallyIndexes()
+                    let outcome = store.merge(bundleAt: path, options: MergeOptions(maxSkew: maxSkew * 60, progress: progress))
                     checkpoints?.committed()
-                } catch {
-                    // What was merged stays merged; only the tally's shortcut waits for the next open.
-                    print(tr("  ! the tally's indexes could not be built again (\((error as? FieldbookError)?.message ?? String(describing: error))): they are built the next time this store is opened; tallies are right meanwhile, only slower").oneLine)
+                    if showProgress { Console.clearProgress() }
+                    switch outcome.status {
+                    case .merged:
+                        merged += 1
+                        var line = tr("merged          \(name): \(outcome.changes, "change") (\(outcome.newChanges) new), \(outcome.newRecords, "new record"), \(outcome.updatedFields, "updated field")")
+                        if outcome.newConflicts > 0 { line += tr(", \(outcome.newConflicts, "conflict")") }
+                        if outcome.signed { line += tr("; signed by \(outcome.manifest?.device.name ?? "?"), opened with this store's key") }
+                        print(line.oneLine)
+                        if let version = outcome.trustListVersion {
+                            print(tr("  the office's trust list, version \(version), taken: enrolled and revoked devices, and receipts (fieldbook status)"))
+                        }
+                        if let version = outcome.delegatedTrustVersion {
+                            print(tr("  \(outcome.manifest?.device.name ?? "?")'s trust list, version \(version), taken: the laptops it enrolled and revoked (fieldbook devices)").oneLine)
+                        }
+                    case .alreadyMerged:
+                        already += 1
+                        print(tr("already merged  \(name)"))
+                    case .rejected(let reason):
+                        rejected += 1
+                        print(tr("rejected        \(name): \(reason.oneLine)"))
+                    case .storeFailed(let error):
+                        // Nothing is wrong with the bundles: the store cannot take them. Stop, and say so once.
+                        let left = Array(paths[index...])
+                        for path in left { print(tr("not merged      \((path as NSString).lastPathComponent.oneLine)")) }
+                        if !setAside.isEmpty { _ = try? store.restoreTallyIndexes() }
+                        print(tr("\(merged) merged, \(already) already merged, \(rejected) rejected, \(left.count) not merged, of \(paths.count, "bundle")."))
+                        store.releaseLog()
+                        throw StoreFault.explain(error, store: store.path, bundles: left)
+                    }
+                    if outcome.leftOutRevoked > 0 {
+                        print(tr("  ! \(outcome.leftOutRevoked, "change") of a revoked device, made after its revocation point, were left out"))
+                    }
+                    if let ahead = outcome.aheadBy {
+                        print(tr("  ! its clock ran \(BundleText.duration(ahead)) ahead of this machine's: check that laptop's clock. Its edits win only against edits that never saw them."))
+                    }
                 }
-                if showProgress { Console.clearProgress() }
-            }
-            print(tr("\(merged) merged, \(already) already merged, \(rejected) rejected, of \(paths.count, "bundle")."))
-            let summary = try store.mergeSummary()
-            let conflicts = summary.conflicts
-            if conflicts > 0 { print(tr("\(conflicts, "conflict") to review: `fieldbook conflicts`.")) }
-            for (device, gaps) in summary.gaps {
-                print(tr("gap: changes \(gaps.map(Status.describe).joined(separator: ", ")) of \(device.oneLine) have not arrived yet."))
-            }
-            for unknown in summary.unknown {
-                let kind = Language.current == .zh ? unknown.kind.chinese : unknown.kind.plural
-                print(tr("kept: \(unknown.count) \(kind) point at a \(unknown.field.oneLine) this store does not know yet."))
-            }
-            if rejected > 0 {
-                Console.error(tr("fieldbook: \(rejected) of \(paths.count) bundles were rejected (reasons above); the others were merged."))
-                throw ExitCode(65)
-            }
+                // The summary comes after every bundle's line it sums up; a rejection is said on stderr
+                // too, last, so that stdout and stderr sent to one file or pipe read in order.
+                if !setAside.isEmpty {
+                    if showProgress { Console.progress(tr("  building the tally's indexes")) }
+                    do {
+                        try store.restoreTallyIndexes()
+                        checkpoints?.committed()
+                    } catch {
+                        // What was merged stays merged; only the tally's shortcut waits for the next open.
+                        print(tr("  ! the tally's indexes could not be built again (\((error as? FieldbookError)?.message ?? String(describing: error))): they are built the next time this store is opened; tallies are right meanwhile, only slower").oneLine)
+                    }
+                    if showProgress { Console.clearProgress() }
+                }
+                print(tr("\(merged) merged, \(already) already merged, \(rejected) rejected, of \(paths.count, "bundle")."))
+                let summary = try store.mergeSummary()
+                let conflicts = summary.conflicts
+                if conflicts > 0 { print(tr("\(conflicts, "conflict") to review: `fieldbook conflicts`.")) }
+                for (device, gaps) in summary.gaps {
+                    print(tr("gap: changes \(gaps.map(Status.describe).joined(separator: ", ")) of \(device.oneLine) have not arrived yet."))
+                }
+                for unknown in summary.unknown {
+                    let kind = Language.current == .zh ? unknown.kind.chinese : unknown.kind.plural
+                    print(tr("kept: \(unknown.count) \(kind) point at a \(unknown.field.oneLine) this store does not know yet."))
+                }
+                if rejected > 0 {
+                    Console.error(tr("fieldbook: \(rejected) of \(paths.count) bundles were rejected (reasons above); the others were merged."))
+                    throw ExitCode(65)
+                }
             }
         }
     }

@@ -28,7 +28,7 @@ final class ChangeLine: Sendable {
 
     init(
         device: String, seq: Int64, hlc: Int64, kind: RecordKind, record: String, op: ChangeOp, fields: String, base: String,
-        entries: [LineField], replaced: [String: [VersionID]], listTexts: Bool = false
+        entries: [LineField], replaced: [String: [VersionID]], withListTexts: Bool = false
     ) {
         self.device = device
         self.seq = seq
@@ -41,7 +41,7 @@ final class ChangeLine: Sendable {
         self.entries = entries
         self.replaced = replaced
         self.recordKey = BundleChecks.RecordKey(record)
-        self.listTexts = !listTexts ? [] : entries.compactMap { entry in
+        self.listTexts = !withListTexts ? [] : entries.compactMap { entry in
             guard case .list(let items) = entry.value else { return nil }
             return CanonicalJSON.encode(items)
         }
@@ -218,7 +218,7 @@ enum ChangeLineParser {
                 device: device, seq: seq, hlc: hlc, kind: kind, record: record, op: op,
                 fields: !texts ? "" : fieldNameEscaped ? CanonicalJSON.encode(ChangeLine.values(entries)) : text(fields.0, fields.1),
                 base: !texts ? "" : base.map { text($0.0, $0.1) } ?? "{}", entries: entries, replaced: replaced,
-                listTexts: texts)
+                withListTexts: texts)
         }
 
         /// The members of a change line this reader knows.
