@@ -35,14 +35,15 @@ struct Benchmark: ParsableCommand {
         let runner = Runner(binary: binary, work: work)
         // The yardsticks (plain SQLite, in this process) run with SQLite's process settings as
         // fieldbook makes them (no memory statistics), as they use a store's journal and sync
-        // settings: made here, before this process first uses SQLite.
+        // settings: made here, before this process first uses SQLite. Their logs do not gather
+        // their writes (Store.gatherLog): that is fieldbook's work on top of SQLite, not SQLite's.
         let sqliteSettings = Store.sqliteSettingsMade
         let households = villages * 10
         print(growth
             ? "Fieldbook benchmark, growth mode: roster of \(Fmt.int(villages)) villages, \(Fmt.int(households)) households"
             : "Fieldbook benchmark: \(Fmt.int(changes)) changes on \(devices) laptops; roster of \(Fmt.int(villages)) villages, \(Fmt.int(households)) households")
         print("machine: \(Machine.describe())")
-        print("SQLite \(String(cString: sqlite3_libversion())), memory statistics \(sqliteSettings ? "off" : "on") in fieldbook and in the yardsticks")
+        print("SQLite \(String(cString: sqlite3_libversion())), memory statistics \(sqliteSettings ? "off" : "on") in fieldbook and in the yardsticks; the log's writes \(Store.logGatheringInstalled ? "gathered in fieldbook only" : "not gathered")")
         print("work folder: \(work)\n")
         if growth {
             try Growth(runner: runner, work: work, villages: villages, changes: growthChanges,

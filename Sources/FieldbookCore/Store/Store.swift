@@ -247,7 +247,30 @@ public final class Store: Sendable {
     /// of a merge's writer's work (README, "Merge speed", seventh round). Nothing here reads those
     /// statistics (SQLite's heap limits need them, and are not used). False when SQLite was used
     /// before (by another library in the same process): it is then left as it is.
-    public static let sqliteSettingsMade: Bool = fieldbook_sqlite_memstatus_off() == SQLITE_OK
+    ///
+    /// Then the VFS that lets a store's writer gather its log's writes (``gatherLog(_:)``) goes in
+    /// front of SQLite's own, for every connection the process opens after it: the others' files,
+    /// and their logs, are SQLite's own untouched.
+    public static let sqliteSettingsMade: Bool = {
+        let made = fieldbook_sqlite_memstatus_off() == SQLITE_OK
+        _ = fieldbook_log_gathering_install()
+        return made
+    }()
+
+    /// Whether the VFS that lets a store's log gather its writes is in place (after the settings).
+    public static let logGatheringInstalled: Bool = {
+        _ = sqliteSettingsMade
+        return fieldbook_log_gathering_install() == SQLITE_OK
+    }()
+
+    /// A store's log gathers its writes into runs of a mebibyte (CSQLiteSettings): a log's frames,
+    /// each 24 bytes longer than a page, were each written alone, and the kernel zeroed the rest of
+    /// every disk block a frame began in before writing it (README, "Merge speed", eighth round).
+    /// Asked at the start of every write transaction: the connection syncs at each commit
+    /// (synchronous FULL), which this requires, and its log is open then.
+    static func gatherLog(_ db: Database) {
+        _ = fieldbook_log_gathering_on(db.sqliteConnection)
+    }
 
     private static func configuration(path: String, environment: FieldbookEnvironment) -> Configuration {
         _ = sqliteSettingsMade
@@ -298,7 +321,10 @@ public final class Store: Sendable {
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         if let cannotWrite { throw cannotWrite }
         do {
-            return try dbQueue.write(body)
+            return try dbQueue.write { db in
+                Store.gatherLog(db)
+                return try body(db)
+            }
         } catch let error as FieldbookError {
             throw error
         } catch let error as BundleError {
@@ -334,6 +360,7 @@ public final class Store: Sendable {
         do {
             try dbQueue.inDatabase { db in
                 try db.inTransaction(.immediate) {
+                    Store.gatherLog(db)
                     try body(db)
                     return .rollback
                 }
