@@ -169,15 +169,18 @@ static int logShmUnmap(sqlite3_file *file, int deleteFlag) {
     return f->real->pMethods->xShmUnmap(f->real, deleteFlag);
 }
 
+// A file of an older version has no memory mapping: no page, which SQLite then reads instead.
 static int logFetch(sqlite3_file *file, sqlite3_int64 offset, int amount, void **page) {
     LogFile *f = (LogFile *)file;
+    *page = NULL;
     int rc = flush(f);
-    if (rc != SQLITE_OK) return rc;
+    if (rc != SQLITE_OK || f->real->pMethods->iVersion < 3) return rc;
     return f->real->pMethods->xFetch(f->real, offset, amount, page);
 }
 
 static int logUnfetch(sqlite3_file *file, sqlite3_int64 offset, void *page) {
     LogFile *f = (LogFile *)file;
+    if (f->real->pMethods->iVersion < 3) return SQLITE_OK;
     return f->real->pMethods->xUnfetch(f->real, offset, page);
 }
 
@@ -192,8 +195,13 @@ static int logOpen(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int f
         f->base.pMethods = NULL;
         return rc != SQLITE_OK ? rc : SQLITE_CANTOPEN;
     }
-    // The methods the default file has (its version) and no more.
-    logMethods.iVersion = f->real->pMethods->iVersion < 3 ? f->real->pMethods->iVersion : 3;
+    // A log is written through shared memory (version 2 and up); a file without it is not wrapped
+    // in a way SQLite could tell from its own.
+    if (f->real->pMethods->iVersion < 2) {
+        f->real->pMethods->xClose(f->real);
+        f->base.pMethods = NULL;
+        return SQLITE_CANTOPEN;
+    }
     f->base.pMethods = &logMethods;
     return SQLITE_OK;
 }
