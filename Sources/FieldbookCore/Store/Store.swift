@@ -272,6 +272,14 @@ public final class Store: Sendable {
         _ = fieldbook_log_gathering_on(db.sqliteConnection)
     }
 
+    /// Ends ``gatherLog(_:)`` once its transaction has ended, committed or rolled back, before the
+    /// connection does anything else: what a rolled-back transaction gathered (pages it spilled to
+    /// the log) is dropped, not kept until it is read back or written out over the frames another
+    /// command commits there meanwhile.
+    static func stopGatheringLog(_ db: Database) {
+        _ = fieldbook_log_gathering_off(db.sqliteConnection)
+    }
+
     private static func configuration(path: String, environment: FieldbookEnvironment) -> Configuration {
         _ = sqliteSettingsMade
         var config = Configuration()
@@ -321,9 +329,16 @@ public final class Store: Sendable {
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         if let cannotWrite { throw cannotWrite }
         do {
-            return try dbQueue.write { db in
-                Store.gatherLog(db)
-                return try body(db)
+            // GRDB's `write`, with the log's gathering ended after the transaction.
+            return try dbQueue.writeWithoutTransaction { db in
+                defer { Store.stopGatheringLog(db) }
+                var result: T?
+                try db.inTransaction {
+                    Store.gatherLog(db)
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
             }
         } catch let error as FieldbookError {
             throw error
@@ -359,6 +374,7 @@ public final class Store: Sendable {
         if let cannotWrite { throw cannotWrite }
         do {
             try dbQueue.inDatabase { db in
+                defer { Store.stopGatheringLog(db) }
                 try db.inTransaction(.immediate) {
                     Store.gatherLog(db)
                     try body(db)

@@ -1,0 +1,154 @@
+import CSQLiteSettings
+import FieldbookTestSupport
+import Foundation
+import GRDB
+import GRDBSQLite
+import Testing
+
+@testable import FieldbookCore
+
+/// Attacks on the log-gathering VFS (logbuffer.c): what a connection gathered for a transaction it
+/// rolled back stays in its buffer, and is read back or written out after another connection (another
+/// fieldbook command on the same store) has committed frames at the same place in the log.
+@Suite struct LogGatheringAttackTests {
+    private func fill(_ db: Database, _ count: Int, tag: Int) throws {
+        try db.execute(sql: "CREATE TABLE IF NOT EXISTS scratch (n INTEGER, tag INTEGER, x BLOB)")
+        try db.execute(
+            sql: "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) INSERT INTO scratch SELECT i, ?, randomblob(3900) FROM n",
+            arguments: [count, tag])
+    }
+
+    /// The store as another program reads it (SQLite's own VFS): its integrity check, and how many
+    /// rows of `tag` the scratch table holds.
+    private func seen(_ path: String, tag: Int) -> (check: String, rows: Int) {
+        var handle: OpaquePointer?
+        defer { sqlite3_close(handle) }
+        guard sqlite3_open_v2(path, &handle, SQLITE_OPEN_READONLY, "unix") == SQLITE_OK else { return ("cannot open", -1) }
+        var statement: OpaquePointer?
+        var check = "?"
+        if sqlite3_prepare_v2(handle, "PRAGMA integrity_check", -1, &statement, nil) == SQLITE_OK, sqlite3_step(statement) == SQLITE_ROW {
+            check = String(cString: sqlite3_column_text(statement, 0))
+        } else {
+            check = String(cString: sqlite3_errmsg(handle))
+        }
+        sqlite3_finalize(statement)
+        var rows = -1
+        if sqlite3_prepare_v2(handle, "SELECT count(*) FROM scratch WHERE tag = \(tag)", -1, &statement, nil) == SQLITE_OK, sqlite3_step(statement) == SQLITE_ROW {
+            rows = Int(sqlite3_column_int64(statement, 0))
+        }
+        sqlite3_finalize(statement)
+        return (check, rows)
+    }
+
+    /// Two commands on one store (here two Stores in one process, each its own connection, as two
+    /// `fieldbook` processes would be): the first spills pages to the log in a transaction it rolls
+    /// back (a dry run, a refused bundle), then the second commits.
+    private func rolledBackThenOtherCommits(_ dir: TemporaryDirectory) throws -> (first: Store, second: Store) {
+        let first = try makeOfficeStore(in: dir)
+        // The log started afresh, so that the next commits append to it (no restart in between).
+        first.releaseLog()
+        try first.write { db in try fill(db, 1, tag: 0) }
+        let second = try Store.open(at: first.path)
+        #expect(try second.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM scratch") } == 1)
+        // A dry run that spills about 150 pages into the log (gathered), then rolls back.
+        try first.writeAndRollBack { db in
+            try db.execute(sql: "PRAGMA cache_size = 20")
+            try fill(db, 150, tag: 1)
+        }
+        // Another command records five rows: its frames go where the rolled-back ones were.
+        try second.write { db in try fill(db, 5, tag: 2) }
+        #expect(seen(first.path, tag: 2) == ("ok", 5))
+        return (first, second)
+    }
+
+    /// The first connection reads the second's commit: from its buffer, the rolled-back frames.
+    @Test func aRolledBackTransactionsFramesAreNotReadInPlaceOfAnotherCommit() throws {
+        let dir = TemporaryDirectory()
+        let (first, _) = try rolledBackThenOtherCommits(dir)
+        let rows = try? first.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM scratch WHERE tag = 2") }
+        #expect(rows == 5)
+        let check = try? first.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") }
+        #expect(check == "ok")
+    }
+
+    /// The first connection commits afterwards: its commit's sync writes out the rolled-back frames
+    /// over the second's committed ones.
+    @Test func aRolledBackTransactionsFramesAreNotWrittenOverAnotherCommit() throws {
+        let dir = TemporaryDirectory()
+        let (first, second) = try rolledBackThenOtherCommits(dir)
+        #expect(throws: Never.self) { try first.write { db in try db.execute(sql: "INSERT INTO scratch VALUES (1, 3, x'00')") } }
+        #expect(seen(first.path, tag: 2) == ("ok", 5))
+        #expect(seen(first.path, tag: 3) == ("ok", 1))
+        _ = second
+    }
+
+    /// The first connection only closes: its close writes out the rolled-back frames over the
+    /// second's committed ones, and the next opening finds the second's commit gone.
+    @Test func aRolledBackTransactionsFramesAreNotWrittenOutAtClose() throws {
+        let dir = TemporaryDirectory()
+        var second: Store?
+        let path: String
+        do {
+            let stores = try rolledBackThenOtherCommits(dir)
+            second = stores.second
+            path = stores.first.path
+        }  // the first store goes, and its connection closes
+        #expect(seen(path, tag: 2) == ("ok", 5))
+        _ = second
+        second = nil  // the last connection closes: the log is copied into the store and removed
+        #expect(seen(path, tag: 2) == ("ok", 5))
+    }
+
+    /// Gathering outlives the store's transaction it was asked for: the same connection, set to
+    /// synchronous NORMAL afterwards (SQLite's and GRDB's usual WAL setting), commits without a
+    /// sync, so its commit is published to other connections, and acknowledged, while only in
+    /// memory: others cannot read it, and a crash of the program (which NORMAL survives) loses it.
+    @Test func gatheringEndsWithTheStoresTransaction() throws {
+        let dir = TemporaryDirectory()
+        let store = try makeOfficeStore(in: dir)
+        try store.write { db in try fill(db, 1, tag: 0) }
+        try store.dbQueue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try fill(db, 3, tag: 4)
+        }
+        #expect(seen(store.path, tag: 4) == ("ok", 3))
+    }
+
+    /// The log's gathering does not rest on its caller ending it: once a transaction rolls back
+    /// and its connection gives up the log's write lock, nothing of it stays gathered. Through GRDB
+    /// a store's body cannot go on in a transaction SQLite rolled back under it ("Transaction was
+    /// aborted"); a connection of SQLite's own calls can, and reads and writes the log after that
+    /// without fieldbook_log_gathering_off.
+    @Test func nothingGatheredOutlivesTheLogsWriteLock() throws {
+        let dir = TemporaryDirectory()
+        let store = try makeOfficeStore(in: dir)
+        store.releaseLog()
+        try store.write { db in try fill(db, 1, tag: 0) }
+        func open() throws -> OpaquePointer? {
+            var handle: OpaquePointer?
+            try #require(sqlite3_open_v2(store.path, &handle, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK)
+            #expect(sqlite3_exec(handle, "PRAGMA synchronous = FULL; PRAGMA cache_size = 20", nil, nil, nil) == SQLITE_OK)
+            return handle
+        }
+        func integer(_ handle: OpaquePointer?, _ sql: String) -> Int? {
+            var statement: OpaquePointer?
+            defer { sqlite3_finalize(statement) }
+            guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK, sqlite3_step(statement) == SQLITE_ROW else { return nil }
+            return Int(sqlite3_column_int64(statement, 0))
+        }
+        let first = try open(), second = try open()
+        defer { sqlite3_close(first); sqlite3_close(second) }
+        #expect(sqlite3_exec(first, "BEGIN IMMEDIATE", nil, nil, nil) == SQLITE_OK)
+        #expect(fieldbook_log_gathering_on(first) == 1)
+        let spill = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 150) INSERT INTO scratch SELECT i, 1, randomblob(3900) FROM n"
+        #expect(sqlite3_exec(first, spill, nil, nil, nil) == SQLITE_OK)
+        #expect(sqlite3_exec(first, "ROLLBACK", nil, nil, nil) == SQLITE_OK)
+        let five = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5) INSERT INTO scratch SELECT i, 2, randomblob(3900) FROM n"
+        #expect(sqlite3_exec(second, five, nil, nil, nil) == SQLITE_OK)
+        // The first reads the second's commit, not its own rolled-back frames, and commits after it.
+        #expect(integer(first, "SELECT count(*) FROM scratch WHERE tag = 2") == 5)
+        #expect(sqlite3_exec(first, "INSERT INTO scratch VALUES (1, 3, x'00')", nil, nil, nil) == SQLITE_OK)
+        #expect(seen(store.path, tag: 2) == ("ok", 5))
+        #expect(seen(store.path, tag: 3) == ("ok", 1))
+    }
+}
