@@ -243,6 +243,16 @@ static int dbFileSize(sqlite3_file *file, sqlite3_int64 *size) {
 
 static int dbFileControl(sqlite3_file *file, int op, void *argument) {
     DbFile *d = (DbFile *)file;
+    // A PRAGMA that sets synchronous (to anything) ends gathering on this database's log, what it
+    // holds written out: a connection set to NORMAL commits without a sync, and would publish a
+    // commit still gathered. Only fieldbook_log_gathering_on, which asks the setting, starts it again.
+    if (op == SQLITE_FCNTL_PRAGMA && d->log != NULL) {
+        char **a = (char **)argument;
+        if (a[1] != NULL && a[2] != NULL && sqlite3_stricmp(a[1], "synchronous") == 0) {
+            (void)flush(d->log);
+            d->log->gather = 0;
+        }
+    }
     return d->real->pMethods->xFileControl(d->real, op, argument);
 }
 
@@ -253,6 +263,14 @@ static int dbShmLock(sqlite3_file *file, int offset, int n, int flags) {
     DbFile *d = (DbFile *)file;
     if ((flags & SQLITE_SHM_UNLOCK) && offset == LOG_WRITE_LOCK && d->log != NULL) (void)flush(d->log);
     return d->real->pMethods->xShmLock(d->real, offset, n, flags);
+}
+
+// In exclusive locking mode SQLite takes no shared-memory locks; the connection gives up its
+// EXCLUSIVE lock on the database's file as it leaves that mode, still alone: flushed first.
+static int dbUnlock(sqlite3_file *file, int lock) {
+    DbFile *d = (DbFile *)file;
+    if (d->log != NULL) (void)flush(d->log);
+    return d->real->pMethods->xUnlock(d->real, lock);
 }
 
 static int dbFetch(sqlite3_file *file, sqlite3_int64 offset, int amount, void **page) {
@@ -330,7 +348,7 @@ int fieldbook_log_gathering_install(void) {
     }
     for (int version = 1; version <= 3; version++) {
         dbMethods[version] = (sqlite3_io_methods){
-            version, dbClose, dbRead, dbWrite, dbTruncate, dbSync, dbFileSize, logLock, logUnlock,
+            version, dbClose, dbRead, dbWrite, dbTruncate, dbSync, dbFileSize, logLock, dbUnlock,
             logCheckReservedLock, dbFileControl, logSectorSize, logDeviceCharacteristics,
             logShmMap, dbShmLock, logShmBarrier, logShmUnmap, dbFetch, logUnfetch,
         };

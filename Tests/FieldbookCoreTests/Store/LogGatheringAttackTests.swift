@@ -151,4 +151,81 @@ import Testing
         #expect(seen(store.path, tag: 2) == ("ok", 5))
         #expect(seen(store.path, tag: 3) == ("ok", 1))
     }
+
+    /// SQLite's own calls, gathering asked once (not ended after each transaction): `open()`'s
+    /// connection to the store's file, synced at each commit, with a cache of 20 pages.
+    private func rawConnection(_ path: String) throws -> OpaquePointer? {
+        var handle: OpaquePointer?
+        try #require(sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK)
+        #expect(sqlite3_exec(handle, "PRAGMA synchronous = FULL; PRAGMA cache_size = 20", nil, nil, nil) == SQLITE_OK)
+        return handle
+    }
+
+    private func integer(_ handle: OpaquePointer?, _ sql: String) -> Int? {
+        var statement: OpaquePointer?
+        defer { sqlite3_finalize(statement) }
+        guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK, sqlite3_step(statement) == SQLITE_ROW else { return nil }
+        return Int(sqlite3_column_int64(statement, 0))
+    }
+
+    /// In exclusive locking mode SQLite takes no shared-memory locks, so the write lock is never
+    /// given up there: what a transaction rolled back in that mode gathered is written out as the
+    /// connection leaves the mode (its lock on the database's file goes), while it is still alone.
+    @Test func nothingGatheredOutlivesExclusiveLockingMode() throws {
+        let dir = TemporaryDirectory()
+        let path: String
+        do {
+            // The store's own connection closed: exclusive mode wants the file to itself.
+            let store = try makeOfficeStore(in: dir)
+            try store.write { db in try fill(db, 1, tag: 0) }
+            path = store.path
+        }
+        let first = try rawConnection(path)
+        defer { sqlite3_close(first) }
+        #expect(sqlite3_exec(first, "PRAGMA locking_mode = EXCLUSIVE", nil, nil, nil) == SQLITE_OK)
+        #expect(sqlite3_exec(first, "BEGIN IMMEDIATE", nil, nil, nil) == SQLITE_OK)
+        #expect(fieldbook_log_gathering_on(first) == 1)
+        let spill = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 150) INSERT INTO scratch SELECT i, 1, randomblob(3900) FROM n"
+        #expect(sqlite3_exec(first, spill, nil, nil, nil) == SQLITE_OK)
+        #expect(sqlite3_exec(first, "PRAGMA locking_mode = NORMAL", nil, nil, nil) == SQLITE_OK)
+        #expect(sqlite3_exec(first, "ROLLBACK", nil, nil, nil) == SQLITE_OK)
+        let second = try rawConnection(path)
+        defer { sqlite3_close(second) }
+        sqlite3_busy_timeout(second, 2000)
+        let five = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5) INSERT INTO scratch SELECT i, 2, randomblob(3900) FROM n"
+        #expect(sqlite3_exec(second, five, nil, nil, nil) == SQLITE_OK)
+        #expect(integer(first, "SELECT count(*) FROM scratch WHERE tag = 2") == 5)
+        #expect(sqlite3_exec(first, "INSERT INTO scratch VALUES (1, 3, x'00')", nil, nil, nil) == SQLITE_OK)
+        #expect(seen(path, tag: 2) == ("ok", 5))
+        #expect(seen(path, tag: 3) == ("ok", 1))
+    }
+
+    /// A connection set to another synchronous (SQLite allows it only between transactions) stops
+    /// gathering there, until it is asked again, where the setting is checked: set to NORMAL, it
+    /// commits without a sync, and SQLite tells other connections of that commit while it would
+    /// still be gathered.
+    @Test func settingSynchronousEndsGathering() throws {
+        let dir = TemporaryDirectory()
+        let store = try makeOfficeStore(in: dir)
+        store.releaseLog()
+        try store.write { db in try fill(db, 1, tag: 0) }
+        let first = try rawConnection(store.path)
+        defer { sqlite3_close(first) }
+        let spill = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 150) INSERT INTO scratch SELECT i, 1, randomblob(3900) FROM n"
+        // Gathering asked once: about 150 pages spilled, under a mebibyte, all of them gathered.
+        #expect(sqlite3_exec(first, "BEGIN IMMEDIATE", nil, nil, nil) == SQLITE_OK)
+        #expect(fieldbook_log_gathering_on(first) == 1)
+        var before = fileSize(store.path + "-wal")
+        #expect(sqlite3_exec(first, spill, nil, nil, nil) == SQLITE_OK)
+        #expect(fileSize(store.path + "-wal") < before + 20 * 4096)
+        #expect(sqlite3_exec(first, "COMMIT", nil, nil, nil) == SQLITE_OK)
+        // Set to NORMAL: the next transaction's spills reach the file as they come.
+        #expect(sqlite3_exec(first, "PRAGMA synchronous = NORMAL", nil, nil, nil) == SQLITE_OK)
+        #expect(sqlite3_exec(first, "BEGIN IMMEDIATE", nil, nil, nil) == SQLITE_OK)
+        before = fileSize(store.path + "-wal")
+        #expect(sqlite3_exec(first, spill.replacingOccurrences(of: ", 1, ", with: ", 4, "), nil, nil, nil) == SQLITE_OK)
+        #expect(fileSize(store.path + "-wal") > before + 100 * 4096)
+        #expect(sqlite3_exec(first, "COMMIT", nil, nil, nil) == SQLITE_OK)
+        #expect(seen(store.path, tag: 4) == ("ok", 150))
+    }
 }
