@@ -11,13 +11,6 @@ import Testing
 /// rolled back stays in its buffer, and is read back or written out after another connection (another
 /// fieldbook command on the same store) has committed frames at the same place in the log.
 @Suite struct LogGatheringAttackTests {
-    private func fill(_ db: Database, _ count: Int, tag: Int) throws {
-        try db.execute(sql: "CREATE TABLE IF NOT EXISTS scratch (n INTEGER, tag INTEGER, x BLOB)")
-        try db.execute(
-            sql: "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) INSERT INTO scratch SELECT i, ?, randomblob(3900) FROM n",
-            arguments: [count, tag])
-    }
-
     /// The store as another program reads it (SQLite's own VFS): its integrity check, and how many
     /// rows of `tag` the scratch table holds.
     private func seen(_ path: String, tag: Int) -> (check: String, rows: Int) {
@@ -47,16 +40,16 @@ import Testing
         let first = try makeOfficeStore(in: dir)
         // The log started afresh, so that the next commits append to it (no restart in between).
         first.releaseLog()
-        try first.write { db in try fill(db, 1, tag: 0) }
+        try first.write { db in try fillScratch(db, 1, tag: 0) }
         let second = try Store.open(at: first.path)
         #expect(try second.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM scratch") } == 1)
         // A dry run that spills about 150 pages into the log (gathered), then rolls back.
         try first.writeAndRollBack { db in
             try db.execute(sql: "PRAGMA cache_size = 20")
-            try fill(db, 150, tag: 1)
+            try fillScratch(db, 150, tag: 1)
         }
         // Another command records five rows: its frames go where the rolled-back ones were.
-        try second.write { db in try fill(db, 5, tag: 2) }
+        try second.write { db in try fillScratch(db, 5, tag: 2) }
         #expect(seen(first.path, tag: 2) == ("ok", 5))
         return (first, second)
     }
@@ -106,10 +99,10 @@ import Testing
     @Test func gatheringEndsWithTheStoresTransaction() throws {
         let dir = TemporaryDirectory()
         let store = try makeOfficeStore(in: dir)
-        try store.write { db in try fill(db, 1, tag: 0) }
+        try store.write { db in try fillScratch(db, 1, tag: 0) }
         try store.dbQueue.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            try fill(db, 3, tag: 4)
+            try fillScratch(db, 3, tag: 4)
         }
         #expect(seen(store.path, tag: 4) == ("ok", 3))
     }
@@ -123,20 +116,8 @@ import Testing
         let dir = TemporaryDirectory()
         let store = try makeOfficeStore(in: dir)
         store.releaseLog()
-        try store.write { db in try fill(db, 1, tag: 0) }
-        func open() throws -> OpaquePointer? {
-            var handle: OpaquePointer?
-            try #require(sqlite3_open_v2(store.path, &handle, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK)
-            #expect(sqlite3_exec(handle, "PRAGMA synchronous = FULL; PRAGMA cache_size = 20", nil, nil, nil) == SQLITE_OK)
-            return handle
-        }
-        func integer(_ handle: OpaquePointer?, _ sql: String) -> Int? {
-            var statement: OpaquePointer?
-            defer { sqlite3_finalize(statement) }
-            guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK, sqlite3_step(statement) == SQLITE_ROW else { return nil }
-            return Int(sqlite3_column_int64(statement, 0))
-        }
-        let first = try open(), second = try open()
+        try store.write { db in try fillScratch(db, 1, tag: 0) }
+        let first = try rawConnection(store.path), second = try rawConnection(store.path)
         defer { sqlite3_close(first); sqlite3_close(second) }
         #expect(sqlite3_exec(first, "BEGIN IMMEDIATE", nil, nil, nil) == SQLITE_OK)
         #expect(fieldbook_log_gathering_on(first) == 1)
@@ -152,22 +133,6 @@ import Testing
         #expect(seen(store.path, tag: 3) == ("ok", 1))
     }
 
-    /// SQLite's own calls, gathering asked once (not ended after each transaction): `open()`'s
-    /// connection to the store's file, synced at each commit, with a cache of 20 pages.
-    private func rawConnection(_ path: String) throws -> OpaquePointer? {
-        var handle: OpaquePointer?
-        try #require(sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK)
-        #expect(sqlite3_exec(handle, "PRAGMA synchronous = FULL; PRAGMA cache_size = 20", nil, nil, nil) == SQLITE_OK)
-        return handle
-    }
-
-    private func integer(_ handle: OpaquePointer?, _ sql: String) -> Int? {
-        var statement: OpaquePointer?
-        defer { sqlite3_finalize(statement) }
-        guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK, sqlite3_step(statement) == SQLITE_ROW else { return nil }
-        return Int(sqlite3_column_int64(statement, 0))
-    }
-
     /// In exclusive locking mode SQLite takes no shared-memory locks, so the write lock is never
     /// given up there: what a transaction rolled back in that mode gathered is written out as the
     /// connection leaves the mode (its lock on the database's file goes), while it is still alone.
@@ -177,7 +142,7 @@ import Testing
         do {
             // The store's own connection closed: exclusive mode wants the file to itself.
             let store = try makeOfficeStore(in: dir)
-            try store.write { db in try fill(db, 1, tag: 0) }
+            try store.write { db in try fillScratch(db, 1, tag: 0) }
             path = store.path
         }
         let first = try rawConnection(path)
@@ -208,7 +173,7 @@ import Testing
         let dir = TemporaryDirectory()
         let store = try makeOfficeStore(in: dir)
         store.releaseLog()
-        try store.write { db in try fill(db, 1, tag: 0) }
+        try store.write { db in try fillScratch(db, 1, tag: 0) }
         let first = try rawConnection(store.path)
         defer { sqlite3_close(first) }
         let spill = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 150) INSERT INTO scratch SELECT i, 1, randomblob(3900) FROM n"

@@ -10,33 +10,19 @@ import Testing
 /// A store's writer gathers its log's writes into runs (CSQLiteSettings, logbuffer.c): what the
 /// log holds, what other connections read and when, are as before.
 @Suite struct LogGatheringTests {
-    /// Rows of about a page each, `count` of them, and the table's whole length and count as
-    /// another connection reads them.
-    private func fill(_ db: Database, _ count: Int, tag: Int) throws {
-        try db.execute(sql: "CREATE TABLE IF NOT EXISTS scratch (n INTEGER, tag INTEGER, x BLOB)")
-        try db.execute(
-            sql: "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) INSERT INTO scratch SELECT i, ?, randomblob(3900) FROM n",
-            arguments: [count, tag])
-    }
-
+    /// The table's whole length and count as another connection reads them.
     private func seen(_ path: String) throws -> (rows: Int, tags: Int, check: String) {
         // SQLite's own VFS, not the one in front of it: the file as any other program reads it.
         var handle: OpaquePointer?
         defer { sqlite3_close(handle) }
         try #require(sqlite3_open_v2(path, &handle, SQLITE_OPEN_READONLY, "unix") == SQLITE_OK)
-        func integer(_ sql: String) -> Int {
-            var statement: OpaquePointer?
-            defer { sqlite3_finalize(statement) }
-            guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK, sqlite3_step(statement) == SQLITE_ROW else { return -1 }
-            return Int(sqlite3_column_int64(statement, 0))
-        }
         var statement: OpaquePointer?
         defer { sqlite3_finalize(statement) }
         var check = "?"
         if sqlite3_prepare_v2(handle, "PRAGMA integrity_check", -1, &statement, nil) == SQLITE_OK, sqlite3_step(statement) == SQLITE_ROW {
             check = String(cString: sqlite3_column_text(statement, 0))
         }
-        return (integer("SELECT count(*) FROM scratch"), integer("SELECT total(tag) FROM scratch"), check)
+        return (integer(handle, "SELECT count(*) FROM scratch") ?? -1, integer(handle, "SELECT total(tag) FROM scratch") ?? -1, check)
     }
 
     /// A store's write transactions gather (the store syncs at each commit); a connection that
@@ -72,7 +58,7 @@ import Testing
         try store.write { db in
             #expect(fieldbook_log_gathering_on(db.sqliteConnection) == 1)
             try db.execute(sql: "PRAGMA cache_size = 50")
-            try fill(db, 3000, tag: 1)
+            try fillScratch(db, 3000, tag: 1)
             // Every row read back and rewritten: pages spilled to the log come back, and those
             // spilled twice are written over their frame of this transaction.
             try db.execute(sql: "UPDATE scratch SET x = randomblob(3900) WHERE n % 2 = 0")
@@ -81,7 +67,7 @@ import Testing
         #expect(try seen(store.path) == (3000, 3000, "ok"))
         try store.write { db in
             try db.execute(sql: "PRAGMA cache_size = 50")
-            try fill(db, 2000, tag: 2)
+            try fillScratch(db, 2000, tag: 2)
             try db.execute(sql: "UPDATE scratch SET tag = tag + 10 WHERE n % 3 = 0")
             // Meanwhile another reads the last commit, whole, not what is gathered since.
             #expect(try seen(store.path) == (3000, 3000, "ok"))
