@@ -2,9 +2,9 @@
 //
 // A VFS in front of the system's default one. Every file but a database and its write-ahead log
 // is the default VFS's own file, untouched; a database's file is wrapped only to see its
-// connection give up the log's write lock (below). A log's file is wrapped: while its connection has not asked for
-// gathering, each call goes straight through; once it has, writes that follow one another are
-// kept in memory and handed on as one write when the run is full, and before anything that must
+// connection give up the log's write lock (below). A log's file is wrapped: while its connection
+// has not asked for gathering, each call goes straight through; once it has, writes that follow
+// one another are kept in memory and handed on when the run is full, and before anything that must
 // see them: a sync, a read or write elsewhere in the file, its size, a truncation, a file control,
 // a close. SQLite publishes a commit's frames to other connections only after syncing them, so
 // with synchronous = FULL (and a database file that overwrites safely, psow) nobody reads what is
@@ -39,7 +39,7 @@ typedef struct LogFile {
 // reads it, never later, when another connection may have committed frames there.
 typedef struct DbFile {
     sqlite3_file base;      // methods: dbMethods
-    sqlite3_file *real;     // the default VFS's file, in the memory after this struct (as LogFile's)
+    sqlite3_file *real;     // the default VFS's file, after this struct (as in LogFile)
     LogFile *log;           // its log's file, while open
 } DbFile;
 
@@ -245,7 +245,8 @@ static int dbFileControl(sqlite3_file *file, int op, void *argument) {
     DbFile *d = (DbFile *)file;
     // A PRAGMA that sets synchronous (to anything) ends gathering on this database's log, what it
     // holds written out: a connection set to NORMAL commits without a sync, and would publish a
-    // commit still gathered. Only fieldbook_log_gathering_on, which asks the setting, starts it again.
+    // commit still gathered. Only fieldbook_log_gathering_on, which asks the setting, starts it
+    // again.
     if (op == SQLITE_FCNTL_PRAGMA && d->log != NULL) {
         char **a = (char **)argument;
         if (a[1] != NULL && a[2] != NULL && sqlite3_stricmp(a[1], "synchronous") == 0) {

@@ -241,27 +241,18 @@ public final class Store: Sendable {
         return nil
     }
 
-    /// SQLite's settings for the whole process, made before this process first uses SQLite (any
-    /// store's opening does): no memory statistics (CSQLiteSettings). A merge makes a dozen SQLite
+    /// SQLite's settings for the whole process, made as the program is loaded, before anything in
+    /// it can use SQLite (CSQLiteSettings): no memory statistics. A merge makes a dozen SQLite
     /// allocations and more a change, and SQLite counted each under a process-wide lock: an eighth
     /// of a merge's writer's work (README, "Merge speed", seventh round). Nothing here reads those
     /// statistics (SQLite's heap limits need them, and are not used). False when SQLite was used
-    /// before (by another library in the same process): it is then left as it is.
-    ///
-    /// Then the VFS that lets a store's writer gather its log's writes (``gatherLog(_:)``) goes in
-    /// front of SQLite's own, for every connection the process opens after it: the others' files,
-    /// and their logs, are SQLite's own untouched.
-    public static let sqliteSettingsMade: Bool = {
-        let made = fieldbook_sqlite_memstatus_off() == SQLITE_OK
-        _ = fieldbook_log_gathering_install()
-        return made
-    }()
+    /// before (by another library's own load-time code): it is then left as it is.
+    public static let sqliteSettingsMade: Bool = fieldbook_sqlite_memstatus_off() == SQLITE_OK
 
-    /// Whether the VFS that lets a store's log gather its writes is in place (after the settings).
-    public static let logGatheringInstalled: Bool = {
-        _ = sqliteSettingsMade
-        return fieldbook_log_gathering_install() == SQLITE_OK
-    }()
+    /// Whether the VFS that lets a store's writer gather its log's writes (``gatherLog(_:)``) is in
+    /// front of SQLite's own, for every connection the process opens after it (any store's opening
+    /// puts it there): the others' files, and their logs, are SQLite's own untouched.
+    public static let logGatheringInstalled: Bool = fieldbook_log_gathering_install() == SQLITE_OK
 
     /// A store's log gathers its writes into runs of a mebibyte (CSQLiteSettings): a log's frames,
     /// each 24 bytes longer than a page, were each written alone, and the kernel zeroed the rest of
@@ -273,15 +264,17 @@ public final class Store: Sendable {
     }
 
     /// Ends ``gatherLog(_:)`` once its transaction has ended, committed or rolled back, before the
-    /// connection does anything else: what a rolled-back transaction gathered (pages it spilled to
-    /// the log) is dropped, not kept until it is read back or written out over the frames another
-    /// command commits there meanwhile.
+    /// connection does anything else: gathering is asked again, with the connection's settings,
+    /// by the next transaction. What a rolled-back transaction gathered (pages it spilled to the
+    /// log) was written out as its write lock went, where nobody reads; were any left, it is
+    /// dropped here, never read back nor written over the frames another command commits there.
     static func stopGatheringLog(_ db: Database) {
         _ = fieldbook_log_gathering_off(db.sqliteConnection)
     }
 
     private static func configuration(path: String, environment: FieldbookEnvironment) -> Configuration {
         _ = sqliteSettingsMade
+        _ = logGatheringInstalled
         var config = Configuration()
         // A command waits as long as another holds the store (a merge of a province's year holds
         // it for a minute): a wait is never reported as a failure. After a second it says, once,
