@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Makes small stores with the release before integer keys (commit cb13c1e, schema v1–v8): an office,
 # two laptops, and one bundle of the first laptop packed but not yet merged. Tests/Fixtures/stores-v9
-# was made with this script too, by commit feeb661 (schema v1–v9), and Tests/Fixtures/stores-v10 by
-# commit 1e8b75b (schema v1–v10).
+# was made with this script too, by commit feeb661 (schema v1–v9), Tests/Fixtures/stores-v10 by
+# commit 1e8b75b (schema v1–v10), and Tests/Fixtures/stores-v11 by commit c1ab1a5 (schema v1–v11).
 # Usage: make.sh FIELDBOOK_BINARY OUT_DIR
 set -euo pipefail
 FB=$1
