@@ -28,13 +28,14 @@ enum Schema {
     /// written (`CHECK (json_type(fields) = 'object')`, and the same for `base`).
     ///
     /// Every text the log takes has already been read whole as an object by the rules of what a
-    /// change is: a bundle's line by the reader that judges it (``ChangeLineParser``, `fieldsObject` and
-    /// `baseObject`: names, values, lists, versions, nesting and escapes), a laptop's own changes as
-    /// written by ``CanonicalJSON``. SQLite's second reading of the same text cost about 0.85 µs a
-    /// change (a sixth of what the log's row costs SQLite, README, "Merge speed", ninth round), and
-    /// judged less than the first: it takes any JSON object. `LogJSONTests` holds that every
-    /// text the reader takes is an object to SQLite too. Only the text of the table's definition
-    /// changes (as in v9 and v10): every row the log holds passed both readings.
+    /// change is: a bundle's line by the reader that judges it (``ChangeLineParser``:
+    /// `fieldsObject` and `baseObject`, with names, values, lists, versions, nesting and escapes),
+    /// a laptop's own changes as ``CanonicalJSON`` writes them. SQLite's second reading of the same
+    /// text cost about 0.85 µs a change, a quarter of what the log's row costs SQLite (README,
+    /// "Merge speed", ninth round), and judged less than the first: it takes any JSON object.
+    /// `LogJSONTests` holds that every text the reader takes is an object to SQLite too. Only the
+    /// text of the table's definition changes (as in v9 and v10): every row the log holds passed
+    /// both readings.
     private static func logJSONReadOnce(_ db: Database) throws {
         try rewriteTables(db, where: "name = 'change'", rewriteJSONChecks)
     }
