@@ -58,7 +58,7 @@ extension Store {
                 let present = Schema.tallyIndexes.filter { $0.kind == kind && definitions[$0.name] != nil }
                 guard changes > 0, !present.isEmpty else { continue }
                 // The rows its table has held: row numbers only grow, and the last is found at once.
-                let rows = try Int.fetchOne(db, sql: "SELECT ifnull(max(rowid), 0) FROM \(kind.table)") ?? 0
+                let rows = try Store.rowsHeld(kind, db)
                 let drop = Store.setAside(
                     present, rows: rows, split: Store.tallySplit(kind, definitions), changes: changes, minimumChanges: minimumChanges)
                 for index in drop {

@@ -119,6 +119,48 @@ import Testing
         #expect(visit?.columns == ["household_id", "round_id", "date", "created_by"])
     }
 
+    /// A reference its tally index does not lead with (a problem's `found_in`) counts the same
+    /// whether each record is sought in its targets or the targets' ids are read into a set, read
+    /// from the table or as SQLite likes; and the problems are read from their table, each sought
+    /// in the targets' id indexes, not looked up row by row through their tally index.
+    @Test func foundInCountsTheSameSoughtOrBySet() throws {
+        let dir = TemporaryDirectory("unknown-found-in")
+        let store = try makeOfficeStore(in: dir)
+        let visits = try ["DG001", "DG002", "DG003", "XH001"].map { try store.record(.visit, ["household": $0]).id }
+        let forum = try store.record(.forum, ["village": "新华社区", "participants": "9"]).id
+        let notice = try store.record(.notice, ["village": "新华社区", "copies": "3", "place": "公示栏"]).id
+        func problem(_ village: String, _ foundIn: String?) throws -> String {
+            var values = ["village": village, "summary": "低保评定未公示"]
+            if let foundIn { values["found_in"] = foundIn }
+            return try store.record(.problem, values).id
+        }
+        _ = try problem("城关镇/东关村", visits[0])
+        _ = try problem("城关镇/东关村", visits[1])
+        _ = try problem("城关镇/东关村", visits[2])
+        let gone = try problem("城关镇/东关村", visits[2])
+        _ = try problem("新华社区", forum)
+        _ = try problem("新华社区", notice)
+        _ = try problem("新华社区", nil)
+        // Two visits and the forum deleted: four problems point at what the store no longer holds,
+        // and one of them is deleted too.
+        for id in [visits[1], visits[2], forum, gone] { _ = try store.delete(id) }
+        let (_, spec, targets) = try #require(Store.referenceFields.first { $0.kind == .problem && $0.spec.name == "found_in" })
+        let counted = try store.unknownReferences().first { $0.kind == .problem && $0.field == "found_in" }?.count
+        #expect(counted == 3)
+        for seek in [true, false] {
+            for throughTable in [true, false] {
+                let sql = Store.unknownReferencesSQL(.problem, spec.column, targets, seek: seek, throughTable: throughTable)
+                #expect(try store.dbQueue.read { try Int.fetchOne($0, sql: sql) } == 3, "seek \(seek), table \(throughTable)")
+            }
+        }
+        let plan = try store.dbQueue.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + Store.unknownReferencesSQL(.problem, spec.column, targets, seek: true, throughTable: true))
+                .map { $0["detail"] as String }
+        }
+        #expect(plan.contains("SCAN r") && !plan.contains { $0.contains("problem_tally") }, "\(plan)")
+        #expect(plan.contains { $0.contains("SEARCH t USING INDEX sqlite_autoindex_visit_1") } && !plan.contains { $0.contains("LIST SUBQUERY") }, "\(plan)")
+    }
+
     /// The unknown references counted a value at a time (for a column that leads a tally index) are
     /// those counted a record at a time, as before: with and without the roster, indexes or not.
     @Test func unknownReferencesCountedByValueAreThoseCountedByRecord() throws {
