@@ -11,11 +11,12 @@ import Testing
 /// which migrations are applied before it takes the write lock for the first it runs, so both
 /// can find the same one pending, and the second to get the lock runs it again.
 @Suite struct MigrationRaceTests {
-    @Test func twoOpeningsOfAStoreToMigrateAtOnceBothOpenIt() throws {
+    @Test(arguments: [("stores-v11", 2), ("stores-v8", 3), ("stores-v5", 3)])
+    func openingsOfAStoreToMigrateAtOnceAllOpenIt(release: String, openings: Int) throws {
         let dir = TemporaryDirectory("migration-race")
-        let path = try StoreFixture("stores-v11").copy("office.sqlite", to: dir)
+        let path = try StoreFixture(release).copy("office.sqlite", to: dir)
         // Another command's write transaction: both openings read which migrations are applied
-        // (v12 is not), then wait for the write lock.
+        // (the latest are not), then wait for the write lock.
         let holder = try rawConnection(path)
         defer { sqlite3_close(holder) }
         #expect(sqlite3_exec(holder, "BEGIN IMMEDIATE", nil, nil, nil) == SQLITE_OK)
@@ -26,24 +27,29 @@ import Testing
         }
         let outcomes = Outcomes()
         let group = DispatchGroup()
-        for _ in 0..<2 {
-            DispatchQueue.global().async(group: group) {
+        let waiting = DispatchSemaphore(value: 0)
+        for _ in 0..<openings {
+            group.enter()
+            Thread.detachNewThread {
                 let outcome: String
                 do {
-                    let store = try Store.open(at: path)
+                    var environment = FixedEnvironment().environment
+                    environment.waiting = { _, _ in waiting.signal() }
+                    let store = try Store.open(at: path, environment: environment)
                     _ = try store.status()
                     outcome = "opened"
                 } catch {
                     outcome = "\(error)"
                 }
                 outcomes.add(outcome)
+                group.leave()
             }
         }
-        // Both are past reading the applied migrations and wait on the lock.
-        Thread.sleep(forTimeInterval: 1.5)
+        // Each is past reading the applied migrations and waits on the lock (it says so once).
+        for _ in 0..<openings { #expect(waiting.wait(timeout: .now() + 60) == .success) }
         #expect(sqlite3_exec(holder, "COMMIT", nil, nil, nil) == SQLITE_OK)
         group.wait()
-        #expect(outcomes.all == ["opened", "opened"], "\(outcomes.all)")
+        #expect(outcomes.all == Array(repeating: "opened", count: openings), "\(outcomes.all)")
         let store = try Store.open(at: path)
         let integrity = try store.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") }
         #expect(integrity == "ok")
