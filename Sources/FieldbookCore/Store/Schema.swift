@@ -6,6 +6,31 @@ enum Schema {
     /// `PRAGMA application_id` of a Fieldbook store: "FBK1".
     static let applicationID: Int32 = 0x4642_4B31
 
+    /// Runs the migrations the store lacks, as the migrator does, and again from what is applied
+    /// when another fieldbook opening the same store at the same moment ran some of them first.
+    ///
+    /// The migrator reads which migrations are applied before it takes the write lock for the
+    /// first it runs: two commands started together on a store of an earlier release (a report and
+    /// a merge, after an update) both find the same ones pending, and the second to take the lock
+    /// runs again one the first has applied. That run fails (a table already there, or the
+    /// migrations table's own key) and rolls back whole, nothing applied twice. So a failed run
+    /// is tried again for as long as some migration was applied meanwhile, by this command or
+    /// another; a migration that fails on its own fails again, and that error is thrown.
+    static func migrate(_ writer: some DatabaseWriter) throws {
+        func applied() throws -> Int { try writer.read { db in try migrator.appliedIdentifiers(db).count } }
+        var before = try applied()
+        while true {
+            do {
+                try migrator.migrate(writer)
+                return
+            } catch {
+                let now = try applied()
+                guard now > before else { throw error }
+                before = now
+            }
+        }
+    }
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-field-store", migrate: createFieldStore)

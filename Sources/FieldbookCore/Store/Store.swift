@@ -192,7 +192,7 @@ public final class Store: Sendable {
                         path: path, reason: tr("it was written by an earlier fieldbook and must be updated, but \(readOnly ?? full ?? tr("it can only be read")); copy it to a writable folder first"))
                 }
             } else {
-                try Schema.migrator.migrate(dbQueue)
+                try Schema.migrate(dbQueue)
                 // A tally index that a killed merge set aside is built again, unless a merge or a
                 // roster import is running now: that one builds it at its end (TallyIndexes.swift).
                 // Without it a tally is right, only slower; a build that fails is tried next time.
