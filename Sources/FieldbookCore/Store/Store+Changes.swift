@@ -186,11 +186,19 @@ extension Store {
         guard let kind = RecordKind(rawValue: row["kind"]), let op = ChangeOp(rawValue: row["op"]) else {
             throw unknownKindOrOperation
         }
+        let device: String = row["device_id"], seq: Int64 = row["seq"]
+        /// A text no fieldbook writes (every one was read whole by the rules of a change before the
+        /// log took it), so one changed by hand outside fieldbook: named, not Foundation's words.
+        func unreadable(_ column: String) -> FieldbookError {
+            .storeFailure(
+                path: "store",
+                message: tr("change \(seq) of device \(device) holds \(column) that fieldbook never writes: the store file was changed outside fieldbook. Restore it from a copy, or init a new store and merge the bundles"))
+        }
+        guard let fields = try? CanonicalJSON.decode([String: FieldValue].self, from: row["fields"]) else { throw unreadable("fields") }
+        guard let base = try? CanonicalJSON.decode([String: [VersionID]].self, from: row["base"]) else { throw unreadable("base") }
         return Change(
-            device: row["device_id"], seq: row["seq"], hlc: HybridTimestamp(rawValue: row["hlc"]),
-            kind: kind, recordID: row["record_id"], op: op,
-            fields: try CanonicalJSON.decode([String: FieldValue].self, from: row["fields"]),
-            base: try CanonicalJSON.decode([String: [VersionID]].self, from: row["base"]))
+            device: device, seq: seq, hlc: HybridTimestamp(rawValue: row["hlc"]),
+            kind: kind, recordID: row["record_id"], op: op, fields: fields, base: base)
     }
 
     /// The record folded from its changes, which must all be of its kind: a record id belongs to

@@ -151,3 +151,26 @@ import Testing
         #expect(try !logTakes(queue, device: Self.device, record: "019a2b3c-4d5e-7f60-8a9b-0c1d2e3f4a5", kind: "visit", op: "create"))
     }
 }
+
+/// A change whose text fieldbook never writes (the store file changed by hand, now that the log's
+/// definition no longer parses it): reading it names the change and says what happened, in
+/// fieldbook's words, not Foundation's.
+@Suite struct HandEditedLogTests {
+    @Test(arguments: ["fields", "base"])
+    func aChangeChangedByHandIsNamed(_ column: String) throws {
+        let dir = TemporaryDirectory("hand-edited")
+        let store = try makeOfficeStore(in: dir)
+        let visit = try store.record(.visit, ["household": "DG001", "note": "原记录"])
+        let (device, seq) = try store.dbQueue.write { db in
+            try db.execute(sql: "UPDATE change SET \(column) = '[]' WHERE record_id = ?", arguments: [visit.id])
+            let row = try #require(try Row.fetchOne(db, sql: "SELECT device_id, seq FROM change WHERE record_id = ?", arguments: [visit.id]))
+            return (row["device_id"] as String, row["seq"] as Int64)
+        }
+        #expect {
+            _ = try store.history(visit.id)
+        } throws: { error in
+            guard case .storeFailure(_, let message) = error as? FieldbookError else { return false }
+            return message.contains("change \(seq) of device \(device) holds \(column) that fieldbook never writes")
+        }
+    }
+}
