@@ -10,15 +10,11 @@ import Testing
 /// log uses). Runs `FIELDBOOK_LOGJSON_FUZZ_ROUNDS` rounds of 2,000 lines (default 30, the same
 /// lines every run; a seed of its own in `FIELDBOOK_LOGJSON_FUZZ_SEED`, more rounds for a long run).
 @Suite struct LogJSONAttackTests {
+    /// SplitMix64 (SyncFixtures.swift), with a number below `n` and a pick from a list.
     struct RNG {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var mix: SplitMix64
+        init(state: UInt64) { mix = SplitMix64(seed: state) }
+        mutating func next() -> UInt64 { mix.next() }
         mutating func callAsFunction(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
         mutating func pick<T>(_ a: [T]) -> T { a[self(a.count)] }
     }
