@@ -173,4 +173,26 @@ import Testing
             return message.contains("change \(seq) of device \(device) holds \(column) that fieldbook never writes")
         }
     }
+
+    /// A value set by hand as bytes (a database browser's "import as blob", `X'…'` in `sqlite3`),
+    /// which the log's JSON checks refused before v12 and its TEXT column keeps as a blob: one
+    /// that is not UTF-8 is named like any other text fieldbook never writes, not a crash in
+    /// GRDB's reading of the column as a String.
+    @Test(arguments: ["fields", "base"])
+    func aChangeMadeBytesByHandIsNamed(_ column: String) throws {
+        let dir = TemporaryDirectory("hand-edited-blob")
+        let store = try makeOfficeStore(in: dir)
+        let visit = try store.record(.visit, ["household": "DG001", "note": "原记录"])
+        let (device, seq) = try store.dbQueue.write { db in
+            try db.execute(sql: "UPDATE change SET \(column) = X'7B80FF7D' WHERE record_id = ?", arguments: [visit.id])
+            let row = try #require(try Row.fetchOne(db, sql: "SELECT device_id, seq FROM change WHERE record_id = ?", arguments: [visit.id]))
+            return (row["device_id"] as String, row["seq"] as Int64)
+        }
+        #expect {
+            _ = try store.history(visit.id)
+        } throws: { error in
+            guard case .storeFailure(_, let message) = error as? FieldbookError else { return false }
+            return message.contains("change \(seq) of device \(device) holds \(column) that fieldbook never writes")
+        }
+    }
 }
