@@ -161,6 +161,25 @@ import Testing
         #expect(plan.contains { $0.contains("SEARCH t USING INDEX sqlite_autoindex_visit_1") } && !plan.contains { $0.contains("LIST SUBQUERY") }, "\(plan)")
     }
 
+    /// The rows the targets have held are summed from their last row numbers, which a store
+    /// changed by hand can set as high as SQLite allows (2^63 - 1): the count is still made, the
+    /// same as by set, not a trap on the sum's overflow.
+    @Test func unknownReferencesWithTargetsAtTheLastRowNumber() throws {
+        let dir = TemporaryDirectory("unknown-last-rowid")
+        let store = try makeOfficeStore(in: dir)
+        let visit = try store.record(.visit, ["household": "DG001"]).id
+        let forum = try store.record(.forum, ["village": "新华社区", "participants": "9"]).id
+        _ = try store.record(.problem, ["village": "城关镇/东关村", "summary": "低保评定未公示", "found_in": visit])
+        _ = try store.record(.problem, ["village": "新华社区", "summary": "低保评定未公示", "found_in": forum])
+        _ = try store.delete(forum)
+        try store.dbQueue.write { db in
+            try db.execute(sql: "UPDATE visit SET rowid = 9223372036854775807 WHERE id = ?", arguments: [visit])
+            try db.execute(sql: "UPDATE forum SET rowid = 9223372036854775807 WHERE id = ?", arguments: [forum])
+        }
+        let counted = try store.unknownReferences().first { $0.kind == .problem && $0.field == "found_in" }?.count
+        #expect(counted == 1)
+    }
+
     /// The unknown references counted a value at a time (for a column that leads a tally index) are
     /// those counted a record at a time, as before: with and without the roster, indexes or not.
     @Test func unknownReferencesCountedByValueAreThoseCountedByRecord() throws {
