@@ -194,8 +194,16 @@ extension Store {
                 path: "store",
                 message: tr("change \(seq) of device \(device) holds \(column) that fieldbook never writes: the store file was changed outside fieldbook. Restore it from a copy, or init a new store and merge the bundles"))
         }
-        guard let fields = try? CanonicalJSON.decode([String: FieldValue].self, from: row["fields"]) else { throw unreadable("fields") }
-        guard let base = try? CanonicalJSON.decode([String: [VersionID]].self, from: row["base"]) else { throw unreadable("base") }
+        /// The column's text decoded; bytes that are not UTF-8 (kept as a blob) are as unreadable
+        /// as text that is not a change's, not a trap in reading them as a String.
+        func decoded<T: Decodable>(_ type: T.Type, _ column: String) throws -> T {
+            guard let text = try? row.decode(String.self, forColumn: column),
+                let value = try? CanonicalJSON.decode(type, from: text)
+            else { throw unreadable(column) }
+            return value
+        }
+        let fields = try decoded([String: FieldValue].self, "fields")
+        let base = try decoded([String: [VersionID]].self, "base")
         return Change(
             device: device, seq: seq, hlc: HybridTimestamp(rawValue: row["hlc"]),
             kind: kind, recordID: row["record_id"], op: op, fields: fields, base: base)
