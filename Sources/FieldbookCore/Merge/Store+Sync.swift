@@ -297,7 +297,11 @@ extension Store {
             // households). Either way the count is the same.
             for (_, spec, targets) in references where !leading.contains(spec.column) {
                 let records = try Store.rowsHeld(kind, db)
-                let targetRows = try targets.reduce(0) { $0 + (try Store.rowsHeld($1, db)) }
+                // Summed without overflow: a store changed by hand may end a table at 2^63 - 1.
+                let targetRows = try targets.reduce(0) { sum, target in
+                    let (total, overflow) = sum.addingReportingOverflow(try Store.rowsHeld(target, db))
+                    return overflow ? Int.max : total
+                }
                 let sql = Store.unknownReferencesSQL(
                     kind, spec.column, targets, seek: records < targetRows,
                     throughTable: index?.columns.contains(spec.column) != true)
