@@ -83,8 +83,9 @@ extension ChineseCatalog {
         ("its log already holds change {1} of this device, which this store did not make; run `fieldbook status`", "其日志中已有本设备的变更 {1}，但不是本数据库所做；请运行 `fieldbook status`"),
         ("name the round, e.g. 五届第五轮", "请给出轮次名称，如 五届第五轮"),
         ("a change has an unknown kind or operation", "有一条变更的类型或操作不明"),
-        ("change {1} of device {2} holds {3} that fieldbook never writes: the store file was changed outside fieldbook. Restore it from a copy, or init a new store and merge the bundles",
-         "设备 {2} 的变更 {1} 的 {3} 不是 fieldbook 会写下的内容：数据库文件在 fieldbook 之外被改动过。请用备份恢复，或新建数据库（init）后重新合并各数据包"),
+        ("change {1} of device {2} holds {3} that fieldbook never writes", "设备 {2} 的变更 {1} 中的 {3} 字段不是 fieldbook 会写下的内容"),
+        ("{1} was changed outside fieldbook: {2}. Nothing was changed; restore the store from a copy, or make a new one with `fieldbook init` and merge the bundles again.",
+         "{1} 在 fieldbook 之外被改动过：{2}。未做任何改动；请用备份恢复数据库，或用 `fieldbook init` 新建数据库后重新合并各数据包。"),
         // Store/Store+Problems.swift
         ("use rectifying (整改中), rectified (已整改), verified (已验收销号) or not-rectifiable (无法整改)", "请用 rectifying（整改中）、rectified（已整改）、verified（已验收销号）或 not-rectifiable（无法整改）"),
         ("a verification (验收销号) names who checked the rectification off, someone other than who rectified it: give --by NAME", "验收销号须写明验收人，且不能是整改人：请给出 --by NAME"),

@@ -119,7 +119,7 @@ extension Store {
             outcome.status = .rejected(error.reason)
         } catch let error as FieldbookError {
             switch error {
-            case .storeFailure, .storeReadFailure, .storeReadOnly, .notAStore, .noStore: outcome.status = .storeFailed(error)
+            case .storeFailure, .storeReadFailure, .alteredStore, .storeReadOnly, .notAStore, .noStore: outcome.status = .storeFailed(error)
             default: outcome.status = .rejected(error.message)
             }
         } catch {
@@ -152,7 +152,7 @@ extension Store {
         try db.execute(sql: "PRAGMA cache_size = -65536")
         let conflictsBefore = try Int.fetchOne(db, sql: "SELECT count(*) FROM conflict") ?? 0
         let insert = try db.cachedStatement(sql: Store.insertSQL)
-        let held = try db.cachedStatement(sql: "SELECT id, hlc, kind, record_id, op, fields, base FROM change WHERE device_id = ? AND seq = ?")
+        let held = try db.cachedStatement(sql: "SELECT id, device_id, seq, hlc, kind, record_id, op, fields, base FROM change WHERE device_id = ? AND seq = ?")
         let local = try LocalState.fetch(db)
         // An office below this one speaks for its own laptops and devices nobody here knows, not
         // for this office's devices nor another office's.
@@ -166,7 +166,7 @@ extension Store {
             guard let row = try Row.fetchOne(held, arguments: [line.device, line.seq]) else { return false }
             // The same content is the same change however it is spelled (spacing, key order, escapes:
             // another writer, or a relay through one): compared as values when the text differs.
-            let fields: String = row["fields"], base: String = row["base"]
+            let fields = try Store.logText(row, "fields"), base = try Store.logText(row, "base")
             if row["hlc"] != line.hlc || row["kind"] != line.kind.rawValue || row["record_id"] != line.record
                 || row["op"] != line.op.rawValue
                 || fields != line.fields && (try? CanonicalJSON.decode([String: FieldValue].self, from: fields)) != line.values

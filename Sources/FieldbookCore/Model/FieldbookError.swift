@@ -12,6 +12,8 @@ public enum FieldbookError: Error, LocalizedError, Hashable, Sendable {
     case storeReadOnly(path: String, reason: String)
     /// Reading the store failed (a report, a query): nothing was being written.
     case storeReadFailure(path: String, message: String)
+    /// The store holds what no fieldbook writes: its file was changed by another program.
+    case alteredStore(path: String, reason: String)
     /// A bundle could not be written into the folder given with `pack --out`; nothing was left there.
     case bundleNotWritten(folder: String, reason: String)
     /// A file or folder of bundles named on the command line cannot be read.
@@ -50,7 +52,7 @@ public enum FieldbookError: Error, LocalizedError, Hashable, Sendable {
         case .badFile: 65
         case .noStore, .notAStore, .newerSchema, .unreadableInput, .noBundles: 66
         case .storeExists: 73
-        case .storeFailure, .storeReadFailure, .storeReadOnly, .bundleNotWritten: 74
+        case .storeFailure, .storeReadFailure, .alteredStore, .storeReadOnly, .bundleNotWritten: 74
         case .notPermitted: 77
         case .unknownVillage, .ambiguousVillage, .unknownHousehold, .ambiguousHousehold, .householdExists, .unknownRecord,
             .ambiguousID, .unknownRound, .unknownName, .recordDeleted, .nothingToChange:
@@ -79,6 +81,8 @@ public enum FieldbookError: Error, LocalizedError, Hashable, Sendable {
             return tr("Could not update \(path): \(reason). Nothing was written; copy the store to a writable folder, or remove the stick's write protection.", in: language)
         case .storeReadFailure(let path, let message):
             return tr("Could not read \(path): \(message). Nothing was changed; run `sqlite3 \(path) 'PRAGMA integrity_check'` and keep a copy of the file.", in: language)
+        case .alteredStore(let path, let reason):
+            return tr("\(path) was changed outside fieldbook: \(reason). Nothing was changed; restore the store from a copy, or make a new one with `fieldbook init` and merge the bundles again.", in: language)
         case .bundleNotWritten(let folder, let reason):
             return tr("Could not write the bundle to --out \(folder): \(reason). Nothing was left there, and the store was not changed.", in: language)
         case .unreadableInput(let path, let reason):

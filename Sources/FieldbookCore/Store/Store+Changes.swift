@@ -178,34 +178,46 @@ extension Store {
     }
 
     /// What reading a change whose kind or operation the log's checks should have refused throws.
-    static var unknownKindOrOperation: FieldbookError {
-        .storeFailure(path: "store", message: tr("a change has an unknown kind or operation"))
+    static var unknownKindOrOperation: AlteredLog { AlteredLog(reason: tr("a change has an unknown kind or operation")) }
+
+    /// A change in the log that no fieldbook writes, found as it is read: the store's own methods
+    /// report it as ``FieldbookError/alteredStore(path:reason:)``, naming the store's file.
+    struct AlteredLog: LocalizedError {
+        var reason: String
+        var errorDescription: String? { reason }
+
+        /// The change of `row` (a row of the log) holds in `column` a text no fieldbook writes:
+        /// every one was read whole by the rules of a change before the log took it, so this one
+        /// was changed outside fieldbook.
+        init(_ row: Row, _ column: String) {
+            let device = (try? row.decode(String.self, forColumn: "device_id")) ?? "?"
+            let seq = (try? row.decode(Int64.self, forColumn: "seq")) ?? 0
+            reason = tr("change \(seq) of device \(device) holds \(column) that fieldbook never writes")
+        }
+
+        init(reason: String) { self.reason = reason }
+    }
+
+    /// A log row's `fields` or `base` as text. Bytes that are not UTF-8 (set by hand, which the
+    /// TEXT column keeps as a blob) are a text no fieldbook writes, not a trap in reading them as
+    /// a String.
+    static func logText(_ row: Row, _ column: String) throws -> String {
+        guard let text = try? row.decode(String.self, forColumn: column) else { throw AlteredLog(row, column) }
+        return text
     }
 
     static func change(from row: Row) throws -> Change {
         guard let kind = RecordKind(rawValue: row["kind"]), let op = ChangeOp(rawValue: row["op"]) else {
             throw unknownKindOrOperation
         }
-        let device: String = row["device_id"], seq: Int64 = row["seq"]
-        /// A text no fieldbook writes (every one was read whole by the rules of a change before the
-        /// log took it), so one changed by hand outside fieldbook: named, not Foundation's words.
-        func unreadable(_ column: String) -> FieldbookError {
-            .storeFailure(
-                path: "store",
-                message: tr("change \(seq) of device \(device) holds \(column) that fieldbook never writes: the store file was changed outside fieldbook. Restore it from a copy, or init a new store and merge the bundles"))
-        }
-        /// The column's text decoded; bytes that are not UTF-8 (kept as a blob) are as unreadable
-        /// as text that is not a change's, not a trap in reading them as a String.
         func decoded<T: Decodable>(_ type: T.Type, _ column: String) throws -> T {
-            guard let text = try? row.decode(String.self, forColumn: column),
-                let value = try? CanonicalJSON.decode(type, from: text)
-            else { throw unreadable(column) }
+            guard let value = try? CanonicalJSON.decode(type, from: try logText(row, column)) else { throw AlteredLog(row, column) }
             return value
         }
         let fields = try decoded([String: FieldValue].self, "fields")
         let base = try decoded([String: [VersionID]].self, "base")
         return Change(
-            device: device, seq: seq, hlc: HybridTimestamp(rawValue: row["hlc"]),
+            device: row["device_id"], seq: row["seq"], hlc: HybridTimestamp(rawValue: row["hlc"]),
             kind: kind, recordID: row["record_id"], op: op, fields: fields, base: base)
     }
 

@@ -337,6 +337,8 @@ public final class Store: Sendable {
             throw error
         } catch let error as BundleError {
             throw error
+        } catch let altered as AlteredLog {
+            throw FieldbookError.alteredStore(path: path, reason: altered.reason)
         } catch {
             throw writeFailure(error)
         }
@@ -378,6 +380,8 @@ public final class Store: Sendable {
             throw error
         } catch let error as BundleError {
             throw error
+        } catch let altered as AlteredLog {
+            throw FieldbookError.alteredStore(path: path, reason: altered.reason)
         } catch {
             throw writeFailure(error)
         }
@@ -391,6 +395,8 @@ public final class Store: Sendable {
             throw error
         } catch let error as BundleError {
             throw error
+        } catch let altered as AlteredLog {
+            throw FieldbookError.alteredStore(path: path, reason: altered.reason)
         } catch {
             throw FieldbookError.storeReadFailure(path: path, message: Store.describe(error))
         }

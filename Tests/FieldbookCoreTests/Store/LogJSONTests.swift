@@ -153,46 +153,53 @@ import Testing
 }
 
 /// A change whose text fieldbook never writes (the store file changed by hand, now that the log's
-/// definition no longer parses it): reading it names the change and says what happened, in
-/// fieldbook's words, not Foundation's.
+/// definition no longer parses it): reading it names the store's file and the change and says what
+/// happened, in fieldbook's words, not Foundation's. Also a value set as bytes (a database
+/// browser's "import as blob", `X'…'` in `sqlite3`), which the log's TEXT column keeps as a blob:
+/// one that is not UTF-8 is named the same, not a crash in GRDB's reading of it as a String.
 @Suite struct HandEditedLogTests {
-    @Test(arguments: ["fields", "base"])
-    func aChangeChangedByHandIsNamed(_ column: String) throws {
+    @Test(arguments: ["fields", "base"], ["'[]'", "X'7B80FF7D'"])
+    func aChangeChangedByHandIsNamed(_ column: String, _ value: String) throws {
         let dir = TemporaryDirectory("hand-edited")
         let store = try makeOfficeStore(in: dir)
         let visit = try store.record(.visit, ["household": "DG001", "note": "原记录"])
         let (device, seq) = try store.dbQueue.write { db in
-            try db.execute(sql: "UPDATE change SET \(column) = '[]' WHERE record_id = ?", arguments: [visit.id])
+            try db.execute(sql: "UPDATE change SET \(column) = \(value) WHERE record_id = ?", arguments: [visit.id])
             let row = try #require(try Row.fetchOne(db, sql: "SELECT device_id, seq FROM change WHERE record_id = ?", arguments: [visit.id]))
             return (row["device_id"] as String, row["seq"] as Int64)
         }
-        #expect {
-            _ = try store.history(visit.id)
-        } throws: { error in
-            guard case .storeFailure(_, let message) = error as? FieldbookError else { return false }
-            return message.contains("change \(seq) of device \(device) holds \(column) that fieldbook never writes")
-        }
+        let expected = FieldbookError.alteredStore(
+            path: store.path, reason: "change \(seq) of device \(device) holds \(column) that fieldbook never writes")
+        #expect(throws: expected) { _ = try store.history(visit.id) }
+        #expect(throws: expected) { _ = try store.edit(visit.id, set: [("note", "再改")]) }
+        #expect(expected.exitCode == 74)
     }
+}
 
-    /// A value set by hand as bytes (a database browser's "import as blob", `X'…'` in `sqlite3`),
-    /// which the log's JSON checks refused before v12 and its TEXT column keeps as a blob: one
-    /// that is not UTF-8 is named like any other text fieldbook never writes, not a crash in
-    /// GRDB's reading of the column as a String.
-    @Test(arguments: ["fields", "base"])
-    func aChangeMadeBytesByHandIsNamed(_ column: String) throws {
-        let dir = TemporaryDirectory("hand-edited-blob")
-        let store = try makeOfficeStore(in: dir)
-        let visit = try store.record(.visit, ["household": "DG001", "note": "原记录"])
-        let (device, seq) = try store.dbQueue.write { db in
-            try db.execute(sql: "UPDATE change SET \(column) = X'7B80FF7D' WHERE record_id = ?", arguments: [visit.id])
+extension HandEditedLogTests {
+    /// A bundle that brings again a change the store holds changed by hand (as bytes): the merge
+    /// says the store was changed outside fieldbook, as the store's failure, not the bundle's
+    /// and not a crash in reading the stored change to compare it.
+    @Test func aMergeMeetingAChangeChangedByHandSaysSo() throws {
+        let dir = TemporaryDirectory("hand-edited-merge")
+        let office = try makeOfficeStore(in: dir)
+        let roster = try #require(try office.pack(into: dir.path("roster"), scope: .roster)).path
+        let laptop = try makeLaptop(in: dir, name: "笔记本A", clock: FixedEnvironment(seed: 5))
+        #expect(laptop.merge(bundleAt: roster).status == .merged)
+        let visit = try laptop.record(.visit, ["household": "DG001", "note": "原记录"])
+        let first = try #require(try laptop.pack(into: dir.path("stick1"))).path
+        #expect(office.merge(bundleAt: first).status == .merged)
+        let (device, seq) = try office.dbQueue.write { db in
+            try db.execute(sql: "UPDATE change SET fields = X'7B80FF7D' WHERE record_id = ?", arguments: [visit.id])
             let row = try #require(try Row.fetchOne(db, sql: "SELECT device_id, seq FROM change WHERE record_id = ?", arguments: [visit.id]))
             return (row["device_id"] as String, row["seq"] as Int64)
         }
-        #expect {
-            _ = try store.history(visit.id)
-        } throws: { error in
-            guard case .storeFailure(_, let message) = error as? FieldbookError else { return false }
-            return message.contains("change \(seq) of device \(device) holds \(column) that fieldbook never writes")
+        let again = try #require(try laptop.pack(into: dir.path("stick2"), scope: .all)).path
+        let outcome = office.merge(bundleAt: again)
+        guard case .storeFailed(let error) = outcome.status else {
+            Issue.record("\(outcome.status)")
+            return
         }
+        #expect(error == .alteredStore(path: office.path, reason: "change \(seq) of device \(device) holds fields that fieldbook never writes"))
     }
 }
