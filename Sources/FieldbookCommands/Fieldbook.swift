@@ -13,7 +13,8 @@ public struct Fieldbook: ParsableCommand {
             data in a file (a damaged key file or request, a key backup with a wrong passphrase); \
             66 no usable store, or bundle, key or request files or folders that cannot be read or \
             hold no bundle; 73 the store, or a file given with --out, already exists; 74 the store \
-            could not be written, or a bundle or key file could not be written to --out; 77 a \
+            could not be written or read, or holds what no fieldbook writes (its file changed by \
+            another program), or a bundle or key file could not be written to --out; 77 a \
             change this store may not make (also: a fingerprint that does not match or is not \
             confirmed, a key command on the wrong kind of store).
             """),
