@@ -62,7 +62,9 @@ struct ReferenceBatch {
         while let row = try rows.next() {
             let copy = row.copy()
             held[copy["record_id"], default: []].append(
-                Held(row: copy, op: copy["op"], fields: try Store.logText(copy, "fields"), base: try Store.logText(copy, "base")))
+                Held(
+                    row: copy, op: copy["op"],
+                    fields: try Store.logText(copy, "fields"), base: try Store.logText(copy, "base")))
         }
     }
 

@@ -211,7 +211,8 @@ extension Store {
             throw unknownKindOrOperation
         }
         func decoded<T: Decodable>(_ type: T.Type, _ column: String) throws -> T {
-            guard let value = try? CanonicalJSON.decode(type, from: try logText(row, column)) else { throw AlteredLog(row, column) }
+            let text = try logText(row, column)
+            guard let value = try? CanonicalJSON.decode(type, from: text) else { throw AlteredLog(row, column) }
             return value
         }
         let fields = try decoded([String: FieldValue].self, "fields")

@@ -333,14 +333,8 @@ public final class Store: Sendable {
                 }
                 return result!
             }
-        } catch let error as FieldbookError {
-            throw error
-        } catch let error as BundleError {
-            throw error
-        } catch let altered as AlteredLog {
-            throw FieldbookError.alteredStore(path: path, reason: altered.reason)
         } catch {
-            throw writeFailure(error)
+            throw storeError(error, otherwise: writeFailure)
         }
     }
 
@@ -353,6 +347,17 @@ public final class Store: Sendable {
         // other checkpoint): it ends first.
         logCopies.withLock { $0 }?.waitForCopies()
         try? dbQueue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+    }
+
+    /// An error of a read or a write of this store as its command reports it: fieldbook's own and
+    /// a bundle's refusal as they are, a change no fieldbook writes as the store changed outside
+    /// fieldbook (naming its file), anything else (SQLite's) as `otherwise` words it.
+    private func storeError(_ error: any Error, otherwise: (any Error) -> FieldbookError) -> any Error {
+        switch error {
+        case is FieldbookError, is BundleError: error
+        case let altered as AlteredLog: FieldbookError.alteredStore(path: path, reason: altered.reason)
+        default: otherwise(error)
+        }
     }
 
     /// A failed write as a ``FieldbookError``: a store SQLite finds read-only says so as one opened
@@ -376,14 +381,8 @@ public final class Store: Sendable {
                     return .rollback
                 }
             }
-        } catch let error as FieldbookError {
-            throw error
-        } catch let error as BundleError {
-            throw error
-        } catch let altered as AlteredLog {
-            throw FieldbookError.alteredStore(path: path, reason: altered.reason)
         } catch {
-            throw writeFailure(error)
+            throw storeError(error, otherwise: writeFailure)
         }
     }
 
@@ -391,14 +390,8 @@ public final class Store: Sendable {
     func read<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try dbQueue.read(body)
-        } catch let error as FieldbookError {
-            throw error
-        } catch let error as BundleError {
-            throw error
-        } catch let altered as AlteredLog {
-            throw FieldbookError.alteredStore(path: path, reason: altered.reason)
         } catch {
-            throw FieldbookError.storeReadFailure(path: path, message: Store.describe(error))
+            throw storeError(error) { .storeReadFailure(path: path, message: Store.describe($0)) }
         }
     }
 }
