@@ -17,6 +17,8 @@ struct Benchmark: ParsableCommand {
     @Option(help: "Villages on the roster (10 households each).") var villages = 10_000
     @Option(help: "Work folder (default: a new temporary folder, removed at the end).") var dir: String?
     @Option(help: "The fieldbook binary (default: the one beside this benchmark).") var fieldbook: String?
+    @Option(help: "Timed runs of each step a target's ratio is made of (roster import, merges, their yardsticks): the median is printed.")
+    var runs = 3
     @Flag(help: "Only the growth mode: the same changes merged into stores of --growth-sizes changes.") var growth = false
     @Option(help: "Growth mode: the sizes of the stores merged into, in changes, comma-separated.")
     var growthSizes = "0,1000000,5000000"
@@ -33,6 +35,16 @@ struct Benchmark: ParsableCommand {
             throw ValidationError("No fieldbook binary at \(binary): build it first (swift build -c release).")
         }
         let runner = Runner(binary: binary, work: work)
+        // Before each timed step, what earlier steps wrote goes to disk and the step's inputs are
+        // read once (StoreFiles.settle), as the growth mode and step 7 do: a step that syncs (a
+        // merge, a pack, a yardstick's commit) otherwise also waits for the gigabytes the steps
+        // before it left to the kernel, which the next step may not.
+        func settle(_ names: [String]) { StoreFiles.settle(names.map { (work as NSString).appendingPathComponent($0) }) }
+        func storeFiles(_ name: String) -> [String] { [name, name + "-wal"] }
+        func folderFiles(_ folder: String) throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: (work as NSString).appendingPathComponent(folder)).sorted()
+                .map { (folder as NSString).appendingPathComponent($0) }
+        }
         // The yardsticks (plain SQLite, in this process) run with SQLite's process settings as
         // fieldbook makes them (no memory statistics), as they use a store's journal and sync
         // settings: made here, before this process first uses SQLite. Their logs do not gather
@@ -51,17 +63,45 @@ struct Benchmark: ParsableCommand {
             return
         }
         var table = Table()
+        // The steps a target's ratio is made of are each timed `runs` times, on fresh stores, and
+        // the median is printed, with the slowest and fastest run beside the ratio: on this kind
+        // of machine (a shared virtual one) one merge of the same bundles into an empty store took
+        // from 10.97 s to 12.96 s in seven runs in a row, and one run of each side made the ratio.
+        let runs = max(1, self.runs)
+        var spreads: [String: (low: Double, high: Double)] = [:]
+        func median(_ step: String, _ measure: (Int) throws -> Measured) rethrows -> Measured {
+            let all = try (0..<runs).map(measure).sorted { $0.seconds < $1.seconds }
+            spreads[step] = (all.first!.seconds, all.last!.seconds)
+            var middle = all[all.count / 2]
+            middle.peakKB = all.map(\.peakKB).max()!
+            return middle
+        }
+        func scratch(_ name: String, _ k: Int) -> String { k == 0 ? name : "try\(k)-" + name }
+        func remove(_ name: String) {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: (work as NSString).appendingPathComponent(name + suffix)) }
+        }
 
         // 1. The roster, imported at the office and handed out as a bundle.
         let roster = (work as NSString).appendingPathComponent("roster.csv")
         try Generator.writeRoster(to: roster, villages: villages)
-        try runner.ok(["init", "--db", "office.sqlite", "--device", "巡察办", "--central", "--round", "五届第五轮"])
-        let rosterImport = try runner.run(["roster", "import", "--db", "office.sqlite", roster])
+        // The office's store is the first run's; the others' are removed.
+        let rosterImport = try median("roster") { k in
+            let office = scratch("office.sqlite", k)
+            try runner.ok(["init", "--db", office, "--device", "巡察办", "--central", "--round", "五届第五轮"])
+            settle(storeFiles(office) + ["roster.csv"])
+            let m = try runner.run(["roster", "import", "--db", office, roster])
+            if k > 0 { remove(office) }
+            return m
+        }
         table.add("roster import (office)", households, rosterImport)
-        let plainRoster = try PlainInsert.households(
-            from: (work as NSString).appendingPathComponent("office.sqlite"),
-            into: (work as NSString).appendingPathComponent("plain-households.sqlite"))
-        table.add("plain SQLite insert, same households", plainRoster.rows, Measured(seconds: plainRoster.seconds, peakKB: 0))
+        let plainRoster = try median("plain roster") { _ in
+            settle([])
+            let plain = try PlainInsert.households(
+                from: (work as NSString).appendingPathComponent("office.sqlite"),
+                into: (work as NSString).appendingPathComponent("plain-households.sqlite"))
+            return Measured(seconds: plain.seconds, peakKB: 0)
+        }
+        table.add("plain SQLite insert, same households", households, plainRoster)
         try runner.ok(["pack", "--db", "office.sqlite", "--roster", "--out", "roster"])
 
         // 2. Field work on each laptop, recorded through the store in batches.
@@ -88,19 +128,28 @@ struct Benchmark: ParsableCommand {
         // 3. Pack, verify, merge: the binary, as users run it.
         var packTime = 0.0, packPeak = 0
         for d in 0..<devices {
+            settle(storeFiles("dev\(d).sqlite"))
             let m = try runner.run(["pack", "--db", "dev\(d).sqlite", "--out", "bundles"])
             packTime += m.seconds
             packPeak = max(packPeak, m.peakKB)
         }
         let bundleChanges = try Generator.bundleChanges(in: (work as NSString).appendingPathComponent("bundles"))
         table.add("pack (\(devices) bundles)", bundleChanges.changes, Measured(seconds: packTime, peakKB: packPeak))
+        settle(try folderFiles("bundles"))
         let verify = try runner.run(["verify", "bundles"])
         table.add("verify (no store)", bundleChanges.changes, verify)
         let zlib = try ZlibYardstick.measure(folder: (work as NSString).appendingPathComponent("bundles"))
         table.add("zlib level 6 alone, same lines", bundleChanges.changes, Measured(seconds: zlib.deflateSeconds, peakKB: 0))
         table.add("inflate alone, same lines", bundleChanges.changes, Measured(seconds: zlib.inflateSeconds, peakKB: 0))
-        try runner.ok(["init", "--db", "central.sqlite", "--device", "市巡察办", "--central"])
-        let mergeEmpty = try runner.run(["merge", "--db", "central.sqlite", "bundles"])
+        // The central store is the first run's (the yardstick and the tally read it); the others' are removed.
+        let mergeEmpty = try median("merge") { k in
+            let central = scratch("central.sqlite", k)
+            try runner.ok(["init", "--db", central, "--device", "市巡察办", "--central"])
+            settle(storeFiles(central) + (try folderFiles("bundles")))
+            let m = try runner.run(["merge", "--db", central, "bundles"])
+            if k > 0 { remove(central) }
+            return m
+        }
         table.add("merge into an empty store", bundleChanges.changes, mergeEmpty)
 
         // Half-full: the first half of the laptops' bundles are in the store before the timed merge.
@@ -111,16 +160,36 @@ struct Benchmark: ParsableCommand {
         let secondHalf = Array(bundleFiles.dropFirst(devices / 2)).map { "bundles/\($0)" }
         try runner.ok(["merge", "--db", "half.sqlite"] + firstHalf)
         let secondChanges = try secondHalf.reduce(0) { $0 + (try BundleFile.open((work as NSString).appendingPathComponent($1)).manifest.changes) }
-        let mergeHalf = try runner.run(["merge", "--db", "half.sqlite"] + secondHalf)
+        // Each run into a copy of that store.
+        let mergeHalf = try median("half") { k in
+            let copy = "half-\(k).sqlite"
+            try StoreFiles.copy((work as NSString).appendingPathComponent("half.sqlite"), to: (work as NSString).appendingPathComponent(copy))
+            settle(storeFiles(copy) + secondHalf)
+            let m = try runner.run(["merge", "--db", copy] + secondHalf)
+            remove(copy)
+            return m
+        }
         table.add("merge into a half-full store", secondChanges, mergeHalf)
 
         // 4. Plain SQLite: the same change rows, upserted by key through one prepared statement.
-        let plain = try PlainSQLite.upsert(
-            rowsFrom: (work as NSString).appendingPathComponent("central.sqlite"),
-            into: (work as NSString).appendingPathComponent("plain.sqlite"))
-        table.add("plain SQLite upsert, same rows", plain.rows, Measured(seconds: plain.seconds, peakKB: 0))
+        var plainRows = 0
+        let plain = try median("plain") { _ in
+            settle([])
+            let upsert = try PlainSQLite.upsert(
+                rowsFrom: (work as NSString).appendingPathComponent("central.sqlite"),
+                into: (work as NSString).appendingPathComponent("plain.sqlite"))
+            plainRows = upsert.rows
+            return Measured(seconds: upsert.seconds, peakKB: 0)
+        }
+        table.add("plain SQLite upsert, same rows", plainRows, plain)
         print(table.render())
-        let plainRate = Double(plain.rows) / plain.seconds
+        if runs > 1 {
+            let spread = ["roster", "plain roster", "merge", "half", "plain"].map { step in
+                String(format: "%@ %.2f–%.2f s", step, spreads[step]!.low, spreads[step]!.high)
+            }
+            print("medians of \(runs) runs each (fastest–slowest): \(spread.joined(separator: ", "))")
+        }
+        let plainRate = Double(plainRows) / plain.seconds
         let emptyRate = Double(bundleChanges.changes) / mergeEmpty.seconds
         let halfRate = Double(secondChanges) / mergeHalf.seconds
         print("")
@@ -136,6 +205,7 @@ struct Benchmark: ParsableCommand {
         // roster too (merged after the yardstick read the store's rows): a tally walks its
         // households and villages, which the laptops' bundles do not carry.
         try runner.ok(["merge", "--db", "central.sqlite", "roster"])
+        settle(storeFiles("central.sqlite"))
         let tallies = try (0..<3).map { _ in try runner.run(["tally", "--db", "central.sqlite", "--by", "township"]).seconds }.sorted()
         let (villagesHeld, householdsHeld, visits, problems, clues) = try DatabaseQueue(path: (work as NSString).appendingPathComponent("central.sqlite")).read { db in
             (try Int.fetchOne(db, sql: "SELECT count(*) FROM village WHERE deleted = 0") ?? 0,
@@ -148,6 +218,7 @@ struct Benchmark: ParsableCommand {
                      Fmt.int(villagesHeld), Fmt.int(householdsHeld), Fmt.int(visits), Fmt.int(problems), Fmt.int(clues), tallies[1]))
 
         // 6. One recording command on a laptop's store, process start to durable commit.
+        settle(storeFiles("dev0.sqlite"))
         var times: [Double] = []
         let codes = (0..<31).map { Generator.householdCode(($0 * 7919) % households) }
         for code in codes {
