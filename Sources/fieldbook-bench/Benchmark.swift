@@ -182,9 +182,21 @@ struct Benchmark: ParsableCommand {
             return Measured(seconds: upsert.seconds, peakKB: 0)
         }
         table.add("plain SQLite upsert, same rows", plainRows, plain)
+        // 4b. The layout's floor: SQLite alone writing the rows that merge wrote (LayoutFloor).
+        let floor = try median("floor") { k in
+            let store = "floor-\(k).sqlite"
+            remove(store)
+            try runner.ok(["init", "--db", store, "--device", "市巡察办", "--central"])
+            settle([])
+            let seconds = try LayoutFloor.write(
+                rowsOf: (work as NSString).appendingPathComponent("central.sqlite"), into: (work as NSString).appendingPathComponent(store))
+            remove(store)
+            return Measured(seconds: seconds, peakKB: 0)
+        }
+        table.add("SQLite alone, the rows that merge wrote", bundleChanges.changes, floor)
         print(table.render())
         if runs > 1 {
-            let spread = ["roster", "plain roster", "merge", "half", "plain"].map { step in
+            let spread = ["roster", "plain roster", "merge", "half", "plain", "floor"].map { step in
                 String(format: "%@ %.2f–%.2f s", step, spreads[step]!.low, spreads[step]!.high)
             }
             print("medians of \(runs) runs each (fastest–slowest): \(spread.joined(separator: ", "))")
@@ -195,6 +207,8 @@ struct Benchmark: ParsableCommand {
         print("")
         print("bundles: \(Fmt.bytes(bundleChanges.raw)) of change lines → \(Fmt.bytes(bundleChanges.compressed)) gzip (\(String(format: "%.1f", Double(bundleChanges.raw) / Double(bundleChanges.compressed)))× smaller)")
         print(String(format: "merge ÷ plain SQLite: %.2f× into an empty store (target ≥ 0.5×), %.2f× into a half-full one (target ≥ 0.4×)", emptyRate / plainRate, halfRate / plainRate))
+        print(String(format: "the store's layout alone (SQLite writing the rows that merge wrote, its log, records and tally indexes, into an empty store of the same schema): %.2f× plain SQLite; the merge ÷ that floor: %.2f×",
+                     plain.seconds / floor.seconds, floor.seconds / mergeEmpty.seconds))
         print(String(format: "roster import ÷ plain SQLite insert of the same households: %.2f× (target ≥ 0.3×)", plainRoster.seconds / rosterImport.seconds))
         print(String(format: "pack ÷ zlib level 6 on the same lines (%.0f MB/s alone): %.2f× (target ≥ 0.6×); verify ÷ inflate (%.0f MB/s alone): %.2f× (target ≥ 0.3×)",
                      Double(zlib.rawBytes) / zlib.deflateSeconds / 1e6, zlib.deflateSeconds / packTime,

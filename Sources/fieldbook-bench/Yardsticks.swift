@@ -129,3 +129,58 @@ enum PlainInsert {
         return (rows.count, Date().timeIntervalSince(started))
     }
 }
+
+/// The floor of the store's layout: SQLite alone writing the very rows a merge wrote (its log, its
+/// record tables, then its tally indexes, which a big merge builds at its end) into a store of the
+/// same schema that `fieldbook init` just made, with the store's journal, sync and cache settings,
+/// through `INSERT … SELECT` in one transaction, then closed (which checkpoints its log, as a
+/// merge's end does). No fieldbook code runs: no bundle is read, nothing is checked but the
+/// schema's own checks. The rows are copied into memory first (untimed), in the order the merge
+/// wrote them; `WHERE rowid > 0` keeps SQLite from copying records whole, which would judge no
+/// check. What a merge costs beyond this is fieldbook's; below it, only another layout goes.
+enum LayoutFloor {
+    static func write(rowsOf source: String, into path: String) throws -> Double {
+        var config = Configuration()
+        config.prepareDatabase { db in
+            _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
+        }
+        let queue = try DatabaseQueue(path: path, configuration: config)
+        let tables = ["change"] + RecordKind.allCases.map(\.table)
+        var indexes: [String] = []
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "ATTACH DATABASE ? AS source", arguments: [source])
+            let definitions = try Row.fetchAll(
+                db, sql: "SELECT name, sql FROM source.sqlite_master WHERE type = 'index' AND name GLOB '*_tally'")
+            for row in definitions {
+                try db.execute(sql: "DROP INDEX IF EXISTS main.\(row["name"] as String)")
+                indexes.append(row["sql"])
+            }
+            try db.execute(sql: "INSERT OR IGNORE INTO main.device SELECT * FROM source.device")
+            for table in tables {
+                try db.execute(sql: "CREATE TEMP TABLE staged_\(table) AS SELECT * FROM source.\"\(table)\" ORDER BY rowid")
+            }
+            try db.execute(sql: "DETACH DATABASE source")
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+        }
+        let started = Date()
+        try queue.writeWithoutTransaction { db in
+            try db.inTransaction {
+                for table in tables {
+                    try db.execute(sql: "INSERT INTO main.\"\(table)\" SELECT * FROM temp.staged_\(table) WHERE rowid > 0 ORDER BY rowid")
+                }
+                let (written, staged) = (try Int.fetchOne(db, sql: "SELECT count(*) FROM main.change") ?? 0,
+                                         try Int.fetchOne(db, sql: "SELECT count(*) FROM temp.staged_change") ?? -1)
+                guard written == staged else { throw BenchError("layout floor: \(written) changes written of \(staged)") }
+                return .commit
+            }
+            // As a merge builds the tally indexes it set aside (Store.buildMissingTallyIndexes).
+            try db.execute(sql: "PRAGMA cache_size = -16384")
+            try db.execute(sql: "PRAGMA threads = 1")
+            for sql in indexes { try db.execute(sql: sql) }
+        }
+        try queue.close()
+        return Date().timeIntervalSince(started)
+    }
+}
