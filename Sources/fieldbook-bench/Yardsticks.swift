@@ -130,15 +130,22 @@ enum PlainInsert {
     }
 }
 
-/// The floor of the store's layout: SQLite alone writing the very rows a merge wrote (its log, its
-/// record tables, then its tally indexes, which a big merge builds at its end) into a store of the
-/// same schema that `fieldbook init` just made, with the store's journal, sync and cache settings,
-/// through `INSERT … SELECT` in one transaction, then closed (which checkpoints its log, as a
-/// merge's end does). No fieldbook code runs: no bundle is read, nothing is checked but the
-/// schema's own checks. The rows are copied into memory first (untimed), in the order the merge
-/// wrote them; `WHERE rowid > 0` keeps SQLite from copying records whole, which would judge no
-/// check. What a merge costs beyond this is fieldbook's; below it, only another layout goes.
+/// The floor of the store's layout: SQLite alone writing the very rows a merge or a roster import
+/// wrote (its log, its record tables, the readings of names, then its tally indexes, which a big
+/// merge builds at its end) into a store of the same schema: one `fieldbook init` just made, or a
+/// copy of the store a merge began with, into which the rows past each table's last are written.
+/// The store's journal, sync and cache settings; `INSERT … SELECT` in one transaction; then the
+/// store is closed, which checkpoints its log, as a merge's end does. No fieldbook code runs: no
+/// bundle is read, nothing is checked but the schema's own checks, and an edit of a record the
+/// store held is not written (a floor, then). The rows are copied into memory first (untimed), in
+/// the order the merge wrote them; `WHERE rowid > 0` keeps SQLite from copying records whole,
+/// which would judge no check. What a merge costs beyond this is fieldbook's; below it, only
+/// another layout goes.
 enum LayoutFloor {
+    /// The store's tables a merge or a roster import writes rows into: the log, the records, the
+    /// name readings of search.
+    static let tables = ["change"] + RecordKind.allCases.map(\.table) + ["household_reading", "village_reading"]
+
     static func write(rowsOf source: String, into path: String) throws -> Double {
         var config = Configuration()
         config.prepareDatabase { db in
@@ -147,8 +154,8 @@ enum LayoutFloor {
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         let queue = try DatabaseQueue(path: path, configuration: config)
-        let tables = ["change"] + RecordKind.allCases.map(\.table)
         var indexes: [String] = []
+        var held = 0
         try queue.writeWithoutTransaction { db in
             try db.execute(sql: "ATTACH DATABASE ? AS source", arguments: [source])
             let definitions = try Row.fetchAll(
@@ -158,19 +165,23 @@ enum LayoutFloor {
                 indexes.append(row["sql"])
             }
             try db.execute(sql: "INSERT OR IGNORE INTO main.device SELECT * FROM source.device")
-            for table in tables {
-                try db.execute(sql: "CREATE TEMP TABLE staged_\(table) AS SELECT * FROM source.\"\(table)\" ORDER BY rowid")
+            for table in Self.tables {
+                try db.execute(sql: """
+                    CREATE TEMP TABLE staged_\(table) AS SELECT * FROM source."\(table)"
+                    WHERE rowid > (SELECT ifnull(max(rowid), 0) FROM main."\(table)") ORDER BY rowid
+                    """)
             }
             try db.execute(sql: "DETACH DATABASE source")
+            held = try Int.fetchOne(db, sql: "SELECT count(*) FROM main.change") ?? 0
             try db.execute(sql: "PRAGMA cache_size = -65536")
         }
         let started = Date()
         try queue.writeWithoutTransaction { db in
             try db.inTransaction {
-                for table in tables {
+                for table in Self.tables {
                     try db.execute(sql: "INSERT INTO main.\"\(table)\" SELECT * FROM temp.staged_\(table) WHERE rowid > 0 ORDER BY rowid")
                 }
-                let (written, staged) = (try Int.fetchOne(db, sql: "SELECT count(*) FROM main.change") ?? 0,
+                let (written, staged) = ((try Int.fetchOne(db, sql: "SELECT count(*) FROM main.change") ?? 0) - held,
                                          try Int.fetchOne(db, sql: "SELECT count(*) FROM temp.staged_change") ?? -1)
                 guard written == staged else { throw BenchError("layout floor: \(written) changes written of \(staged)") }
                 return .commit
