@@ -30,6 +30,7 @@ struct Growth {
         var held = 0
         var rates: [(size: Int, held: Int, rate: Double, peakKB: Int)] = []
         var plainRates: [Double] = []
+        var floorRates: [Double] = []
         var filler = 0
         for size in sizes {
             while held < size {
@@ -50,6 +51,16 @@ struct Growth {
             rates.append((size, held, Double(merged) / m.seconds, m.peakKB))
             print(String(format: "  %@ changes into a store of %@ changes: %.2f s, %@ changes/s, peak RSS %@",
                          Fmt.int(merged), Fmt.int(held), m.seconds, Fmt.int(Int(Double(merged) / m.seconds)), Fmt.mb(m.peakKB)))
+            // The layout's floor: SQLite alone writing the rows that merge wrote into another copy
+            // of the store it began with (LayoutFloor).
+            let floorCopy = "floor-\(size).sqlite"
+            try StoreFiles.copy(path("grow.sqlite"), to: path(floorCopy))
+            StoreFiles.settle([path(floorCopy), path(floorCopy) + "-wal"])
+            let floor = try LayoutFloor.write(rowsOf: path(copy), into: path(floorCopy))
+            floorRates.append(Double(merged) / floor)
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path(floorCopy) + suffix) }
+            print(String(format: "  SQLite alone, the rows that merge wrote, into a copy of the same store: %.2f s, %@ changes/s",
+                         floor, Fmt.int(Int(Double(merged) / floor))))
             // Plain SQLite's own cost of size: the same rows upserted into a plain table that holds
             // the store's log before the merge (one row per record), as the main mode's yardstick.
             let timedDevice = "(SELECT id FROM device WHERE name = '笔记本-timed')"
@@ -69,6 +80,8 @@ struct Growth {
                          Fmt.int(last.held), Fmt.int(first.held), last.rate / first.rate))
             print(String(format: "plain SQLite's own rate, same rows, into the table of that store's records ÷ into an empty one: %.2f×",
                          plainRates.last! / plainRates.first!))
+            print(String(format: "the store's layout alone (SQLite writing the rows the merge wrote), into that store ÷ into the empty one: %.2f×",
+                         floorRates.last! / floorRates.first!))
         }
     }
 

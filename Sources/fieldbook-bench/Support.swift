@@ -121,9 +121,11 @@ struct BenchError: Error, CustomStringConvertible {
 struct Table {
     private var rows: [[String]] = []
 
-    mutating func add(_ step: String, _ count: Int, _ m: Measured) {
-        rows.append([step, Fmt.int(count), String(format: "%.2f s", m.seconds),
-                     Fmt.int(Int(Double(count) / max(m.seconds, 1e-9))), m.peakKB > 0 ? Fmt.mb(m.peakKB) : "—"])
+    /// Adds a step's row, at the end or after the row of the step named `after`.
+    mutating func add(_ step: String, _ count: Int, _ m: Measured, after: String? = nil) {
+        let at = after.flatMap { name in rows.firstIndex { $0.first == name }.map { $0 + 1 } } ?? rows.count
+        rows.insert([step, Fmt.int(count), String(format: "%.2f s", m.seconds),
+                     Fmt.int(Int(Double(count) / max(m.seconds, 1e-9))), m.peakKB > 0 ? Fmt.mb(m.peakKB) : "—"], at: at)
     }
 
     func render() -> String {

@@ -132,7 +132,7 @@ enum PlainInsert {
 
 /// The floor of the store's layout: SQLite alone writing the very rows a merge or a roster import
 /// wrote (its log, its record tables, the readings of names, then its tally indexes, which a big
-/// merge builds at its end) into a store of the same schema: one `fieldbook init` just made, or a
+/// merge builds at its end, where it set them aside) into a store of the same schema: one `fieldbook init` just made, or a
 /// copy of the store a merge began with, into which the rows past each table's last are written.
 /// The store's journal, sync and cache settings; `INSERT … SELECT` in one transaction; then the
 /// store is closed, which checkpoints its log, as a merge's end does. No fieldbook code runs: no
@@ -155,14 +155,19 @@ enum LayoutFloor {
         }
         let queue = try DatabaseQueue(path: path, configuration: config)
         var indexes: [String] = []
-        var held = 0
+        var changes = 0
         try queue.writeWithoutTransaction { db in
             try db.execute(sql: "ATTACH DATABASE ? AS source", arguments: [source])
-            let definitions = try Row.fetchAll(
-                db, sql: "SELECT name, sql FROM source.sqlite_master WHERE type = 'index' AND name GLOB '*_tally'")
-            for row in definitions {
-                try db.execute(sql: "DROP INDEX IF EXISTS main.\(row["name"] as String)")
-                indexes.append(row["sql"])
+            // A merge that set its tally indexes aside built them at a new split of the visits'
+            // (TallyIndexes.swift): so are they here, and otherwise kept up to date row by row.
+            func tally(_ schema: String) -> String {
+                "SELECT name, sql FROM \(schema).sqlite_master WHERE type = 'index' AND name GLOB '*_tally' ORDER BY name"
+            }
+            let definitions = try Row.fetchAll(db, sql: tally("source"))
+            let held = try Row.fetchAll(db, sql: tally("main"))
+            if definitions.map({ $0["sql"] as String? }) != held.map({ $0["sql"] as String? }) {
+                for row in held { try db.execute(sql: "DROP INDEX main.\(row["name"] as String)") }
+                indexes = definitions.map { $0["sql"] }
             }
             try db.execute(sql: "INSERT OR IGNORE INTO main.device SELECT * FROM source.device")
             for table in Self.tables {
@@ -172,7 +177,7 @@ enum LayoutFloor {
                     """)
             }
             try db.execute(sql: "DETACH DATABASE source")
-            held = try Int.fetchOne(db, sql: "SELECT count(*) FROM main.change") ?? 0
+            changes = try Int.fetchOne(db, sql: "SELECT count(*) FROM main.change") ?? 0
             try db.execute(sql: "PRAGMA cache_size = -65536")
         }
         let started = Date()
@@ -181,7 +186,7 @@ enum LayoutFloor {
                 for table in Self.tables {
                     try db.execute(sql: "INSERT INTO main.\"\(table)\" SELECT * FROM temp.staged_\(table) WHERE rowid > 0 ORDER BY rowid")
                 }
-                let (written, staged) = ((try Int.fetchOne(db, sql: "SELECT count(*) FROM main.change") ?? 0) - held,
+                let (written, staged) = ((try Int.fetchOne(db, sql: "SELECT count(*) FROM main.change") ?? 0) - changes,
                                          try Int.fetchOne(db, sql: "SELECT count(*) FROM temp.staged_change") ?? -1)
                 guard written == staged else { throw BenchError("layout floor: \(written) changes written of \(staged)") }
                 return .commit
