@@ -51,7 +51,7 @@ let package = Package(
         .executableTarget(
             name: "fieldbook-bench",
             dependencies: [
-                "FieldbookCore", "CZlibSys",
+                "FieldbookCore", "CZlibSys", "CSQLiteSettings",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

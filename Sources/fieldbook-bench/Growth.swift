@@ -56,7 +56,7 @@ struct Growth {
             let floorCopy = "floor-\(size).sqlite"
             try StoreFiles.copy(path("grow.sqlite"), to: path(floorCopy))
             StoreFiles.settle([path(floorCopy), path(floorCopy) + "-wal"])
-            let floor = try LayoutFloor.write(rowsOf: path(copy), into: path(floorCopy))
+            let floor = try LayoutFloor.write(rowsOf: path(copy), into: path(floorCopy), merging: try files(in: "timed"))
             floorRates.append(Double(merged) / floor)
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path(floorCopy) + suffix) }
             print(String(format: "  SQLite alone, the rows that merge wrote, into a copy of the same store: %.2f s, %@ changes/s",

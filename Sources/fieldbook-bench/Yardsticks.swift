@@ -1,3 +1,4 @@
+import CSQLiteSettings
 import CZlibSys
 import FieldbookCore
 import Foundation
@@ -130,23 +131,37 @@ enum PlainInsert {
     }
 }
 
-/// The floor of the store's layout: SQLite alone writing the very rows a merge or a roster import
-/// wrote (its log, its record tables, the readings of names, then its tally indexes, which a big
-/// merge builds at its end, where it set them aside) into a store of the same schema: one `fieldbook init` just made, or a
-/// copy of the store a merge began with, into which the rows past each table's last are written.
-/// The store's journal, sync and cache settings; `INSERT … SELECT` in one transaction; then the
-/// store is closed, which checkpoints its log, as a merge's end does. No fieldbook code runs: no
-/// bundle is read, nothing is checked but the schema's own checks, and an edit of a record the
-/// store held is not written (a floor, then). The rows are copied into memory first (untimed), in
-/// the order the merge wrote them; `WHERE rowid > 0` keeps SQLite from copying records whole,
-/// which would judge no check. What a merge costs beyond this is fieldbook's; below it, only
-/// another layout goes.
+/// The floor of the store's layout: the least a step that wrote these rows can take. SQLite writes
+/// the very rows a merge or a roster import wrote (its log, its record tables, the readings of
+/// names) into a store of the same schema (one `fieldbook init` just made, or a copy of the store
+/// a merge began with, into which the rows past each table's last are written), by `INSERT …
+/// SELECT` in one transaction, then builds the tally indexes the step set aside, in one more, as a
+/// merge does at its end (Store.setTallyIndexesAside, asked of the copy with the same bundles).
+/// The store's journal, sync and cache settings, and its log's writes gathered as a store's are
+/// (CSQLiteSettings): what fieldbook does to SQLite's writing, it does here too.
+///
+/// Timed: the two transactions, each to its durable commit. Not timed: the rows copied into
+/// memory first, the counts that check the copy, and the close, which copies the log into the
+/// store file (a merge does that on a second thread while it writes, and its end waits only for
+/// what is left). No fieldbook code runs: no bundle is read, no rule judged, no record folded,
+/// and conflicts, the ledger and the device list are not written. So a step can come near this,
+/// not below it; what it costs beyond is fieldbook's. `WHERE rowid > 0` keeps SQLite from copying
+/// records whole, which would judge no check.
 enum LayoutFloor {
     /// The store's tables a merge or a roster import writes rows into: the log, the records, the
     /// name readings of search.
     static let tables = ["change"] + RecordKind.allCases.map(\.table) + ["household_reading", "village_reading"]
 
-    static func write(rowsOf source: String, into path: String) throws -> Double {
+    /// Writes the rows of `source` past those `path` holds into `path`, a store; `bundles`, the
+    /// bundles the step merged (none for a roster import), say which tally indexes it set aside.
+    static func write(rowsOf source: String, into path: String, merging bundles: [String] = []) throws -> Double {
+        // The tally indexes a merge of these bundles sets aside, asked of this very store; an
+        // import keeps them. Then the store is closed before SQLite alone writes into it.
+        var setAside: [String] = []
+        if !bundles.isEmpty {
+            let store = try Store.open(at: path)
+            setAside = try store.setTallyIndexesAside(forMerging: bundles)
+        }
         var config = Configuration()
         config.prepareDatabase { db in
             _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
@@ -155,19 +170,14 @@ enum LayoutFloor {
         }
         let queue = try DatabaseQueue(path: path, configuration: config)
         var indexes: [String] = []
-        var changes = 0
+        var staged = 0
         try queue.writeWithoutTransaction { db in
             try db.execute(sql: "ATTACH DATABASE ? AS source", arguments: [source])
-            // A merge that set its tally indexes aside built them at a new split of the visits'
-            // (TallyIndexes.swift): so are they here, and otherwise kept up to date row by row.
-            func tally(_ schema: String) -> String {
-                "SELECT name, sql FROM \(schema).sqlite_master WHERE type = 'index' AND name GLOB '*_tally' ORDER BY name"
-            }
-            let definitions = try Row.fetchAll(db, sql: tally("source"))
-            let held = try Row.fetchAll(db, sql: tally("main"))
-            if definitions.map({ $0["sql"] as String? }) != held.map({ $0["sql"] as String? }) {
-                for row in held { try db.execute(sql: "DROP INDEX main.\(row["name"] as String)") }
-                indexes = definitions.map { $0["sql"] }
+            // Each built as the merge built it, at its split (the source's definitions).
+            for name in setAside {
+                guard let sql = try String.fetchOne(db, sql: "SELECT sql FROM source.sqlite_master WHERE type = 'index' AND name = ?", arguments: [name])
+                else { throw BenchError("layout floor: the merged store lacks \(name)") }
+                indexes.append(sql)
             }
             try db.execute(sql: "INSERT OR IGNORE INTO main.device SELECT * FROM source.device")
             for table in Self.tables {
@@ -177,26 +187,40 @@ enum LayoutFloor {
                     """)
             }
             try db.execute(sql: "DETACH DATABASE source")
-            changes = try Int.fetchOne(db, sql: "SELECT count(*) FROM main.change") ?? 0
+            staged = try Int.fetchOne(db, sql: "SELECT count(*) FROM temp.staged_change") ?? 0
             try db.execute(sql: "PRAGMA cache_size = -65536")
         }
-        let started = Date()
-        try queue.writeWithoutTransaction { db in
+        // As a store's write transaction: its log gathers its writes until the transaction ends.
+        func gathered(_ db: Database, _ body: () throws -> Void) throws {
+            defer { _ = fieldbook_log_gathering_off(db.sqliteConnection) }
             try db.inTransaction {
+                _ = fieldbook_log_gathering_on(db.sqliteConnection)
+                try body()
+                return .commit
+            }
+        }
+        var seconds = 0.0
+        try queue.writeWithoutTransaction { db in
+            let lastChange = try Int64.fetchOne(db, sql: "SELECT ifnull(max(rowid), 0) FROM main.change") ?? 0
+            var started = Date()
+            try gathered(db) {
                 for table in Self.tables {
                     try db.execute(sql: "INSERT INTO main.\"\(table)\" SELECT * FROM temp.staged_\(table) WHERE rowid > 0 ORDER BY rowid")
                 }
-                let (written, staged) = ((try Int.fetchOne(db, sql: "SELECT count(*) FROM main.change") ?? 0) - changes,
-                                         try Int.fetchOne(db, sql: "SELECT count(*) FROM temp.staged_change") ?? -1)
-                guard written == staged else { throw BenchError("layout floor: \(written) changes written of \(staged)") }
-                return .commit
             }
-            // As a merge builds the tally indexes it set aside (Store.buildMissingTallyIndexes).
+            seconds += Date().timeIntervalSince(started)
+            let written = try Int.fetchOne(db, sql: "SELECT count(*) FROM main.change WHERE rowid > ?", arguments: [lastChange]) ?? 0
+            guard written == staged else { throw BenchError("layout floor: \(written) changes written of \(staged)") }
+            // As a merge builds what it set aside (Store.buildMissingTallyIndexes).
             try db.execute(sql: "PRAGMA cache_size = -16384")
             try db.execute(sql: "PRAGMA threads = 1")
-            for sql in indexes { try db.execute(sql: sql) }
+            started = Date()
+            try gathered(db) {
+                for sql in indexes { try db.execute(sql: sql) }
+            }
+            seconds += Date().timeIntervalSince(started)
         }
         try queue.close()
-        return Date().timeIntervalSince(started)
+        return seconds
     }
 }
