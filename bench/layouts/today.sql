@@ -1,0 +1,22 @@
+PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-65536;
+ATTACH 'SOURCE' AS src;
+DROP INDEX visit_tally; DROP INDEX visit_recent_tally; DROP INDEX problem_tally; DROP INDEX forum_tally; DROP INDEX notice_tally; DROP INDEX fix_tally; DROP INDEX household_tally;
+INSERT INTO device SELECT * FROM src.device WHERE name LIKE '笔记本%';
+CREATE TEMP TABLE sc AS SELECT c.* FROM src.change c JOIN src.device d ON d.id = c.device_id WHERE d.name LIKE '笔记本%' ORDER BY c.id;
+CREATE TEMP TABLE sv AS SELECT * FROM src.visit ORDER BY rowid;
+CREATE TEMP TABLE so AS SELECT * FROM src.problem ORDER BY rowid;
+CREATE TEMP TABLE sf AS SELECT * FROM src.forum ORDER BY rowid;
+CREATE TEMP TABLE sn AS SELECT * FROM src.notice ORDER BY rowid;
+CREATE TEMP TABLE sx AS SELECT * FROM src.fix ORDER BY rowid;
+.timer on
+BEGIN;
+INSERT INTO change (device_id, seq, hlc, kind, record_id, op, fields, base) SELECT device_id, seq, hlc, kind, record_id, op, fields, base FROM temp.sc ORDER BY id;
+INSERT INTO visit SELECT * FROM temp.sv;
+INSERT INTO problem SELECT * FROM temp.so;
+INSERT INTO forum SELECT * FROM temp.sf;
+INSERT INTO notice SELECT * FROM temp.sn;
+INSERT INTO fix SELECT * FROM temp.sx;
+COMMIT;
+PRAGMA cache_size=-16384; PRAGMA threads=1;
+CREATE INDEX visit_tally ON visit(household_id, round_id, date, created_by) WHERE deleted = 0 AND rowid <= 899713;
+PRAGMA wal_checkpoint(TRUNCATE);
