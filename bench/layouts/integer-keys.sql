@@ -8,13 +8,7 @@ CREATE INDEX change2_by_record ON change2(record);
 CREATE TABLE visit2 (id INTEGER PRIMARY KEY, round INTEGER NOT NULL, household INTEGER NOT NULL, date TEXT NOT NULL, inspectors TEXT NOT NULL,
   met TEXT, note TEXT, issues TEXT, follow_up TEXT, deleted INTEGER NOT NULL DEFAULT 0, created_by INTEGER NOT NULL, created_hlc INTEGER NOT NULL, updated_hlc INTEGER NOT NULL);
 CREATE TABLE other2 (id INTEGER PRIMARY KEY, village INTEGER, round INTEGER, body TEXT, deleted INTEGER NOT NULL DEFAULT 0, created_by INTEGER, created_hlc INTEGER, updated_hlc INTEGER);
--- source rows staged untimed in temp (what a bundle reader hands over)
-CREATE TEMP TABLE sc AS SELECT c.* FROM src.change c JOIN src.device d ON d.id = c.device_id WHERE d.name LIKE '笔记本%' ORDER BY c.id;
-CREATE TEMP TABLE sv AS SELECT * FROM src.visit ORDER BY rowid;
-CREATE TEMP TABLE so AS SELECT id, village_id, round_id, 'x' AS body, deleted, created_by, created_hlc, updated_hlc FROM src.problem UNION ALL
-  SELECT id, village_id, round_id, 'x', deleted, created_by, created_hlc, updated_hlc FROM src.forum UNION ALL
-  SELECT id, village_id, round_id, 'x', deleted, created_by, created_hlc, updated_hlc FROM src.notice UNION ALL
-  SELECT id, village_id, round_id, 'x', deleted, created_by, created_hlc, updated_hlc FROM src.fix;
+-- the staged rows
 .timer on
 BEGIN;
 INSERT INTO dev (uuid) SELECT id FROM src.device;

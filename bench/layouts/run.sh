@@ -16,7 +16,8 @@ for layout in today integer-keys without-rowid plain; do
   rm -f "$work"/x.sqlite*
   if [ "$layout" = today ]; then cp "$2" "$work/x.sqlite"; fi
   sync
-  total=$(sed "s#SOURCE#$merged#" "$here/$layout.sql" | sqlite3 "$work/x.sqlite" 2>&1 \
+  total=$(sed -e "/^-- the staged rows$/r $here/sketch-rows.sql" -e "s#SOURCE#$merged#" "$here/$layout.sql" \
+    | sqlite3 "$work/x.sqlite" 2>&1 \
     | awk '/^Run Time/ { s += $4 } END { printf "%.2f", s }')
   size=$(stat -c %s "$work/x.sqlite")
   echo "$layout: $total s timed, $((size / 1048576)) MB"

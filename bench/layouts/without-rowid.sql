@@ -6,12 +6,7 @@ CREATE INDEX change3_by_record ON change3(record_id);
 CREATE TABLE visit3 (id TEXT PRIMARY KEY NOT NULL, round_id TEXT NOT NULL, household_id TEXT NOT NULL, date TEXT NOT NULL, inspectors TEXT NOT NULL DEFAULT '[]',
   met TEXT, note TEXT, issues TEXT, follow_up TEXT, deleted INTEGER NOT NULL DEFAULT 0, created_by TEXT NOT NULL, created_hlc INTEGER NOT NULL, updated_hlc INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE other3 (id TEXT PRIMARY KEY NOT NULL, village TEXT, round TEXT, body TEXT, deleted INTEGER NOT NULL DEFAULT 0, created_by TEXT, created_hlc INTEGER, updated_hlc INTEGER) WITHOUT ROWID;
-CREATE TEMP TABLE sc AS SELECT c.* FROM src.change c JOIN src.device d ON d.id = c.device_id WHERE d.name LIKE '笔记本%' ORDER BY c.id;
-CREATE TEMP TABLE sv AS SELECT * FROM src.visit ORDER BY rowid;
-CREATE TEMP TABLE so AS SELECT id, village_id, round_id, 'x' AS body, deleted, created_by, created_hlc, updated_hlc FROM src.problem UNION ALL
-  SELECT id, village_id, round_id, 'x', deleted, created_by, created_hlc, updated_hlc FROM src.forum UNION ALL
-  SELECT id, village_id, round_id, 'x', deleted, created_by, created_hlc, updated_hlc FROM src.notice UNION ALL
-  SELECT id, village_id, round_id, 'x', deleted, created_by, created_hlc, updated_hlc FROM src.fix;
+-- the staged rows
 .timer on
 BEGIN;
 INSERT INTO change3 SELECT device_id, seq, hlc, kind, record_id, op, fields, base FROM temp.sc ORDER BY id;
