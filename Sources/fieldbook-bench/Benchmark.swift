@@ -39,10 +39,11 @@ struct Benchmark: ParsableCommand {
         // read once (StoreFiles.settle), as the growth mode and step 7 do: a step that syncs (a
         // merge, a pack, a yardstick's commit) otherwise also waits for the gigabytes the steps
         // before it left to the kernel, which the next step may not.
-        func settle(_ names: [String]) { StoreFiles.settle(names.map { (work as NSString).appendingPathComponent($0) }) }
+        func path(_ name: String) -> String { (work as NSString).appendingPathComponent(name) }
+        func settle(_ names: [String]) { StoreFiles.settle(names.map(path)) }
         func storeFiles(_ name: String) -> [String] { [name, name + "-wal"] }
         func folderFiles(_ folder: String) throws -> [String] {
-            try FileManager.default.contentsOfDirectory(atPath: (work as NSString).appendingPathComponent(folder)).sorted()
+            try FileManager.default.contentsOfDirectory(atPath: path(folder)).sorted()
                 .map { (folder as NSString).appendingPathComponent($0) }
         }
         // The yardsticks (plain SQLite, in this process) run with SQLite's process settings as
@@ -68,10 +69,10 @@ struct Benchmark: ParsableCommand {
         // of machine (a shared virtual one) one merge of the same bundles into an empty store took
         // from 10.97 s to 12.96 s in seven runs in a row, and one run of each side made the ratio.
         let runs = max(1, self.runs)
-        var spreads: [String: (low: Double, high: Double)] = [:]
+        var spreads: [String] = []
         func median(_ step: String, _ measure: (Int) throws -> Measured) rethrows -> Measured {
             let all = try (0..<runs).map(measure).sorted { $0.seconds < $1.seconds }
-            spreads[step] = (all.first!.seconds, all.last!.seconds)
+            spreads.append(String(format: "%@ %.2f–%.2f s", step, all.first!.seconds, all.last!.seconds))
             var middle = all[all.count / 2]
             // Of an even number of runs, the mean of the two in the middle.
             if all.count % 2 == 0 { middle.seconds = (all[all.count / 2 - 1].seconds + middle.seconds) / 2 }
@@ -79,12 +80,23 @@ struct Benchmark: ParsableCommand {
             return middle
         }
         func scratch(_ name: String, _ k: Int) -> String { k == 0 ? name : "try\(k)-" + name }
-        func remove(_ name: String) {
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: (work as NSString).appendingPathComponent(name + suffix)) }
+        func remove(_ name: String) { StoreFiles.remove(path(name)) }
+        // The layout's floor (LayoutFloor) of a step that wrote the rows `source` holds: `runs`
+        // times into `store`, which `make` makes afresh each time and which is removed after.
+        func layoutFloor(_ step: String, rowsOf source: String, merging bundles: [String] = [], into store: String,
+                   made make: (String) throws -> Void) throws -> Measured {
+            try median(step) { _ in
+                remove(store)
+                try make(store)
+                settle([])
+                let seconds = try LayoutFloor.write(rowsOf: path(source), into: path(store), merging: bundles.map(path))
+                remove(store)
+                return Measured(seconds: seconds, peakKB: 0)
+            }
         }
 
         // 1. The roster, imported at the office and handed out as a bundle.
-        let roster = (work as NSString).appendingPathComponent("roster.csv")
+        let roster = path("roster.csv")
         try Generator.writeRoster(to: roster, villages: villages)
         // The office's store is the first run's; the others' are removed.
         let rosterImport = try median("roster") { k in
@@ -99,8 +111,8 @@ struct Benchmark: ParsableCommand {
         let plainRoster = try median("plain roster") { _ in
             settle([])
             let plain = try PlainInsert.households(
-                from: (work as NSString).appendingPathComponent("office.sqlite"),
-                into: (work as NSString).appendingPathComponent("plain-households.sqlite"))
+                from: path("office.sqlite"),
+                into: path("plain-households.sqlite"))
             return Measured(seconds: plain.seconds, peakKB: 0)
         }
         table.add("plain SQLite insert, same households", households, plainRoster)
@@ -113,7 +125,7 @@ struct Benchmark: ParsableCommand {
             let name = "dev\(d)"
             try runner.ok(["init", "--db", "\(name).sqlite", "--device", "笔记本\(d + 1)", "--team", "第\(d / 2 + 1)组", "--round", "五届第五轮"])
             try runner.ok(["merge", "--db", "\(name).sqlite", "roster"])
-            let store = try Store.open(at: (work as NSString).appendingPathComponent("\(name).sqlite"))
+            let store = try Store.open(at: path("\(name).sqlite"))
             let start = Date()
             try Generator.recordFieldWork(store, count: perDevice - 3, seed: UInt64(d), villages: villages)
             generated += Date().timeIntervalSince(start)
@@ -121,8 +133,8 @@ struct Benchmark: ParsableCommand {
         // The same stores, copied twice before any pack, for format 1 against format 2 (step 7).
         for d in 0..<devices {
             for copy in ["f1", "f2"] {
-                try StoreFiles.copy((work as NSString).appendingPathComponent("dev\(d).sqlite"),
-                                    to: (work as NSString).appendingPathComponent("dev\(d)-\(copy).sqlite"))
+                try StoreFiles.copy(path("dev\(d).sqlite"),
+                                    to: path("dev\(d)-\(copy).sqlite"))
             }
         }
         table.add("record in batches (in process)", perDevice * devices, Measured(seconds: generated, peakKB: Machine.peakKB()))
@@ -135,12 +147,12 @@ struct Benchmark: ParsableCommand {
             packTime += m.seconds
             packPeak = max(packPeak, m.peakKB)
         }
-        let bundleChanges = try Generator.bundleChanges(in: (work as NSString).appendingPathComponent("bundles"))
+        let bundleChanges = try Generator.bundleChanges(in: path("bundles"))
         table.add("pack (\(devices) bundles)", bundleChanges.changes, Measured(seconds: packTime, peakKB: packPeak))
         settle(try folderFiles("bundles"))
         let verify = try runner.run(["verify", "bundles"])
         table.add("verify (no store)", bundleChanges.changes, verify)
-        let zlib = try ZlibYardstick.measure(folder: (work as NSString).appendingPathComponent("bundles"))
+        let zlib = try ZlibYardstick.measure(folder: path("bundles"))
         table.add("zlib level 6 alone, same lines", bundleChanges.changes, Measured(seconds: zlib.deflateSeconds, peakKB: 0))
         table.add("inflate alone, same lines", bundleChanges.changes, Measured(seconds: zlib.inflateSeconds, peakKB: 0))
         // The central store is the first run's (the yardstick and the tally read it); the others' are removed.
@@ -153,32 +165,23 @@ struct Benchmark: ParsableCommand {
             return m
         }
         table.add("merge into an empty store", bundleChanges.changes, mergeEmpty)
-        // The layout's floor: SQLite alone writing the rows that merge wrote (LayoutFloor).
-        let floor = try median("floor") { k in
-            let store = "floor-\(k).sqlite"
-            remove(store)
-            try runner.ok(["init", "--db", store, "--device", "市巡察办", "--central"])
-            settle([])
-            let seconds = try LayoutFloor.write(
-                rowsOf: (work as NSString).appendingPathComponent("central.sqlite"), into: (work as NSString).appendingPathComponent(store),
-                merging: try folderFiles("bundles").map { (work as NSString).appendingPathComponent($0) })
-            remove(store)
-            return Measured(seconds: seconds, peakKB: 0)
+        let emptyFloor = try layoutFloor("floor", rowsOf: "central.sqlite", merging: try folderFiles("bundles"), into: "floor.sqlite") {
+            try runner.ok(["init", "--db", $0, "--device", "市巡察办", "--central"])
         }
-        table.add("  SQLite alone, the rows it wrote", bundleChanges.changes, floor)
+        table.add("  SQLite alone, the rows it wrote", bundleChanges.changes, emptyFloor)
 
         // Half-full: the first half of the laptops' bundles are in the store before the timed merge.
         try runner.ok(["init", "--db", "half.sqlite", "--device", "区巡察办", "--central"])
-        let bundleFiles = try FileManager.default.contentsOfDirectory(atPath: (work as NSString).appendingPathComponent("bundles"))
+        let bundleFiles = try FileManager.default.contentsOfDirectory(atPath: path("bundles"))
             .filter { $0.hasSuffix(".fbundle") }.sorted()
         let firstHalf = Array(bundleFiles.prefix(devices / 2)).map { "bundles/\($0)" }
         let secondHalf = Array(bundleFiles.dropFirst(devices / 2)).map { "bundles/\($0)" }
         try runner.ok(["merge", "--db", "half.sqlite"] + firstHalf)
-        let secondChanges = try secondHalf.reduce(0) { $0 + (try BundleFile.open((work as NSString).appendingPathComponent($1)).manifest.changes) }
+        let secondChanges = try secondHalf.reduce(0) { $0 + (try BundleFile.open(path($1)).manifest.changes) }
         // Each run into a copy of that store.
         let mergeHalf = try median("half") { k in
             let copy = "half-\(k).sqlite"
-            try StoreFiles.copy((work as NSString).appendingPathComponent("half.sqlite"), to: (work as NSString).appendingPathComponent(copy))
+            try StoreFiles.copy(path("half.sqlite"), to: path(copy))
             settle(storeFiles(copy) + secondHalf)
             let m = try runner.run(["merge", "--db", copy] + secondHalf)
             // The first run's store is what the floor below reads the merge's rows from.
@@ -186,15 +189,8 @@ struct Benchmark: ParsableCommand {
             return m
         }
         table.add("merge into a half-full store", secondChanges, mergeHalf)
-        let halfFloor = try median("half floor") { k in
-            let store = "half-floor-\(k).sqlite"
-            try StoreFiles.copy((work as NSString).appendingPathComponent("half.sqlite"), to: (work as NSString).appendingPathComponent(store))
-            settle([])
-            let seconds = try LayoutFloor.write(
-                rowsOf: (work as NSString).appendingPathComponent("half-0.sqlite"), into: (work as NSString).appendingPathComponent(store),
-                merging: secondHalf.map { (work as NSString).appendingPathComponent($0) })
-            remove(store)
-            return Measured(seconds: seconds, peakKB: 0)
+        let halfFloor = try layoutFloor("half floor", rowsOf: "half-0.sqlite", merging: secondHalf, into: "half-floor.sqlite") {
+            try StoreFiles.copy(path("half.sqlite"), to: path($0))
         }
         remove("half-0.sqlite")
         table.add("  SQLite alone, the rows it wrote", secondChanges, halfFloor)
@@ -204,33 +200,21 @@ struct Benchmark: ParsableCommand {
         let plain = try median("plain") { _ in
             settle([])
             let upsert = try PlainSQLite.upsert(
-                rowsFrom: (work as NSString).appendingPathComponent("central.sqlite"),
-                into: (work as NSString).appendingPathComponent("plain.sqlite"))
+                rowsFrom: path("central.sqlite"),
+                into: path("plain.sqlite"))
             plainRows = upsert.rows
             return Measured(seconds: upsert.seconds, peakKB: 0)
         }
         table.add("plain SQLite upsert, same rows", plainRows, plain)
         // The roster import's floor (LayoutFloor), measured here, after the field work was recorded
         // in this process (whose peak memory is that step's figure), and shown under the import.
-        let rosterFloor = try median("roster floor") { k in
-            let store = "roster-floor-\(k).sqlite"
-            remove(store)
-            // Made as the office's was, so that its own first changes are those the import found.
-            try runner.ok(["init", "--db", store, "--device", "巡察办", "--central", "--round", "五届第五轮"])
-            settle([])
-            let seconds = try LayoutFloor.write(
-                rowsOf: (work as NSString).appendingPathComponent("office.sqlite"), into: (work as NSString).appendingPathComponent(store))
-            remove(store)
-            return Measured(seconds: seconds, peakKB: 0)
+        // Its store made as the office's was, so that its own first changes are those the import found.
+        let rosterFloor = try layoutFloor("roster floor", rowsOf: "office.sqlite", into: "roster-floor.sqlite") {
+            try runner.ok(["init", "--db", $0, "--device", "巡察办", "--central", "--round", "五届第五轮"])
         }
         table.add("  SQLite alone, the rows it wrote", households, rosterFloor, after: "plain SQLite insert, same households")
         print(table.render())
-        if runs > 1 {
-            let spread = ["roster", "plain roster", "roster floor", "merge", "half", "half floor", "plain", "floor"].map { step in
-                String(format: "%@ %.2f–%.2f s", step, spreads[step]!.low, spreads[step]!.high)
-            }
-            print("medians of \(runs) runs each (fastest–slowest): \(spread.joined(separator: ", "))")
-        }
+        if runs > 1 { print("medians of \(runs) runs each (fastest–slowest): \(spreads.joined(separator: ", "))") }
         let plainRate = Double(plainRows) / plain.seconds
         let emptyRate = Double(bundleChanges.changes) / mergeEmpty.seconds
         let halfRate = Double(secondChanges) / mergeHalf.seconds
@@ -238,8 +222,8 @@ struct Benchmark: ParsableCommand {
         print("bundles: \(Fmt.bytes(bundleChanges.raw)) of change lines → \(Fmt.bytes(bundleChanges.compressed)) gzip (\(String(format: "%.1f", Double(bundleChanges.raw) / Double(bundleChanges.compressed)))× smaller)")
         print(String(format: "merge ÷ plain SQLite: %.2f× into an empty store (target ≥ 0.5×), %.2f× into a half-full one (target ≥ 0.4×)", emptyRate / plainRate, halfRate / plainRate))
         print(String(format: "the store's layout alone (SQLite writing the rows each merge wrote: its log, records and tally indexes): %.2f× plain SQLite into an empty store, %.2f× into the half-full one; each merge ÷ its floor: %.2f×, %.2f×",
-                     plain.seconds / floor.seconds, Double(secondChanges) / halfFloor.seconds / plainRate,
-                     floor.seconds / mergeEmpty.seconds, halfFloor.seconds / mergeHalf.seconds))
+                     Double(bundleChanges.changes) / emptyFloor.seconds / plainRate, Double(secondChanges) / halfFloor.seconds / plainRate,
+                     emptyFloor.seconds / mergeEmpty.seconds, halfFloor.seconds / mergeHalf.seconds))
         print(String(format: "roster import ÷ plain SQLite insert of the same households: %.2f× (target ≥ 0.3×); the store's layout alone (SQLite writing the rows the import wrote): %.2f× plain SQLite; the import ÷ that floor: %.2f×",
                      plainRoster.seconds / rosterImport.seconds, plainRoster.seconds / rosterFloor.seconds, rosterFloor.seconds / rosterImport.seconds))
         print(String(format: "pack ÷ zlib level 6 on the same lines (%.0f MB/s alone): %.2f× (target ≥ 0.6×); verify ÷ inflate (%.0f MB/s alone): %.2f× (target ≥ 0.3×)",
@@ -253,7 +237,7 @@ struct Benchmark: ParsableCommand {
         try runner.ok(["merge", "--db", "central.sqlite", "roster"])
         settle(storeFiles("central.sqlite"))
         let tallies = try (0..<3).map { _ in try runner.run(["tally", "--db", "central.sqlite", "--by", "township"]).seconds }.sorted()
-        let (villagesHeld, householdsHeld, visits, problems, clues) = try DatabaseQueue(path: (work as NSString).appendingPathComponent("central.sqlite")).read { db in
+        let (villagesHeld, householdsHeld, visits, problems, clues) = try DatabaseQueue(path: path("central.sqlite")).read { db in
             (try Int.fetchOne(db, sql: "SELECT count(*) FROM village WHERE deleted = 0") ?? 0,
              try Int.fetchOne(db, sql: "SELECT count(*) FROM household WHERE deleted = 0") ?? 0,
              try Int.fetchOne(db, sql: "SELECT count(*) FROM visit WHERE deleted = 0") ?? 0,
@@ -287,24 +271,24 @@ struct Benchmark: ParsableCommand {
             try runner.ok(["keys", "pin", "--db", "dev\(d)-f2.sqlite", "office.fbkey"])
             try runner.ok(["enroll", "--db", "dev\(d)-f2.sqlite", "--out", "requests"])
         }
-        for request in try FileManager.default.contentsOfDirectory(atPath: (work as NSString).appendingPathComponent("requests")).sorted()
+        for request in try FileManager.default.contentsOfDirectory(atPath: path("requests")).sorted()
         where request.hasSuffix(".fbenroll") {
             try runner.ok(["devices", "enroll", "--db", "office.sqlite", "requests/\(request)", "--yes"])
         }
         try runner.ok(["pack", "--db", "office.sqlite", "--roster", "--out", "roster2"])
         for d in 0..<devices { try runner.ok(["merge", "--db", "dev\(d)-f2.sqlite", "roster2"]) }
-        try "fieldbook-bench passphrase\n".write(toFile: (work as NSString).appendingPathComponent("passphrase.txt"), atomically: true, encoding: .utf8)
+        try "fieldbook-bench passphrase\n".write(toFile: path("passphrase.txt"), atomically: true, encoding: .utf8)
         try runner.ok(["keys", "backup", "--db", "office.sqlite", "--out", "office.fbkeys", "--passphrase-file", "passphrase.txt"])
 
         var packs = [Paired(), Paired()]
         for d in 0..<devices {
             for f in d % 2 == 0 ? [0, 1] : [1, 0] {
                 let store = "dev\(d)-f\(f + 1).sqlite"
-                StoreFiles.settle([store, store + "-wal"].map { (work as NSString).appendingPathComponent($0) })
+                StoreFiles.settle([store, store + "-wal"].map { path($0) })
                 packs[f].add(try runner.run(["pack", "--db", store, "--out", "bundles-f\(f + 1)"]))
             }
         }
-        let sets = try [1, 2].map { try Generator.bundleChanges(in: (work as NSString).appendingPathComponent("bundles-f\($0)")) }
+        let sets = try [1, 2].map { try Generator.bundleChanges(in: path("bundles-f\($0)")) }
         guard sets[0].format2 == 0, sets[1].format2 == devices, sets[0].changes == bundleChanges.changes, sets[1].changes == bundleChanges.changes else {
             throw BenchError("format 2 run: \(sets[1].format2) of \(devices) bundles signed, \(sets[1].changes) changes (format 1: \(sets[0].changes), step 3: \(bundleChanges.changes))")
         }
@@ -313,17 +297,16 @@ struct Benchmark: ParsableCommand {
             let store = "central-f\(f + 1)-\(n).sqlite"
             try runner.ok(["init", "--db", store, "--device", "市巡察办", "--central"])
             if f == 1 { try runner.ok(["keys", "restore", "--db", store, "office.fbkeys", "--passphrase-file", "passphrase.txt"]) }
-            let folder = (work as NSString).appendingPathComponent("bundles-f\(f + 1)")
+            let folder = path("bundles-f\(f + 1)")
             StoreFiles.settle(try FileManager.default.contentsOfDirectory(atPath: folder).map { (folder as NSString).appendingPathComponent($0) })
             merges[f].add(try runner.run(["merge", "--db", store, "bundles-f\(f + 1)"]))
-            let path = (work as NSString).appendingPathComponent(store)
-            let merged = try DatabaseQueue(path: path).read { db in
+            let merged = try DatabaseQueue(path: path(store)).read { db in
                 try Int.fetchOne(db, sql: "SELECT count(*) FROM change WHERE device_id IN (SELECT id FROM device WHERE role <> 'central')") ?? 0
             }
             guard merged == bundleChanges.changes else {
                 throw BenchError("format \(f + 1) merge: \(merged) changes in the store, \(bundleChanges.changes) packed")
             }
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            remove(store)
         }
         func line(_ label: String, _ one: String, _ two: String, _ r: Double, _ rest: String = "") -> String {
             label.padding(toLength: 29, withPad: " ", startingAt: 0)

@@ -58,7 +58,7 @@ struct Growth {
             StoreFiles.settle([path(floorCopy), path(floorCopy) + "-wal"])
             let floor = try LayoutFloor.write(rowsOf: path(copy), into: path(floorCopy), merging: try files(in: "timed"))
             floorRates.append(Double(merged) / floor)
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path(floorCopy) + suffix) }
+            StoreFiles.remove(path(floorCopy))
             print(String(format: "  SQLite alone, the rows that merge wrote, into a copy of the same store: %.2f s, %@ changes/s",
                          floor, Fmt.int(Int(Double(merged) / floor))))
             // Plain SQLite's own cost of size: the same rows upserted into a plain table that holds
@@ -70,10 +70,8 @@ struct Growth {
             plainRates.append(Double(plain.rows) / plain.seconds)
             print(String(format: "  plain SQLite: the same %@ rows upserted into a table of the store's records: %.2f s, %@ rows/s",
                          Fmt.int(plain.rows), plain.seconds, Fmt.int(Int(Double(plain.rows) / plain.seconds))))
-            for suffix in ["", "-wal", "-shm"] {
-                try? FileManager.default.removeItem(atPath: path(copy) + suffix)
-                try? FileManager.default.removeItem(atPath: path("plain-growth.sqlite") + suffix)
-            }
+            StoreFiles.remove(path(copy))
+            StoreFiles.remove(path("plain-growth.sqlite"))
         }
         if let first = rates.first, let last = rates.last, rates.count > 1 {
             print(String(format: "\nmerge rate into the store of %@ changes ÷ into the store of %@: %.2f× (target ≥ 0.7×)",
@@ -94,7 +92,7 @@ struct Growth {
         let store = try Store.open(at: path(db))
         try Generator.recordFieldWork(store, count: count - 3, seed: seed, villages: villages)
         try runner.ok(["pack", "--db", db, "--out", out])
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path(db) + suffix) }
+        StoreFiles.remove(path(db))
     }
 
     private func count(_ store: String) throws -> Int {

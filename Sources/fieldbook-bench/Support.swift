@@ -294,11 +294,15 @@ enum Generator {
 
 /// Copies of a store's files.
 enum StoreFiles {
+    /// Removes a store's file and its log's, where they are.
+    static func remove(_ path: String) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
     /// Checkpoints the store's write-ahead log into it, then copies it (and any log left) byte for byte.
     static func copy(_ path: String, to copy: String) throws {
         _ = try DatabaseQueue(path: path).writeWithoutTransaction { db in try db.checkpoint(.truncate) }
-        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: copy + suffix) }
-        try? FileManager.default.removeItem(atPath: copy)
+        remove(copy)
         try FileManager.default.copyItem(atPath: path, toPath: copy)
         let wal = path + "-wal"
         if let size = try? FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int64, size > 0 {
@@ -328,7 +332,7 @@ enum PlainSQLite {
     static func upsert(
         rowsFrom source: String, where filter: String = "true", into path: String, holding held: String? = nil
     ) throws -> (rows: Int, seconds: Double) {
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        StoreFiles.remove(path)
         var config = Configuration()
         config.prepareDatabase { db in
             _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")

@@ -100,7 +100,7 @@ enum ZlibYardstick {
 /// store's journal and sync settings). Rows are read into memory first; only the inserts are timed.
 enum PlainInsert {
     static func households(from source: String, into path: String) throws -> (rows: Int, seconds: Double) {
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        StoreFiles.remove(path)
         var config = Configuration()
         config.prepareDatabase { db in
             _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
