@@ -18,5 +18,5 @@ INSERT INTO notice SELECT * FROM temp.sn;
 INSERT INTO fix SELECT * FROM temp.sx;
 COMMIT;
 PRAGMA cache_size=-16384; PRAGMA threads=1;
-CREATE INDEX visit_tally ON visit(household_id, round_id, date, created_by) WHERE deleted = 0 AND rowid <= 899713;
+CREATE INDEX visit_tally ON visit(household_id, round_id, date, created_by) WHERE deleted = 0 AND rowid <= SPLIT;
 PRAGMA wal_checkpoint(TRUNCATE);
