@@ -63,64 +63,80 @@ extension FieldValue: Codable {
 /// JSON with sorted keys and no escaped slashes: the same value always gives the same bytes.
 enum CanonicalJSON {
     /// A change's fields as a JSON object with sorted keys, written directly (the hot path of
-    /// recording and of the benchmark; the same bytes JSONEncoder writes with `.sortedKeys`).
+    /// recording, the roster import and the benchmark; the same bytes JSONEncoder writes with
+    /// `.sortedKeys`). Written as bytes, then made a String once: appending to a String checks
+    /// its storage at every piece.
     static func encode(_ fields: [String: FieldValue]) -> String {
-        var out = "{"
-        for (i, key) in fields.keys.sorted().enumerated() {
-            if i > 0 { out += "," }
-            appendString(key, to: &out)
-            out += ":"
-            switch fields[key]! {
-            case .null: out += "null"
-            case .int(let n): out += String(n)
+        var out: [UInt8] = []
+        out.reserveCapacity(32 + fields.count * 24)
+        out.append(UInt8(ascii: "{"))
+        for (i, entry) in fields.sorted(by: { $0.key < $1.key }).enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            appendString(entry.key, to: &out)
+            out.append(UInt8(ascii: ":"))
+            switch entry.value {
+            case .null: out.append(contentsOf: "null".utf8)
+            case .int(let n): out.append(contentsOf: String(n).utf8)
             case .text(let s): appendString(s, to: &out)
             case .list(let items): appendList(items, to: &out)
             }
         }
-        return out + "}"
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// A list of strings as a JSON array, written directly: the bytes JSONEncoder writes, for a
     /// twentieth of its work (a list column of every record a merge or a fold writes).
     static func encode(_ items: [String]) -> String {
-        var out = ""
+        var out: [UInt8] = []
         appendList(items, to: &out)
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
-    static func appendList(_ items: [String], to out: inout String) {
-        out += "["
+    static func appendList(_ items: [String], to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "["))
         for (j, item) in items.enumerated() {
-            if j > 0 { out += "," }
+            if j > 0 { out.append(UInt8(ascii: ",")) }
             appendString(item, to: &out)
         }
-        out += "]"
+        out.append(UInt8(ascii: "]"))
     }
 
     static func appendString(_ s: String, to out: inout String) {
-        out += "\""
-        // Nothing to escape (most names and every id): the text as it stands.
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-            out += s
-            out += "\""
-            return
-        }
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case _ where scalar.value < 0x20:
-                out += String(format: "\\u%04x", scalar.value)
-            default:
-                out.unicodeScalars.append(scalar)
+        var bytes: [UInt8] = []
+        appendString(s, to: &bytes)
+        out += String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// A string as JSON: quoted, with `"`, `\\` and the control characters escaped (the short
+    /// escapes where JSON has them, `\\u00xx` otherwise), every other character as it stands.
+    static func appendString(_ s: String, to out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { bytes in
+            out.append(UInt8(ascii: "\""))
+            defer { out.append(UInt8(ascii: "\"")) }
+            // Nothing to escape (most names and every id): the bytes as they stand.
+            if !bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+                out.append(contentsOf: bytes)
+                return
+            }
+            for byte in bytes {
+                switch byte {
+                case UInt8(ascii: "\""): out.append(UInt8(ascii: "\\")); out.append(byte)
+                case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(byte)
+                case 0x0A: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
+                case 0x0D: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
+                case 0x09: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
+                case 0x08: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "b"))
+                case 0x0C: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "f"))
+                case ..<0x20:
+                    out.append(contentsOf: "\\u00".utf8)
+                    out.append(RecordID.hexDigits[Int(byte >> 4)])
+                    out.append(RecordID.hexDigits[Int(byte & 0x0F)])
+                default: out.append(byte)
+                }
             }
         }
-        out += "\""
     }
 
     static func encode<T: Encodable>(_ value: T) -> String {

@@ -22,12 +22,21 @@ public enum RecordID {
 
     /// A name-based UUID (version 8 layout, SHA-256 of the kind and key), the same on every device.
     public static func derived(_ kind: RecordKind, key: String) -> String {
-        let digest = SHA256.hash(data: Data("fieldbook/\(kind.rawValue)/\(key)".utf8))
-        var bytes = Array(digest.prefix(16))
-        bytes[6] = 0x80 | (bytes[6] & 0x0F)
-        bytes[8] = 0x80 | (bytes[8] & 0x3F)
-        return format(bytes)
+        var hash = SHA256()
+        derivedPrefixes[kind.ordinal].withUnsafeBytes { hash.update(bufferPointer: $0) }
+        var key = key
+        key.withUTF8 { hash.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        return hash.finalize().withUnsafeBytes { digest in
+            var bytes = (digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7],
+                         digest[8], digest[9], digest[10], digest[11], digest[12], digest[13], digest[14], digest[15])
+            bytes.6 = 0x80 | (bytes.6 & 0x0F)
+            bytes.8 = 0x80 | (bytes.8 & 0x3F)
+            return withUnsafeBytes(of: &bytes) { format(UnsafeRawBufferPointer($0)) }
+        }
     }
+
+    /// What a derived id hashes before its key, per kind: `fieldbook/KIND/`.
+    private static let derivedPrefixes = RecordKind.allCases.map { Array("fieldbook/\($0.rawValue)/".utf8) }
 
     /// The natural key of a township: its name, and where the roster names them, its county (区/县)
     /// and city (市), so that two counties' 城关镇 are two townships. Without either it is the name
@@ -69,14 +78,24 @@ public enum RecordID {
     public static func team(_ name: String) -> String { derived(.team, key: name) }
 
     static func format(_ bytes: [UInt8]) -> String {
-        var out = [UInt8]()
-        out.reserveCapacity(36)
-        for (i, byte) in bytes.prefix(16).enumerated() {
-            if i == 4 || i == 6 || i == 8 || i == 10 { out.append(UInt8(ascii: "-")) }
-            out.append(hexDigits[Int(byte >> 4)])
-            out.append(hexDigits[Int(byte & 0x0F)])
+        bytes.withUnsafeBytes { format($0) }
+    }
+
+    /// The first 16 bytes as a UUID's 36 characters.
+    static func format(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: 36) { out in
+            var at = 0
+            for i in 0..<min(16, bytes.count) {
+                if i == 4 || i == 6 || i == 8 || i == 10 {
+                    out[at] = UInt8(ascii: "-")
+                    at += 1
+                }
+                out[at] = hexDigits[Int(bytes[i] >> 4)]
+                out[at + 1] = hexDigits[Int(bytes[i] & 0x0F)]
+                at += 2
+            }
+            return at
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Lowercase hexadecimal of any bytes.
@@ -89,6 +108,6 @@ public enum RecordID {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
+    static let hexDigits = Array("0123456789abcdef".utf8)
 
 }

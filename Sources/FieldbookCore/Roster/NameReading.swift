@@ -86,17 +86,6 @@ public struct NameReader: Sendable {
         return syllable
     }
 
-    /// Starts the transform's one-time set-up on another thread (ICU reads its Han-Latin rules:
-    /// some 0.1 s of the first reading in a process), so that it overlaps other work; wait on
-    /// the group before returning from the work it overlaps.
-    static func warmUp() -> DispatchGroup {
-        let group = DispatchGroup()
-        DispatchQueue.global(qos: .userInitiated).async(group: group) {
-            _ = transform("一", plainTransform)
-        }
-        return group
-    }
-
     static let plainTransform = StringTransform("Han-Latin; Latin-ASCII")
     static let surnameTransform = StringTransform("Han-Latin/Names; Latin-ASCII")
 
@@ -141,6 +130,21 @@ enum NameReadings {
                 return (row[0], name, reader.reading(of: name))
             })
         }
+    }
+
+    /// The table that keeps the readings of a kind's names: households' heads, villages' names.
+    static func table(of kind: RecordKind) -> String? {
+        switch kind {
+        case .household: "household_reading"
+        case .village: "village_reading"
+        default: nil
+        }
+    }
+
+    /// Stores one reading (bound: the record's id, the name, its reading) for the row of that id.
+    static func storeByIDSQL(_ table: String) -> String {
+        let (key, records) = table == "household_reading" ? ("household", "household") : ("village", "village")
+        return "INSERT OR REPLACE INTO \(table) (\(key), name, reading) SELECT rowid, ?2, ?3 FROM \(records) WHERE id = ?1"
     }
 
     /// Stores readings: (rowid, name, reading) for `household_reading` or `village_reading`.

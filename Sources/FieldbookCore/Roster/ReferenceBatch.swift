@@ -1,11 +1,12 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// ``Store/ensureReference(_:kind:id:fields:)`` for many records in one transaction, set-based: the
 /// roster import's writer.
 ///
-/// It reads what the store holds for all the ids in one statement, then judges each record in
-/// memory, in the order it is asked:
+/// It reads what the store holds for the ids of each batch of records it is given in one
+/// statement (``lookUp(_:)``), then judges each record in memory, in the order it is asked:
 /// - an id the log has never seen gets its create, written with one prepared statement, and its
 ///   row, folded from that create alone (as ``Store/appendLocalChange`` does for a fresh create);
 /// - an id whose only change is the very create this would write is unchanged, without decoding it;
@@ -15,6 +16,9 @@ import GRDB
 /// The clock and sequence number move per change exactly as they do one record at a time, so the
 /// changes (ids, sequence numbers, clocks, fields, bases) are the very ones ``ensureReference``
 /// writes; `local_state` is written once at the end, and before each single-record write.
+///
+/// What needs no store (a create's fields, their canonical JSON, the rules' judgement) comes
+/// worked out in a ``Prepared``, which the import makes on another thread while this one writes.
 struct ReferenceBatch {
     /// One change the store holds, as stored; decoded only when it is needed.
     private struct Held {
@@ -33,32 +37,68 @@ struct ReferenceBatch {
     /// The statements a create runs, prepared once.
     private let insertChange: Statement
     private var rowStatements: [RecordKind: Statement] = [:]
-    /// How many ids the batch was made for.
-    private let ids: Int
+    /// The statements that store a reading, by table, prepared once.
+    private var readingStatements: [String: Statement] = [:]
 
-    init(_ store: Store, _ db: Database, ids: [String]) throws {
+    /// A reference record to ensure, with what its create would be, worked out without the store.
+    struct Prepared: Sendable {
+        var kind: RecordKind
+        var id: String
+        var fields: [String: FieldValue]
+        /// The fields its create writes (``createFields(_:_:)``), and their canonical JSON.
+        var createFields: [String: FieldValue]
+        var createJSON: String
+        /// The row that create makes, but for what the writer knows (``Store/rowFieldValues``).
+        var rowFieldValues: [DatabaseValue]
+        /// Why the rules refuse that create, if they do: thrown when it is written, where the
+        /// single-record way throws it.
+        var refusal: FieldbookError?
+        /// The pinyin of its name, for search (``NameReadings``): a household's head, a
+        /// village's name; nil for a record without one.
+        var reading: (name: String, reading: String)?
+
+        /// `role` and `device`: the store's, which the rules' judgement reads.
+        init(_ kind: RecordKind, id: String, fields: [String: FieldValue], role: DeviceRole, device: String) {
+            self.kind = kind
+            self.id = id
+            self.fields = fields
+            createFields = ReferenceBatch.createFields(kind, fields)
+            createJSON = CanonicalJSON.encode(createFields)
+            rowFieldValues = Store.rowFieldValues(id, kind: kind, values: createFields)
+            do {
+                try Store.judge(
+                    kind: kind, recordID: id, op: .create, fields: createFields, base: [:],
+                    version: VersionID(device: device, seq: 1), role: role)
+            } catch {
+                refusal = error
+            }
+        }
+    }
+
+    init(_ store: Store, _ db: Database) throws {
         self.store = store
         self.db = db
-        self.ids = ids.count
         insertChange = try db.makeStatement(sql: Store.insertSQL)
         local = try LocalState.fetch(db)
         // The merge's bigger page cache (64 MiB): households land in indexes keyed by their ids,
         // in no useful order, and a small cache spills them to the log before the commit.
         try db.execute(sql: "PRAGMA cache_size = -65536")
-        // The ids as one JSON array, looked up through the change log's record index in one pass.
-        var list = "["
-        list.reserveCapacity(ids.count * 40 + 2)
-        for (i, id) in ids.enumerated() {
-            if i > 0 { list += "," }
-            CanonicalJSON.appendString(id, to: &list)
-        }
-        list += "]"
+    }
+
+    /// The store's role and device, which ``Prepared`` reads.
+    var role: DeviceRole { local.role }
+    var device: String { local.deviceID }
+
+    /// Reads what the log holds for `ids` (those about to be ensured), looked up through the
+    /// change log's record index in one statement.
+    mutating func lookUp(_ ids: [String]) throws {
+        // The ids as one JSON array.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(ids.count * 39 + 2)
+        CanonicalJSON.appendList(ids, to: &bytes)
         let rows = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT * FROM change WHERE record_id IN (SELECT value FROM json_each(?)) ORDER BY id
-                """,
-            arguments: [list])
+            db.cachedStatement(sql: "SELECT * FROM change WHERE record_id IN (SELECT value FROM json_each(?)) ORDER BY id"),
+            arguments: [String(decoding: bytes, as: UTF8.self)])
         while let row = try rows.next() {
             let copy = row.copy()
             held[copy["record_id"], default: []].append(
@@ -68,19 +108,18 @@ struct ReferenceBatch {
         }
     }
 
-    /// Whether some id is new to the log (the batch will create records).
-    var hasNew: Bool { held.count < ids }
-
-    /// What ``Store/ensureReference`` does for this record, with the changes read up front.
-    mutating func ensure(_ kind: RecordKind, id: String, fields: [String: FieldValue]) throws -> ReferenceOutcome {
+    /// What ``Store/ensureReference`` does for this record, with its changes looked up
+    /// (``lookUp(_:)``) before.
+    mutating func ensure(_ record: Prepared) throws -> ReferenceOutcome {
+        let (kind, id, fields) = (record.kind, record.id, record.fields)
         guard let changes = held[id], !changes.isEmpty else {
-            try create(kind, id: id, fields: fields)
+            try create(record)
             return .added
         }
         // Its one change is the create this would write (canonical JSON is one spelling of one
         // set of values): it exists, is live and holds these very values.
         if changes.count == 1, changes[0].op == ChangeOp.create.rawValue, changes[0].base == "{}",
-            changes[0].fields == CanonicalJSON.encode(Self.createFields(kind, fields))
+            changes[0].fields == record.createJSON
         {
             return .unchanged
         }
@@ -124,19 +163,42 @@ struct ReferenceBatch {
 
     /// The create of a record the log has never seen, and its row: ``Store/appendLocalChange``
     /// with `fresh`, without reading `local_state` or the log.
-    private mutating func create(_ kind: RecordKind, id: String, fields: [String: FieldValue]) throws {
+    private mutating func create(_ record: Prepared) throws {
         local.lastHLC = HybridTimestamp.next(after: local.lastHLC, now: store.environment.now())
         local.lastSeq += 1
         dirty = true
+        if let refusal = record.refusal { throw refusal }
+        let (device, seq, hlc) = (local.deviceID, local.lastSeq, local.lastHLC)
+        try insertChange.executeDirectly { handle in
+            var code = Statement.bind(device, handle, 1)
+            if code == SQLITE_OK { code = Statement.bind(seq, handle, 2) }
+            if code == SQLITE_OK { code = Statement.bind(hlc.rawValue, handle, 3) }
+            if code == SQLITE_OK { code = Statement.bind(record.kind.rawValue, handle, 4) }
+            if code == SQLITE_OK { code = Statement.bind(record.id, handle, 5) }
+            if code == SQLITE_OK { code = Statement.bind(ChangeOp.create.rawValue, handle, 6) }
+            if code == SQLITE_OK { code = Statement.bind(record.createJSON, handle, 7) }
+            if code == SQLITE_OK { code = Statement.bind("{}", handle, 8) }
+            return code
+        }
         let change = Change(
-            device: local.deviceID, seq: local.lastSeq, hlc: local.lastHLC, kind: kind,
-            recordID: id, op: .create, fields: Self.createFields(kind, fields), base: [:])
-        try Store.judge(change, role: local.role)
-        try insertChange.executeDirectly(Store.insertValues(change))
+            device: device, seq: seq, hlc: hlc, kind: record.kind,
+            recordID: record.id, op: .create, fields: record.createFields, base: [:])
         guard db.changesCount > 0 else { throw Store.sequenceTaken(change, db) }
         // Its row, folded from this one create (what Store.refold makes of it, without the work).
-        let row = try rowStatement(kind)
-        try row.executeDirectly(Store.rowValues(id, kind: kind, values: change.fields, deleted: false, created: change, updatedHLC: change.hlc))
+        var values = record.rowFieldValues
+        Store.appendRowState(to: &values, deleted: false, createdBy: device, createdHLC: hlc, updatedHLC: hlc)
+        try rowStatement(record.kind).executeDirectly(values)
+        // The reading of its name, for the row just written.
+        if let reading = record.reading, let table = NameReadings.table(of: record.kind) {
+            let statement = try readingStatements[table] ?? db.makeStatement(sql: NameReadings.storeByIDSQL(table))
+            readingStatements[table] = statement
+            try statement.executeDirectly { handle in
+                var code = Statement.bind(record.id, handle, 1)
+                if code == SQLITE_OK { code = Statement.bind(reading.name, handle, 2) }
+                if code == SQLITE_OK { code = Statement.bind(reading.reading, handle, 3) }
+                return code
+            }
+        }
     }
 
     /// The statement that writes a row of `kind`, prepared once.

@@ -96,18 +96,31 @@ public enum Roster {
 
     /// Reads and checks the file: whole-file problems throw; row problems become rejections.
     static func read(path: String) throws -> (rows: [Row], rejected: [RosterImportReport.Rejection], ignored: [String]) {
+        var rows: [Row] = []
+        let (rejected, ignored) = try read(path: path) { rows.append($0) }
+        return (rows, rejected, ignored)
+    }
+
+    /// Reads and checks the file, handing each row that passes to `each` as it is read. The
+    /// whole-file problems (not UTF-8, bad quoting, no header, a missing column) throw before the
+    /// first row is handed on; row problems become rejections, returned at the end.
+    static func read(
+        path: String, each: (Row) throws -> Void
+    ) throws -> (rejected: [RosterImportReport.Rejection], ignored: [String]) {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw FieldbookError.badFile(path: path, reason: tr("cannot be read. Check the path."))
         }
         var bytes = [UInt8](data)
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
-        if let offset = firstInvalidUTF8(bytes) {
+        // Validated whole first (the common case); only a file that is not UTF-8 is walked
+        // again to find where.
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            let offset = firstInvalidUTF8(bytes) ?? 0
             let line = bytes[..<offset].filter { $0 == 0x0A }.count + 1
             throw FieldbookError.badFile(
                 path: path,
                 reason: tr("line \(line) is not UTF-8 text (it may be saved as GBK/ANSI). Save the file as \"CSV UTF-8\" in Excel or WPS and import again."))
         }
-        let text = String(decoding: bytes, as: UTF8.self)
         if let problem = quotingProblem(text) {
             throw FieldbookError.badFile(path: path, reason: tr("line \(problem.line): \(problem.reason). Fix the quoting and import again."))
         }
@@ -131,7 +144,6 @@ public enum Roster {
                 path: path,
                 reason: tr("missing column \(missing.map(\.display).joined(separator: ", ")); the header has \(header.joined(separator: ", ")). A roster needs township, village and household columns (乡镇, 村, 户号)."))
         }
-        var rows: [Row] = []
         var rejected: [RosterImportReport.Rejection] = []
         var line = 2 + header.joined().filter { $0 == "\n" }.count
         var firstLine: [String: (line: Int, row: Row)] = [:]
@@ -216,9 +228,9 @@ public enum Roster {
                 continue
             }
             firstLine[codeKey] = (line, row)
-            rows.append(row)
+            try each(row)
         }
-        return (rows, rejected, ignored)
+        return (rejected, ignored)
     }
 
     /// A cell's value: trimmed, a line break or tab inside it (Alt+Enter in Excel) made one
@@ -291,57 +303,61 @@ public enum Roster {
     /// Checks RFC 4180 quoting: a quoted field ends with a quote before a comma or line end, quotes
     /// inside it are doubled, and no quoted field runs off the end of the file.
     static func quotingProblem(_ text: String) -> (line: Int, reason: String)? {
-        var line = 1
-        var inQuotes = false
-        var quoteLine = 1
-        var atFieldStart = true
-        var scalars = text.unicodeScalars.makeIterator()
-        var pending: Unicode.Scalar? = nil
-        func next() -> Unicode.Scalar? {
-            if let p = pending { pending = nil; return p }
-            return scalars.next()
-        }
-        while let c = next() {
-            if inQuotes {
-                if c == "\"" {
-                    let after = next()
-                    if after == "\"" { continue }
-                    inQuotes = false
-                    atFieldStart = false
-                    if let after {
-                        if after == "," { atFieldStart = true } else if after == "\n" || after == "\r" {
-                            if after == "\n" { line += 1 }
+        var text = text
+        return text.withUTF8 { bytes in
+            var line = 1
+            var inQuotes = false
+            var quoteLine = 1
+            var atFieldStart = true
+            var i = 0
+            // Every byte this looks for is ASCII, which UTF-8 never uses inside a longer character.
+            while i < bytes.count {
+                let c = bytes[i]
+                i += 1
+                if inQuotes {
+                    if c == UInt8(ascii: "\"") {
+                        guard i < bytes.count else { inQuotes = false; continue }
+                        let after = bytes[i]
+                        i += 1
+                        if after == UInt8(ascii: "\"") { continue }
+                        inQuotes = false
+                        atFieldStart = false
+                        if after == UInt8(ascii: ",") {
+                            atFieldStart = true
+                        } else if after == 0x0A || after == 0x0D {
+                            if after == 0x0A { line += 1 }
                             atFieldStart = true
                         } else {
-                            return (line, tr("a quoted field is followed by \"\(after)\" instead of a comma or the end of the line"))
+                            let character = String(decoding: bytes[(i - 1)..<min(i + 3, bytes.count)], as: UTF8.self).first.map(String.init) ?? ""
+                            return (line, tr("a quoted field is followed by \"\(character)\" instead of a comma or the end of the line"))
                         }
+                    } else if c == 0x0A {
+                        line += 1
                     }
-                } else if c == "\n" {
+                    continue
+                }
+                switch c {
+                case UInt8(ascii: "\""):
+                    if atFieldStart {
+                        inQuotes = true
+                        quoteLine = line
+                    } else {
+                        return (line, tr("a quote appears inside an unquoted field; put the whole field in quotes and double the inner quotes"))
+                    }
+                case UInt8(ascii: ","):
+                    atFieldStart = true
+                case 0x0A:
                     line += 1
+                    atFieldStart = true
+                case 0x0D:
+                    atFieldStart = true
+                default:
+                    atFieldStart = false
                 }
-                continue
             }
-            switch c {
-            case "\"":
-                if atFieldStart {
-                    inQuotes = true
-                    quoteLine = line
-                } else {
-                    return (line, tr("a quote appears inside an unquoted field; put the whole field in quotes and double the inner quotes"))
-                }
-            case ",":
-                atFieldStart = true
-            case "\n":
-                line += 1
-                atFieldStart = true
-            case "\r":
-                atFieldStart = true
-            default:
-                atFieldStart = false
-            }
+            if inQuotes { return (quoteLine, tr("a quoted field opened here is never closed")) }
+            return nil
         }
-        if inQuotes { return (quoteLine, tr("a quoted field opened here is never closed")) }
-        return nil
     }
 }
 
@@ -361,9 +377,18 @@ extension Roster {
     static func references(_ rows: [Row]) -> [Reference] {
         var references: [Reference] = []
         references.reserveCapacity(rows.count + rows.count / 8)
-        var townships: [String: String] = [:]
-        var villages: [String: String] = [:]
-        for row in rows {
+        var maker = ReferenceMaker()
+        for row in rows { maker.add(row, to: &references) }
+        return references
+    }
+
+    /// ``references(_:)`` a row at a time, as the rows are read.
+    struct ReferenceMaker {
+        private var townships: [String: String] = [:]
+        private var villages: [String: String] = [:]
+
+        /// Appends the references `row` asks for that no earlier row asked for.
+        mutating func add(_ row: Row, to references: inout [Reference]) {
             // County and city are written only where the roster gives them: a one-district
             // roster makes the very changes it always made.
             var levels: [String: FieldValue] = [:]
@@ -404,43 +429,133 @@ extension Roster {
             references.append(Reference(
                 kind: .household, id: RecordID.household(code: row.code, county: row.county, city: row.city), fields: fields))
         }
-        return references
     }
 }
 
 extension Store {
     /// Imports a roster CSV: townships, villages and households, in one transaction.
     ///
-    /// Set-based (``ReferenceBatch``): what the store holds for the roster's ids is read in one
-    /// statement, each record is judged added, updated or unchanged in memory, and a record the
-    /// store has never seen is written as its create and its row straight away. Only a record
-    /// with changes of its own goes the single-record way (``ensureReference``). The changes,
-    /// their order, sequence numbers and clocks are those the single-record way writes.
+    /// Set-based (``ReferenceBatch``) and on two threads. One reads the file, checks each row,
+    /// and works out each record's create (its fields, their canonical JSON, the rules'
+    /// judgement) and the pinyin of its name, needing no store; it hands them on in batches. The
+    /// other, in the write transaction, reads in one statement what the store holds for a
+    /// batch's ids, judges each record added, updated or unchanged in memory, and writes a record
+    /// the store has never seen as its create and its row straight away. Only a record with
+    /// changes of its own goes the single-record way (``ensureReference``). The changes, their
+    /// order, sequence numbers and clocks are those the single-record way writes. A file that
+    /// cannot be read throws before anything is written; any failure rolls the whole import back.
     public func importRoster(csvAt path: String) throws -> RosterImportReport {
         try importRoster(csvAt: path, setBased: true)
     }
 
     /// The import, set-based or (`setBased: false`, for tests that compare the two) one record
-    /// at a time through ``ensureReference``, as it was before.
+    /// at a time through ``ensureReference``, on one thread, as it was before.
     func importRoster(csvAt path: String, setBased: Bool) throws -> RosterImportReport {
-        let role = try read { db in try LocalState.fetch(db).role }
-        guard role == .central else {
+        let local = try read { db in try LocalState.fetch(db) }
+        guard local.role == .central else {
             throw FieldbookError.notPermitted(
                 tr("the roster is the office's. Import it into the central store, `fieldbook pack --roster` there, and merge that bundle here"))
         }
+        guard setBased else { return try importRosterOneByOne(csvAt: path) }
+        var report = RosterImportReport()
+        let handoff = Handoff<[ReferenceBatch.Prepared], RosterReading>(capacity: 8)
+        let reading = DispatchGroup()
+        let (role, device) = (local.role, local.deviceID)
+        DispatchQueue.global(qos: .userInitiated).async(group: reading) {
+            Self.readRoster(at: path, role: role, device: device, into: handoff)
+        }
+        // However the writing ends, the reader is stopped and waited for before this returns.
+        defer {
+            handoff.stop()
+            reading.wait()
+        }
+        try write { db in
+            var batch = try ReferenceBatch(self, db)
+            while true {
+                let records: [ReferenceBatch.Prepared]
+                switch try handoff.take() {
+                case .batch(let next): records = next
+                case .end(let read):
+                    report.rejected = read.rejected
+                    report.ignoredColumns = read.ignored
+                    try batch.finish()
+                    // The pinyin of names the batch did not store with a create of its own (an
+                    // edited head, say), for `fieldbook find` (NameReading.swift).
+                    try NameReadings.fillMissing(db)
+                    return
+                }
+                try batch.lookUp(records.map(\.id))
+                for record in records {
+                    switch (record.kind, try batch.ensure(record)) {
+                    case (.township, .added): report.townshipsAdded += 1
+                    case (.village, .added): report.villagesAdded += 1
+                    case (.household, .added): report.added += 1
+                    case (.household, .updated): report.updated += 1
+                    case (.household, .unchanged): report.unchanged += 1
+                    default: break
+                    }
+                }
+            }
+        }
+        return report
+    }
+
+    /// What the roster's reader returns at its end: the rows it rejected, the columns it did not
+    /// read.
+    struct RosterReading: Sendable {
+        var rejected: [RosterImportReport.Rejection]
+        var ignored: [String]
+    }
+
+    /// The reader's thread of ``importRoster(csvAt:)``: reads and checks the rows, prepares
+    /// their records, and hands them on in batches of 512.
+    private static func readRoster(
+        at path: String, role: DeviceRole, device: String,
+        into handoff: Handoff<[ReferenceBatch.Prepared], RosterReading>
+    ) {
+        struct Stopped: Error {}
+        var maker = Roster.ReferenceMaker()
+        var references: [Roster.Reference] = []
+        var records: [ReferenceBatch.Prepared] = []
+        records.reserveCapacity(600)
+        var reader = NameReader()
+        do {
+            let (rejected, ignored) = try Roster.read(path: path) { row in
+                references.removeAll(keepingCapacity: true)
+                maker.add(row, to: &references)
+                for reference in references {
+                    var record = ReferenceBatch.Prepared(
+                        reference.kind, id: reference.id, fields: reference.fields, role: role, device: device)
+                    let name = reference.kind == .village ? row.village : reference.kind == .household ? row.head : nil
+                    if let name { record.reading = (name, reader.reading(of: name)) }
+                    records.append(record)
+                }
+                if records.count >= 512 {
+                    guard handoff.put(records) else { throw Stopped() }
+                    records.removeAll(keepingCapacity: true)
+                }
+            }
+            if !records.isEmpty, !handoff.put(records) { return }
+            handoff.finish(.success(RosterReading(rejected: rejected, ignored: ignored)))
+        } catch is Stopped {
+            return
+        } catch let error as FieldbookError {
+            handoff.finish(.failure(error))
+        } catch {
+            handoff.finish(.failure(.badFile(path: path, reason: tr("cannot be read as CSV. Save it again as CSV UTF-8 and import again."))))
+        }
+    }
+
+    /// ``importRoster(csvAt:setBased:)`` one record at a time.
+    private func importRosterOneByOne(csvAt path: String) throws -> RosterImportReport {
         let (rows, rejected, ignored) = try Roster.read(path: path)
         var report = RosterImportReport()
         report.rejected = rejected
         report.ignoredColumns = ignored
         let references = Roster.references(rows)
         try write { db in
-            var batch = setBased ? try ReferenceBatch(self, db, ids: references.map(\.id)) : nil
-            // New names are read in pinyin at the end: the transform sets itself up meanwhile.
-            let warming = batch?.hasNew == true ? NameReader.warmUp() : nil
-            defer { warming?.wait() }
             for reference in references {
-                let outcome = try batch?.ensure(reference.kind, id: reference.id, fields: reference.fields)
-                    ?? ensureReference(db, kind: reference.kind, id: reference.id, fields: reference.fields)
+                let outcome = try ensureReference(db, kind: reference.kind, id: reference.id, fields: reference.fields)
                 switch (reference.kind, outcome) {
                 case (.township, .added): report.townshipsAdded += 1
                 case (.village, .added): report.villagesAdded += 1
@@ -450,8 +565,6 @@ extension Store {
                 default: break
                 }
             }
-            try batch?.finish()
-            // The pinyin of the new names, for `fieldbook find` (NameReading.swift).
             try NameReadings.fillMissing(db)
         }
         return report

@@ -84,13 +84,25 @@ extension Store {
 
     /// The rules every bundle's changes meet, for a change this store makes: one definition for
     /// typed input and merge. Throws what a person typing it would be told.
-    static func judge(_ change: Change, role: DeviceRole) throws {
+    static func judge(_ change: Change, role: DeviceRole) throws(FieldbookError) {
+        try judge(kind: change.kind, recordID: change.recordID, op: change.op, fields: change.fields, base: change.base,
+                  version: change.version, role: role)
+    }
+
+    /// ``judge(_:role:)`` of a change given by its parts. A change's sequence number and clock
+    /// play no part but through `version`, which is read only against a `base`: a create, which
+    /// has none, is judged the same whatever its place in the log (the roster import judges its
+    /// creates before it numbers them).
+    static func judge(
+        kind: RecordKind, recordID: String, op: ChangeOp, fields: [String: FieldValue], base: [String: [VersionID]],
+        version: VersionID, role: DeviceRole
+    ) throws(FieldbookError) {
         do {
-            try ChangeRules.check(change)
+            try ChangeRules.check(kind: kind, recordID: recordID, op: op, fields: fields, base: base, version: version)
         } catch {
             throw FieldbookError.invalidValue(field: error.field, value: error.value, expected: error.reason)
         }
-        if let reason = ChangeRules.authority(change, role: role) {
+        if let reason = ChangeRules.authority(kind: kind, op: op, fields: fields, role: role) {
             throw FieldbookError.notPermitted(reason)
         }
     }
@@ -276,14 +288,29 @@ extension Store {
         _ recordID: String, kind: RecordKind, values: [String: FieldValue], deleted: Bool, created: Change,
         updatedHLC: HybridTimestamp
     ) -> [DatabaseValue] {
+        var arguments = rowFieldValues(recordID, kind: kind, values: values)
+        appendRowState(to: &arguments, deleted: deleted, createdBy: created.device, createdHLC: created.hlc, updatedHLC: updatedHLC)
+        return arguments
+    }
+
+    /// The first part of ``rowValues(_:kind:values:deleted:created:updatedHLC:)``: the id and
+    /// the fields, with room for the rest.
+    static func rowFieldValues(_ recordID: String, kind: RecordKind, values: [String: FieldValue]) -> [DatabaseValue] {
         var arguments: [DatabaseValue] = [recordID.databaseValue]
         arguments.reserveCapacity(kind.fields.count + 5)
         for spec in kind.fields {
             arguments.append(databaseValue(values[spec.name] ?? .null, spec))
         }
-        arguments += [(deleted ? 1 : 0).databaseValue, created.device.databaseValue, created.hlc.rawValue.databaseValue,
-                      updatedHLC.rawValue.databaseValue]
         return arguments
+    }
+
+    /// The rest: the tombstone, who created the record and when, and its last change's clock.
+    static func appendRowState(
+        to arguments: inout [DatabaseValue], deleted: Bool, createdBy device: String, createdHLC: HybridTimestamp,
+        updatedHLC: HybridTimestamp
+    ) {
+        arguments += [(deleted ? 1 : 0).databaseValue, device.databaseValue, createdHLC.rawValue.databaseValue,
+                      updatedHLC.rawValue.databaseValue]
     }
 
     /// Binds the row a create makes on its own to ``insertRowSQL(_:)``, from the values its line

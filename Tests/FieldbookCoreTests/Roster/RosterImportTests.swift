@@ -114,6 +114,14 @@ import Testing
             guard case FieldbookError.badFile(_, let reason) = error else { return false }
             return reason.hasPrefix("line 3:") && reason.contains("never closed")
         }
+        // A quote closed before the field ends, then a Chinese character: named as it stands.
+        let stray = dir.write("s.csv", "乡镇,村,户号\n一镇,东村,A1\n\n一镇,\"东\"村,A2\n")
+        #expect {
+            try s.importRoster(csvAt: stray)
+        } throws: { error in
+            guard case FieldbookError.badFile(_, let reason) = error else { return false }
+            return reason.hasPrefix("line 4:") && reason.contains("followed by \"村\"")
+        }
         let gbk = dir.path("g.csv")
         try Data("乡镇,村,户号\n".utf8 + [0xB3, 0xC7, 0xB9, 0xD8] + Data(",东村,A1\n".utf8)).write(to: URL(fileURLWithPath: gbk))
         #expect {
