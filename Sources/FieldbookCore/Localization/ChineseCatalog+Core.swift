@@ -447,9 +447,10 @@ extension ChineseCatalog {
         ("a quote appears inside an unquoted field; put the whole field in quotes and double the inner quotes", "未加引号的字段中出现了引号；请给整个字段加上引号，并把其中的引号写两遍"),
         ("a quoted field opened here is never closed", "此处开始的带引号字段一直没有结束"),
         ("cannot be read as CSV. Save it again as CSV UTF-8 and import again.", "无法按 CSV 读取。请重新另存为“CSV UTF-8”后再导入。"),
+        ("the store changed while the roster was read; import again", "读取名册期间数据库发生了变化；请重新导入"),
+        ("the roster is the office's. Import it into the central store, `fieldbook pack --roster` there, and merge that bundle here", "名册由巡察办管理。请把它导入巡察办数据库，在那里运行 `fieldbook pack --roster`，再在此合并该数据包"),
         // Roster/Handoff.swift
         ("the roster's reader ended without a word; import again", "名册读取意外中止；请重新导入"),
-        ("the roster is the office's. Import it into the central store, `fieldbook pack --roster` there, and merge that bundle here", "名册由巡察办管理。请把它导入巡察办数据库，在那里运行 `fieldbook pack --roster`，再在此合并该数据包"),
         // Problems/ProblemLedger.swift
         ("use open (未整改), rectifying (整改中), rectified (已整改), verified (已验收销号) or not-rectifiable (无法整改)", "请用 open（未整改）、rectifying（整改中）、rectified（已整改）、verified（已验收销号）或 not-rectifiable（无法整改）"),
         // Tally/Tally.swift

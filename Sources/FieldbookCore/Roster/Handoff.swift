@@ -11,19 +11,25 @@ final class Handoff<Batch: Sendable, Outcome: Sendable>: @unchecked Sendable {
     private var batches: [Batch] = []
     private var outcome: Result<Outcome, FieldbookError>?
     private var stopped = false
+    /// How many readers wait for room now (tests look, to stop a reader that waits).
+    private var waiting = 0
     /// How many batches may wait before the reader waits: enough to smooth the two threads'
     /// uneven paces, few enough to bound memory.
     private let capacity: Int
 
     init(capacity: Int) {
-        self.capacity = capacity
+        self.capacity = max(1, capacity)
     }
 
     /// Hands a batch on, waiting while `capacity` wait; false when the writer has stopped.
     func put(_ batch: Batch) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while batches.count >= capacity && !stopped { condition.wait() }
+        while batches.count >= capacity && !stopped {
+            waiting += 1
+            condition.wait()
+            waiting -= 1
+        }
         guard !stopped else { return false }
         batches.append(batch)
         condition.broadcast()
@@ -60,6 +66,13 @@ final class Handoff<Batch: Sendable, Outcome: Sendable>: @unchecked Sendable {
         case .failure(let error)?: throw error
         case nil: throw FieldbookError.storeFailure(path: "", message: tr("the roster's reader ended without a word; import again"))
         }
+    }
+
+    /// Whether a reader waits for room.
+    var readerWaits: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return waiting > 0
     }
 
     /// The writer gives up: the reader is told at its next ``put(_:)``.

@@ -92,6 +92,8 @@ struct ReferenceBatch {
     /// Reads what the log holds for `ids` (those about to be ensured), looked up through the
     /// change log's record index in one statement.
     mutating func lookUp(_ ids: [String]) throws {
+        // An id comes once in an import: what earlier batches' ids held is needed no more.
+        held.removeAll(keepingCapacity: true)
         // The ids as one JSON array.
         var bytes: [UInt8] = []
         bytes.reserveCapacity(ids.count * 39 + 2)

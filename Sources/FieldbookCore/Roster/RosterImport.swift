@@ -114,7 +114,7 @@ public enum Roster {
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
         // Validated whole first (the common case); only a file that is not UTF-8 is walked
         // again to find where.
-        guard let text = String(validating: bytes, as: UTF8.self) else {
+        guard let text = Self.validated(bytes) else {
             let offset = firstInvalidUTF8(bytes) ?? 0
             let line = bytes[..<offset].filter { $0 == 0x0A }.count + 1
             throw FieldbookError.badFile(
@@ -286,6 +286,12 @@ public enum Roster {
         name.utf8.contains(0x2F) && name.contains("/")
     }
 
+    /// The bytes as text, or nil when they are not UTF-8.
+    static func validated(_ bytes: [UInt8]) -> String? {
+        if #available(macOS 15, *) { return String(validating: bytes, as: UTF8.self) }
+        return firstInvalidUTF8(bytes) == nil ? String(decoding: bytes, as: UTF8.self) : nil
+    }
+
     /// The byte offset of the first byte that is not valid UTF-8, if any.
     static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {
         var parser = Unicode.UTF8.ForwardParser()
@@ -328,8 +334,9 @@ public enum Roster {
                             if after == 0x0A { line += 1 }
                             atFieldStart = true
                         } else {
-                            let character = String(decoding: bytes[(i - 1)..<min(i + 3, bytes.count)], as: UTF8.self).first.map(String.init) ?? ""
-                            return (line, tr("a quoted field is followed by \"\(character)\" instead of a comma or the end of the line"))
+                            // (The one character, as a scalar: at most four bytes.)
+                            let scalar = String(decoding: bytes[(i - 1)..<min(i + 3, bytes.count)], as: UTF8.self).unicodeScalars.first
+                            return (line, tr("a quoted field is followed by \"\(scalar.map(String.init) ?? "")\" instead of a comma or the end of the line"))
                         }
                     } else if c == 0x0A {
                         line += 1
@@ -449,8 +456,10 @@ extension Store {
     }
 
     /// The import, set-based or (`setBased: false`, for tests that compare the two) one record
-    /// at a time through ``ensureReference``, on one thread, as it was before.
-    func importRoster(csvAt path: String, setBased: Bool) throws -> RosterImportReport {
+    /// at a time through ``ensureReference``, on one thread, as it was before. `batch` and
+    /// `waiting`: how many records the reader hands on at a time, and how many such batches may
+    /// wait for the writer (small in tests, so that the reader waits for room).
+    func importRoster(csvAt path: String, setBased: Bool, batch size: Int = 512, waiting: Int = 8) throws -> RosterImportReport {
         let local = try read { db in try LocalState.fetch(db) }
         guard local.role == .central else {
             throw FieldbookError.notPermitted(
@@ -458,23 +467,34 @@ extension Store {
         }
         guard setBased else { return try importRosterOneByOne(csvAt: path) }
         var report = RosterImportReport()
-        let handoff = Handoff<[ReferenceBatch.Prepared], RosterReading>(capacity: 8)
-        let reading = DispatchGroup()
+        let handoff = Handoff<[ReferenceBatch.Prepared], RosterReading>(capacity: waiting)
         let (role, device) = (local.role, local.deviceID)
-        DispatchQueue.global(qos: .userInitiated).async(group: reading) {
-            Self.readRoster(at: path, role: role, device: device, into: handoff)
+        // A thread of its own, not one of a shared pool that other work may hold.
+        let done = DispatchSemaphore(value: 0)
+        let reader = Thread {
+            Self.readRoster(at: path, role: role, device: device, batch: size, into: handoff)
+            done.signal()
         }
-        // However the writing ends, the reader is stopped and waited for before this returns.
+        reader.stackSize = 1 << 22
+        reader.start()
+        // However the import ends, the reader is stopped and waited for before this returns.
         defer {
             handoff.stop()
-            reading.wait()
+            done.wait()
         }
+        // The file's first batch, or its end, before the store is locked for writing: a file that
+        // cannot be read (or never ends, a pipe) fails or waits without holding the store.
+        var next = try handoff.take()
         try write { db in
             var batch = try ReferenceBatch(self, db)
+            // (What the reader judged with is what this transaction reads.)
+            guard batch.role == role, batch.device == device else {
+                throw FieldbookError.storeFailure(path: path, message: tr("the store changed while the roster was read; import again"))
+            }
             while true {
                 let records: [ReferenceBatch.Prepared]
-                switch try handoff.take() {
-                case .batch(let next): records = next
+                switch next {
+                case .batch(let given): records = given
                 case .end(let read):
                     report.rejected = read.rejected
                     report.ignoredColumns = read.ignored
@@ -495,6 +515,7 @@ extension Store {
                     default: break
                     }
                 }
+                next = try handoff.take()
             }
         }
         return report
@@ -508,16 +529,16 @@ extension Store {
     }
 
     /// The reader's thread of ``importRoster(csvAt:)``: reads and checks the rows, prepares
-    /// their records, and hands them on in batches of 512.
+    /// their records, and hands them on in batches of `size`.
     private static func readRoster(
-        at path: String, role: DeviceRole, device: String,
+        at path: String, role: DeviceRole, device: String, batch size: Int,
         into handoff: Handoff<[ReferenceBatch.Prepared], RosterReading>
     ) {
         struct Stopped: Error {}
         var maker = Roster.ReferenceMaker()
         var references: [Roster.Reference] = []
         var records: [ReferenceBatch.Prepared] = []
-        records.reserveCapacity(600)
+        records.reserveCapacity(size + 2)
         var reader = NameReader()
         do {
             let (rejected, ignored) = try Roster.read(path: path) { row in
@@ -530,7 +551,7 @@ extension Store {
                     if let name { record.reading = (name, reader.reading(of: name)) }
                     records.append(record)
                 }
-                if records.count >= 512 {
+                if records.count >= size {
                     guard handoff.put(records) else { throw Stopped() }
                     records.removeAll(keepingCapacity: true)
                 }

@@ -5,7 +5,7 @@ import Testing
 
 /// The roster import's two threads meet in a ``Handoff``: batches arrive in order, the reader's
 /// end or error reaches the writer, and a writer that stops ends a reader waiting for room.
-@Suite struct HandoffTests {
+@Suite(.timeLimit(.minutes(1))) struct HandoffTests {
     @Test func batchesArriveInOrderThenTheReadersEnd() throws {
         let handoff = Handoff<Int, String>(capacity: 2)
         let reader = Thread {
@@ -45,6 +45,7 @@ import Testing
             done.signal()
         }
         reader.start()
+        while !handoff.readerWaits { Thread.sleep(forTimeInterval: 0.001) }
         handoff.stop()
         done.wait()
         #expect(put.withLock { $0 } == false)

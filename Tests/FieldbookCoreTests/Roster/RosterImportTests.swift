@@ -1,5 +1,6 @@
 import FieldbookTestSupport
 import Foundation
+import GRDB
 import Testing
 
 @testable import FieldbookCore
@@ -134,6 +135,35 @@ import Testing
         #expect(try s.status().changes == before)
     }
 
+    /// The file is read and checked before the store is locked for writing: a file that cannot
+    /// be imported says so at once, even while another command writes the store (a merge), which
+    /// a store otherwise waits for.
+    @Test func aFileThatCannotBeImportedFailsWithoutWaitingForTheStore() throws {
+        let dir = TemporaryDirectory()
+        let s = try store(dir)
+        var held = Configuration()
+        held.allowsUnsafeTransactions = true
+        let other = try DatabaseQueue(path: dir.path("s.sqlite"), configuration: held)
+        try other.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
+        let missing = dir.write("m.csv", "村,户主\n东村,张三\n")
+        let failure = Locked<FieldbookError?>(nil)
+        let finished = DispatchSemaphore(value: 0)
+        Thread {
+            do { _ = try s.importRoster(csvAt: missing) } catch { failure.withLock { $0 = error as? FieldbookError } }
+            finished.signal()
+        }.start()
+        let inTime = finished.wait(timeout: .now() + 20) == .success
+        #expect(inTime, "the import waited for the store before reading the file")
+        // The other writer ends; an import that waited goes on, so that the test ends either way.
+        try other.writeWithoutTransaction { try $0.execute(sql: "ROLLBACK") }
+        if !inTime { finished.wait() }
+        guard case .badFile(let path, _)? = failure.withLock({ $0 }) else {
+            Issue.record("no bad-file error: \(String(describing: failure.withLock { $0 }))")
+            return
+        }
+        #expect(path == missing)
+    }
+
     @Test func twoLaptopsImportingOneRosterMakeTheSameRecords() throws {
         let dir = TemporaryDirectory()
         let a = try makeFieldStore(in: dir, name: "a.sqlite", device: "A")
@@ -143,4 +173,80 @@ import Testing
         #expect(idsA == idsB)
         #expect(idsA.count == 6)
     }
+
+    /// The file's quoting is checked byte by byte; it must find what the scalar-by-scalar check
+    /// of before found (kept here as the reference), on texts of quotes, commas, line ends and
+    /// characters of one to four bytes, with marks that combine.
+    @Test func quotingIsJudgedAsItWasScalarByScalar() {
+        let alphabet = ["\"", "\"", ",", "\n", "\r", "\r\n", "a", "张", "é", "e\u{301}", "😀", " ", "\"\""]
+        var state: UInt64 = 41
+        func next(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(n))
+        }
+        var problems = 0
+        for _ in 0..<20_000 {
+            let text = (0..<next(14)).map { _ in alphabet[next(alphabet.count)] }.joined()
+            let old = Self.scalarByScalar(text), new = Roster.quotingProblem(text)
+            #expect(old?.line == new?.line && old?.reason == new?.reason, "\(text.debugDescription)")
+            if old != nil { problems += 1 }
+        }
+        // Both kinds of text were tried.
+        #expect(problems > 2_000 && problems < 18_000)
+    }
+
+        static func scalarByScalar(_ text: String) -> (line: Int, reason: String)? {
+            var line = 1
+            var inQuotes = false
+            var quoteLine = 1
+            var atFieldStart = true
+            var scalars = text.unicodeScalars.makeIterator()
+            var pending: Unicode.Scalar? = nil
+            func next() -> Unicode.Scalar? {
+                if let p = pending { pending = nil; return p }
+                return scalars.next()
+            }
+            while let c = next() {
+                if inQuotes {
+                    if c == "\"" {
+                        let after = next()
+                        if after == "\"" { continue }
+                        inQuotes = false
+                        atFieldStart = false
+                        if let after {
+                            if after == "," { atFieldStart = true } else if after == "\n" || after == "\r" {
+                                if after == "\n" { line += 1 }
+                                atFieldStart = true
+                            } else {
+                                return (line, tr("a quoted field is followed by \"\(after)\" instead of a comma or the end of the line"))
+                            }
+                        }
+                    } else if c == "\n" {
+                        line += 1
+                    }
+                    continue
+                }
+                switch c {
+                case "\"":
+                    if atFieldStart {
+                        inQuotes = true
+                        quoteLine = line
+                    } else {
+                        return (line, tr("a quote appears inside an unquoted field; put the whole field in quotes and double the inner quotes"))
+                    }
+                case ",":
+                    atFieldStart = true
+                case "\n":
+                    line += 1
+                    atFieldStart = true
+                case "\r":
+                    atFieldStart = true
+                default:
+                    atFieldStart = false
+                }
+            }
+            if inQuotes { return (quoteLine, tr("a quoted field opened here is never closed")) }
+            return nil
+        }
+
 }
