@@ -19,6 +19,20 @@ public struct RosterImportReport: Sendable {
     public var ignoredColumns: [String] = []
 }
 
+extension RosterImportReport {
+    /// Counts what ensuring one reference record did.
+    mutating func count(_ kind: RecordKind, _ outcome: ReferenceOutcome) {
+        switch (kind, outcome) {
+        case (.township, .added): townshipsAdded += 1
+        case (.village, .added): villagesAdded += 1
+        case (.household, .added): added += 1
+        case (.household, .updated): updated += 1
+        case (.household, .unchanged): unchanged += 1
+        default: break
+        }
+    }
+}
+
 /// The household roster: one CSV row per household, with its village and township.
 ///
 /// Headers may be English or Chinese; the file may carry a byte-order mark (as Excel and WPS write
@@ -506,14 +520,7 @@ extension Store {
                 }
                 try batch.lookUp(records.map(\.id))
                 for record in records {
-                    switch (record.kind, try batch.ensure(record)) {
-                    case (.township, .added): report.townshipsAdded += 1
-                    case (.village, .added): report.villagesAdded += 1
-                    case (.household, .added): report.added += 1
-                    case (.household, .updated): report.updated += 1
-                    case (.household, .unchanged): report.unchanged += 1
-                    default: break
-                    }
+                    report.count(record.kind, try batch.ensure(record))
                 }
                 next = try handoff.take()
             }
@@ -576,15 +583,7 @@ extension Store {
         let references = Roster.references(rows)
         try write { db in
             for reference in references {
-                let outcome = try ensureReference(db, kind: reference.kind, id: reference.id, fields: reference.fields)
-                switch (reference.kind, outcome) {
-                case (.township, .added): report.townshipsAdded += 1
-                case (.village, .added): report.villagesAdded += 1
-                case (.household, .added): report.added += 1
-                case (.household, .updated): report.updated += 1
-                case (.household, .unchanged): report.unchanged += 1
-                default: break
-                }
+                report.count(reference.kind, try ensureReference(db, kind: reference.kind, id: reference.id, fields: reference.fields))
             }
             try NameReadings.fillMissing(db)
         }
