@@ -113,12 +113,35 @@ extension UInt8 {
 /// office's roster bundle, found in the field): a search does that for what it reads, and
 /// stores it when the store can be written; roster import does it for the whole roster.
 enum NameReadings {
+    /// What is read of one kind's records: `field` (a column of the same name in the kind's
+    /// table), kept in `readings` keyed by the record's rowid in a column named as that table.
+    struct Read: Sendable {
+        var kind: RecordKind
+        var field: String
+        var readings: String
+        var records: String { kind.table }
+        var key: String { kind.table }
+
+        /// Stores one reading (bound: the record's id, the name, its reading) for the row of that id.
+        var storeByIDSQL: String {
+            "INSERT OR REPLACE INTO \(readings) (\(key), name, reading) SELECT rowid, ?2, ?3 FROM \(records) WHERE id = ?1"
+        }
+    }
+
+    /// The names read: households' heads, villages' names.
+    static let reads = [
+        Read(kind: .household, field: "head", readings: "household_reading"),
+        Read(kind: .village, field: "name", readings: "village_reading"),
+    ]
+
+    /// What is read of `kind`'s records, if anything.
+    static func read(_ kind: RecordKind) -> Read? { reads.first { $0.kind == kind } }
+
     /// Reads and stores the names of households and villages whose reading is missing or stale.
     static func fillMissing(_ db: Database) throws {
         var reader = NameReader()
-        for (table, readings, column, key) in [
-            ("household", "household_reading", "head", "household"), ("village", "village_reading", "name", "village"),
-        ] {
+        for read in reads {
+            let (table, readings, column, key) = (read.records, read.readings, read.field, read.key)
             let rows = try Row.fetchAll(
                 db,
                 sql: """
@@ -130,21 +153,6 @@ enum NameReadings {
                 return (row[0], name, reader.reading(of: name))
             })
         }
-    }
-
-    /// The table that keeps the readings of a kind's names: households' heads, villages' names.
-    static func table(of kind: RecordKind) -> String? {
-        switch kind {
-        case .household: "household_reading"
-        case .village: "village_reading"
-        default: nil
-        }
-    }
-
-    /// Stores one reading (bound: the record's id, the name, its reading) for the row of that id.
-    static func storeByIDSQL(_ table: String) -> String {
-        let (key, records) = table == "household_reading" ? ("household", "household") : ("village", "village")
-        return "INSERT OR REPLACE INTO \(table) (\(key), name, reading) SELECT rowid, ?2, ?3 FROM \(records) WHERE id = ?1"
     }
 
     /// Stores readings: (rowid, name, reading) for `household_reading` or `village_reading`.

@@ -37,8 +37,8 @@ struct ReferenceBatch {
     /// The statements a create runs, prepared once.
     private let insertChange: Statement
     private var rowStatements: [RecordKind: Statement] = [:]
-    /// The statements that store a reading, by table, prepared once.
-    private var readingStatements: [String: Statement] = [:]
+    /// The statements that store a reading, by kind, prepared once.
+    private var readingStatements: [RecordKind: Statement] = [:]
 
     /// A reference record to ensure, with what its create would be, worked out without the store.
     struct Prepared: Sendable {
@@ -53,8 +53,8 @@ struct ReferenceBatch {
         /// Why the rules refuse that create, if they do: thrown when it is written, where the
         /// single-record way throws it.
         var refusal: FieldbookError?
-        /// The pinyin of its name, for search (``NameReadings``): a household's head, a
-        /// village's name; nil for a record without one.
+        /// The pinyin of its name, for search (``NameReadings/read(_:)`` says which field is
+        /// read: a household's head, a village's name); nil for a record without one.
         var reading: (name: String, reading: String)?
 
         /// `role` and `device`: the store's, which the rules' judgement reads.
@@ -172,15 +172,9 @@ struct ReferenceBatch {
         if let refusal = record.refusal { throw refusal }
         let (device, seq, hlc) = (local.deviceID, local.lastSeq, local.lastHLC)
         try insertChange.executeDirectly { handle in
-            var code = Statement.bind(device, handle, 1)
-            if code == SQLITE_OK { code = Statement.bind(seq, handle, 2) }
-            if code == SQLITE_OK { code = Statement.bind(hlc.rawValue, handle, 3) }
-            if code == SQLITE_OK { code = Statement.bind(record.kind.rawValue, handle, 4) }
-            if code == SQLITE_OK { code = Statement.bind(record.id, handle, 5) }
-            if code == SQLITE_OK { code = Statement.bind(ChangeOp.create.rawValue, handle, 6) }
-            if code == SQLITE_OK { code = Statement.bind(record.createJSON, handle, 7) }
-            if code == SQLITE_OK { code = Statement.bind("{}", handle, 8) }
-            return code
+            Store.bindChange(
+                device: device, seq: seq, hlc: hlc.rawValue, kind: record.kind, record: record.id, op: .create,
+                fields: record.createJSON, base: "{}", handle)
         }
         let change = Change(
             device: device, seq: seq, hlc: hlc, kind: record.kind,
@@ -191,9 +185,9 @@ struct ReferenceBatch {
         Store.appendRowState(to: &values, deleted: false, createdBy: device, createdHLC: hlc, updatedHLC: hlc)
         try rowStatement(record.kind).executeDirectly(values)
         // The reading of its name, for the row just written.
-        if let reading = record.reading, let table = NameReadings.table(of: record.kind) {
-            let statement = try readingStatements[table] ?? db.makeStatement(sql: NameReadings.storeByIDSQL(table))
-            readingStatements[table] = statement
+        if let reading = record.reading, let read = NameReadings.read(record.kind) {
+            let statement = try readingStatements[record.kind] ?? db.makeStatement(sql: read.storeByIDSQL)
+            readingStatements[record.kind] = statement
             try statement.executeDirectly { handle in
                 var code = Statement.bind(record.id, handle, 1)
                 if code == SQLITE_OK { code = Statement.bind(reading.name, handle, 2) }

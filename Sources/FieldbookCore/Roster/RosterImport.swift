@@ -554,8 +554,9 @@ extension Store {
                 for reference in references {
                     var record = ReferenceBatch.Prepared(
                         reference.kind, id: reference.id, fields: reference.fields, role: role, device: device)
-                    let name = reference.kind == .village ? row.village : reference.kind == .household ? row.head : nil
-                    if let name { record.reading = (name, reader.reading(of: name)) }
+                    if let read = NameReadings.read(reference.kind), case .text(let name)? = reference.fields[read.field] {
+                        record.reading = (name, reader.reading(of: name))
+                    }
                     records.append(record)
                 }
                 if records.count >= size {

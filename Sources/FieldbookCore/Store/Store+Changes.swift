@@ -171,14 +171,25 @@ extension Store {
     /// Binds a change read from a bundle to ``insertSQL``, its texts as the line spells them, where
     /// they lie (``insertValues(_:)`` gathers a change's values into an array of their own).
     static func bindChange(_ line: ChangeLine, _ handle: OpaquePointer) -> CInt {
-        var code = Statement.bind(line.device, handle, 1)
-        if code == SQLITE_OK { code = Statement.bind(line.seq, handle, 2) }
-        if code == SQLITE_OK { code = Statement.bind(line.hlc, handle, 3) }
-        if code == SQLITE_OK { code = Statement.bind(line.kind.rawValue, handle, 4) }
-        if code == SQLITE_OK { code = Statement.bind(line.record, handle, 5) }
-        if code == SQLITE_OK { code = Statement.bind(line.op.rawValue, handle, 6) }
-        if code == SQLITE_OK { code = Statement.bind(line.fields, handle, 7) }
-        if code == SQLITE_OK { code = Statement.bind(line.base, handle, 8) }
+        bindChange(
+            device: line.device, seq: line.seq, hlc: line.hlc, kind: line.kind, record: line.record, op: line.op,
+            fields: line.fields, base: line.base, handle)
+    }
+
+    /// Binds a change given by its parts to ``insertSQL``, its fields and base as JSON already
+    /// written (a roster import's create, worked out on its reader's thread).
+    static func bindChange(
+        device: String, seq: Int64, hlc: Int64, kind: RecordKind, record: String, op: ChangeOp, fields: String,
+        base: String, _ handle: OpaquePointer
+    ) -> CInt {
+        var code = Statement.bind(device, handle, 1)
+        if code == SQLITE_OK { code = Statement.bind(seq, handle, 2) }
+        if code == SQLITE_OK { code = Statement.bind(hlc, handle, 3) }
+        if code == SQLITE_OK { code = Statement.bind(kind.rawValue, handle, 4) }
+        if code == SQLITE_OK { code = Statement.bind(record, handle, 5) }
+        if code == SQLITE_OK { code = Statement.bind(op.rawValue, handle, 6) }
+        if code == SQLITE_OK { code = Statement.bind(fields, handle, 7) }
+        if code == SQLITE_OK { code = Statement.bind(base, handle, 8) }
         return code
     }
 
