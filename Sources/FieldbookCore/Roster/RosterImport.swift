@@ -503,7 +503,7 @@ extension Store {
             var batch = try ReferenceBatch(self, db)
             // (What the reader judged with is what this transaction reads.)
             guard batch.role == role, batch.device == device else {
-                throw FieldbookError.storeFailure(path: path, message: tr("the store changed while the roster was read; import again"))
+                throw FieldbookError.storeFailure(path: db.description, message: tr("the store changed while the roster was read; import again"))
             }
             while true {
                 let records: [ReferenceBatch.Prepared]
