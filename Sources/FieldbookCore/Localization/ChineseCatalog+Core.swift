@@ -450,7 +450,6 @@ extension ChineseCatalog {
         ("the store changed while the roster was read; import again", "读取名册期间数据库发生了变化；请重新导入"),
         ("the roster is the office's. Import it into the central store, `fieldbook pack --roster` there, and merge that bundle here", "名册由巡察办管理。请把它导入巡察办数据库，在那里运行 `fieldbook pack --roster`，再在此合并该数据包"),
         // Roster/Handoff.swift
-        ("the roster's reader ended without a word; import again", "名册读取意外中止；请重新导入"),
         // Problems/ProblemLedger.swift
         ("use open (未整改), rectifying (整改中), rectified (已整改), verified (已验收销号) or not-rectifiable (无法整改)", "请用 open（未整改）、rectifying（整改中）、rectified（已整改）、verified（已验收销号）或 not-rectifiable（无法整改）"),
         // Tally/Tally.swift

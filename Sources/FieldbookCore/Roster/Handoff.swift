@@ -54,17 +54,14 @@ final class Handoff<Batch: Sendable, Outcome: Sendable>: @unchecked Sendable {
     func take() throws(FieldbookError) -> Next {
         condition.lock()
         defer { condition.unlock() }
-        while batches.isEmpty && outcome == nil { condition.wait() }
-        if !batches.isEmpty {
-            let batch = batches.removeFirst()
-            condition.broadcast()
-            return .batch(batch)
-        }
-        // (The loop above leaves only when a batch waits or the outcome is in.)
-        switch outcome {
-        case .success(let value)?: return .end(value)
-        case .failure(let error)?: throw error
-        case nil: throw FieldbookError.storeFailure(path: "", message: tr("the roster's reader ended without a word; import again"))
+        while true {
+            if !batches.isEmpty {
+                let batch = batches.removeFirst()
+                condition.broadcast()
+                return .batch(batch)
+            }
+            if let outcome { return .end(try outcome.get()) }
+            condition.wait()
         }
     }
 

@@ -122,17 +122,23 @@ enum NameReadings {
         var records: String { kind.table }
         var key: String { kind.table }
 
+        /// Stores one reading (bound: the record's rowid, the name, its reading).
+        var storeSQL: String {
+            "INSERT OR REPLACE INTO \(readings) (\(key), name, reading) VALUES (?, ?, ?)"
+        }
+
         /// Stores one reading (bound: the record's id, the name, its reading) for the row of that id.
         var storeByIDSQL: String {
             "INSERT OR REPLACE INTO \(readings) (\(key), name, reading) SELECT rowid, ?2, ?3 FROM \(records) WHERE id = ?1"
         }
     }
 
+    /// Households' heads' names.
+    static let households = Read(kind: .household, field: "head", readings: "household_reading")
+    /// Villages' names.
+    static let villages = Read(kind: .village, field: "name", readings: "village_reading")
     /// The names read: households' heads, villages' names.
-    static let reads = [
-        Read(kind: .household, field: "head", readings: "household_reading"),
-        Read(kind: .village, field: "name", readings: "village_reading"),
-    ]
+    static let reads = [households, villages]
 
     /// What is read of `kind`'s records, if anything.
     static func read(_ kind: RecordKind) -> Read? { reads.first { $0.kind == kind } }
@@ -148,18 +154,17 @@ enum NameReadings {
                     SELECT x.rowid, x.\(column) FROM \(table) x LEFT JOIN \(readings) r ON r.\(key) = x.rowid
                     WHERE x.\(column) IS NOT NULL AND (r.\(key) IS NULL OR r.name IS NOT x.\(column))
                     """)
-            try store(db, table: readings, rows.map { row in
+            try store(db, read, rows.map { row in
                 let name: String = row[1]
                 return (row[0], name, reader.reading(of: name))
             })
         }
     }
 
-    /// Stores readings: (rowid, name, reading) for `household_reading` or `village_reading`.
-    static func store(_ db: Database, table: String, _ readings: [(Int64, String, String)]) throws {
+    /// Stores readings of what `read` reads: (rowid, name, reading).
+    static func store(_ db: Database, _ read: Read, _ readings: [(Int64, String, String)]) throws {
         guard !readings.isEmpty else { return }
-        let key = table == "household_reading" ? "household" : "village"
-        let statement = try db.makeStatement(sql: "INSERT OR REPLACE INTO \(table) (\(key), name, reading) VALUES (?, ?, ?)")
+        let statement = try db.makeStatement(sql: read.storeSQL)
         for (rowid, name, reading) in readings {
             try statement.execute(arguments: [rowid, name, reading])
         }

@@ -151,8 +151,8 @@ extension Store {
     private func keep(_ missing: SearchIndex.Missing) {
         guard !missing.households.isEmpty || !missing.villages.isEmpty, readOnlyReason == nil else { return }
         _ = try? write { db in
-            try NameReadings.store(db, table: "household_reading", missing.households)
-            try NameReadings.store(db, table: "village_reading", missing.villages)
+            try NameReadings.store(db, NameReadings.households, missing.households)
+            try NameReadings.store(db, NameReadings.villages, missing.villages)
         }
     }
 }
