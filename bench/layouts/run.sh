@@ -1,5 +1,5 @@
 #!/bin/sh
-# The layouts the tenth round measured in the sqlite3 shell (README, "Merge speed", tenth round).
+# The layouts the tenth round measured in the sqlite3 shell (docs/PERFORMANCE.md, "Merge speed", tenth round).
 # Usage: bench/layouts/run.sh MERGED EMPTY
 #   MERGED: a central store into which fieldbook-bench merged its laptops' bundles (its work
 #           folder's central.sqlite, kept with --dir), read for the rows;

@@ -24,7 +24,7 @@ int fieldbook_log_gathering_install(void);
 /// for each frame's header and one for its page. A log's frames are 24 bytes longer than a page,
 /// so each frame written alone began or ended inside a disk block the file did not hold yet, and
 /// the kernel zeroed that block's rest before the write: 15% of a merge's writer's time, with two
-/// system calls for each page (README, "Merge speed", eighth round). What reaches the file, and
+/// system calls for each page (docs/PERFORMANCE.md, "Merge speed", eighth round). What reaches the file, and
 /// when it is synced, is the same; only the number and size of the writes differ.
 ///
 /// Only while the connection syncs its log at each commit (synchronous FULL or EXTRA) and its

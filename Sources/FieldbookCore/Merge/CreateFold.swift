@@ -16,7 +16,7 @@ import GRDB
 ///
 /// Before this, creates were folded 8,192 at a time by one `INSERT … SELECT` reading each value
 /// back out of the log's JSON with `json_extract`: 3.8 µs a visit, where binding the values already
-/// read costs a fraction of that (README, "Merge speed", fourth round). A one-row `INSERT … VALUES`
+/// read costs a fraction of that (docs/PERFORMANCE.md, "Merge speed", fourth round). A one-row `INSERT … VALUES`
 /// also writes no statement journal, which SQLite keeps for any statement that may write many
 /// rows. A value the store refuses names its line.
 struct CreateFold {

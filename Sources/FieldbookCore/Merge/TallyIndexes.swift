@@ -5,7 +5,7 @@ import GRDB
 ///
 /// Each tally index (Schema.tallyIndexes) holds every live record of its kind, keyed by household or
 /// village: a merge's visits land on it in no useful order, and keeping it up to date change by
-/// change cost a third of a merge of a district's year (README, "Merge speed"). Built afresh from the
+/// change cost a third of a merge of a district's year (docs/PERFORMANCE.md, "Merge speed"). Built afresh from the
 /// records, it is one sort. So a merge whose bundles bring a kind at least an eighth as many changes
 /// as its table has held drops that kind's index before its first bundle and builds it again after
 /// its last. The records and the tally are the same either way; only the time differs.

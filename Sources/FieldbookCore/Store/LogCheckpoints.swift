@@ -7,7 +7,7 @@ import GRDBSQLite
 /// Every commit first writes its pages to the log (`-wal`); a checkpoint then copies them into the
 /// store file. SQLite runs that checkpoint inside the commit that passes a thousand pages, on the
 /// writer's thread: a merge of four bundles of 250,000 changes copied about a gigabyte that way,
-/// a fifth of its time, while the merge's other core waited (README, "Merge speed", seventh round).
+/// a fifth of its time, while the merge's other core waited (docs/PERFORMANCE.md, "Merge speed", seventh round).
 /// During a run of write transactions (``Store/withLogCheckpointedAside(limit:_:)``) the writer makes no
 /// checkpoint itself; each commit asks this one, which copies what was committed, on its own
 /// connection, while the writer goes on with the next bundle.

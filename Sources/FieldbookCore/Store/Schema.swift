@@ -56,7 +56,7 @@ enum Schema {
     /// change is: a bundle's line by the reader that judges it (``ChangeLineParser``:
     /// `fieldsObject` and `baseObject`, with names, values, lists, versions, nesting and escapes),
     /// a laptop's own changes as ``CanonicalJSON`` writes them. SQLite's second reading of the same
-    /// text cost about 0.85 µs a change, a quarter of what the log's row costs SQLite (README,
+    /// text cost about 0.85 µs a change, a quarter of what the log's row costs SQLite (docs/PERFORMANCE.md,
     /// "Merge speed", ninth round), and judged less than the first: it takes any JSON object.
     /// `LogJSONTests` holds that every text the reader takes is an object to SQLite too. Only the
     /// text of the table's definition changes (as in v9 and v10): every row the log holds passed
@@ -76,7 +76,7 @@ enum Schema {
     ///
     /// One index of every visit, keyed by household, takes a merge's visits all over a tree far
     /// bigger than the merge's cache: into a store of 5,000,000 changes, 100,000 more cost five times
-    /// what they cost into an empty one, four fifths of it this index (README, "Merge speed"). A
+    /// what they cost into an empty one, four fifths of it this index (docs/PERFORMANCE.md, "Merge speed"). A
     /// new visit gets the table's next row number, so it lands in the recent part, which stays small;
     /// a merge that would make it more than an eighth of the table builds both again at a new split.
     ///
@@ -106,7 +106,7 @@ enum Schema {
     /// characters, none but `0`–`9`, `a`–`f` and `-`" (`NOT GLOB '*[^0-9a-f-]*'`).
     ///
     /// SQLite judges the old spelling by trying the character class at each of the 36 places: 1.3 µs
-    /// an id, two ids a change, a tenth of what a merge spends on a change (README, "Merge speed",
+    /// an id, two ids a change, a tenth of what a merge spends on a change (docs/PERFORMANCE.md, "Merge speed",
     /// fourth round). The layout costs a fifth of that. Every id is judged whole before it is
     /// written, by the one rule of what an id is (``ChangeRules/isID(_:)``: a bundle's lines as they
     /// are read, a laptop's ids as they are made), which the layout check backs up. Every id a log

@@ -244,7 +244,7 @@ public final class Store: Sendable {
     /// SQLite's settings for the whole process, made as the program is loaded, before anything in
     /// it can use SQLite (CSQLiteSettings): no memory statistics. A merge makes a dozen SQLite
     /// allocations and more a change, and SQLite counted each under a process-wide lock: an eighth
-    /// of a merge's writer's work (README, "Merge speed", seventh round). Nothing here reads those
+    /// of a merge's writer's work (docs/PERFORMANCE.md, "Merge speed", seventh round). Nothing here reads those
     /// statistics (SQLite's heap limits need them, and are not used). False when SQLite was used
     /// before (by another library's own load-time code): it is then left as it is.
     public static let sqliteSettingsMade: Bool = fieldbook_sqlite_memstatus_off() == SQLITE_OK
@@ -256,7 +256,7 @@ public final class Store: Sendable {
 
     /// A store's log gathers its writes into runs of a mebibyte (CSQLiteSettings): a log's frames,
     /// each 24 bytes longer than a page, were each written alone, and the kernel zeroed the rest of
-    /// every disk block a frame began in before writing it (README, "Merge speed", eighth round).
+    /// every disk block a frame began in before writing it (docs/PERFORMANCE.md, "Merge speed", eighth round).
     /// Asked at the start of every write transaction: the connection syncs at each commit
     /// (synchronous FULL), which this requires, and its log is open then.
     static func gatherLog(_ db: Database) {
