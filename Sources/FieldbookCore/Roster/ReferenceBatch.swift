@@ -37,6 +37,7 @@ struct ReferenceBatch {
     /// The statements a create runs, prepared once.
     private let insertChange: Statement
     private var rowStatements: [RecordKind: Statement] = [:]
+    private var insertRowStatements: [RecordKind: Statement] = [:]
     /// The statements that store a reading, by kind, prepared once.
     private var readingStatements: [RecordKind: Statement] = [:]
 
@@ -176,19 +177,39 @@ struct ReferenceBatch {
                 device: device, seq: seq, hlc: hlc.rawValue, kind: record.kind, record: record.id, op: .create,
                 fields: record.createJSON, base: "{}", handle)
         }
-        let change = Change(
-            device: device, seq: seq, hlc: hlc, kind: record.kind,
-            recordID: record.id, op: .create, fields: record.createFields, base: [:])
-        guard db.changesCount > 0 else { throw Store.sequenceTaken(change, db) }
+        guard db.changesCount > 0 else {
+            throw Store.sequenceTaken(
+                Change(
+                    device: device, seq: seq, hlc: hlc, kind: record.kind,
+                    recordID: record.id, op: .create, fields: record.createFields, base: [:]),
+                db)
+        }
         // Its row, folded from this one create (what Store.refold makes of it, without the work).
         var values = record.rowFieldValues
         Store.appendRowState(to: &values, deleted: false, createdBy: device, createdHLC: hlc, updatedHLC: hlc)
-        try rowStatement(record.kind).executeDirectly(values)
+        // Inserted where the table has no row of that id, which is what a store whose log has never
+        // seen the id holds: the reading then names the new row by its rowid, with no look-up.
+        // A row without changes (a store altered outside fieldbook) is overwritten as the
+        // single-record way does, and its reading found by id.
+        try Self.statement(&insertRowStatements, db, record.kind, Store.insertRowSQL(record.kind)).executeDirectly(values)
+        let rowid: Int64?
+        if db.changesCount > 0 {
+            rowid = db.lastInsertedRowID
+        } else {
+            try Self.statement(&rowStatements, db, record.kind, Store.upsertSQL(record.kind)).executeDirectly(values)
+            rowid = nil
+        }
         // The reading of its name, for the row just written.
-        if let reading = record.reading, let read = NameReadings.read(record.kind) {
-            let statement = try readingStatements[record.kind] ?? db.makeStatement(sql: read.storeByIDSQL)
-            readingStatements[record.kind] = statement
-            try statement.executeDirectly { handle in
+        guard let reading = record.reading, let read = NameReadings.read(record.kind) else { return }
+        if let rowid {
+            try Self.statement(&readingStatements, db, record.kind, read.storeSQL).executeDirectly { handle in
+                var code = Statement.bind(rowid, handle, 1)
+                if code == SQLITE_OK { code = Statement.bind(reading.name, handle, 2) }
+                if code == SQLITE_OK { code = Statement.bind(reading.reading, handle, 3) }
+                return code
+            }
+        } else {
+            try db.cachedStatement(sql: read.storeByIDSQL).executeDirectly { handle in
                 var code = Statement.bind(record.id, handle, 1)
                 if code == SQLITE_OK { code = Statement.bind(reading.name, handle, 2) }
                 if code == SQLITE_OK { code = Statement.bind(reading.reading, handle, 3) }
@@ -197,11 +218,13 @@ struct ReferenceBatch {
         }
     }
 
-    /// The statement that writes a row of `kind`, prepared once.
-    private mutating func rowStatement(_ kind: RecordKind) throws -> Statement {
-        if let known = rowStatements[kind] { return known }
-        let statement = try db.makeStatement(sql: Store.upsertSQL(kind))
-        rowStatements[kind] = statement
+    /// The statement of `sql` for `kind` in `statements`, prepared once.
+    private static func statement(
+        _ statements: inout [RecordKind: Statement], _ db: Database, _ kind: RecordKind, _ sql: String
+    ) throws -> Statement {
+        if let known = statements[kind] { return known }
+        let statement = try db.makeStatement(sql: sql)
+        statements[kind] = statement
         return statement
     }
 }

@@ -216,6 +216,38 @@ import Testing
         try pair.expectSame()
     }
 
+    /// A row the log has no change for (a store altered outside fieldbook): the import's create
+    /// overwrites it, as the single-record way's does, and the reading of its head is stored for
+    /// that row, not for a row of its own. The set-based import inserts a new record's row and
+    /// names it by its rowid; where a row was there already it must fall back to the upsert and
+    /// find the row by id.
+    @Test func aRowWithoutChangesIsOverwrittenAsBefore() throws {
+        let pair = try Pair()
+        let id = RecordID.household(code: "DG002")
+        try pair.execute(
+            """
+            INSERT INTO household (id, village_id, code, head, priority, source, created_by, created_hlc, updated_hlc)
+            VALUES (?, 'v', 'DG002', '冒名', '[]', 'roster', 'x', 1, 1)
+            """, arguments: [id])
+        try pair.execute(
+            "INSERT INTO household_reading (household, name, reading) SELECT rowid, '冒名', 'maoming' FROM household WHERE id = ?",
+            arguments: [id])
+        let first = try pair.importBoth(sampleRosterCSV)
+        #expect(first.added == 6)
+        try pair.both { s in
+            let (rows, head, readings) = try s.dbQueue.read { db in
+                (
+                    try Int.fetchOne(db, sql: "SELECT count(*) FROM household WHERE id = ?", arguments: [id]),
+                    try String.fetchOne(db, sql: "SELECT head FROM household WHERE id = ?", arguments: [id]),
+                    try String.fetchAll(
+                        db, sql: "SELECT r.name FROM household_reading r JOIN household h ON h.rowid = r.household WHERE h.id = ?",
+                        arguments: [id])
+                )
+            }
+            #expect(rows == 1 && head != "冒名" && readings == [head])
+        }
+    }
+
     /// A roster of households 0..<count, seven to a village, five townships; `head` names each.
     static func roster(_ count: Int, head: (Int) -> String) -> String {
         var csv = "乡镇,村,类型,村民组,户号,户主,重点户\n"
