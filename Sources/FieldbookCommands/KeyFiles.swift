@@ -48,8 +48,8 @@ enum KeyFiles {
         if FileManager.default.fileExists(atPath: path) {
             throw refuse(tr("\(path) already exists; it was left untouched. Remove it first, or choose another path with \(flag)."), code: 73)
         }
-        let folder = (path as NSString).deletingLastPathComponent
-        let temporary = (folder.isEmpty ? "." : folder) + "/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
+        let folder = FilePaths.folder(of: path)
+        let temporary = folder + "/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
         func fail(_ reason: String) -> ExitCode {
             unlink(temporary)
             return refuse(tr("could not write \(path): \(reason). Nothing was written there; choose another path with \(flag)."), code: 74)
@@ -82,7 +82,7 @@ enum KeyFiles {
             guard !FileManager.default.fileExists(atPath: path) else { throw fail(tr("a file of that name appeared meanwhile")) }
             guard rename(temporary, path) == 0 else { throw fail(String(cString: strerror(errno))) }
         }
-        let dir = open(folder.isEmpty ? "." : folder, O_RDONLY | O_CLOEXEC)
+        let dir = open(folder, O_RDONLY | O_CLOEXEC)
         if dir >= 0 {
             fsync(dir)
             close(dir)

@@ -123,8 +123,8 @@ enum StoreFault {
         guard case .storeFailure(let path, let message) = error, message.hasPrefix(tr("the disk is full")) else { return error }
         let raw = bundles.reduce(Int64(0)) { sum, path in sum + ((try? BundleFile.open(path).manifest.payload.rawSize) ?? 0) }
         var stats = statvfs()
-        let folder = (store as NSString).deletingLastPathComponent
-        let free = statvfs(folder.isEmpty ? "." : folder, &stats) == 0 ? Int64(stats.f_bavail) * Int64(stats.f_frsize) : nil
+        let folder = FilePaths.folder(of: store)
+        let free = statvfs(folder, &stats) == 0 ? Int64(stats.f_bavail) * Int64(stats.f_frsize) : nil
         let need = "merging the \(bundles.count) bundles left needs about \(megabytes(raw * 3)) free"
         return .storeFailure(
             path: path,

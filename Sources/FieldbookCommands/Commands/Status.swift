@@ -91,7 +91,7 @@ extension Fieldbook {
         /// The temporary files of packs that did not finish, in the folders `pack` writes to by
         /// default: `bundles` beside the store, and `bundles` here.
         static func leftovers(store: String) -> [(folder: String, leftovers: [BundleLeftovers.Leftover])] {
-            let beside = ((store as NSString).deletingLastPathComponent as NSString).appendingPathComponent("bundles")
+            let beside = FilePaths.beside(store, "bundles")
             var seen = Set<String>()
             var result: [(String, [BundleLeftovers.Leftover])] = []
             for folder in [beside, "bundles"] {

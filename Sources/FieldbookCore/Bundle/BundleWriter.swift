@@ -144,10 +144,10 @@ enum BundleWriter {
         try payload.close()
         guard rename(envelopePath, finalPath) == 0 else {
             let code = errno
-            if code == ENOENT, OutputFolder.isFolder((finalPath as NSString).deletingLastPathComponent) {
+            if code == ENOENT, OutputFolder.isFolder(FilePaths.folder(of: finalPath)) {
                 // Another pack took it for a leftover (its writer looked gone): nothing is lost.
                 throw FieldbookError.bundleNotWritten(
-                    folder: (finalPath as NSString).deletingLastPathComponent,
+                    folder: FilePaths.folder(of: finalPath),
                     reason: tr("its temporary file was removed while it was being written (by another pack that took it for a leftover?); pack again"))
             }
             throw FileFault(code, path: finalPath)

@@ -61,7 +61,7 @@ struct FileFault: Error {
         var path = folder.isEmpty ? "." : folder
         var stats = statvfs()
         while statvfs(path, &stats) != 0 {
-            let parent = (path as NSString).deletingLastPathComponent
+            let parent = FilePaths.folder(of: path)
             if parent.isEmpty || parent == path { return nil }
             path = parent
         }

@@ -134,7 +134,7 @@ extension Store {
         }
         let bytes = rows.multipliedReportingOverflow(by: tallyIndexEntryBound)
         let needed = add(bytes.overflow ? .max : bytes.partialValue, 4 * minimumFreeBytes)
-        return (FileFault.freeSpace((path as NSString).deletingLastPathComponent) ?? Int64.max, needed)
+        return (FileFault.freeSpace(FilePaths.folder(of: path)) ?? Int64.max, needed)
     }
 
     /// Builds the tally indexes the store lacks (``missingTallyIndexes(_:)``). The earlier part of a

@@ -133,9 +133,9 @@ extension Store {
     /// checkpoint (``LogCheckpoints``): a gigabyte, or a quarter of the disk's free space if less,
     /// so that a merge never needs much more room than it did with SQLite's own checkpoints.
     static func logLimit(_ path: String) -> Int64 {
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = FilePaths.folder(of: path)
         var stats = statvfs()
-        guard statvfs(folder.isEmpty ? "." : folder, &stats) == 0 else { return 0 }
+        guard statvfs(folder, &stats) == 0 else { return 0 }
         return min(1 << 30, Int64(stats.f_bavail) * Int64(stats.f_frsize) / 4)
     }
 

@@ -221,9 +221,9 @@ public final class Store: Sendable {
 
     /// "the disk is full (40 KB free)" when the store's disk has less than ``minimumFreeBytes`` free.
     static func diskFullReason(_ path: String) -> String? {
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = FilePaths.folder(of: path)
         var stats = statvfs()
-        guard statvfs(folder.isEmpty ? "." : folder, &stats) == 0 else { return nil }
+        guard statvfs(folder, &stats) == 0 else { return nil }
         let free = Int64(stats.f_bavail) * Int64(stats.f_frsize)
         guard free < minimumFreeBytes else { return nil }
         return tr("the disk is full (\(free >> 10) KB free where the store is; fieldbook needs at least \(minimumFreeBytes >> 10) KB to write)")
@@ -232,9 +232,8 @@ public final class Store: Sendable {
     /// Why the store at `path` can only be read, or nil when it can be written: the medium is
     /// write-protected or mounted read-only, or the folder or file is not writable by this user.
     static func readOnlyReason(_ path: String) -> String? {
-        let folder = (path as NSString).deletingLastPathComponent
-        let dir = folder.isEmpty ? "." : folder
-        if access(path, W_OK) != 0 || access(dir, W_OK) != 0 {
+        let folder = FilePaths.folder(of: path)
+        if access(path, W_OK) != 0 || access(folder, W_OK) != 0 {
             if errno == EROFS { return tr("the disk it is on is read-only (a write-protected stick?)") }
             return access(path, W_OK) != 0 ? tr("the file is read-only for this user") : tr("its folder is read-only for this user")
         }
