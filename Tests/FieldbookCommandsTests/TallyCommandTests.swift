@@ -124,6 +124,36 @@ struct TallyCommandTests {
         expectNoCrashReport(unwritable)
     }
 
+    /// `--out` wrote over whatever was at the path: `tally --format csv --out fieldbook.sqlite`
+    /// replaced the store with a CSV, and a link or a device node with a file. Every report's
+    /// `--out` now writes a new file or nothing (exit 73, as `--help` says), and a path it cannot
+    /// write is named with the system's reason, not Foundation's.
+    @Test("a report's --out never replaces a file: not the store, not last week's report, not a link")
+    func outNeverReplaces() throws {
+        let sandbox = try store()
+        let store = try #require(sandbox.contents("fieldbook.sqlite"))
+        sandbox.write("old.csv", "last week\n")
+        try FileManager.default.createSymbolicLink(atPath: sandbox.path("link.csv"), withDestinationPath: sandbox.path("old.csv"))
+        let refusals: [[String]] = [
+            ["tally", "--format", "csv", "--out", "fieldbook.sqlite"], ["tally", "--out", "old.csv"],
+            ["problems", "--format", "json", "--out", "old.csv"], ["pending", "--out", "link.csv"],
+            ["tally", "--format", "html", "--out", "."],
+        ]
+        for arguments in refusals {
+            let result = try sandbox.run(arguments)
+            #expect(result.status == 73, "\(result)")
+            #expect(result.stderr.contains("already exists") && result.stderr.split(separator: "\n").count == 1, "\(result)")
+            expectNoCrashReport(result)
+        }
+        #expect(sandbox.contents("fieldbook.sqlite") == store)
+        #expect(sandbox.contents("old.csv") == Data("last week\n".utf8))
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: sandbox.path("link.csv"))) == sandbox.path("old.csv"))
+        try sandbox.ok("tally", "--format", "csv", "--out", "new.csv")
+        #expect(sandbox.contents("new.csv")?.isEmpty == false)
+        let empty = try sandbox.run("tally", "--out", "")
+        #expect(empty.status == 74 && !empty.stderr.contains("NSCocoaErrorDomain"), "\(empty)")
+    }
+
     @Test("tally --by county at an office of several counties: a row per county, their sums; a bad --county in one line")
     func levels() throws {
         let sandbox = Sandbox()

@@ -24,7 +24,7 @@ extension Fieldbook {
         @Flag(name: .customLong("all-rounds"), help: ArgumentHelp(tr("Count visits of every round."))) var allRounds = false
         @Option(help: ArgumentHelp(tr("table (default, printable), csv (UTF-8 with BOM) or json."))) var format: Format = .table
         @Option(help: ArgumentHelp(tr("Headers and labels in zh or en (default: from the locale, else zh)."))) var lang: Tally.Language?
-        @Option(help: ArgumentHelp(tr("Write the report to this file instead of the terminal."))) var out: String?
+        @Option(help: ArgumentHelp(tr("Write the report to this new file instead of the terminal (a file already there is left untouched: exit 73)."))) var out: String?
 
         func validate() throws {
             if allRounds, round != nil {

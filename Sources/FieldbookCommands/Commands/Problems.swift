@@ -27,7 +27,7 @@ extension Fieldbook {
         @Option(help: ArgumentHelp(tr("table (default, printable), csv (UTF-8 with BOM, for Excel and WPS) or json."))) var format: Format = .table
         @Option(help: ArgumentHelp(tr("The table's width in columns (default 80; e.g. 132 for A4 landscape shows every column).")))
         var width: Int = 80
-        @Option(help: ArgumentHelp(tr("Write to this file instead of the terminal."))) var out: String?
+        @Option(help: ArgumentHelp(tr("Write to this new file instead of the terminal (a file already there is left untouched: exit 73)."))) var out: String?
 
         func validate() throws {
             guard (60...400).contains(width) else {

@@ -45,7 +45,7 @@ extension Fieldbook {
         @Option(help: ArgumentHelp(tr("table (default), csv (UTF-8 with BOM, for Excel and WPS), json, or html (one file, prints on A4).")))
         var format: Format = .table
         @Option(help: ArgumentHelp(tr("Headers and labels in zh or en (default: from the locale, else zh)."))) var lang: Language?
-        @Option(help: ArgumentHelp(tr("Write the report to this file instead of the terminal."))) var out: String?
+        @Option(help: ArgumentHelp(tr("Write the report to this new file instead of the terminal (a file already there is left untouched: exit 73)."))) var out: String?
 
         func run(_ context: CommandContext) throws {
             // Only the HTML page lists the overdue problems; the other formats count them.
@@ -77,17 +77,15 @@ enum ReportOutput {
     /// Writes `text` to `path`, or to the terminal: `exact` for CSV, JSON and HTML, which must keep
     /// the exact text, else (a table, whose values the core already shows escaped) through the
     /// guard every line for a person goes through.
+    ///
+    /// A file is written new, whole or not at all, as the key files are (``KeyFiles/writeNew``):
+    /// whatever is at the path already (last week's report, the store itself, a link, a device)
+    /// is left untouched and the command exits 73, as `--help` says.
     static func emit(_ text: String, to path: String?, exact: Bool) throws {
         guard let path else {
             if exact { Console.writeRaw(text) } else { Console.out(text) }
             return
         }
-        do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            let reason = (error as NSError).localizedFailureReason ?? error.localizedDescription
-            Console.error(tr("fieldbook: could not write \(path.oneLine): \(reason.oneLine) Choose another path with --out."))
-            throw ExitCode(74)
-        }
+        try KeyFiles.writeNew(Data(text.utf8), to: path)
     }
 }

@@ -292,7 +292,7 @@ extension ChineseCatalog {
         ("Only problems of this round (default: every round).", "只列这一轮次的问题（默认所有轮次）。"),
         ("table (default, printable), csv (UTF-8 with BOM, for Excel and WPS) or json.", "table（默认，可打印）、csv（带 BOM 的 UTF-8，可用 Excel 和 WPS 打开）或 json。"),
         ("The table's width in columns (default 80; e.g. 132 for A4 landscape shows every column).", "表格宽度，按字符列数计（默认 80；如 132 适合 A4 横向打印，可显示所有列）。"),
-        ("Write to this file instead of the terminal.", "写入这个文件，而不是显示在终端上。"),
+        ("Write to this new file instead of the terminal (a file already there is left untouched: exit 73).", "写入这个新文件，而不是显示在终端上（同名文件已存在时不动它，退出码 73）。"),
         ("--width must be between 60 and 400 columns, not {1}.", "--width 须在 60 到 400 列之间，不能是 {1}。"),
         ("Wrote {1} ({2}): {3 problem}, {4} overdue.", "已写出 {1}（{2}）：问题 {3} 个，逾期 {4} 个。"),
         ("Manage the household roster.", "管理农户花名册。"),
