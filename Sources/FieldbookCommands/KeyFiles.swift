@@ -146,13 +146,48 @@ enum Prompt {
 /// $FIELDBOOK_PASSPHRASE, else typed (twice, for a new backup) at the terminal without echo.
 enum Passphrase {
     static func obtain(file: String?, confirm: Bool, environment: [String: String]) throws -> String {
+        try candidates(file: file, confirm: confirm, environment: environment)[0]
+    }
+
+    /// The passphrase, then, for a file, how releases before 6 December read the same file when
+    /// that differs (``earlierReading(_:)``): a backup made with such a file opens with it.
+    static func candidates(file: String?, confirm: Bool, environment: [String: String]) throws -> [String] {
         if let file {
             let data = try KeyFiles.read(file, what: tr("the passphrase file"))
-            let text = String(decoding: data, as: UTF8.self)
-            var line = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-            if line.hasSuffix("\r") { line.removeLast() }
-            return line
+            let line = try firstLine(data, file: file)
+            let earlier = earlierReading(data)
+            return earlier == line ? [line] : [line, earlier]
         }
+        return [try typedOrFromEnvironment(confirm: confirm, environment: environment)]
+    }
+
+    /// A passphrase file's first line: without a UTF-8 byte-order mark before it (Notepad writes
+    /// one) or its line's end after it, LF, CRLF (Windows) or a lone CR. A file that is not UTF-8
+    /// is refused (65): its bad bytes would otherwise all read as one character, and two
+    /// different files open one backup.
+    static func firstLine(_ data: Data, file: String) throws -> String {
+        var bytes = [UInt8](data)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        if let end = bytes.firstIndex(where: { $0 == 0x0A || $0 == 0x0D }) { bytes.removeSubrange(end...) }
+        guard UTF8Text.firstInvalidByte([UInt8](data)) == nil, let line = UTF8Text.validated(bytes) else {
+            throw KeyFiles.refuse(
+                tr("the passphrase file \(file) is not UTF-8 text; nothing was done. Save it again as UTF-8 (its first line is the passphrase)."),
+                code: 65)
+        }
+        return line
+    }
+
+    /// How releases before 6 December read a passphrase file: decoded with bad bytes replaced,
+    /// up to the first LF, without one CR before it. `"\r\n"` is one Swift character, so a file
+    /// with Windows line ends was taken whole, and a byte-order mark kept.
+    static func earlierReading(_ data: Data) -> String {
+        let text = String(decoding: data, as: UTF8.self)
+        var line = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        if line.hasSuffix("\r") { line.removeLast() }
+        return line
+    }
+
+    private static func typedOrFromEnvironment(confirm: Bool, environment: [String: String]) throws -> String {
         if let value = environment["FIELDBOOK_PASSPHRASE"], !value.isEmpty { return value }
         guard Prompt.canAsk else {
             throw KeyFiles.refuse(

@@ -285,6 +285,42 @@ import Testing
             code: 77, naming: [office, "enrolled 1 device with them"])
     }
 
+    /// A passphrase file saved on Windows (CRLF line ends, a byte-order mark) was taken whole:
+    /// `"\r\n"` is one Swift character, so the first line ran to the file's end, and the backup
+    /// opened only with that very file. Its first line is the passphrase now; a file that is not
+    /// UTF-8 is refused; a backup an earlier release made with such a file still opens with it.
+    @Test("a passphrase file is read as its first line, whatever its line ends")
+    func passphraseFileLines() throws {
+        let data = { (text: String) in Data(text.utf8) }
+        #expect(try Passphrase.firstLine(data("correct horse\r\nkept in safe 3\r\n"), file: "p") == "correct horse")
+        #expect(try Passphrase.firstLine(data("\u{FEFF}correct horse\n"), file: "p") == "correct horse")
+        #expect(try Passphrase.firstLine(data("correct horse\rold Mac\r"), file: "p") == "correct horse")
+        #expect(try Passphrase.firstLine(data("正确 horse battery staple"), file: "p") == "正确 horse battery staple")
+        #expect(try Passphrase.firstLine(data(""), file: "p") == "")
+        #expect(Passphrase.earlierReading(data("correct horse\r\nkept in safe 3\r\n")) == "correct horse\r\nkept in safe 3\r\n")
+
+        let s = Sandbox()
+        try s.ok("init", "--db", "office.sqlite", "--central", "--device", "巡察办")
+        try s.write("windows.txt", bytes: [0xEF, 0xBB, 0xBF] + Array("correct horse\r\nkept in safe 3\r\n".utf8))
+        try s.ok("keys", "backup", "--db", "office.sqlite", "--out", "a.fbbackup", "--passphrase-file", "windows.txt")
+        try s.ok("init", "--db", "new.sqlite", "--central", "--device", "巡察办")
+        let typed = try s.run(["keys", "restore", "--db", "new.sqlite", "a.fbbackup"], environment: ["FIELDBOOK_PASSPHRASE": "correct horse"])
+        #expect(typed.status == 0, "the first line is the passphrase: \(typed)")
+
+        try s.write("latin1.txt", bytes: [0x63, 0x61, 0x66, 0xE9, 0x20, 0x63, 0x72, 0xE8, 0x6D, 0x65, 0x0A])
+        expectFailure(
+            try s.run("keys", "backup", "--db", "office.sqlite", "--out", "b.fbbackup", "--passphrase-file", "latin1.txt"),
+            code: 65, naming: ["latin1.txt", "UTF-8"])
+        #expect(!FileManager.default.fileExists(atPath: s.path("b.fbbackup")))
+
+        // What an earlier release made of windows.txt: the whole file, BOM and all.
+        let earlier = "\u{FEFF}correct horse\r\nkept in safe 3\r\n"
+        let old = try s.run(["keys", "backup", "--db", "office.sqlite", "--out", "old.fbbackup"], environment: ["FIELDBOOK_PASSPHRASE": earlier])
+        #expect(old.status == 0, "\(old)")
+        try s.ok("init", "--db", "third.sqlite", "--central", "--device", "巡察办")
+        try s.ok("keys", "restore", "--db", "third.sqlite", "old.fbbackup", "--passphrase-file", "windows.txt")
+    }
+
     @Test("status on a laptop says how many of its changes the office confirmed")
     func statusConfirmations() throws {
         let s = try Sandbox.withStore()

@@ -149,14 +149,20 @@ extension Fieldbook {
                         tr("keys are restored only into an office store (make one with `fieldbook init --central`); a laptop keeps its own keys"))
                 }
                 let data = try KeyFiles.read(file, what: tr("the key backup"))
-                let passphrase = try Passphrase.obtain(
+                // A passphrase file is read as its first line; a backup made with the same file by an
+                // earlier release, which read some files otherwise (Windows line ends), opens too.
+                let passphrases = try Passphrase.candidates(
                     file: passphraseFile, confirm: false, environment: ProcessInfo.processInfo.environment)
-                let restored: KeyRestore
-                do {
-                    restored = try store.restoreKeys(from: data, passphrase: passphrase)
-                } catch let error as TrustError {
-                    throw KeyFiles.bad(file, error)
+                var restored: KeyRestore?
+                var refusal: TrustError?
+                for passphrase in passphrases where restored == nil {
+                    do {
+                        restored = try store.restoreKeys(from: data, passphrase: passphrase)
+                    } catch let error as TrustError {
+                        refusal = refusal ?? error
+                    }
                 }
+                guard let restored else { throw KeyFiles.bad(file, refusal ?? TrustError(tr("the passphrase is wrong, or the file is damaged; nothing was restored"))) }
                 print(tr("Restored the office's keys from \(file) (made \(restored.madeAt)): fingerprint \(restored.keys.fingerprint).").oneLine)
                 print(tr("Devices: \(restored.enrolled) enrolled, \(restored.revoked) revoked (trust list version \(restored.trustListVersion)). Laptops that pinned this office go on trusting it."))
                 if let replaced = restored.replaced {

@@ -227,6 +227,7 @@ extension ChineseCatalog {
         ("could not write to {1}: it is a file, not a folder. Choose another folder with {2}.", "无法写入 {1}：它是文件，不是文件夹。请用 {2} 另选文件夹。"),
         ("could not make the folder {1}: {2} Choose another folder with {3}.", "无法创建文件夹 {1}：{2} 请用 {3} 另选文件夹。"),
         ("the passphrase file", "口令文件"),
+        ("the passphrase file {1} is not UTF-8 text; nothing was done. Save it again as UTF-8 (its first line is the passphrase).", "口令文件 {1} 不是 UTF-8 文本；未做任何操作。请另存为 UTF-8（第一行即口令）。"),
         ("no passphrase: give --passphrase-file FILE (its first line), set FIELDBOOK_PASSPHRASE, or run this at a terminal to type it.", "未给口令：请用 --passphrase-file FILE（取其第一行），或设置 FIELDBOOK_PASSPHRASE，或在终端上运行以便输入。"),
         ("Passphrase (at least {1} characters): ", "口令（至少 {1} 个字符）："),
         ("no passphrase was typed; nothing was done.", "没有输入口令；未做任何操作。"),

@@ -128,8 +128,8 @@ public enum Roster {
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
         // Validated whole first (the common case); only a file that is not UTF-8 is walked
         // again to find where.
-        guard let text = Self.validated(bytes) else {
-            let offset = firstInvalidUTF8(bytes) ?? 0
+        guard let text = UTF8Text.validated(bytes) else {
+            let offset = UTF8Text.firstInvalidByte(bytes) ?? 0
             let line = bytes[..<offset].filter { $0 == 0x0A }.count + 1
             throw FieldbookError.badFile(
                 path: path,
@@ -298,26 +298,6 @@ public enum Roster {
     /// Whether a name contains a `/` (as a character, not as the start of one with marks on it).
     static func hasSlash(_ name: String) -> Bool {
         name.utf8.contains(0x2F) && name.contains("/")
-    }
-
-    /// The bytes as text, or nil when they are not UTF-8.
-    static func validated(_ bytes: [UInt8]) -> String? {
-        if #available(macOS 15, *) { return String(validating: bytes, as: UTF8.self) }
-        return firstInvalidUTF8(bytes) == nil ? String(decoding: bytes, as: UTF8.self) : nil
-    }
-
-    /// The byte offset of the first byte that is not valid UTF-8, if any.
-    static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {
-        var parser = Unicode.UTF8.ForwardParser()
-        var iterator = bytes.makeIterator()
-        var offset = 0
-        while true {
-            switch parser.parseScalar(from: &iterator) {
-            case .valid(let scalar): offset += scalar.count
-            case .emptyInput: return nil
-            case .error: return offset
-            }
-        }
     }
 
     /// Checks RFC 4180 quoting: a quoted field ends with a quote before a comma or line end, quotes
