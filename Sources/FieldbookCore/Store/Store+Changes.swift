@@ -224,6 +224,21 @@ extension Store {
     /// A log row's `fields` or `base` as text. Bytes that are not UTF-8 (set by hand, which the
     /// TEXT column keeps as a blob) are a text no fieldbook writes, not a trap in reading them as
     /// a String.
+    /// A text column of a record's row, nil for NULL. What fieldbook never writes there (bytes
+    /// that are not UTF-8 text: a store edited by another program) throws, and is reported as the
+    /// store's fault (exit 74), where reading it as a `String` stopped the program.
+    static func rowText(_ row: Row, _ column: String) throws -> String? {
+        switch (row[column] as DatabaseValue).storage {
+        case .null: return nil
+        case .string(let text): return text
+        case .blob(let data):
+            if let text = UTF8Text.validated([UInt8](data)) { return text }
+        case .int64, .double: break
+        }
+        let id = (try? row.decode(String.self, forColumn: "id")) ?? "?"
+        throw AlteredLog(reason: tr("record \(id) holds \(column) that fieldbook never writes"))
+    }
+
     static func logText(_ row: Row, _ column: String) throws -> String {
         guard let text = try? row.decode(String.self, forColumn: column) else { throw AlteredLog(row, column) }
         return text

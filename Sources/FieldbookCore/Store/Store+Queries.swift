@@ -330,14 +330,14 @@ struct Labeler {
             let value: FieldValue
             switch spec.type {
             case .list, .priorities:
-                let json: String? = row[spec.column]
+                let json = try Store.rowText(row, spec.column)
                 value = .list(json.flatMap { try? CanonicalJSON.decode([String].self, from: $0) } ?? [])
             case .count:
+                // (The table's checks hold a count to an integer or NULL.)
                 let n: Int64? = row[spec.column]
                 value = n.map(FieldValue.int) ?? .null
             default:
-                let s: String? = row[spec.column]
-                value = s.map(FieldValue.text) ?? .null
+                value = try Store.rowText(row, spec.column).map(FieldValue.text) ?? .null
             }
             values[spec.name] = value
             if case .reference = spec.type, !value.isNull {

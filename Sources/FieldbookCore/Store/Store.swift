@@ -275,6 +275,9 @@ public final class Store: Sendable {
         _ = sqliteSettingsMade
         _ = logGatheringInstalled
         var config = Configuration()
+        // The store's path is its connections' label, so that `db.description`, which messages
+        // raised inside a transaction name the store by, is the file and not "GRDB.DatabaseQueue".
+        config.label = path
         // A command waits as long as another holds the store (a merge of a province's year holds
         // it for a minute): a wait is never reported as a failure. After a second it says, once,
         // what it waits for; a killed holder releases its lock with its process.
