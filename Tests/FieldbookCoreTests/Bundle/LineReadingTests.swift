@@ -118,6 +118,25 @@ import Testing
         }
     }
 
+    /// A string of many escapes between letters: its text was built by appending each run to a
+    /// `String.UnicodeScalarView`, which grows in time with the square of the runs (a field of a
+    /// megabyte took 3.8 s; this one about five minutes). It reads in a moment now (the rules,
+    /// checked after the line is read, then refuse a place this long).
+    @Test(.timeLimit(.minutes(1))) func manyEscapesReadInTime() {
+        let runs = 3_000_000
+        let parts = notice(copies: "3").components(separatedBy: "村委会")
+        guard case .success(let line) = parse(parts[0] + String(repeating: #"a\n"#, count: runs) + parts[1]) else {
+            Issue.record("a place of many escapes did not read")
+            return
+        }
+        #expect(line.values["place"] == .text(String(repeating: "a\n", count: runs)))
+        guard case .success(let line) = parse(notice(place: #"a\nb\u00e9\ud83d\ude00\\c"#)) else {
+            Issue.record("a place with escapes did not read")
+            return
+        }
+        #expect(line.values["place"] == .text("a\nbé😀\\c"))
+    }
+
     func parse(_ line: String, previous: ChangeLine? = nil, texts: Bool = true) -> Result<ChangeLine, ChangeLineParser.Failure> {
         var line = line
         return line.withUTF8 { bytes in

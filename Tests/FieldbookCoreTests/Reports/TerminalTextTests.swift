@@ -28,6 +28,19 @@ import Testing
         }
     }
 
+    /// A message quoting a long value full of characters to escape (a roster's header of NUL
+    /// bytes, a note of overrides) was escaped by appending to a `String.UnicodeScalarView`, in
+    /// time growing with the square of its length: 256 KB of NUL bytes took 102 s.
+    @Test(.timeLimit(.minutes(1))) func longTextsEscapeInTime() {
+        for scalar in ["\u{0}", "\u{202E}"] {
+            let text = String(repeating: scalar + "x", count: 500_000)
+            let escaped = text.terminalSafe
+            let one = TerminalText.escaped(scalar.unicodeScalars.first!) + "x"
+            #expect(escaped.utf8.count == 500_000 * one.utf8.count)
+            #expect(escaped.hasPrefix(one + one) && escaped.hasSuffix(one + one))
+        }
+    }
+
     @Test("escape sequences, line breaks and overrides become visible text")
     func examples() {
         #expect("\u{1B}[2J".terminalSafe == "\\u{1B}[2J")
