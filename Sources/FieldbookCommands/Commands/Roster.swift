@@ -25,6 +25,9 @@ extension Fieldbook {
                 defer { activity.end() }
                 let report = try store.importRoster(csvAt: file)
                 print(tr("Imported \(file.oneLine): \(report.added, "household") added, \(report.updated) updated, \(report.unchanged) unchanged, \(report.rejected.count) rejected (\(report.townshipsAdded, "township") and \(report.villagesAdded, "village") added)."))
+                if report.townshipsUpdated + report.villagesUpdated > 0 {
+                    print(tr("Updated from the roster: \(report.townshipsUpdated, "township") and \(report.villagesUpdated, "village")."))
+                }
                 if !report.ignoredColumns.isEmpty {
                     print(tr("Ignored columns: \(report.ignoredColumns.joined(separator: ", ")).").oneLine)
                 }

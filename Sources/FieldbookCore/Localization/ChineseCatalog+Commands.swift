@@ -300,6 +300,7 @@ extension ChineseCatalog {
         ("Import households from a CSV file (UTF-8, headers in English or Chinese).", "从 CSV 文件导入农户（UTF-8，表头可用英文或中文）。"),
         ("help.roster.import.discussion", "列：township（乡镇）、village（村）、village_kind（类型：村/社区）、group（村民组）、household（户号）、head（户主）、priority（重点户：五保户;低保户;危房改造户），上级巡察办管辖不止一个区县时，还有 city（市）和 county（区县，区/县）。township、village 和 household 为必填。同一文件导入两次不会有任何变化。"),
         ("The roster CSV file.", "花名册 CSV 文件。"),
+        ("Updated from the roster: {1 township} and {2 village}.", "按名册更新：乡镇 {1} 个、村（社区）{2} 个。"),
         ("Imported {1}: {2 household} added, {3} updated, {4} unchanged, {5} rejected ({6 township} and {7 village} added).", "已导入 {1}：新增 {2} 户，更新 {3} 户，未变 {4} 户，拒收 {5} 行（新增乡镇 {6} 个、村（社区）{7} 个）。"),
         ("Ignored columns: {1}.", "已忽略的列：{1}。"),
         ("{1 row} of {2} were rejected (listed above); the others were imported. Fix those rows and import the file again.", "{2} 中有 {1} 行被拒收（见上）；其余已导入。请改正这些行后重新导入该文件。"),

@@ -14,6 +14,9 @@ public struct RosterImportReport: Sendable {
     public var unchanged = 0
     public var townshipsAdded = 0
     public var villagesAdded = 0
+    /// Townships and villages the roster changed (a village become a community, say).
+    public var townshipsUpdated = 0
+    public var villagesUpdated = 0
     public var rejected: [Rejection] = []
     /// Header columns Fieldbook does not read (a phone number column, say).
     public var ignoredColumns: [String] = []
@@ -24,7 +27,9 @@ extension RosterImportReport {
     mutating func count(_ kind: RecordKind, _ outcome: ReferenceOutcome) {
         switch (kind, outcome) {
         case (.township, .added): townshipsAdded += 1
+        case (.township, .updated): townshipsUpdated += 1
         case (.village, .added): villagesAdded += 1
+        case (.village, .updated): villagesUpdated += 1
         case (.household, .added): added += 1
         case (.household, .updated): updated += 1
         case (.household, .unchanged): unchanged += 1

@@ -117,8 +117,13 @@ import Testing
         let third = try pair.importBoth(edited)
         #expect(third.added == 2 && third.updated == 2 && third.unchanged == 3 && third.rejected.count == 1)
         #expect(third.townshipsAdded == 1 && third.villagesAdded == 1)
-        try pair.importBoth(edited)
-        try pair.importBoth(sampleRosterCSV)
+        // The village that became a community is counted as updated: it was written, and the
+        // report had said nothing of it (neither added nor updated).
+        #expect(third.villagesUpdated == 1 && third.townshipsUpdated == 0)
+        let fourth = try pair.importBoth(edited)
+        #expect(fourth.villagesUpdated == 0 && fourth.townshipsUpdated == 0 && fourth.unchanged == 7)
+        let back = try pair.importBoth(sampleRosterCSV)
+        #expect(back.villagesUpdated == 1)
     }
 
     @Test func householdsEditedOrDeletedSinceGoTheWayOfTheirLog() throws {
