@@ -207,9 +207,22 @@ extension Store {
 
     /// Sets the inspectors a visit names when `--by` is not given.
     public func setInspectors(_ names: String) throws {
+        let list = Store.splitNames(names)
+        try Store.checkDefaultInspectors(list)
         try write { db in
-            try db.execute(
-                sql: "UPDATE local_state SET inspectors = ?", arguments: [CanonicalJSON.encode(Store.splitNames(names))])
+            try db.execute(sql: "UPDATE local_state SET inspectors = ?", arguments: [CanonicalJSON.encode(list)])
+        }
+    }
+
+    /// The inspectors a visit names when `--by` is not given meet the rules of a visit's
+    /// `inspectors` field, the one definition of them: set unchecked, a name with an escape
+    /// sequence or an invisible character made every later visit fail on a value nobody typed there.
+    static func checkDefaultInspectors(_ names: [String]) throws {
+        guard let spec = RecordKind.visit.fields.first(where: { $0.name == "inspectors" }) else { return }
+        do {
+            try ChangeRules.check(.list(names), spec)
+        } catch {
+            throw FieldbookError.invalidValue(field: "inspectors", value: error.value, expected: error.reason)
         }
     }
 }

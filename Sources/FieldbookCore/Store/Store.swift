@@ -79,13 +79,12 @@ public final class Store: Sendable {
                 field: "device", value: setup.name, expected: tr("name this laptop, e.g. 第一巡察组-笔记本1"))
         }
         // The names every bundle's manifest carries meet the rules a manifest is checked by.
-        for (field, text) in [("device", setup.name), ("team", setup.team), ("round", setup.round), ("district", setup.district)]
-            + setup.inspectors.map({ ("inspectors", $0) })
-        {
+        for (field, text) in [("device", setup.name), ("team", setup.team), ("round", setup.round), ("district", setup.district)] {
             if let text, let problem = ChangeRules.textProblem(text, maxLength: ChangeRules.shortText) {
                 throw FieldbookError.invalidValue(field: field, value: text, expected: problem)
             }
         }
+        try checkDefaultInspectors(setup.inspectors)
         do {
             let dbQueue = try DatabaseQueue(path: path, configuration: configuration(path: path, environment: environment))
             try Schema.migrator.migrate(dbQueue)
