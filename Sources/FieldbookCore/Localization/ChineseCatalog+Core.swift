@@ -101,6 +101,7 @@ extension ChineseCatalog {
         ("name a problem (发现问题), not a {1}", "请指定一个问题（发现问题），而不是 {1} 记录"),
         ("name the visit, forum or notice where the problem came up, not a {1}", "请指定发现该问题的入户走访、座谈或张贴公告，而不是 {1} 记录"),
         ("it was recorded in {1}; name that village, or leave --from out", "它记录于 {1}；请指定该村，或去掉 --from"),
+        ("it lives in {1}; name that village, or leave --household out", "该户在 {1}；请指定该村，或去掉 --household"),
         ("the problem was found on {1}; give that day or a later one", "该问题发现于 {1}；请给出当天或之后的日期"),
         // Store/Store+Queries.swift
         ("give a date as YYYY-MM-DD", "请写作 YYYY-MM-DD 格式的日期"),

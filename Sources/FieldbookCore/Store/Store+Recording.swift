@@ -53,10 +53,6 @@ extension Store {
             case .problem:
                 if fields["status"] == nil { fields["status"] = .text(ProblemStatus.open.rawValue) }
                 if fields["found_on"] == nil { fields["found_on"] = .text(today) }
-                try checkProblemDates(fields)
-                if let foundIn = fields["found_in"]?.text, let village = fields["village"]?.text {
-                    try checkSourceVillage(db, source: foundIn, village: village)
-                }
             case .forum:
                 let split = ["cadres", "members", "villagers"].compactMap { fields[$0]?.int }
                 let sum = split.reduce(0, +)
@@ -66,14 +62,11 @@ extension Store {
                             field: "participants", value: "0", expected: tr("a forum needs at least one participant"))
                     }
                     fields["participants"] = .int(sum)
-                } else if let participants = fields["participants"]?.int, sum > participants {
-                    throw FieldbookError.invalidValue(
-                        field: "participants", value: String(participants),
-                        expected: tr("the cadres, members and villagers given add up to \(sum); give at least that many"))
                 }
             default:
                 break
             }
+            try checkTogether(db, kind, fields, changed: Set(fields.keys))
             if kind.field("date") != nil, fields["date"] == nil { fields["date"] = .text(today) }
             for spec in kind.fields where spec.required && (fields[spec.name] ?? .null).isNull {
                 throw FieldbookError.invalidValue(field: spec.name, value: "", expected: tr("it is required"))
@@ -81,6 +74,65 @@ extension Store {
             try appendLocalChange(db, kind: kind, recordID: id, op: .create, fields: fields, fresh: true)
         }
         return try record(id: id)
+    }
+
+    /// The rules a field record's values meet together, for what a person types (`record`, and
+    /// the record as `edit`, `fix-status` or `rectify` leave it), checked on its values after
+    /// the change; `changed` names the fields the change sets, for the rules that read the store:
+    /// - a problem's deadline and step dates are not before the day it was found, and the record
+    ///   it was found in (`found_in`) was made in its village;
+    /// - a fix's fixed and verified dates are not before the day it was found, and its household
+    ///   lives in its village;
+    /// - a forum's cadres, members and villagers add up to no more than its participants.
+    func checkTogether(_ db: Database, _ kind: RecordKind, _ values: [String: FieldValue], changed: Set<String>) throws {
+        switch kind {
+        case .problem:
+            try checkProblemDates(values)
+            if !changed.isDisjoint(with: ["found_in", "village"]), let foundIn = values["found_in"]?.text,
+                let village = values["village"]?.text
+            {
+                try checkSourceVillage(db, source: foundIn, village: village)
+            }
+        case .fix:
+            if let found = values["found_on"]?.text {
+                for name in ["fixed_on", "verified_on"] {
+                    if let day = values[name]?.text, day < found {
+                        throw FieldbookError.invalidValue(
+                            field: name, value: day, expected: tr("the problem was found on \(found); give that day or a later one"))
+                    }
+                }
+            }
+            if !changed.isDisjoint(with: ["household", "village"]), let household = values["household"]?.text,
+                let village = values["village"]?.text
+            {
+                try checkHouseholdVillage(db, household: household, village: village)
+            }
+        case .forum:
+            let sum = ["cadres", "members", "villagers"].compactMap { values[$0]?.int }.reduce(0, +)
+            if let participants = values["participants"]?.int, sum > participants {
+                throw FieldbookError.invalidValue(
+                    field: "participants", value: String(participants),
+                    expected: tr("the cadres, members and villagers given add up to \(sum); give at least that many"))
+            }
+        default:
+            break
+        }
+    }
+
+    /// Refuses a household that lives in another village than the one named.
+    private func checkHouseholdVillage(_ db: Database, household: String, village: String) throws {
+        let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT h.code, h.village_id, t.name AS township, v.name FROM household h
+                LEFT JOIN village v ON v.id = h.village_id LEFT JOIN township t ON t.id = v.township_id
+                WHERE h.id = ?
+                """, arguments: [household])
+        guard let row, let homeVillage: String = row["village_id"], homeVillage != village else { return }
+        let label = "\(row["township"] ?? "?")/\(row["name"] ?? "?")"
+        throw FieldbookError.invalidValue(
+            field: "household", value: row["code"] ?? household,
+            expected: tr("it lives in \(label); name that village, or leave --household out"))
     }
 
     private func addFieldHousehold(_ db: Database, code rawCode: String, _ new: NewHousehold) throws -> String {
@@ -141,21 +193,16 @@ extension Store {
                 }
                 fields[name] = try parse(db, text, for: spec)
             }
-            if kind == .problem {
-                var after = current.values
-                after.merge(fields) { _, new in new }
-                try checkProblemDates(after)
-                if fields["found_in"] != nil || fields["village"] != nil, let foundIn = after["found_in"]?.text,
-                    let village = after["village"]?.text
-                {
-                    try checkSourceVillage(db, source: foundIn, village: village)
-                }
-            }
             if kind == .fix, let status = fields["status"]?.text.flatMap(FixStatus.init(rawValue:)), status != .open,
                 (current.values[status.dateField] ?? .null).isNull, fields[status.dateField] == nil
             {
                 fields[status.dateField] = .text(environment.today())
             }
+            // The record as the edit leaves it meets the rules its values meet together, as a
+            // record typed afresh does: an edit was a way around them.
+            var after = current.values
+            after.merge(fields) { _, new in new }
+            try checkTogether(db, kind, after, changed: Set(fields.keys))
             let differing = fields.filter { current.values[$0.key] ?? .null != $0.value }
             guard !differing.isEmpty else { throw FieldbookError.nothingToChange(id: id) }
             try appendLocalChange(db, kind: kind, recordID: id, op: .update, fields: differing)

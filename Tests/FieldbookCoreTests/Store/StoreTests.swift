@@ -133,12 +133,45 @@ import Testing
         let fix = try store.record(.fix, ["village": "西河村", "problem": "公开栏未更新", "action": "当场更新"])
         #expect(fix["status"] == .text("open"))
         #expect(fix["found_on"] == .text("2026-11-21"))
-        let fixed = try store.setFixStatus(fix.id, to: "fixed", date: "2026-11-20")
+        let earlier = try store.record(.fix, ["village": "西河村", "problem": "公开栏未更新", "action": "当场更新", "found_on": "2026-11-19"])
+        #expect(earlier["found_on"] == .text("2026-11-19"))
+        let fixed = try store.setFixStatus(earlier.id, to: "fixed", date: "2026-11-20")
         #expect(fixed["status"] == .text("fixed"))
         #expect(fixed["fixed_on"] == .text("2026-11-20"))
-        let verified = try store.setFixStatus(fix.id, to: "已核实")
+        let verified = try store.setFixStatus(earlier.id, to: "已核实")
         #expect(verified["status"] == .text("verified"))
         #expect(verified["verified_on"] == .text("2026-11-21"))
+        // A step before the day the problem was found is refused, as a problem's is, and writes nothing.
+        let changes = try store.status().changes
+        #expect(throws: FieldbookError.invalidValue(field: "fixed_on", value: "2026-11-20", expected: "the problem was found on 2026-11-21; give that day or a later one")) {
+            try store.setFixStatus(fix.id, to: "fixed", date: "2026-11-20")
+        }
+        #expect(throws: FieldbookError.self) { try store.setFixStatus(fix.id, to: "verified", date: "1900-01-01") }
+        #expect(throws: FieldbookError.self) { try store.edit(earlier.id, set: [("found_on", "2026-11-21")]) }
+        #expect(try store.status().changes == changes)
+    }
+
+    /// The rules a record's values meet together hold for an edit as for a record typed afresh:
+    /// a forum of 5 participants took 100,000 cadres by `edit`, and a fix a household of another
+    /// village by `fix --household`.
+    @Test func editsAndFixesMeetTheRulesOfARecordTogether() throws {
+        let dir = TemporaryDirectory()
+        let store = try makeFieldStore(in: dir)
+        let forum = try store.record(.forum, ["village": "新华社区", "participants": "5"])
+        let changes = try store.status().changes
+        #expect(throws: FieldbookError.self) { try store.edit(forum.id, set: [("cadres", "100000")]) }
+        #expect(throws: FieldbookError.self) { try store.edit(forum.id, set: [("cadres", "3"), ("members", "3")]) }
+        #expect(throws: FieldbookError.self) {
+            try store.record(.fix, ["village": "城关镇/东关村", "problem": "p", "action": "a", "household": "GC002"])
+        }
+        let fix = try store.record(.fix, ["village": "城关镇/东关村", "problem": "p", "action": "a", "household": "DG001"])
+        #expect(throws: FieldbookError.self) { try store.edit(fix.id, set: [("household", "XH001")]) }
+        #expect(throws: FieldbookError.self) { try store.edit(fix.id, set: [("village", "古城乡/西河村")]) }
+        #expect(try store.status().changes == changes + 1)
+        // What keeps them together is taken.
+        _ = try store.edit(forum.id, set: [("participants", "12"), ("cadres", "3"), ("members", "3")])
+        _ = try store.edit(fix.id, set: [("village", "古城乡/西河村"), ("household", "GC002")])
+        #expect(try store.record(id: fix.id)["household"] == .text(RecordID.household(code: "GC002")))
     }
 
     @Test func forumParticipantsMayComeFromTheSplit() throws {
