@@ -18,6 +18,9 @@ public enum FieldbookError: Error, LocalizedError, Hashable, Sendable {
     case bundleNotWritten(folder: String, reason: String)
     /// A file or folder of bundles named on the command line cannot be read.
     case unreadableInput(path: String, reason: String)
+    /// Another file named on the command line (a roster) cannot be read: missing, a folder, a
+    /// pipe or a device, or closed to this user.
+    case unreadableFile(path: String, reason: String)
     /// The folders named on the command line hold no bundle files.
     case noBundles(paths: [String])
     case unknownVillage(String, suggestions: [String])
@@ -50,7 +53,7 @@ public enum FieldbookError: Error, LocalizedError, Hashable, Sendable {
         switch self {
         case .invalidValue, .unknownField, .notEditable, .noRound: 64
         case .badFile: 65
-        case .noStore, .notAStore, .newerSchema, .unreadableInput, .noBundles: 66
+        case .noStore, .notAStore, .newerSchema, .unreadableInput, .unreadableFile, .noBundles: 66
         case .storeExists: 73
         case .storeFailure, .storeReadFailure, .alteredStore, .storeReadOnly, .bundleNotWritten: 74
         case .notPermitted: 77
@@ -87,6 +90,8 @@ public enum FieldbookError: Error, LocalizedError, Hashable, Sendable {
             return tr("Could not write the bundle to --out \(folder): \(reason). Nothing was left there, and the store was not changed.", in: language)
         case .unreadableInput(let path, let reason):
             return tr("Cannot read \(path): \(reason). Nothing was done; check the path, or copy the bundles again.", in: language)
+        case .unreadableFile(let path, let reason):
+            return tr("Cannot read \(path): \(reason). Nothing was done; check the path.", in: language)
         case .noBundles(let paths):
             let names = paths.joined(separator: ", ")
             return paths.count == 1

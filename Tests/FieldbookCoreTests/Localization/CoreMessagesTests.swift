@@ -42,7 +42,7 @@ import Testing
         let all: [FieldbookError] = [
             .noStore(path: "p"), .storeExists(path: "p"), .notAStore(path: "p", reason: "r"), .newerSchema(path: "p"),
             .storeFailure(path: "p", message: "m"), .storeReadOnly(path: "p", reason: "r"), .storeReadFailure(path: "p", message: "m"),
-            .bundleNotWritten(folder: "f", reason: "r"), .unreadableInput(path: "p", reason: "r"), .noBundles(paths: ["a"]),
+            .bundleNotWritten(folder: "f", reason: "r"), .unreadableInput(path: "p", reason: "r"), .unreadableFile(path: "p", reason: "r"), .noBundles(paths: ["a"]),
             .noBundles(paths: ["a", "b"]), .unknownVillage("v", suggestions: []), .ambiguousVillage("v", candidates: ["t/v", "u/v"]),
             .unknownHousehold("h", suggestions: ["h1"]), .householdExists(code: "h", village: "v"), .unknownRecord("i"),
             .ambiguousID("i", candidates: ["i1", "i2"]), .unknownRound("r", known: []), .noRound,

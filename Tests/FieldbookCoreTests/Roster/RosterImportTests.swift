@@ -97,6 +97,30 @@ import Testing
         #expect(try s.record(id: RecordID.household(code: "A2"))["head"] == .text("李 四"))
     }
 
+    /// What is not a file to read: a missing path, a folder, a pipe nobody writes to, a device.
+    /// A FIFO waited for a writer forever and /dev/zero was read until memory ran out; each was
+    /// "bad data" (65) where it is no input (66). Each is refused at once, naming why.
+    @Test(.timeLimit(.minutes(1))) func whatIsNotAFileIsRefusedAsNoInput() throws {
+        let dir = TemporaryDirectory()
+        let s = try store(dir)
+        let before = try s.status().changes
+        let fifo = dir.path("pipe.csv")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let cases: [(path: String, reason: String)] = [
+            (dir.path("absent.csv"), "there is no such file"), (dir.path(""), "it is a folder"),
+            (fifo, "it is not a file"), ("/dev/zero", "it is not a file"),
+        ]
+        for c in cases {
+            #expect {
+                try s.importRoster(csvAt: c.path)
+            } throws: { error in
+                guard case FieldbookError.unreadableFile(let path, let reason) = error else { return false }
+                return path == c.path && reason.hasPrefix(c.reason) && (error as? FieldbookError)?.exitCode == 66
+            }
+        }
+        #expect(try s.status().changes == before)
+    }
+
     @Test func wholeFileProblemsAreRefusedAndWriteNothing() throws {
         let dir = TemporaryDirectory()
         let s = try store(dir)
