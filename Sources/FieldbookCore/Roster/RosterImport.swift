@@ -177,7 +177,8 @@ public enum Roster {
         }
         var rejected: [RosterImportReport.Rejection] = []
         var line = 2 + header.joined().filter { $0 == "\n" }.count
-        var firstLine: [String: (line: Int, row: Row)] = [:]
+        // By the code key's bytes, as the household's id is derived (see ReferenceMaker).
+        var firstLine: [[UInt8]: (line: Int, row: Row)] = [:]
         // Village kinds and priorities as read, by their text: a roster repeats a handful.
         var kinds: [String: VillageKind?] = [:]
         var priorities: [String: Result<[String], any Error>] = [:]
@@ -249,7 +250,7 @@ public enum Roster {
                 continue
             }
             // Codes are unique within a county: the same code in two counties is two households.
-            let codeKey = RecordID.scopedKey(code, county: county, city: city)
+            let codeKey = Array(RecordID.scopedKey(code, county: county, city: city).utf8)
             if let earlier = firstLine[codeKey] {
                 var same = earlier.row
                 same.line = line
@@ -312,9 +313,11 @@ public enum Roster {
         return true
     }
 
-    /// Whether a name contains a `/` (as a character, not as the start of one with marks on it).
+    /// Whether a name contains a `/`, even as the start of a character with marks on it: a
+    /// village's id is derived from its township's key and its name joined by `/`, and township
+    /// `A/\u{301}` with village `\u{301}B` gave the id of township `A` with village `\u{301}/\u{301}B`.
     static func hasSlash(_ name: String) -> Bool {
-        name.utf8.contains(0x2F) && name.contains("/")
+        name.utf8.contains(0x2F)
     }
 
     /// Checks RFC 4180 quoting: a quoted field ends with a quote before a comma or line end, quotes
@@ -402,8 +405,12 @@ extension Roster {
 
     /// ``references(_:)`` a row at a time, as the rows are read.
     struct ReferenceMaker {
-        private var townships: [String: String] = [:]
-        private var villages: [String: String] = [:]
+        // Keyed by the keys' bytes, as the ids derived from them are: Swift's `String` equality
+        // takes canonically equivalent spellings (a composed é and e with a combining accent, a
+        // compatibility ideograph and its unified one) for one key, and so made one record of
+        // two ids, spelt as whichever row came first.
+        private var townships: [[UInt8]: String] = [:]
+        private var villages: [[UInt8]: String] = [:]
 
         /// Appends the references `row` asks for that no earlier row asked for.
         mutating func add(_ row: Row, to references: inout [Reference]) {
@@ -414,17 +421,17 @@ extension Roster {
             if let city = row.city { levels["city"] = .text(city) }
             let townshipKey = row.townshipKey
             let townshipID: String
-            if let known = townships[townshipKey] {
+            if let known = townships[Array(townshipKey.utf8)] {
                 townshipID = known
             } else {
                 townshipID = RecordID.township(row.township, county: row.county, city: row.city)
                 let fields = levels.merging(["name": .text(row.township)]) { $1 }
                 references.append(Reference(kind: .township, id: townshipID, fields: fields))
-                townships[townshipKey] = townshipID
+                townships[Array(townshipKey.utf8)] = townshipID
             }
             let villageKey = "\(townshipKey)/\(row.village)"
             let villageID: String
-            if let known = villages[villageKey] {
+            if let known = villages[Array(villageKey.utf8)] {
                 villageID = known
             } else {
                 villageID = RecordID.village(township: townshipKey, name: row.village)
@@ -432,7 +439,7 @@ extension Roster {
                     kind: .village, id: villageID,
                     fields: ["township": .text(townshipID), "name": .text(row.village),
                              "village_kind": .text(row.villageKind.rawValue)]))
-                villages[villageKey] = villageID
+                villages[Array(villageKey.utf8)] = villageID
             }
             var fields = levels
             fields.reserveCapacity(levels.count + 6)

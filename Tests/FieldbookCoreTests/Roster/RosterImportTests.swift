@@ -121,6 +121,41 @@ import Testing
         #expect(try s.status().changes == before)
     }
 
+    /// Spellings Swift takes for one string but whose bytes differ (a composed é and e with a
+    /// combining accent; the compatibility ideograph U+F90A and 金) are two keys, as the ids derived
+    /// from their bytes are two: they were one village or one household, spelt as whichever row
+    /// came first, so the file's order moved households between villages, and a second household
+    /// was dropped or refused as a duplicate of the first. Whatever the order, the same records.
+    @Test func keysAreTheirBytesWhateverTheOrder() throws {
+        let rows = [
+            "一镇,\u{F90A}村,村,一组,K1,张三,", "一镇,金村,村,一组,K2,李四,",
+            "一镇,东村,村,一组,Caf\u{E9},王五,", "一镇,东村,村,一组,Cafe\u{301},赵六,",
+        ]
+        var snapshots: [[String]] = []
+        for (n, order) in [rows, rows.reversed()].enumerated() {
+            let dir = TemporaryDirectory()
+            let s = try store(dir)
+            let report = try s.importRoster(csvAt: dir.write("r\(n).csv", "乡镇,村,类型,村民组,户号,户主,重点户\n" + order.joined(separator: "\n") + "\n"))
+            #expect(report.added == 4 && report.rejected.isEmpty && report.villagesAdded == 3, "\(report)")
+            snapshots.append(try s.dbQueue.read { db in
+                try String.fetchAll(db, sql: """
+                    SELECT hex(h.id) || ' ' || hex(h.code) || ' ' || hex(v.id) || ' ' || hex(v.name)
+                    FROM household h JOIN village v ON v.id = h.village_id ORDER BY h.id
+                    """)
+            })
+        }
+        #expect(snapshots[0] == snapshots[1])
+        #expect(Set(snapshots[0].map { $0.split(separator: " ")[2] }).count == 3)
+    }
+
+    /// A `/` with a mark on it in a township's name made the key of another township's village.
+    @Test func aSlashWithAMarkIsASlash() throws {
+        let dir = TemporaryDirectory()
+        let s = try store(dir)
+        let report = try s.importRoster(csvAt: dir.write("r.csv", "乡镇,村,户号\nA/\u{301},\u{301}B,C1\nA,\u{301}/\u{301}B,C2\nA,B,C3\n"))
+        #expect(report.added == 1 && report.rejected.map(\.line) == [2, 3], "\(report)")
+    }
+
     @Test func wholeFileProblemsAreRefusedAndWriteNothing() throws {
         let dir = TemporaryDirectory()
         let s = try store(dir)
