@@ -176,7 +176,7 @@ public enum Roster {
                 reason: tr("missing column \(missing.map(\.display).joined(separator: ", ")); the header has \(header.joined(separator: ", ")). A roster needs township, village and household columns (乡镇, 村, 户号)."))
         }
         var rejected: [RosterImportReport.Rejection] = []
-        var line = 2 + header.joined().filter { $0 == "\n" }.count
+        var line = 2 + header.reduce(0) { $0 + lineBreaks(in: $1) }
         // By the code key's bytes, as the household's id is derived (see ReferenceMaker).
         var firstLine: [[UInt8]: (line: Int, row: Row)] = [:]
         // Village kinds and priorities as read, by their text: a roster repeats a handful.
@@ -184,12 +184,8 @@ public enum Roster {
         var priorities: [String: Result<[String], any Error>] = [:]
         while let fields = reader.next() {
             defer {
-                // (Only a cell holding a line feed spans lines.)
-                if fields.contains(where: { $0.utf8.contains(0x0A) }) {
-                    line += 1 + fields.joined().filter { $0 == "\n" || $0 == "\r\n" }.count
-                } else {
-                    line += 1
-                }
+                // (Only a cell holding a line break spans lines.)
+                line += 1 + fields.reduce(0) { $0 + lineBreaks(in: $1) }
             }
             if fields.allSatisfy({ isPlain($0) ? $0.isEmpty : $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
             guard fields.count == header.count else {
@@ -320,6 +316,24 @@ public enum Roster {
         name.utf8.contains(0x2F)
     }
 
+    /// The line breaks inside a cell, counted as the CSV reader ends lines: LF, CRLF and a lone
+    /// CR each one (`"\r\n"` is one Swift character, and a count of line feeds missed lone CRs).
+    static func lineBreaks(in cell: String) -> Int {
+        let utf8 = cell.utf8
+        guard utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) else { return 0 }
+        var count = 0
+        var afterCR = false
+        for byte in utf8 {
+            if byte == 0x0D {
+                count += 1
+            } else if byte == 0x0A, !afterCR {
+                count += 1
+            }
+            afterCR = byte == 0x0D
+        }
+        return count
+    }
+
     /// Checks RFC 4180 quoting: a quoted field ends with a quote before a comma or line end, quotes
     /// inside it are doubled, and no quoted field runs off the end of the file.
     static func quotingProblem(_ text: String) -> (line: Int, reason: String)? {
@@ -330,6 +344,9 @@ public enum Roster {
             var quoteLine = 1
             var atFieldStart = true
             var i = 0
+            // A line ends at LF, CRLF or a lone CR (old Mac Excel), as the CSV reader reads it: a
+            // CR counts unless an LF follows it.
+            func crEndsLine(at k: Int) -> Bool { k + 1 >= bytes.count || bytes[k + 1] != 0x0A }
             // Every byte this looks for is ASCII, which UTF-8 never uses inside a longer character.
             while i < bytes.count {
                 let c = bytes[i]
@@ -345,14 +362,14 @@ public enum Roster {
                         if after == UInt8(ascii: ",") {
                             atFieldStart = true
                         } else if after == 0x0A || after == 0x0D {
-                            if after == 0x0A { line += 1 }
+                            if after == 0x0A || crEndsLine(at: i - 1) { line += 1 }
                             atFieldStart = true
                         } else {
                             // (The one character, as a scalar: at most four bytes.)
                             let scalar = String(decoding: bytes[(i - 1)..<min(i + 3, bytes.count)], as: UTF8.self).unicodeScalars.first
                             return (line, tr("a quoted field is followed by \"\(scalar.map(String.init) ?? "")\" instead of a comma or the end of the line"))
                         }
-                    } else if c == 0x0A {
+                    } else if c == 0x0A || (c == 0x0D && crEndsLine(at: i - 1)) {
                         line += 1
                     }
                     continue
@@ -371,6 +388,7 @@ public enum Roster {
                     line += 1
                     atFieldStart = true
                 case 0x0D:
+                    if crEndsLine(at: i - 1) { line += 1 }
                     atFieldStart = true
                 default:
                     atFieldStart = false

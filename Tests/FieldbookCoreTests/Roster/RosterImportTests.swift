@@ -156,6 +156,33 @@ import Testing
         #expect(report.added == 1 && report.rejected.map(\.line) == [2, 3], "\(report)")
     }
 
+    /// Lines are numbered as the file's lines end, LF, CRLF or a lone CR (old Mac Excel): a
+    /// header cell holding CRLF, a CR-only file's quoting error and its rows after a cell of two
+    /// lines were all numbered wrong.
+    @Test func linesAreNumberedWhateverTheirEnds() throws {
+        let dir = TemporaryDirectory()
+        let s = try store(dir)
+        func rejectedLines(_ csv: String) throws -> [Int] {
+            try s.importRoster(csvAt: dir.write("r-\(UUID().uuidString.prefix(6)).csv", csv)).rejected.map(\.line)
+        }
+        // Line 3 has no code, in each spelling of the line ends.
+        for end in ["\n", "\r\n", "\r"] {
+            #expect(try rejectedLines(["乡镇,村,户号", "一镇,东村,A1", "一镇,东村,"].joined(separator: end) + end) == [3], "\(end.debugDescription)")
+            // A header cell of two lines: the row without a code is on line 4.
+            #expect(try rejectedLines(["乡镇,村,户号,\"备" + end + "注\"", "一镇,东村,A2,x", "一镇,东村,,y"].joined(separator: end) + end) == [4], "\(end.debugDescription)")
+            // A cell of two lines on line 2: the next row is on line 4.
+            #expect(try rejectedLines(["乡镇,村,户号,备注", "一镇,东村,A3,\"一" + end + "二\"", "一镇,东村,,z"].joined(separator: end) + end) == [4], "\(end.debugDescription)")
+            let stray = dir.write("q-\(end.utf8.count)-\(end.utf8.first!).csv", ["乡镇,村,户号", "一镇,东村,A1", "一镇,\"东\"村,A2"].joined(separator: end) + end)
+            #expect {
+                try s.importRoster(csvAt: stray)
+            } throws: { error in
+                guard case FieldbookError.badFile(_, let reason) = error else { return false }
+                return reason.hasPrefix("line 3:")
+            }
+        }
+        #expect(Roster.lineBreaks(in: "a\r\nb\rc\nd\r") == 4)
+    }
+
     @Test func wholeFileProblemsAreRefusedAndWriteNothing() throws {
         let dir = TemporaryDirectory()
         let s = try store(dir)
@@ -235,7 +262,8 @@ import Testing
 
     /// The file's quoting is checked byte by byte; it must find what the scalar-by-scalar check
     /// of before found (kept here as the reference), on texts of quotes, commas, line ends and
-    /// characters of one to four bytes, with marks that combine.
+    /// characters of one to four bytes, with marks that combine. (Both count a lone CR as a line's
+    /// end, as the CSV reader does: linesAreNumberedWhateverTheirEnds.)
     @Test func quotingIsJudgedAsItWasScalarByScalar() {
         let alphabet = ["\"", "\"", ",", "\n", "\r", "\r\n", "a", "张", "é", "e\u{301}", "😀", " ", "\"\""]
         var state: UInt64 = 41
@@ -265,6 +293,12 @@ import Testing
                 if let p = pending { pending = nil; return p }
                 return scalars.next()
             }
+            /// After a CR: whether it ends a line by itself (no LF follows).
+            func loneCR() -> Bool {
+                let following = next()
+                pending = following
+                return following != "\n"
+            }
             while let c = next() {
                 if inQuotes {
                     if c == "\"" {
@@ -274,13 +308,13 @@ import Testing
                         atFieldStart = false
                         if let after {
                             if after == "," { atFieldStart = true } else if after == "\n" || after == "\r" {
-                                if after == "\n" { line += 1 }
+                                if after == "\n" || loneCR() { line += 1 }
                                 atFieldStart = true
                             } else {
                                 return (line, tr("a quoted field is followed by \"\(after)\" instead of a comma or the end of the line"))
                             }
                         }
-                    } else if c == "\n" {
+                    } else if c == "\n" || (c == "\r" && loneCR()) {
                         line += 1
                     }
                     continue
@@ -299,6 +333,7 @@ import Testing
                     line += 1
                     atFieldStart = true
                 case "\r":
+                    if loneCR() { line += 1 }
                     atFieldStart = true
                 default:
                     atFieldStart = false
