@@ -436,6 +436,8 @@ extension ChineseCatalog {
         // Roster/RosterImport.swift
         ("its {1} {2} is refused: {3}", "其 {1} {2} 不予接受：{3}"),
         ("line {1} is not UTF-8 text (it may be saved as GBK/ANSI). Save the file as \"CSV UTF-8\" in Excel or WPS and import again.", "第 {1} 行不是 UTF-8 文本（可能保存成了 GBK/ANSI）。请在 Excel 或 WPS 中另存为“CSV UTF-8”后重新导入。"),
+        ("is saved as UTF-16 (\"Unicode text\"). Save the file as \"CSV UTF-8\" in Excel or WPS and import again.", "保存成了 UTF-16（“Unicode 文本”）。请在 Excel 或 WPS 中另存为“CSV UTF-8”后重新导入。"),
+        ("and {1} more", "另有 {1} 个"),
         ("line {1}: {2}. Fix the quoting and import again.", "第 {1} 行：{2}。请修正引号后重新导入。"),
         ("is empty; a roster needs a header row and one row per household.", "为空；名册须有一行表头，每户一行。"),
         ("missing column {1}; the header has {2}. A roster needs township, village and household columns (乡镇, 村, 户号).", "缺少列 {1}；表头为 {2}。名册须有乡镇、村和户号列（乡镇, 村, 户号）。"),

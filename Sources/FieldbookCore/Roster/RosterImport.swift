@@ -142,7 +142,13 @@ public enum Roster {
             throw FieldbookError.unreadableFile(path: path, reason: tr("it cannot be opened by this user"))
         }
         var bytes = [UInt8](data)
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        // (A file saved twice by a careless tool may carry the mark twice.)
+        while bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) {
+            throw FieldbookError.badFile(
+                path: path,
+                reason: tr("is saved as UTF-16 (\"Unicode text\"). Save the file as \"CSV UTF-8\" in Excel or WPS and import again."))
+        }
         // Validated whole first (the common case); only a file that is not UTF-8 is walked
         // again to find where.
         guard let text = UTF8Text.validated(bytes) else {
@@ -156,7 +162,17 @@ public enum Roster {
             throw FieldbookError.badFile(path: path, reason: tr("line \(problem.line): \(problem.reason). Fix the quoting and import again."))
         }
         let reader = try CSVReader(string: text, hasHeaderRow: false)
-        guard let header = reader.next(), header.contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
+        // The header is the first line with something on it: blank lines above it are passed over.
+        var headerLine = 1
+        var found: [String]?
+        while let first = reader.next() {
+            if first.contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+                found = first
+                break
+            }
+            headerLine += 1 + first.reduce(0) { $0 + lineBreaks(in: $1) }
+        }
+        guard let header = found else {
             throw FieldbookError.badFile(path: path, reason: tr("is empty; a roster needs a header row and one row per household."))
         }
         var positions: [Column: Int] = [:]
@@ -173,10 +189,10 @@ public enum Roster {
         guard missing.isEmpty else {
             throw FieldbookError.badFile(
                 path: path,
-                reason: tr("missing column \(missing.map(\.display).joined(separator: ", ")); the header has \(header.joined(separator: ", ")). A roster needs township, village and household columns (乡镇, 村, 户号)."))
+                reason: tr("missing column \(missing.map(\.display).joined(separator: ", ")); the header has \(Self.shown(header)). A roster needs township, village and household columns (乡镇, 村, 户号)."))
         }
         var rejected: [RosterImportReport.Rejection] = []
-        var line = 2 + header.reduce(0) { $0 + lineBreaks(in: $1) }
+        var line = headerLine + 1 + header.reduce(0) { $0 + lineBreaks(in: $1) }
         // By the code key's bytes, as the household's id is derived (see ReferenceMaker).
         var firstLine: [[UInt8]: (line: Int, row: Row)] = [:]
         // Village kinds and priorities as read, by their text: a roster repeats a handful.
@@ -314,6 +330,14 @@ public enum Roster {
     /// `A/\u{301}` with village `\u{301}B` gave the id of township `A` with village `\u{301}/\u{301}B`.
     static func hasSlash(_ name: String) -> Bool {
         name.utf8.contains(0x2F)
+    }
+
+    /// A header as a message shows it: its first twenty cells, each cut at forty characters. A
+    /// file of zeros or of one enormous line is one header cell, and the message quoted it whole.
+    static func shown(_ header: [String]) -> String {
+        var cells = header.prefix(20).map { $0.count > 40 ? String($0.prefix(40)) + "…" : $0 }
+        if header.count > 20 { cells.append(tr("and \(header.count - 20) more")) }
+        return cells.joined(separator: ", ")
     }
 
     /// The line breaks inside a cell, counted as the CSV reader ends lines: LF, CRLF and a lone

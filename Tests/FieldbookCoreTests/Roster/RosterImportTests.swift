@@ -183,6 +183,37 @@ import Testing
         #expect(Roster.lineBreaks(in: "a\r\nb\rc\nd\r") == 4)
     }
 
+    /// Files as careless tools save them: UTF-16 was refused as "maybe GBK/ANSI"; a second
+    /// byte-order mark hid in the first column's name, so 乡镇 was "missing" beside a 乡镇 shown;
+    /// blank lines above the header made the file "empty"; a header of a megabyte (a file of
+    /// zeros) was quoted whole in the message.
+    @Test(.timeLimit(.minutes(1))) func filesAsCarelessToolsSaveThem() throws {
+        let dir = TemporaryDirectory()
+        let s = try store(dir)
+        let utf16 = dir.path("u.csv")
+        try Data([0xFF, 0xFE] + Array("乡镇,村,户号\n".utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }).write(to: URL(fileURLWithPath: utf16))
+        #expect {
+            try s.importRoster(csvAt: utf16)
+        } throws: { error in
+            guard case FieldbookError.badFile(_, let reason) = error else { return false }
+            return reason.contains("UTF-16") && !reason.contains("GBK")
+        }
+        let twice = dir.path("b.csv")
+        try Data([0xEF, 0xBB, 0xBF, 0xEF, 0xBB, 0xBF] + Array("乡镇,村,户号\n一镇,东村,A1\n".utf8)).write(to: URL(fileURLWithPath: twice))
+        #expect(try s.importRoster(csvAt: twice).added == 1)
+        let blank = dir.write("blank.csv", "\n,,\n乡镇,村,户号\n一镇,东村,A2\n一镇,东村,\n")
+        let report = try s.importRoster(csvAt: blank)
+        #expect(report.added == 1 && report.rejected.map(\.line) == [5], "\(report)")
+        let zeros = dir.path("z.csv")
+        try Data(count: 1 << 20).write(to: URL(fileURLWithPath: zeros))
+        #expect {
+            try s.importRoster(csvAt: zeros)
+        } throws: { error in
+            guard case FieldbookError.badFile(_, let reason) = error else { return false }
+            return reason.contains("missing column") && reason.utf8.count < 1_000
+        }
+    }
+
     @Test func wholeFileProblemsAreRefusedAndWriteNothing() throws {
         let dir = TemporaryDirectory()
         let s = try store(dir)
