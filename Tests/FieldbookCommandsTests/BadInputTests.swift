@@ -197,7 +197,8 @@ struct BadInputTests {
         let (sandbox, _, before) = try storeWithAVisit()
         sandbox.write("空.csv", "")
         expectFailure(try sandbox.run("roster", "import", "--db", "office.sqlite", "空.csv"), code: 65, naming: ["空.csv", "empty"])
-        expectFailure(try sandbox.run("roster", "import", "--db", "office.sqlite", "没有这个文件.csv"), code: 65, naming: ["没有这个文件.csv"])
+        // A file that is not there is no input (66, as --help says), not bad data.
+        expectFailure(try sandbox.run("roster", "import", "--db", "office.sqlite", "没有这个文件.csv"), code: 66, naming: ["没有这个文件.csv", "no such file"])
         #expect(try sandbox.snapshot() == before)
     }
 

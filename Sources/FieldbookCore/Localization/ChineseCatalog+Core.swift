@@ -135,6 +135,8 @@ extension ChineseCatalog {
         ("name this laptop, e.g. 第一巡察组-笔记本1", "请为这台笔记本命名，如 第一巡察组-笔记本1"),
         ("it cannot be read", "无法读取"),
         ("it is not an SQLite database", "它不是 SQLite 数据库"),
+        ("it is a folder", "这是一个文件夹"),
+        ("it is not a file (a pipe or a device)", "这不是普通文件（管道或设备）"),
         ("it is an SQLite database of another program", "它是其他程序的 SQLite 数据库"),
         ("it was written by an earlier fieldbook and must be updated, but {1}; copy it to a writable folder first", "它由较早版本的 fieldbook 写入，须先升级，但{1}；请先把它复制到可写的文件夹"),
         ("it can only be read", "它只能读取"),

@@ -123,6 +123,13 @@ public final class Store: Sendable {
     /// Opens an existing store, refusing files that are not Fieldbook stores or are too new.
     public static func open(at path: String, environment: FieldbookEnvironment = .live) throws -> Store {
         guard FileManager.default.fileExists(atPath: path) else { throw FieldbookError.noStore(path: path) }
+        // Only a file is opened: reading a pipe waits for a writer that may never come, and a
+        // device (/dev/zero) reads forever.
+        var info = stat()
+        if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+            throw FieldbookError.notAStore(
+                path: path, reason: info.st_mode & S_IFMT == S_IFDIR ? tr("it is a folder") : tr("it is not a file (a pipe or a device)"))
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw FieldbookError.notAStore(path: path, reason: tr("it cannot be read"))
         }

@@ -19,7 +19,7 @@ import Testing
         #expect(try String(contentsOfFile: other, encoding: .utf8) == "hello")
     }
 
-    @Test func openRefusesMissingFilesAndOtherFiles() throws {
+    @Test(.timeLimit(.minutes(1))) func openRefusesMissingFilesAndOtherFiles() throws {
         let dir = TemporaryDirectory()
         #expect(throws: FieldbookError.noStore(path: dir.path("none.sqlite"))) {
             try Store.open(at: dir.path("none.sqlite"))
@@ -34,6 +34,18 @@ import Testing
         try queue.close()
         #expect(throws: FieldbookError.notAStore(path: foreign, reason: "it is an SQLite database of another program")) {
             try Store.open(at: foreign)
+        }
+        // A pipe nobody writes to was opened and waited on for ever; a folder and a device are refused too.
+        let fifo = dir.path("pipe.sqlite")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        #expect(throws: FieldbookError.notAStore(path: fifo, reason: "it is not a file (a pipe or a device)")) {
+            try Store.open(at: fifo)
+        }
+        #expect(throws: FieldbookError.notAStore(path: "/dev/zero", reason: "it is not a file (a pipe or a device)")) {
+            try Store.open(at: "/dev/zero")
+        }
+        #expect(throws: FieldbookError.notAStore(path: dir.path(""), reason: "it is a folder")) {
+            try Store.open(at: dir.path(""))
         }
     }
 
