@@ -134,9 +134,10 @@ struct TallyCommandTests {
         let store = try #require(sandbox.contents("fieldbook.sqlite"))
         sandbox.write("old.csv", "last week\n")
         try FileManager.default.createSymbolicLink(atPath: sandbox.path("link.csv"), withDestinationPath: sandbox.path("old.csv"))
+        try FileManager.default.createSymbolicLink(atPath: sandbox.path("dangling.csv"), withDestinationPath: sandbox.path("nowhere.csv"))
         let refusals: [[String]] = [
             ["tally", "--format", "csv", "--out", "fieldbook.sqlite"], ["tally", "--out", "old.csv"],
-            ["problems", "--format", "json", "--out", "old.csv"], ["pending", "--out", "link.csv"],
+            ["problems", "--format", "json", "--out", "old.csv"], ["pending", "--out", "link.csv"], ["tally", "--out", "dangling.csv"],
             ["tally", "--format", "html", "--out", "."],
         ]
         for arguments in refusals {

@@ -107,6 +107,9 @@ extension ChineseCatalog {
         ("name the visit, forum or notice where the problem came up, not a {1}", "请指定发现该问题的入户走访、座谈或张贴公告，而不是 {1} 记录"),
         ("it was recorded in {1}; name that village, or leave --from out", "它记录于 {1}；请指定该村，或去掉 --from"),
         ("it lives in {1}; name that village, or leave --household out", "该户在 {1}；请指定该村，或去掉 --household"),
+        ("it was fixed on {1}; a check comes on that day or later", "整改日期为 {1}；核实日期应在当天或之后"),
+        ("it was rectified on {1}; a check comes on that day or later", "整改日期为 {1}；核实日期应在当天或之后"),
+        ("name the store's file, e.g. fieldbook.sqlite, without a / at its end", "请指定数据库文件，例如 fieldbook.sqlite，末尾不要带 /"),
         ("the problem was found on {1}; give that day or a later one", "该问题发现于 {1}；请给出当天或之后的日期"),
         // Store/Store+Queries.swift
         ("give a date as YYYY-MM-DD", "请写作 YYYY-MM-DD 格式的日期"),

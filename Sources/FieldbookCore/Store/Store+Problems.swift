@@ -208,5 +208,9 @@ extension Store {
                     field: name, value: day, expected: tr("the problem was found on \(found); give that day or a later one"))
             }
         }
+        if let rectified = fields["rectified_on"]?.text, let verified = fields["verified_on"]?.text, verified < rectified {
+            throw FieldbookError.invalidValue(
+                field: "verified_on", value: verified, expected: tr("it was rectified on \(rectified); a check comes on that day or later"))
+        }
     }
 }

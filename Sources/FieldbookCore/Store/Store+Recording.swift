@@ -102,6 +102,10 @@ extension Store {
                     }
                 }
             }
+            if let fixed = values["fixed_on"]?.text, let verified = values["verified_on"]?.text, verified < fixed {
+                throw FieldbookError.invalidValue(
+                    field: "verified_on", value: verified, expected: tr("it was fixed on \(fixed); a check comes on that day or later"))
+            }
             if !changed.isDisjoint(with: ["household", "village"]), let household = values["household"]?.text,
                 let village = values["village"]?.text
             {

@@ -73,7 +73,13 @@ public final class Store: Sendable {
     public static func create(
         at path: String, setup: DeviceSetup, environment: FieldbookEnvironment = .live
     ) throws -> Store {
-        if FileManager.default.fileExists(atPath: path) { throw FieldbookError.storeExists(path: path) }
+        // A store is a file: a path that is empty or ends in / names none (SQLite opened `x/` as the
+        // store `x` already there, and failed half-way with its own words).
+        guard !path.isEmpty, !path.hasSuffix("/") else {
+            throw FieldbookError.invalidValue(field: "db", value: path, expected: tr("name the store's file, e.g. fieldbook.sqlite, without a / at its end"))
+        }
+        var info = stat()
+        if lstat(path, &info) == 0 || FileManager.default.fileExists(atPath: path) { throw FieldbookError.storeExists(path: path) }
         guard !setup.name.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw FieldbookError.invalidValue(
                 field: "device", value: setup.name, expected: tr("name this laptop, e.g. 第一巡察组-笔记本1"))

@@ -19,6 +19,21 @@ import Testing
         #expect(try String(contentsOfFile: other, encoding: .utf8) == "hello")
     }
 
+    /// A path that is empty or ends in / names no store file: `init --db x/` over a store `x`
+    /// failed half-way with SQLite's "UNIQUE constraint failed".
+    @Test func createRefusesAPathThatNamesNoFile() throws {
+        let dir = TemporaryDirectory()
+        _ = try makeFieldStore(in: dir, name: "x")
+        for path in [dir.path("x") + "/", "", dir.path("new") + "/"] {
+            #expect(throws: FieldbookError.self, "\(path)") { try Store.create(at: path, setup: DeviceSetup(name: "笔记本2")) }
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.path("new")))
+        try FileManager.default.createSymbolicLink(atPath: dir.path("dangling"), withDestinationPath: dir.path("nowhere"))
+        #expect(throws: FieldbookError.storeExists(path: dir.path("dangling"))) {
+            try Store.create(at: dir.path("dangling"), setup: DeviceSetup(name: "笔记本2"))
+        }
+    }
+
     @Test(.timeLimit(.minutes(1))) func openRefusesMissingFilesAndOtherFiles() throws {
         let dir = TemporaryDirectory()
         #expect(throws: FieldbookError.noStore(path: dir.path("none.sqlite"))) {
@@ -160,7 +175,22 @@ import Testing
         }
         #expect(throws: FieldbookError.self) { try store.setFixStatus(fix.id, to: "verified", date: "1900-01-01") }
         #expect(throws: FieldbookError.self) { try store.edit(earlier.id, set: [("found_on", "2026-11-21")]) }
+        // Checked before it was fixed: refused too.
+        #expect(throws: FieldbookError.invalidValue(field: "verified_on", value: "2026-11-19", expected: "it was fixed on 2026-11-20; a check comes on that day or later")) {
+            try store.edit(earlier.id, set: [("verified_on", "2026-11-19")])
+        }
         #expect(try store.status().changes == changes)
+    }
+
+    /// A problem checked before the day it was rectified is refused, as it is before it was found.
+    @Test func aProblemIsVerifiedOnOrAfterItsRectification() throws {
+        let dir = TemporaryDirectory()
+        let store = try makeFieldStore(in: dir)
+        func dates(_ d: [String: String]) -> [String: FieldValue] { d.mapValues { .text($0) } }
+        try store.checkProblemDates(dates(["found_on": "2026-11-01", "rectified_on": "2026-11-03", "verified_on": "2026-11-03"]))
+        #expect(throws: FieldbookError.invalidValue(field: "verified_on", value: "2026-11-02", expected: "it was rectified on 2026-11-03; a check comes on that day or later")) {
+            try store.checkProblemDates(dates(["found_on": "2026-11-01", "rectified_on": "2026-11-03", "verified_on": "2026-11-02"]))
+        }
     }
 
     /// The rules a record's values meet together hold for an edit as for a record typed afresh:
