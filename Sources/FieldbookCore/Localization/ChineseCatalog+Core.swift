@@ -90,6 +90,9 @@ extension ChineseCatalog {
         ("a change has an unknown kind or operation", "有一条变更的类型或操作不明"),
         ("change {1} of device {2} holds {3} that fieldbook never writes", "设备 {2} 的变更 {1} 中的 {3} 字段不是 fieldbook 会写下的内容"),
         ("record {1} holds {2} that fieldbook never writes", "记录 {1} 中的 {2} 字段不是 fieldbook 会写下的内容"),
+        ("{1} {2} holds {3} that fieldbook never writes", "{1} 记录 {2} 中的 {3} 字段不是 fieldbook 会写下的内容"),
+        ("the check of its {1} table ({2}) is missing or was changed", "其 {1} 表的校验（{2}）缺失或已被改动"),
+        ("its {1} table holds what fieldbook never writes", "其 {1} 表中有 fieldbook 不会写下的内容"),
         ("{1} was changed outside fieldbook: {2}. Nothing was changed; restore the store from a copy, or make a new one with `fieldbook init` and merge the bundles again.",
          "{1} 在 fieldbook 之外被改动过：{2}。未做任何改动；请用备份恢复数据库，或用 `fieldbook init` 新建数据库后重新合并各数据包。"),
         // Store/Store+Problems.swift

@@ -46,6 +46,7 @@ enum Schema {
         migrator.registerMigration("v10-id-checks-by-layout", migrate: idChecksByLayout)
         migrator.registerMigration("v11-visit-tally-split", migrate: splitVisitTally)
         migrator.registerMigration("v12-log-json-read-once", migrate: logJSONReadOnce)
+        migrator.registerMigration("v13-unaltered-text", migrate: UnalteredText.createIndexes)
         return migrator
     }
 

@@ -215,6 +215,10 @@ public final class Store: Sendable {
                     _ = try? dbQueue.write(Store.buildMissingTallyIndexes)
                 }
             }
+            // Nothing but text where fieldbook writes text (UnalteredText), before any command reads it.
+            if let problem = try dbQueue.read(UnalteredText.problem) {
+                throw FieldbookError.alteredStore(path: path, reason: problem)
+            }
         } catch let error as FieldbookError {
             if let scratch { ReadOnlyCopy.remove(scratch) }
             throw error
