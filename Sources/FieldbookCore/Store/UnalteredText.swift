@@ -5,13 +5,19 @@ import GRDB
 /// sync tool), stopped any command that read it in GRDB's `try!` (signal 4), a village's name as
 /// soon as a tally or a search read it.
 ///
-/// Each record table has a partial index over the rows whose text columns hold anything else
+/// Each table of ``kinds`` has a partial index over the rows whose text columns hold anything else
 /// (`<table>_unaltered`, migration v13), empty in every store fieldbook writes: keeping it costs
 /// a write no more than the check of its condition. Opening a store asks each index for a row,
 /// a look-up apiece, and reads the two small tables of the store's own identity whole. A row
 /// found, or an index missing or changed, is the store's fault, reported as such (exit 74) before
 /// any command reads a value.
 enum UnalteredText {
+    /// The tables so checked: the roster's, rounds, teams, categories and problems, which reports,
+    /// searches and the ledger read by name. Visits, forums, notices and fixes, nine tenths of
+    /// what a merge writes, are read as records (``Store/rowText(_:_:)``, which refuses such a
+    /// value with the same exit): an index on them cost a merge about 5% (measured in turn).
+    static let kinds = RecordKind.allCases.filter { ![.visit, .forum, .notice, .fix].contains($0) }
+
     /// The text columns of `kind`'s table: its id, who created it, and every field but counts.
     static func columns(_ kind: RecordKind) -> [String] {
         ["id", "created_by"] + kind.fields.compactMap { spec in
@@ -33,7 +39,7 @@ enum UnalteredText {
 
     /// v13: the indexes, built once over what each table holds.
     static func createIndexes(_ db: Database) throws {
-        for kind in RecordKind.allCases { try db.execute(sql: indexSQL(kind)) }
+        for kind in kinds { try db.execute(sql: indexSQL(kind)) }
     }
 
     /// Why the store holds what no fieldbook writes in a text column, or nil.
@@ -42,7 +48,7 @@ enum UnalteredText {
             try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name LIKE '%_unaltered'")
                 .map { (String.fromDatabaseValue($0[0] as DatabaseValue) ?? "", String.fromDatabaseValue($0[1] as DatabaseValue) ?? "") },
             uniquingKeysWith: { first, _ in first })
-        for kind in RecordKind.allCases {
+        for kind in kinds {
             guard defined[indexName(kind)] == indexSQL(kind) else {
                 return tr("the check of its \(kind.table) table (\(indexName(kind))) is missing or was changed")
             }

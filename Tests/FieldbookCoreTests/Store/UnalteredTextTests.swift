@@ -14,7 +14,7 @@ struct UnalteredTextTests {
         ("a township's name", "UPDATE township SET name = randomblob(8) WHERE rowid = 1", ["township", "name"]),
         ("a household's head", "UPDATE household SET head = x'c3' WHERE rowid = 1", ["household", "head"]),
         ("a household's code", "UPDATE household SET code = x'ff' WHERE rowid = 1", ["household", "code"]),
-        ("a visit's inspectors", "UPDATE visit SET inspectors = x'ff' WHERE rowid = 1", ["visit", "inspectors"]),
+        ("a problem's summary", "UPDATE problem SET summary = x'ff' WHERE rowid = 1", ["problem", "summary"]),
         ("the store's round", "UPDATE local_state SET round_id = x'ff'", ["local_state"]),
         ("a device's name", "UPDATE device SET name = x'ff'", ["device"]),
         ("a check removed", "DROP INDEX village_unaltered", ["village_unaltered"]),
@@ -24,6 +24,7 @@ struct UnalteredTextTests {
         let dir = TemporaryDirectory()
         let store = try makeFieldStore(in: dir)
         _ = try store.record(.visit, ["household": "DG001"])
+        _ = try store.record(.problem, ["village": "古城乡/西河村", "summary": "村级三资台账缺失"])
         try store.dbQueue.write { db in try db.execute(sql: c.sql) }
         let path = store.path
         #expect {

@@ -356,7 +356,7 @@ struct LevelTests {
             // Made as today's release makes it: the schema of v1–v5, without the v7 migration (nor
             // v13's checks of text columns, which name the level columns and came later).
             try store.dbQueue.write { db in
-                for kind in RecordKind.allCases { try db.execute(sql: "DROP INDEX \(UnalteredText.indexName(kind))") }
+                for kind in UnalteredText.kinds { try db.execute(sql: "DROP INDEX \(UnalteredText.indexName(kind))") }
                 try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v13-unaltered-text'")
                 for (table, column) in [("township", "county"), ("township", "city"), ("household", "county"), ("household", "city"),
                                         ("local_state", "district")]
