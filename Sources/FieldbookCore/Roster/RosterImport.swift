@@ -194,7 +194,7 @@ public enum Roster {
         var rejected: [RosterImportReport.Rejection] = []
         var line = headerLine + 1 + header.reduce(0) { $0 + lineBreaks(in: $1) }
         // By the code key's bytes, as the household's id is derived (see ReferenceMaker).
-        var firstLine: [[UInt8]: (line: Int, row: Row)] = [:]
+        var firstLine: [ByteKey: (line: Int, row: Row)] = [:]
         // Village kinds and priorities as read, by their text: a roster repeats a handful.
         var kinds: [String: VillageKind?] = [:]
         var priorities: [String: Result<[String], any Error>] = [:]
@@ -262,7 +262,7 @@ public enum Roster {
                 continue
             }
             // Codes are unique within a county: the same code in two counties is two households.
-            let codeKey = Array(RecordID.scopedKey(code, county: county, city: city).utf8)
+            let codeKey = ByteKey(RecordID.scopedKey(code, county: county, city: city))
             if let earlier = firstLine[codeKey] {
                 var same = earlier.row
                 same.line = line
@@ -330,6 +330,20 @@ public enum Roster {
     /// `A/\u{301}` with village `\u{301}B` gave the id of township `A` with village `\u{301}/\u{301}B`.
     static func hasSlash(_ name: String) -> Bool {
         name.utf8.contains(0x2F)
+    }
+
+    /// A text as a dictionary key by its UTF-8 bytes, as ids are derived from it (Swift's `String`
+    /// equality takes canonically equivalent spellings for one), hashed in one call.
+    struct ByteKey: Hashable {
+        var text: String
+        init(_ text: String) { self.text = text }
+
+        static func == (a: ByteKey, b: ByteKey) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
+
+        func hash(into hasher: inout Hasher) {
+            var text = text
+            text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        }
     }
 
     /// A header as a message shows it: its first twenty cells, each cut at forty characters. A
@@ -451,8 +465,8 @@ extension Roster {
         // takes canonically equivalent spellings (a composed é and e with a combining accent, a
         // compatibility ideograph and its unified one) for one key, and so made one record of
         // two ids, spelt as whichever row came first.
-        private var townships: [[UInt8]: String] = [:]
-        private var villages: [[UInt8]: String] = [:]
+        private var townships: [Roster.ByteKey: String] = [:]
+        private var villages: [Roster.ByteKey: String] = [:]
 
         /// Appends the references `row` asks for that no earlier row asked for.
         mutating func add(_ row: Row, to references: inout [Reference]) {
@@ -463,17 +477,17 @@ extension Roster {
             if let city = row.city { levels["city"] = .text(city) }
             let townshipKey = row.townshipKey
             let townshipID: String
-            if let known = townships[Array(townshipKey.utf8)] {
+            if let known = townships[ByteKey(townshipKey)] {
                 townshipID = known
             } else {
                 townshipID = RecordID.township(row.township, county: row.county, city: row.city)
                 let fields = levels.merging(["name": .text(row.township)]) { $1 }
                 references.append(Reference(kind: .township, id: townshipID, fields: fields))
-                townships[Array(townshipKey.utf8)] = townshipID
+                townships[ByteKey(townshipKey)] = townshipID
             }
             let villageKey = "\(townshipKey)/\(row.village)"
             let villageID: String
-            if let known = villages[Array(villageKey.utf8)] {
+            if let known = villages[ByteKey(villageKey)] {
                 villageID = known
             } else {
                 villageID = RecordID.village(township: townshipKey, name: row.village)
@@ -481,7 +495,7 @@ extension Roster {
                     kind: .village, id: villageID,
                     fields: ["township": .text(townshipID), "name": .text(row.village),
                              "village_kind": .text(row.villageKind.rawValue)]))
-                villages[Array(villageKey.utf8)] = villageID
+                villages[ByteKey(villageKey)] = villageID
             }
             var fields = levels
             fields.reserveCapacity(levels.count + 6)
