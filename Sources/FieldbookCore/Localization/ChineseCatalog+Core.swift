@@ -110,8 +110,7 @@ extension ChineseCatalog {
         ("name the visit, forum or notice where the problem came up, not a {1}", "请指定发现该问题的入户走访、座谈或张贴公告，而不是 {1} 记录"),
         ("it was recorded in {1}; name that village, or leave --from out", "它记录于 {1}；请指定该村，或去掉 --from"),
         ("it lives in {1}; name that village, or leave --household out", "该户在 {1}；请指定该村，或去掉 --household"),
-        ("it was fixed on {1}; a check comes on that day or later", "整改日期为 {1}；核实日期应在当天或之后"),
-        ("it was rectified on {1}; a check comes on that day or later", "整改日期为 {1}；核实日期应在当天或之后"),
+        ("its {1} is {2}; a check comes on that day or later", "其 {1} 为 {2}；核实日期应在当天或之后"),
         ("name the store's file, e.g. fieldbook.sqlite, without a / at its end", "请指定数据库文件，例如 fieldbook.sqlite，末尾不要带 /"),
         ("the problem was found on {1}; give that day or a later one", "该问题发现于 {1}；请给出当天或之后的日期"),
         // Store/Store+Queries.swift

@@ -201,16 +201,24 @@ extension Store {
 
     /// Refuses a deadline or step date before the day the problem was found.
     func checkProblemDates(_ fields: [String: FieldValue]) throws {
-        guard let found = fields["found_on"]?.text else { return }
-        for name in ["deadline", "rectified_on", "verified_on", "closed_on", "transferred_on"] {
-            if let day = fields[name]?.text, day < found {
-                throw FieldbookError.invalidValue(
-                    field: name, value: day, expected: tr("the problem was found on \(found); give that day or a later one"))
+        try Store.checkStepDates(
+            fields, steps: ["deadline", "rectified_on", "verified_on", "closed_on", "transferred_on"], checked: "rectified_on")
+    }
+
+    /// The dates of a problem's or a fix's steps: none of `steps` before the day it was found
+    /// (`found_on`), and its check (`verified_on`) not before the step it checks (`checked`).
+    static func checkStepDates(_ values: [String: FieldValue], steps: [String], checked: String) throws {
+        if let found = values["found_on"]?.text {
+            for name in steps {
+                if let day = values[name]?.text, day < found {
+                    throw FieldbookError.invalidValue(
+                        field: name, value: day, expected: tr("the problem was found on \(found); give that day or a later one"))
+                }
             }
         }
-        if let rectified = fields["rectified_on"]?.text, let verified = fields["verified_on"]?.text, verified < rectified {
+        if let done = values[checked]?.text, let verified = values["verified_on"]?.text, verified < done {
             throw FieldbookError.invalidValue(
-                field: "verified_on", value: verified, expected: tr("it was rectified on \(rectified); a check comes on that day or later"))
+                field: "verified_on", value: verified, expected: tr("its \(checked) is \(done); a check comes on that day or later"))
         }
     }
 }

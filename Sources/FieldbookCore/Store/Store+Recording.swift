@@ -94,18 +94,7 @@ extension Store {
                 try checkSourceVillage(db, source: foundIn, village: village)
             }
         case .fix:
-            if let found = values["found_on"]?.text {
-                for name in ["fixed_on", "verified_on"] {
-                    if let day = values[name]?.text, day < found {
-                        throw FieldbookError.invalidValue(
-                            field: name, value: day, expected: tr("the problem was found on \(found); give that day or a later one"))
-                    }
-                }
-            }
-            if let fixed = values["fixed_on"]?.text, let verified = values["verified_on"]?.text, verified < fixed {
-                throw FieldbookError.invalidValue(
-                    field: "verified_on", value: verified, expected: tr("it was fixed on \(fixed); a check comes on that day or later"))
-            }
+            try Store.checkStepDates(values, steps: ["fixed_on", "verified_on"], checked: "fixed_on")
             if !changed.isDisjoint(with: ["household", "village"]), let household = values["household"]?.text,
                 let village = values["village"]?.text
             {

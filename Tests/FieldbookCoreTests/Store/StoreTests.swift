@@ -176,7 +176,7 @@ import Testing
         #expect(throws: FieldbookError.self) { try store.setFixStatus(fix.id, to: "verified", date: "1900-01-01") }
         #expect(throws: FieldbookError.self) { try store.edit(earlier.id, set: [("found_on", "2026-11-21")]) }
         // Checked before it was fixed: refused too.
-        #expect(throws: FieldbookError.invalidValue(field: "verified_on", value: "2026-11-19", expected: "it was fixed on 2026-11-20; a check comes on that day or later")) {
+        #expect(throws: FieldbookError.invalidValue(field: "verified_on", value: "2026-11-19", expected: "its fixed_on is 2026-11-20; a check comes on that day or later")) {
             try store.edit(earlier.id, set: [("verified_on", "2026-11-19")])
         }
         #expect(try store.status().changes == changes)
@@ -188,7 +188,7 @@ import Testing
         let store = try makeFieldStore(in: dir)
         func dates(_ d: [String: String]) -> [String: FieldValue] { d.mapValues { .text($0) } }
         try store.checkProblemDates(dates(["found_on": "2026-11-01", "rectified_on": "2026-11-03", "verified_on": "2026-11-03"]))
-        #expect(throws: FieldbookError.invalidValue(field: "verified_on", value: "2026-11-02", expected: "it was rectified on 2026-11-03; a check comes on that day or later")) {
+        #expect(throws: FieldbookError.invalidValue(field: "verified_on", value: "2026-11-02", expected: "its rectified_on is 2026-11-03; a check comes on that day or later")) {
             try store.checkProblemDates(dates(["found_on": "2026-11-01", "rectified_on": "2026-11-03", "verified_on": "2026-11-02"]))
         }
     }
