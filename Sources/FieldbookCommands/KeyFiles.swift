@@ -45,9 +45,7 @@ enum KeyFiles {
     /// synced, then moved into place. An existing file is never replaced: that refuses with 73.
     /// A file that cannot be written exits 74 and leaves nothing behind.
     static func writeNew(_ data: Data, to path: String, mode: mode_t = 0o644, flag: String = "--out") throws {
-        // (lstat: a link is there even when what it points at is not.)
-        var info = stat()
-        if lstat(path, &info) == 0 || FileManager.default.fileExists(atPath: path) {
+        if FilePaths.isTaken(path) {
             throw refuse(tr("\(path) already exists; it was left untouched. Remove it first, or choose another path with \(flag)."), code: 73)
         }
         let folder = FilePaths.folder(of: path)

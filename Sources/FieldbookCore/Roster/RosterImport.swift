@@ -128,15 +128,14 @@ public enum Roster {
     ) throws -> (rejected: [RosterImportReport.Rejection], ignored: [String]) {
         // A roster is a file: a pipe or a device (/dev/zero, a FIFO nobody writes) would be read
         // forever or wait for a writer, and is refused before it is opened (66, no input).
-        var info = stat()
-        guard stat(path, &info) == 0 else {
+        switch FilePaths.kind(of: path) {
+        case .file: break
+        case .missing:
+            // (errno is still stat's.)
             throw FieldbookError.unreadableFile(
                 path: path, reason: errno == ENOENT || errno == ENOTDIR ? tr("there is no such file") : tr("it cannot be opened by this user"))
-        }
-        switch info.st_mode & S_IFMT {
-        case S_IFREG: break
-        case S_IFDIR: throw FieldbookError.unreadableFile(path: path, reason: tr("it is a folder; name the roster's CSV file"))
-        default: throw FieldbookError.unreadableFile(path: path, reason: tr("it is not a file (a pipe or a device); save the roster as a CSV file and name that"))
+        case .folder: throw FieldbookError.unreadableFile(path: path, reason: tr("it is a folder; name the roster's CSV file"))
+        case .other: throw FieldbookError.unreadableFile(path: path, reason: tr("it is not a file (a pipe or a device); save the roster as a CSV file and name that"))
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw FieldbookError.unreadableFile(path: path, reason: tr("it cannot be opened by this user"))

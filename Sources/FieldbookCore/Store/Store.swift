@@ -78,8 +78,7 @@ public final class Store: Sendable {
         guard !path.isEmpty, !path.hasSuffix("/") else {
             throw FieldbookError.invalidValue(field: "db", value: path, expected: tr("name the store's file, e.g. fieldbook.sqlite, without a / at its end"))
         }
-        var info = stat()
-        if lstat(path, &info) == 0 || FileManager.default.fileExists(atPath: path) { throw FieldbookError.storeExists(path: path) }
+        if FilePaths.isTaken(path) { throw FieldbookError.storeExists(path: path) }
         guard !setup.name.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw FieldbookError.invalidValue(
                 field: "device", value: setup.name, expected: tr("name this laptop, e.g. 第一巡察组-笔记本1"))
@@ -131,10 +130,10 @@ public final class Store: Sendable {
         guard FileManager.default.fileExists(atPath: path) else { throw FieldbookError.noStore(path: path) }
         // Only a file is opened: reading a pipe waits for a writer that may never come, and a
         // device (/dev/zero) reads forever.
-        var info = stat()
-        if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
-            throw FieldbookError.notAStore(
-                path: path, reason: info.st_mode & S_IFMT == S_IFDIR ? tr("it is a folder") : tr("it is not a file (a pipe or a device)"))
+        switch FilePaths.kind(of: path) {
+        case .folder: throw FieldbookError.notAStore(path: path, reason: tr("it is a folder"))
+        case .other: throw FieldbookError.notAStore(path: path, reason: tr("it is not a file (a pipe or a device)"))
+        case .file, .missing: break
         }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw FieldbookError.notAStore(path: path, reason: tr("it cannot be read"))
